@@ -1,0 +1,192 @@
+import Foundation
+import Synchronization
+
+/// The in-memory pool of upstream keys for every provider: selection, failover bookkeeping and admin views.
+///
+/// The request path touches only memory: one short per-provider critical section to lease a key, one to report
+/// the outcome, and lock-free counters for statistics. Persistence happens elsewhere, in batches.
+public final class KeyPool: Sendable {
+    private final class Guarded: Sendable {
+        let rotation: Mutex<ProviderRotation>
+        init(_ provider: ProviderID) { rotation = Mutex(ProviderRotation(provider: provider)) }
+    }
+
+    public let clock: any PoolClock
+    public let policy: CooldownPolicy
+    private let providers: [ProviderID: Guarded]
+
+    public init(providers: [ProviderID] = ProviderID.builtIn, policy: CooldownPolicy = CooldownPolicy(), clock: any PoolClock = SystemClock()) {
+        self.clock = clock
+        self.policy = policy
+        self.providers = Dictionary(uniqueKeysWithValues: providers.map { ($0, Guarded($0)) })
+    }
+
+    public var providerIDs: [ProviderID] { ProviderID.builtIn.filter { providers[$0] != nil } }
+
+    private func guarded(_ provider: ProviderID) -> Guarded {
+        guard let guarded = providers[provider] else { preconditionFailure("unknown provider \(provider)") }
+        return guarded
+    }
+
+    // MARK: Request path
+
+    /// Leases the next usable key of `provider` for `model`, skipping keys this request already tried.
+    public func lease(provider: ProviderID, model: String?, excluding tried: [KeyLease] = []) -> LeaseResult {
+        let excluded = Set(tried.map { $0.key.handle })
+        let now = clock.now
+        return guarded(provider).rotation.withLock { $0.lease(model: model, excluding: excluded, now: now) }
+    }
+
+    /// Records how an attempt with a leased key ended: statistics, health and rotation.
+    @discardableResult
+    public func report(_ lease: KeyLease, outcome: AttemptOutcome, latencyMillis: Int, usage: TokenUsage? = nil) -> KeyTransition {
+        let now = clock.now
+        lease.key.counters.record(outcome, latencyMillis: latencyMillis, usage: usage, at: now)
+        let policy = self.policy
+        return guarded(lease.key.provider).rotation.withLock {
+            $0.report(lease, outcome: outcome, now: now, policy: policy)
+        }
+    }
+
+    // MARK: Membership
+
+    /// Adds stored or newly imported keys. Keys whose secret is already in the pool are skipped.
+    /// - Returns: the ids actually added.
+    @discardableResult
+    public func add(_ records: [KeyRecord], stats: [String: KeyStatsRecord] = [:]) -> [String] {
+        let now = clock.now
+        var added: [String] = []
+        for (provider, group) in Dictionary(grouping: records, by: \.provider) {
+            guard let guarded = providers[provider] else { continue }
+            guarded.rotation.withLock { rotation in
+                for record in group where rotation.add(record, stats: stats[record.id], now: now) {
+                    added.append(record.id)
+                }
+            }
+        }
+        return added
+    }
+
+    /// True when `provider` already holds a key with this secret.
+    public func contains(secret: String, provider: ProviderID) -> Bool {
+        guarded(provider).rotation.withLock { $0.contains(secret: secret) }
+    }
+
+    /// Removes keys by id; returns the ids that were present.
+    @discardableResult
+    public func remove(ids: [String]) -> [String] {
+        var removed: [String] = []
+        for guarded in providers.values {
+            guarded.rotation.withLock { rotation in
+                for id in ids {
+                    if let handle = rotation.handle(forID: id), let gone = rotation.remove(handle: handle) {
+                        removed.append(gone)
+                    }
+                }
+            }
+        }
+        return removed
+    }
+
+    /// Finds a key's id from its id or its full secret, in one provider or in all.
+    public func resolveID(_ idOrSecret: String, provider: ProviderID? = nil) -> String? {
+        let candidates = provider.map { [$0] } ?? providerIDs
+        for candidate in candidates {
+            let found = guarded(candidate).rotation.withLock { rotation -> String? in
+                if rotation.handle(forID: idOrSecret) != nil { return idOrSecret }
+                if let handle = rotation.handle(forSecret: idOrSecret) { return rotation.slots[handle]?.key.id }
+                return nil
+            }
+            if let found { return found }
+        }
+        return nil
+    }
+
+    // MARK: Admin changes
+
+    /// Changes a key's health with `change`; returns the new health, or nil for an unknown id.
+    @discardableResult
+    public func updateHealth(id: String, _ change: (inout KeyHealth, Date) -> Void) -> KeyHealth? {
+        let now = clock.now
+        for guarded in providers.values {
+            let result = guarded.rotation.withLock { rotation -> KeyHealth? in
+                guard let handle = rotation.handle(forID: id), var health = rotation.slots[handle]?.health else {
+                    return nil
+                }
+                change(&health, now)
+                rotation.setHealth(health, handle: handle, now: now)
+                return health
+            }
+            if let result { return result }
+        }
+        return nil
+    }
+
+    /// Health changed by traffic since the last call, for the next persistence batch.
+    public func takeChangedHealth() -> [KeyHealthRecord] {
+        providers.values.flatMap { guarded in guarded.rotation.withLock { $0.takeChangedHealth() } }
+    }
+
+    /// Statistics of keys used since the last call, for the next persistence batch.
+    public func takeChangedStats() -> [KeyStatsRecord] {
+        var changed: [KeyStatsRecord] = []
+        for guarded in providers.values {
+            let keys = guarded.rotation.withLock { rotation in rotation.slots.values.map(\.key) }
+            for key in keys where key.counters.takeChanged() {
+                changed.append(key.counters.snapshot(keyID: key.id))
+            }
+        }
+        return changed
+    }
+
+    // MARK: Views
+
+    /// Every key of `provider` (or of all providers), as admin views, in creation order.
+    public func views(provider: ProviderID? = nil) -> [KeyView] {
+        let now = clock.now
+        let candidates = provider.map { [$0] } ?? providerIDs
+        var views: [KeyView] = []
+        for candidate in candidates {
+            let slots = guarded(candidate).rotation.withLock { Array($0.slots.values) }
+            views.reserveCapacity(views.count + slots.count)
+            for slot in slots { views.append(Self.view(of: slot, provider: candidate, now: now)) }
+        }
+        views.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        return views
+    }
+
+    /// The view of one key by id.
+    public func view(id: String) -> KeyView? {
+        let now = clock.now
+        for candidate in providerIDs {
+            let slot = guarded(candidate).rotation.withLock { rotation in rotation.handle(forID: id).flatMap { rotation.slots[$0] } }
+            if let slot { return Self.view(of: slot, provider: candidate, now: now) }
+        }
+        return nil
+    }
+
+    private static func view(of slot: ProviderRotation.Slot, provider: ProviderID, now: Date) -> KeyView {
+        KeyView(
+            id: slot.key.id, provider: provider, maskedSecret: slot.key.maskedSecret,
+            username: slot.username, createdAt: slot.createdAt, expiresAt: slot.expiresAt,
+            status: slot.health.status(at: now, expiresAt: slot.expiresAt), health: slot.health,
+            models: slot.models, category: slot.category, stats: slot.key.counters.snapshot(keyID: slot.key.id)
+        )
+    }
+
+    /// How many keys `provider` holds in each status.
+    public func statusCounts(provider: ProviderID) -> [KeyStatus: Int] {
+        let now = clock.now
+        return guarded(provider).rotation.withLock { rotation in
+            var counts: [KeyStatus: Int] = [:]
+            for slot in rotation.slots.values {
+                counts[slot.health.status(at: now, expiresAt: slot.expiresAt), default: 0] += 1
+            }
+            return counts
+        }
+    }
+
+    public func count(provider: ProviderID) -> Int {
+        guarded(provider).rotation.withLock { $0.count }
+    }
+}

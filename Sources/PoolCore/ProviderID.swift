@@ -1,0 +1,20 @@
+/// Names an upstream provider. Built-in providers are constants; the set can grow without breaking callers.
+public struct ProviderID: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let ollama = ProviderID(rawValue: "ollama")
+    public static let openrouter = ProviderID(rawValue: "openrouter")
+
+    /// Every provider the gateway knows, in display order.
+    public static let builtIn: [ProviderID] = [.ollama, .openrouter]
+
+    /// The built-in provider with this name (case-insensitive), or nil for an unknown name.
+    public static func named(_ name: String) -> ProviderID? {
+        let lowered = name.lowercased()
+        return builtIn.first { $0.rawValue == lowered }
+    }
+
+    public var description: String { rawValue }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PoolCore
+
+/// Builds the HTTP application around a loaded gateway: routes, middleware and the services that live with it.
+/// - Parameter onServerRunning: called with the bound port once the server listens (tests bind to port 0).
+public func buildApplication(
+    gateway: Gateway,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let configuration = gateway.configuration
+    let upstream = UpstreamClient(configuration: configuration)
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: CORSMiddleware(
+        allowOrigin: .all,
+        allowHeaders: [.accept, .authorization, .contentType, .origin, .xAPIKey, .xRequestID],
+        allowMethods: [.get, .post, .put, .patch, .delete, .options, .head],
+        exposedHeaders: ["x-request-id", "x-pool-key-id", "x-pool-attempts", "retry-after"],
+        maxAge: .seconds(86_400)
+    ))
+
+    router.add(middleware: ErrorDialectMiddleware(maxBodyBytes: configuration.maxBodyBytes))
+    HealthRoutes(gateway: gateway).register(on: router)
+
+    let admin = router.group("admin").add(middleware: AdminAuthMiddleware(credential: gateway.admin))
+    AdminKeyRoutes(gateway: gateway).register(on: admin)
+    AdminTokenRoutes(gateway: gateway).register(on: admin)
+    AdminStatsRoutes(gateway: gateway).register(on: admin)
+
+    ProxyRoutes(engine: ProxyEngine(gateway: gateway, client: upstream)).register(on: router)
+
+    var logger = Logger(label: "ollama-pool.http")
+    logger.logLevel = configuration.logLevel
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ollama-api-pool"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: logger
+    )
+    app.addServices(StatsFlusher(gateway: gateway, interval: configuration.flushInterval), upstream)
+    return app
+}

@@ -1,0 +1,44 @@
+import Foundation
+import PoolCore
+
+/// The answer to every import: `total = added + duplicates + invalid.count`.
+public struct ImportSummary: Codable, Sendable, Equatable {
+    public var total: Int
+    public var added: Int
+    public var duplicates: Int
+    public var invalid: [ImportProblem]
+}
+
+/// Adds parsed keys to the store and the pool: duplicates (within the batch, in the pool, or in the store) are
+/// counted, not added; everything else is written in one store transaction.
+public struct KeyImporter: Sendable {
+    let gateway: Gateway
+
+    public init(gateway: Gateway) {
+        self.gateway = gateway
+    }
+
+    public func importKeys(_ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?) async throws -> ImportSummary {
+        let now = gateway.clock.now
+        var seen = Set<String>()
+        seen.reserveCapacity(parsed.entries.count)
+        var records: [KeyRecord] = []
+        records.reserveCapacity(parsed.entries.count)
+        var duplicates = 0
+        for entry in parsed.entries {
+            guard seen.insert(entry.secret).inserted, !gateway.pool.contains(secret: entry.secret, provider: provider) else {
+                duplicates += 1
+                continue
+            }
+            records.append(KeyRecord(
+                provider: provider, secret: entry.secret, username: entry.username, createdAt: now, expiresAt: expiresAt
+            ))
+        }
+        let inserted = records.isEmpty ? [] : try await gateway.store.insertKeys(records)
+        duplicates += records.count - inserted.count
+        gateway.pool.add(records.filter { inserted.contains($0.id) })
+        return ImportSummary(
+            total: parsed.total, added: inserted.count, duplicates: duplicates, invalid: parsed.invalid
+        )
+    }
+}

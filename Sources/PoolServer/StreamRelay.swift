@@ -1,0 +1,92 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import NIOCore
+import PoolCore
+
+/// Relays one upstream stream to the client chunk by chunk, as it arrives, with the writer's backpressure.
+///
+/// It cancels the upstream as soon as the client goes away (inbound close or a failed write), ends the stream
+/// with an error event in the route's dialect when the upstream breaks mid-way, and reports the attempt (with
+/// usage from the stream's tail) when the stream is over.
+final class StreamRelay: @unchecked Sendable {
+    // The iterator is only touched by one task at a time: the handler that read the first chunk, then the
+    // response body writer; that hand-over is why this class is @unchecked Sendable.
+    private var iterator: HTTPClientResponse.Body.AsyncIterator
+    private let first: ByteBuffer?
+    private let lease: KeyLease
+    private let started: ContinuousClock.Instant
+    private let route: ProxyRoute
+    private let engine: ProxyEngine
+    private let model: String?
+
+    init(
+        iterator: HTTPClientResponse.Body.AsyncIterator, first: ByteBuffer?, lease: KeyLease,
+        started: ContinuousClock.Instant, route: ProxyRoute, model: String?, engine: ProxyEngine
+    ) {
+        self.iterator = iterator
+        self.first = first
+        self.lease = lease
+        self.started = started
+        self.route = route
+        self.model = model
+        self.engine = engine
+    }
+
+    func run(writer: inout any ResponseBodyWriter, inbound: RequestBody) async throws {
+        var tail = StreamTail()
+        var outcome: AttemptOutcome = .success
+        var clientGone = false
+        do {
+            try await inbound.consumeWithCancellationOnInboundClose { _ in
+                if let first {
+                    tail.append(first.readableBytesView)
+                    try await writer.write(first)
+                }
+                while true {
+                    let chunk: ByteBuffer?
+                    do {
+                        chunk = try await iterator.next()
+                    } catch {
+                        if Task.isCancelled { throw CancellationError() }
+                        let reason = UpstreamFailureReason.describe(error)
+                        outcome = .upstreamFailure(reason: "stream broke: \(reason)")
+                        try await writer.write(errorEvent("the upstream stream broke off: \(reason)"))
+                        return
+                    }
+                    guard let chunk else { return }
+                    tail.append(chunk.readableBytesView)
+                    try await writer.write(chunk)
+                }
+            }
+        } catch {
+            clientGone = true
+            if outcome == .success { outcome = .cancelled }
+        }
+        let usage = outcome == .success ? UsageScanner.usage(in: tail.contents, format: route.usageFormat) : nil
+        engine.report(lease, outcome, started: started, route: route, usage: usage)
+        engine.gateway.traffic.record(
+            provider: route.provider, model: model, succeeded: outcome == .success, at: engine.gateway.clock.now
+        )
+        if !clientGone { try await writer.finish(nil) }
+    }
+
+    /// The event that tells a client mid-stream that the answer is incomplete, in the route's dialect.
+    private func errorEvent(_ message: String) -> ByteBuffer {
+        let text: String
+        switch route.dialect {
+        case .openAI, .admin:
+            text = "data: " + Self.json(["error": ["message": message, "type": "upstream_error"]]) + "\n\n"
+        case .anthropic:
+            text = "event: error\ndata: " + Self.json(["type": "error", "error": ["type": "api_error", "message": message]]) + "\n\n"
+        case .ollama:
+            text = Self.json(["error": message]) + "\n"
+        }
+        return ByteBuffer(string: text)
+    }
+
+    private static func json(_ object: [String: Any]) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

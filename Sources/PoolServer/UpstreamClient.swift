@@ -1,0 +1,32 @@
+import AsyncHTTPClient
+import NIOCore
+import ServiceLifecycle
+
+/// The one HTTP client every upstream call goes through, shut down with the server once in-flight requests
+/// have drained.
+public final class UpstreamClient: Service, Sendable {
+    let http: HTTPClient
+
+    public init(configuration: GatewayConfiguration) {
+        var client = HTTPClient.Configuration()
+        client.timeout = .init(
+            connect: .milliseconds(Int64(configuration.connectTimeout * 1000)),
+            read: .milliseconds(Int64(configuration.streamIdleTimeout * 1000))
+        )
+        var pool = HTTPClient.Configuration.ConnectionPool(
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.upstreamConnectionsPerHost
+        )
+        // A refused connection should fail over to another key at once, not be retried until the connect timeout.
+        pool.retryConnectionEstablishment = false
+        client.connectionPool = pool
+        client.decompression = .disabled
+        client.redirectConfiguration = .disallow
+        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: client)
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await http.shutdown()
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import PoolCore
+
+/// Everything the gateway keeps across restarts, loaded once at start.
+public struct StoreSnapshot: Sendable {
+    public var keys: [KeyRecord]
+    public var keyStats: [KeyStatsRecord]
+    public var tokens: [ClientTokenRecord]
+    public var globalStats: [GlobalStatsRecord]
+    /// Model statistics of recent hours (the store may drop very old hours).
+    public var modelHours: [ModelHourRecord]
+
+    public init(
+        keys: [KeyRecord] = [], keyStats: [KeyStatsRecord] = [], tokens: [ClientTokenRecord] = [],
+        globalStats: [GlobalStatsRecord] = [], modelHours: [ModelHourRecord] = []
+    ) {
+        self.keys = keys
+        self.keyStats = keyStats
+        self.tokens = tokens
+        self.globalStats = globalStats
+        self.modelHours = modelHours
+    }
+}
+
+/// What traffic changed since the last flush. Counters are absolute values (the in-memory totals), so writing
+/// the same batch twice is harmless.
+public struct StatsBatch: Sendable {
+    public var keyStats: [KeyStatsRecord]
+    public var keyHealth: [KeyHealthRecord]
+    /// Client token id and its total request count.
+    public var tokenRequestCounts: [TokenCount]
+    public var globalStats: [GlobalStatsRecord]
+    public var modelHours: [ModelHourRecord]
+
+    public init(
+        keyStats: [KeyStatsRecord] = [], keyHealth: [KeyHealthRecord] = [], tokenRequestCounts: [TokenCount] = [],
+        globalStats: [GlobalStatsRecord] = [], modelHours: [ModelHourRecord] = []
+    ) {
+        self.keyStats = keyStats
+        self.keyHealth = keyHealth
+        self.tokenRequestCounts = tokenRequestCounts
+        self.globalStats = globalStats
+        self.modelHours = modelHours
+    }
+
+    public var isEmpty: Bool {
+        keyStats.isEmpty && keyHealth.isEmpty && tokenRequestCounts.isEmpty && globalStats.isEmpty
+            && modelHours.isEmpty
+    }
+}
+
+/// A client token's id and total request count.
+public struct TokenCount: Sendable, Equatable {
+    public var tokenID: String
+    public var requestCount: Int
+
+    public init(tokenID: String, requestCount: Int) {
+        self.tokenID = tokenID
+        self.requestCount = requestCount
+    }
+}
+
+/// Persistence behind the in-memory pool. Implementations: SQLite (embedded default); PostgreSQL can follow
+/// without touching PoolCore or the routes. Nothing on the request path calls a store: traffic changes reach it
+/// in batches through `write(_:)`.
+public protocol PoolStore: Sendable {
+    /// A short description for `/health`, e.g. `sqlite`.
+    var kind: String { get }
+
+    /// Reads everything the gateway needs to start.
+    func loadSnapshot() async throws -> StoreSnapshot
+
+    /// Inserts keys in one transaction. A key whose provider and secret are already stored is skipped.
+    /// - Returns: the ids of the keys actually inserted.
+    func insertKeys(_ keys: [KeyRecord]) async throws -> Set<String>
+
+    /// Deletes keys (and their statistics). Unknown ids are ignored.
+    func deleteKeys(ids: [String]) async throws
+
+    /// Replaces the health (status, reasons, windows, counters) of existing keys, e.g. after an admin action.
+    func updateKeyHealth(_ records: [KeyHealthRecord]) async throws
+
+    func insertToken(_ token: ClientTokenRecord) async throws
+
+    /// - Returns: false when no token had this id.
+    func deleteToken(id: String) async throws -> Bool
+
+    /// Writes one batch of traffic changes in a single transaction.
+    func write(_ batch: StatsBatch) async throws
+
+    /// A stored setting (e.g. the admin token's hash), or nil.
+    func setting(_ name: String) async throws -> String?
+
+    func setSetting(_ name: String, value: String) async throws
+
+    /// Closes the store; later calls fail.
+    func close() async throws
+}
+
+/// Errors a store reports at start or on use, phrased for operators.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,378 @@
+import Foundation
+import GRDB
+import Logging
+import PoolCore
+import Synchronization
+
+/// The embedded default store: one SQLite file in WAL mode, accessed through a GRDB `DatabasePool`.
+///
+/// WAL lets the snapshot load and admin reads run while a stats batch is being written. All protocol methods
+/// use GRDB's async APIs, so database work runs on GRDB's own queues instead of blocking the cooperative pool.
+public final class SQLiteStore: PoolStore, Sendable {
+    /// Model hours older than this are neither loaded nor kept.
+    static let modelHourRetention: TimeInterval = 30 * 86_400
+
+    /// Ids per `IN (…)` list; well below SQLite's bound-parameter limit.
+    static let deleteChunkSize = 500
+
+    /// Always `sqlite`, for `/health`.
+    public var kind: String { "sqlite" }
+
+    /// The file this store was opened on.
+    public let path: String
+
+    let pool: DatabasePool
+    let cipher: SecretCipher?
+    let logger: Logger
+    private let closed = Mutex(false)
+
+    /// Opens (creating if needed) the database at `path`, migrates it and reconciles its secrets with `cipher`.
+    ///
+    /// Reconciling means: refuse to start when the file holds encrypted secrets and no cipher is given, or
+    /// when the cipher's passphrase is not the one they were sealed with; seal any plain secrets when a cipher
+    /// is given; and recompute every duplicate-detection hash when the hashing scheme changed since last time.
+    /// - Throws: `StoreError` phrased for operators.
+    public init(path: String, cipher: SecretCipher?, logger: Logger) throws {
+        self.path = path
+        self.cipher = cipher
+        self.logger = logger
+
+        var configuration = Configuration()
+        configuration.label = "PoolStore"
+        configuration.foreignKeysEnabled = true
+        // Readers and the writer may briefly contend on checkpoints; wait rather than fail a flush.
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL survives process crashes; at worst a power loss drops the last flushed batch.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Overwrite freed space so replaced plain secrets do not linger in the file.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError("cannot open the SQLite database at \(path): \(Self.describe(error))")
+        }
+        do {
+            try StoreSchema.migrator.migrate(pool)
+        } catch {
+            throw StoreError("cannot prepare the SQLite database at \(path): \(Self.describe(error))")
+        }
+        try reconcileSecrets()
+        try pruneModelHours()
+        logger.info("SQLite store opened", metadata: ["path": "\(path)", "encrypted": "\(cipher != nil)"])
+    }
+
+    // MARK: - Loading
+
+    /// Reads all keys (secrets opened), their statistics, client tokens, global counters and the model hours
+    /// of the last 30 days, in one read transaction so the parts agree with each other.
+    public func loadSnapshot() async throws -> StoreSnapshot {
+        try checkOpen()
+        let since = Int(Date().timeIntervalSince1970 - Self.modelHourRetention)
+        return try await pool.read { [cipher] db in
+            var snapshot = StoreSnapshot()
+            let keyRows = try Row.fetchCursor(db, sql: """
+                SELECT id, provider, secret, username, created_at, expires_at, status, status_until, status_reason,
+                       consecutive_failures, consecutive_rate_limits, failure_disables, models, category
+                FROM keys ORDER BY rowid
+                """)
+            while let row = try keyRows.next() {
+                snapshot.keys.append(try Self.keyRecord(row, cipher: cipher))
+            }
+
+            let statRows = try Row.fetchCursor(db, sql: """
+                SELECT key_id, requests, successes, failures, latency_ms_sum, prompt_tokens, completion_tokens,
+                       last_used, last_success, last_failure
+                FROM key_stats
+                """)
+            while let row = try statRows.next() {
+                snapshot.keyStats.append(KeyStatsRecord(
+                    keyID: row[0], requests: row[1], successes: row[2], failures: row[3], latencyMillisSum: row[4],
+                    promptTokens: row[5], completionTokens: row[6], lastUsed: StoreColumns.date(row[7]),
+                    lastSuccess: StoreColumns.date(row[8]), lastFailure: StoreColumns.date(row[9])))
+            }
+
+            let tokenRows = try Row.fetchCursor(db, sql: """
+                SELECT id, name, token_hash, prefix, created_at, expires_at, provider, request_count
+                FROM client_tokens ORDER BY created_at, id
+                """)
+            while let row = try tokenRows.next() {
+                let provider: String? = row[6]
+                snapshot.tokens.append(ClientTokenRecord(
+                    id: row[0], name: row[1], tokenHash: row[2], prefix: row[3],
+                    createdAt: Date(timeIntervalSince1970: row[4]), expiresAt: StoreColumns.date(row[5]),
+                    provider: provider.map(ProviderID.init(rawValue:)), requestCount: row[7]))
+            }
+
+            let globalRows = try Row.fetchCursor(
+                db, sql: "SELECT provider, requests, successes, failures FROM global_stats")
+            while let row = try globalRows.next() {
+                snapshot.globalStats.append(GlobalStatsRecord(
+                    provider: ProviderID(rawValue: row[0]), requests: row[1], successes: row[2], failures: row[3]))
+            }
+
+            let hourRows = try Row.fetchCursor(db, sql: """
+                SELECT provider, model, hour_start, requests, successes, failures
+                FROM model_hours WHERE hour_start >= ? ORDER BY hour_start, provider, model
+                """, arguments: [since])
+            while let row = try hourRows.next() {
+                snapshot.modelHours.append(ModelHourRecord(
+                    provider: ProviderID(rawValue: row[0]), model: row[1], hourStart: row[2], requests: row[3],
+                    successes: row[4], failures: row[5]))
+            }
+            return snapshot
+        }
+    }
+
+    private static func keyRecord(_ row: Row, cipher: SecretCipher?) throws -> KeyRecord {
+        let stored: String = row[2]
+        let secret: String
+        if SecretCipher.isSealed(stored) {
+            // Reconciliation at open guarantees a cipher whenever sealed rows exist.
+            guard let cipher else { throw StoreError("the database holds encrypted secrets: set ENCRYPTION_KEY") }
+            secret = try cipher.open(stored)
+        } else {
+            secret = stored
+        }
+        let condition = StoredCondition(status: row[6], until: row[7], reason: row[8]).condition
+        return KeyRecord(
+            id: row[0], provider: ProviderID(rawValue: row[1]), secret: secret, username: row[3],
+            createdAt: Date(timeIntervalSince1970: row[4]), expiresAt: StoreColumns.date(row[5]),
+            health: KeyHealth(
+                condition: condition, consecutiveFailures: row[9], consecutiveRateLimits: row[10],
+                failureDisables: row[11]),
+            models: StoreColumns.decodeModels(row[12]), category: row[13])
+    }
+
+    // MARK: - Keys
+
+    /// Inserts the batch in one transaction, sealing secrets when a cipher is set. A key whose provider and
+    /// secret are already stored (or appear earlier in the same batch) is skipped.
+    /// - Returns: the ids of the keys actually inserted.
+    public func insertKeys(_ keys: [KeyRecord]) async throws -> Set<String> {
+        try checkOpen()
+        guard !keys.isEmpty else { return [] }
+        return try await pool.write { [cipher] db in
+            // One prepared statement for the whole batch: parsing SQL once matters at 100,000 rows.
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO keys (id, provider, secret, secret_hash, username, created_at, expires_at, status,
+                                  status_until, status_reason, consecutive_failures, consecutive_rate_limits,
+                                  failure_disables, models, category)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(provider, secret_hash) DO NOTHING
+                """)
+            var inserted = Set<String>()
+            for key in keys {
+                let storedSecret = try cipher?.seal(key.secret) ?? key.secret
+                let hash = cipher?.secretHash(provider: key.provider, secret: key.secret)
+                    ?? SecretCipher.plainSecretHash(provider: key.provider, secret: key.secret)
+                let condition = StoredCondition(key.health.condition)
+                try statement.execute(arguments: [
+                    key.id, key.provider.rawValue, storedSecret, hash, key.username,
+                    key.createdAt.timeIntervalSince1970, StoreColumns.seconds(key.expiresAt), condition.status,
+                    condition.until, condition.reason, key.health.consecutiveFailures,
+                    key.health.consecutiveRateLimits, key.health.failureDisables,
+                    StoreColumns.encodeModels(key.models), key.category,
+                ])
+                if db.changesCount > 0 { inserted.insert(key.id) }
+            }
+            return inserted
+        }
+    }
+
+    /// Deletes the keys and, through the foreign key, their statistics, in one transaction. Unknown ids are ignored.
+    public func deleteKeys(ids: [String]) async throws {
+        try checkOpen()
+        guard !ids.isEmpty else { return }
+        try await pool.write { db in
+            var start = 0
+            while start < ids.count {
+                let chunk = Array(ids[start..<min(start + Self.deleteChunkSize, ids.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                // key_stats rows go with their key through ON DELETE CASCADE.
+                try db.execute(sql: "DELETE FROM keys WHERE id IN (\(marks))", arguments: StatementArguments(chunk))
+                start += Self.deleteChunkSize
+            }
+        }
+    }
+
+    /// Replaces condition and failure counters of existing keys; records for unknown keys are ignored.
+    public func updateKeyHealth(_ records: [KeyHealthRecord]) async throws {
+        try checkOpen()
+        guard !records.isEmpty else { return }
+        try await pool.write { db in try Self.writeHealth(records, db) }
+    }
+
+    // MARK: - Client tokens
+
+    /// Stores a new client token.
+    /// - Throws: `StoreError` when a token with the same id or token hash exists.
+    public func insertToken(_ token: ClientTokenRecord) async throws {
+        try checkOpen()
+        do {
+            try await pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO client_tokens (id, name, token_hash, prefix, created_at, expires_at, provider,
+                                               request_count)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [
+                        token.id, token.name, token.tokenHash, token.prefix, token.createdAt.timeIntervalSince1970,
+                        StoreColumns.seconds(token.expiresAt), token.provider?.rawValue, token.requestCount,
+                    ])
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError("a client token with this id or token hash already exists")
+        }
+    }
+
+    /// Deletes a client token.
+    /// - Returns: false when no token had this id.
+    public func deleteToken(id: String) async throws -> Bool {
+        try checkOpen()
+        return try await pool.write { db in
+            try db.execute(sql: "DELETE FROM client_tokens WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    // MARK: - Traffic batches
+
+    /// Writes a traffic batch in one transaction. Counters are upserted as absolute values; rows about keys or
+    /// tokens that were deleted meanwhile are skipped instead of failing the batch.
+    public func write(_ batch: StatsBatch) async throws {
+        try checkOpen()
+        guard !batch.isEmpty else { return }
+        try await pool.write { db in
+            if !batch.keyStats.isEmpty {
+                // INSERT … SELECT … WHERE EXISTS skips stats of keys deleted since the batch was collected,
+                // which a plain upsert would turn into a foreign-key failure of the whole batch.
+                let statement = try db.makeStatement(sql: """
+                    INSERT INTO key_stats (key_id, requests, successes, failures, latency_ms_sum, prompt_tokens,
+                                           completion_tokens, last_used, last_success, last_failure)
+                    SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM keys WHERE id = ?1)
+                    ON CONFLICT(key_id) DO UPDATE SET
+                        requests = excluded.requests, successes = excluded.successes, failures = excluded.failures,
+                        latency_ms_sum = excluded.latency_ms_sum, prompt_tokens = excluded.prompt_tokens,
+                        completion_tokens = excluded.completion_tokens, last_used = excluded.last_used,
+                        last_success = excluded.last_success, last_failure = excluded.last_failure
+                    """)
+                for stats in batch.keyStats {
+                    try statement.execute(arguments: [
+                        stats.keyID, stats.requests, stats.successes, stats.failures, stats.latencyMillisSum,
+                        stats.promptTokens, stats.completionTokens, StoreColumns.seconds(stats.lastUsed),
+                        StoreColumns.seconds(stats.lastSuccess), StoreColumns.seconds(stats.lastFailure),
+                    ])
+                }
+            }
+            try Self.writeHealth(batch.keyHealth, db)
+            if !batch.tokenRequestCounts.isEmpty {
+                let statement = try db.makeStatement(sql: "UPDATE client_tokens SET request_count = ? WHERE id = ?")
+                for count in batch.tokenRequestCounts {
+                    try statement.execute(arguments: [count.requestCount, count.tokenID])
+                }
+            }
+            if !batch.globalStats.isEmpty {
+                let statement = try db.makeStatement(sql: """
+                    INSERT INTO global_stats (provider, requests, successes, failures) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(provider) DO UPDATE SET
+                        requests = excluded.requests, successes = excluded.successes, failures = excluded.failures
+                    """)
+                for stats in batch.globalStats {
+                    try statement.execute(arguments: [
+                        stats.provider.rawValue, stats.requests, stats.successes, stats.failures,
+                    ])
+                }
+            }
+            if !batch.modelHours.isEmpty {
+                let statement = try db.makeStatement(sql: """
+                    INSERT INTO model_hours (provider, model, hour_start, requests, successes, failures)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(provider, model, hour_start) DO UPDATE SET
+                        requests = excluded.requests, successes = excluded.successes, failures = excluded.failures
+                    """)
+                for hour in batch.modelHours {
+                    try statement.execute(arguments: [
+                        hour.provider.rawValue, hour.model, hour.hourStart, hour.requests, hour.successes,
+                        hour.failures,
+                    ])
+                }
+            }
+        }
+    }
+
+    /// Health updates for keys that no longer exist change no row, which is what both callers want.
+    private static func writeHealth(_ records: [KeyHealthRecord], _ db: Database) throws {
+        guard !records.isEmpty else { return }
+        let statement = try db.makeStatement(sql: """
+            UPDATE keys SET status = ?, status_until = ?, status_reason = ?, consecutive_failures = ?,
+                            consecutive_rate_limits = ?, failure_disables = ?
+            WHERE id = ?
+            """)
+        for record in records {
+            let condition = StoredCondition(record.health.condition)
+            try statement.execute(arguments: [
+                condition.status, condition.until, condition.reason, record.health.consecutiveFailures,
+                record.health.consecutiveRateLimits, record.health.failureDisables, record.keyID,
+            ])
+        }
+    }
+
+    // MARK: - Settings
+
+    /// A stored setting, or nil when it was never set.
+    public func setting(_ name: String) async throws -> String? {
+        try checkOpen()
+        return try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = ?", arguments: [name])
+        }
+    }
+
+    /// Creates or replaces a setting.
+    public func setSetting(_ name: String, value: String) async throws {
+        try checkOpen()
+        try await pool.write { db in
+            try Self.storeSetting(name, value: value, db)
+        }
+    }
+
+    static func storeSetting(_ name: String, value: String, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO settings (name, value) VALUES (?, ?)
+                ON CONFLICT(name) DO UPDATE SET value = excluded.value
+                """,
+            arguments: [name, value])
+    }
+
+    // MARK: - Lifecycle
+
+    /// Closes the database; later calls throw `StoreError`. Closing twice is harmless.
+    public func close() async throws {
+        let wasClosed = closed.withLock { isClosed in
+            defer { isClosed = true }
+            return isClosed
+        }
+        guard !wasClosed else { return }
+        try pool.close()
+        logger.info("SQLite store closed", metadata: ["path": "\(path)"])
+    }
+
+    private func checkOpen() throws {
+        if closed.withLock({ $0 }) { throw StoreError("the SQLite store is closed") }
+    }
+
+    private func pruneModelHours() throws {
+        let cutoff = Int(Date().timeIntervalSince1970 - Self.modelHourRetention)
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM model_hours WHERE hour_start < ?", arguments: [cutoff])
+        }
+    }
+
+    /// GRDB's descriptions include the SQL, which is noise for operators; keep the SQLite message.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+
+/// Where the gateway keeps its data, as named by `DATABASE_URL`.
+public enum StoreLocation: Equatable, Sendable {
+    /// An SQLite file; a relative path resolves against the working directory.
+    case sqlite(path: String)
+    /// A PostgreSQL server (recognised so the operator gets a clear answer, not yet supported).
+    case postgres(url: String)
+
+    /// The forms `parse(_:)` accepts, for error messages and help texts.
+    public static let acceptedForms = "sqlite:PATH, sqlite://PATH, sqlite:///ABSOLUTE/PATH or postgres://…"
+
+    /// Reads a `DATABASE_URL`.
+    ///
+    /// Accepts `sqlite:PATH` and `sqlite://PATH` (relative or absolute; `sqlite:///abs` means `/abs`), and
+    /// `postgres://` or `postgresql://` URLs.
+    /// - Throws: `StoreError` naming the accepted forms. The message shows at most the scheme of a rejected
+    ///   value, since the rest may carry a password.
+    public static func parse(_ databaseURL: String) throws -> StoreLocation {
+        let text = databaseURL.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let colon = text.firstIndex(of: ":") else {
+            throw StoreError("DATABASE_URL has no scheme; use \(acceptedForms)")
+        }
+        let scheme = text[..<colon].lowercased()
+        let rest = String(text[text.index(after: colon)...])
+        switch scheme {
+        case "sqlite":
+            return .sqlite(path: try sqlitePath(rest))
+        case "postgres", "postgresql":
+            guard rest.hasPrefix("//") else {
+                throw StoreError(
+                    "DATABASE_URL with scheme '\(scheme)' must look like \(scheme)://HOST/DATABASE; "
+                        + "use \(acceptedForms)")
+            }
+            return .postgres(url: text)
+        default:
+            let shown = scheme.isEmpty || scheme.count > 20 ? "" : " '\(scheme)'"
+            throw StoreError("DATABASE_URL scheme\(shown) is not supported; use \(acceptedForms)")
+        }
+    }
+
+    private static func sqlitePath(_ rest: String) throws -> String {
+        // `sqlite://PATH` keeps PATH as written: `sqlite:///abs` yields `/abs`, `sqlite://data/x` stays relative.
+        let path = rest.hasPrefix("//") ? String(rest.dropFirst(2)) : rest
+        guard !path.isEmpty else {
+            throw StoreError("DATABASE_URL names no SQLite file; use \(acceptedForms)")
+        }
+        guard path != ":memory:" else {
+            // WAL and a reader pool need a real file, and an in-memory store would forget every key on restart.
+            throw StoreError(
+                "DATABASE_URL sqlite::memory: is not supported; name a file, e.g. sqlite:./data/pool.sqlite")
+        }
+        return path
+    }
+}
+
+/// Opens the store named by `location`.
+///
+/// For SQLite the parent folder is created when missing, the schema migrated and secrets reconciled with
+/// `cipher` (see `SQLiteStore.init`).
+/// - Throws: `StoreError`, phrased for operators; never contains a secret or a database password.
+public func openStore(_ location: StoreLocation, cipher: SecretCipher?, logger: Logger) async throws -> any PoolStore {
+    switch location {
+    case .sqlite(let path):
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(
+                "cannot create the folder \(folder.path) for the SQLite database: \(error.localizedDescription)")
+        }
+        return try SQLiteStore(path: path, cipher: cipher, logger: logger)
+    case .postgres:
+        throw StoreError("PostgreSQL (DATABASE_URL=postgres://…) is not supported yet; use sqlite:PATH")
+    }
+}

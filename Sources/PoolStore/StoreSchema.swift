@@ -1,0 +1,90 @@
+import GRDB
+
+/// The SQLite schema, as an ordered list of migrations.
+///
+/// Migrations are append-only: a shipped migration is never edited, because databases in the field have
+/// already run it. Dates are REAL seconds since 1970 so they round-trip exactly and stay readable in the
+/// `sqlite3` shell (`datetime(created_at, 'unixepoch')`).
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-initial") { db in
+            try db.execute(sql: v1Initial)
+        }
+        return migrator
+    }
+
+    private static let v1Initial = """
+        CREATE TABLE keys (
+            id TEXT PRIMARY KEY NOT NULL,
+            provider TEXT NOT NULL,
+            -- "enc:v1:…" when ENCRYPTION_KEY is set, the secret itself otherwise
+            secret TEXT NOT NULL,
+            -- HMAC (or plain SHA-256 without a cipher) of provider and secret; see the secret_hash_fingerprint setting
+            secret_hash TEXT NOT NULL,
+            username TEXT,
+            created_at REAL NOT NULL,
+            expires_at REAL,
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'cooling', 'disabled', 'invalid')),
+            status_until REAL,
+            status_reason TEXT,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            consecutive_rate_limits INTEGER NOT NULL DEFAULT 0,
+            failure_disables INTEGER NOT NULL DEFAULT 0,
+            -- JSON array of model names; empty means "not yet known"
+            models TEXT NOT NULL DEFAULT '[]',
+            category TEXT,
+            UNIQUE (provider, secret_hash)
+        );
+
+        CREATE TABLE key_stats (
+            key_id TEXT PRIMARY KEY NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
+            requests INTEGER NOT NULL DEFAULT 0,
+            successes INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            latency_ms_sum INTEGER NOT NULL DEFAULT 0,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            last_used REAL,
+            last_success REAL,
+            last_failure REAL
+        );
+
+        CREATE TABLE client_tokens (
+            id TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL,
+            provider TEXT,
+            request_count INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE global_stats (
+            provider TEXT PRIMARY KEY NOT NULL,
+            requests INTEGER NOT NULL DEFAULT 0,
+            successes INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE model_hours (
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            hour_start INTEGER NOT NULL,
+            requests INTEGER NOT NULL DEFAULT 0,
+            successes INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (provider, model, hour_start)
+        ) WITHOUT ROWID;
+
+        -- Loading and pruning select by time across all providers and models.
+        CREATE INDEX model_hours_by_hour ON model_hours(hour_start);
+
+        CREATE TABLE settings (
+            name TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import PoolCore
+import PoolServer
+
+/// `ollama-pool keys ...`: import and list upstream keys in the configured database.
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage upstream API keys.",
+        subcommands: [Import.self, List.self]
+    )
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import keys from a file: one per line, username----key, email----password----session----key, or a JSON array."
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The file to import ('-' reads standard input).") var file: String
+        @Option(help: "Provider the keys belong to: ollama or openrouter.") var provider = "ollama"
+        @Option(help: "Time to live of the imported keys, in seconds (default: no expiry).") var ttl: Double?
+
+        func run() async throws {
+            guard let provider = ProviderID.named(provider) else {
+                throw ValidationError("unknown provider '\(provider)'; use ollama or openrouter")
+            }
+            let text: String
+            if file == "-" {
+                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            } else {
+                guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+                text = String(decoding: data, as: UTF8.self)
+            }
+            let summary = try await store.withGateway { gateway in
+                let expiresAt = ttl.map { gateway.clock.now.addingTimeInterval($0) }
+                return try await KeyImporter(gateway: gateway).importKeys(ImportParser.parse(text: text), provider: provider, expiresAt: expiresAt)
+            }
+            print("total \(summary.total), added \(summary.added), duplicates \(summary.duplicates), invalid \(summary.invalid.count)")
+            for problem in summary.invalid { print("  line \(problem.line): \(problem.reason)") }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys (masked) with their status.")
+
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Only this provider.") var provider: String?
+        @Option(help: "Only keys in this status: active, cooling, disabled, invalid, expired.") var status: String?
+
+        func run() async throws {
+            let provider = try provider.map { name -> ProviderID in
+                guard let provider = ProviderID.named(name) else { throw ValidationError("unknown provider '\(name)'") }
+                return provider
+            }
+            let status = try status.map { word -> KeyStatus in
+                guard let status = KeyStatus(rawValue: word) else { throw ValidationError("unknown status '\(word)'") }
+                return status
+            }
+            let views = try await store.withGateway { gateway in gateway.pool.views(provider: provider) }
+            print(["ID", "PROVIDER", "KEY", "STATUS", "USERNAME", "REQUESTS"].joined(separator: "\t"))
+            for view in views where status == nil || view.status == status {
+                print([view.id, view.provider.rawValue, view.maskedSecret, view.status.rawValue, view.username ?? "-", String(view.stats.requests)]
+                    .joined(separator: "\t"))
+            }
+        }
+    }
+}

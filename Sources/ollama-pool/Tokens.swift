@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import PoolCore
+import PoolServer
+
+/// `ollama-pool tokens ...`: client tokens in the configured database.
+struct Tokens: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage client tokens.",
+        subcommands: [Create.self, List.self, Revoke.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a client token and print it (shown only once).")
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "A name for the token.") var name: String
+        @Option(help: "Time to live in seconds (default: no expiry).") var ttl: Double?
+        @Option(help: "Limit the token to one provider: ollama or openrouter.") var provider: String?
+
+        func run() async throws {
+            let scope = try provider.map { name -> ProviderID in
+                guard let provider = ProviderID.named(name) else { throw ValidationError("unknown provider '\(name)'") }
+                return provider
+            }
+            if let ttl, ttl <= 0 { throw ValidationError("--ttl must be positive") }
+            let token = try await store.withGateway { gateway in
+                let now = gateway.clock.now
+                let (token, record) = ClientTokenFactory.make(
+                    name: name, createdAt: now, expiresAt: ttl.map { now.addingTimeInterval($0) }, provider: scope
+                )
+                try await gateway.store.insertToken(record)
+                return (token, record.id)
+            }
+            print(token.0)
+            FileHandle.standardError.write(Data("created token \(token.1) (\(name)); it is shown only once\n".utf8))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List client tokens (prefix only).")
+
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let entries = try await store.withGateway { gateway in gateway.tokens.entries() }
+            print(["ID", "NAME", "PREFIX", "PROVIDER", "EXPIRES", "REQUESTS"].joined(separator: "\t"))
+            let formatter = ISO8601DateFormatter()
+            for entry in entries {
+                let record = entry.record
+                print([record.id, record.name, record.prefix + "…", record.provider?.rawValue ?? "any",
+                       record.expiresAt.map(formatter.string(from:)) ?? "never", String(entry.requestCount)]
+                    .joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a client token by id.")
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The token's id (tok_…).") var id: String
+
+        func run() async throws {
+            let removed = try await store.withGateway { gateway in try await gateway.store.deleteToken(id: id) }
+            guard removed else { throw ValidationError("no token with id \(id)") }
+            print("revoked \(id)")
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import PoolCore
+import Testing
+
+@Suite("Key pool rotation")
+struct KeyPoolTests {
+    let clock = ManualClock()
+
+    func makePool(keys count: Int, provider: ProviderID = .ollama, policy: CooldownPolicy = CooldownPolicy()) -> KeyPool {
+        let pool = KeyPool(policy: policy, clock: clock)
+        pool.add((0..<count).map { index in
+            KeyRecord(id: "k\(index)", provider: provider, secret: "secret-\(provider)-\(index)", createdAt: clock.now.addingTimeInterval(Double(index)))
+        })
+        return pool
+    }
+
+    func leaseID(_ pool: KeyPool, excluding: [KeyLease] = [], model: String? = nil) -> String? {
+        if case .leased(let lease) = pool.lease(provider: .ollama, model: model, excluding: excluding) { return lease.key.id }
+        return nil
+    }
+
+    func take(_ pool: KeyPool, excluding: [KeyLease] = []) -> KeyLease? {
+        if case .leased(let lease) = pool.lease(provider: .ollama, model: nil, excluding: excluding) { return lease }
+        return nil
+    }
+
+    @Test("round-robin gives every healthy key the same share")
+    func fairness() {
+        let pool = makePool(keys: 7)
+        var counts: [String: Int] = [:]
+        for _ in 0..<700 {
+            let lease = take(pool)!
+            counts[lease.key.id, default: 0] += 1
+            pool.report(lease, outcome: .success, latencyMillis: 1)
+        }
+        #expect(counts.count == 7)
+        #expect(Set(counts.values) == [100])
+    }
+
+    @Test("a retry never gets a key the request already tried")
+    func exclusion() {
+        let pool = makePool(keys: 3)
+        let first = take(pool)!
+        let second = take(pool, excluding: [first])!
+        let third = take(pool, excluding: [first, second])!
+        #expect(Set([first.key.id, second.key.id, third.key.id]).count == 3)
+        guard case .noneUsable = pool.lease(provider: .ollama, model: nil, excluding: [first, second, third]) else {
+            Issue.record("expected no usable key")
+            return
+        }
+    }
+
+    @Test("an empty provider says so")
+    func emptyProvider() {
+        let pool = makePool(keys: 2)
+        guard case .empty = pool.lease(provider: .openrouter, model: nil) else {
+            Issue.record("expected .empty")
+            return
+        }
+    }
+
+    @Test("a cooled key leaves rotation and returns when its window ends")
+    func coolingLeavesAndReturns() {
+        let pool = makePool(keys: 2)
+        let cooled = take(pool)!
+        pool.report(cooled, outcome: .rateLimited(retryAfter: 30), latencyMillis: 1)
+        for _ in 0..<5 { #expect(leaseID(pool) != cooled.key.id) }
+        clock.advance(by: 30)
+        var seen = Set<String>()
+        for _ in 0..<4 { seen.insert(leaseID(pool)!) }
+        #expect(seen.contains(cooled.key.id))
+    }
+
+    @Test("with every key resting the pool reports the earliest return")
+    func earliestReturn() {
+        let pool = makePool(keys: 2)
+        let first = take(pool)!
+        pool.report(first, outcome: .rateLimited(retryAfter: 50), latencyMillis: 1)
+        let second = take(pool)!
+        pool.report(second, outcome: .rateLimited(retryAfter: 20), latencyMillis: 1)
+        guard case .noneUsable(let retryAt) = pool.lease(provider: .ollama, model: nil) else {
+            Issue.record("expected noneUsable")
+            return
+        }
+        #expect(retryAt == clock.now.addingTimeInterval(20))
+    }
+
+    @Test("an invalid key never returns by itself but comes back when enabled")
+    func invalidUntilEnabled() {
+        let pool = makePool(keys: 1)
+        let only = take(pool)!
+        pool.report(only, outcome: .rejected(status: 401), latencyMillis: 1)
+        clock.advance(by: 1e6)
+        guard case .noneUsable(nil) = pool.lease(provider: .ollama, model: nil) else {
+            Issue.record("expected noneUsable without a return time")
+            return
+        }
+        pool.updateHealth(id: only.key.id) { health, _ in health.enable() }
+        #expect(leaseID(pool) == only.key.id)
+    }
+
+    @Test("a disabled key gets exactly one trial request after its window")
+    func singleTrial() {
+        var policy = CooldownPolicy()
+        policy.failureThreshold = 1
+        let pool = makePool(keys: 2, policy: policy)
+        let failing = take(pool)!
+        pool.report(failing, outcome: .upstreamFailure(reason: "500"), latencyMillis: 1)
+        clock.advance(by: 3600)
+        var trial: KeyLease?
+        for _ in 0..<4 {
+            let next = take(pool)!
+            if next.key.id == failing.key.id {
+                #expect(trial == nil, "the trial key was handed out twice")
+                trial = next
+            }
+        }
+        #expect(trial?.isTrial == true)
+        pool.report(trial!, outcome: .success, latencyMillis: 1)
+        var seen = 0
+        for _ in 0..<4 where leaseID(pool) == failing.key.id { seen += 1 }
+        #expect(seen == 2)
+    }
+
+    @Test("an expired key is skipped and shown as expired")
+    func expiredKeys() {
+        let pool = KeyPool(clock: clock)
+        pool.add([
+            KeyRecord(id: "short", provider: .ollama, secret: "secret-short-lived", createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(10)),
+            KeyRecord(id: "long", provider: .ollama, secret: "secret-long-lived", createdAt: clock.now),
+        ])
+        clock.advance(by: 10)
+        for _ in 0..<4 { #expect(leaseID(pool) == "long") }
+        #expect(pool.statusCounts(provider: .ollama) == [.expired: 1, .active: 1])
+    }
+
+    @Test("keys that know their models only serve those; keys without a model list serve all")
+    func modelSeam() {
+        let pool = KeyPool(clock: clock)
+        pool.add([
+            KeyRecord(id: "qwen", provider: .ollama, secret: "secret-qwen-only", createdAt: clock.now, models: ["qwen3"]),
+            KeyRecord(id: "any", provider: .ollama, secret: "secret-any-model", createdAt: clock.now.addingTimeInterval(1)),
+        ])
+        for _ in 0..<4 { #expect(leaseID(pool, model: "llama3") == "any") }
+        var seen = Set<String>()
+        for _ in 0..<4 { seen.insert(leaseID(pool, model: "qwen3")!) }
+        #expect(seen == ["qwen", "any"])
+    }
+
+    @Test("duplicates by secret are not added twice; removal takes keys out of rotation")
+    func membership() {
+        let pool = makePool(keys: 3)
+        let added = pool.add([KeyRecord(id: "again", provider: .ollama, secret: "secret-ollama-1", createdAt: clock.now)])
+        #expect(added.isEmpty)
+        #expect(pool.contains(secret: "secret-ollama-1", provider: .ollama))
+        #expect(!pool.contains(secret: "secret-ollama-1", provider: .openrouter))
+        #expect(pool.remove(ids: ["k1", "nope"]) == ["k1"])
+        for _ in 0..<6 { #expect(leaseID(pool) != "k1") }
+        #expect(pool.resolveID("secret-ollama-2") == "k2")
+        #expect(pool.resolveID("k0") == "k0")
+        #expect(pool.resolveID("secret-ollama-1") == nil)
+    }
+
+    @Test("counters add up and the changed set drains")
+    func counters() {
+        let pool = makePool(keys: 1)
+        let only = take(pool)!
+        pool.report(only, outcome: .success, latencyMillis: 100, usage: TokenUsage(promptTokens: 5, completionTokens: 7))
+        pool.report(only, outcome: .upstreamFailure(reason: "500"), latencyMillis: 300)
+        pool.report(only, outcome: .clientError(status: 400), latencyMillis: 20)
+        let changed = pool.takeChangedStats()
+        #expect(changed.count == 1)
+        let stats = changed[0]
+        #expect(stats.requests == 3 && stats.successes == 1 && stats.failures == 1)
+        #expect(stats.latencyMillisSum == 420 && stats.promptTokens == 5 && stats.completionTokens == 7)
+        #expect(pool.takeChangedStats().isEmpty)
+        #expect(pool.takeChangedHealth().map(\.keyID) == ["k0"])
+        #expect(pool.takeChangedHealth().isEmpty)
+    }
+
+    @Test("a pool of 100,000 keys rotates through all of them")
+    func largePool() {
+        let pool = makePool(keys: 100_000)
+        var seen = Set<String>()
+        for _ in 0..<100_000 { seen.insert(leaseID(pool)!) }
+        #expect(seen.count == 100_000)
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// Runs the real `ollama-pool` binary (built next to the tests) against a temporary database.
+@Suite("Command line")
+struct CLITests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    static var binary: URL {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0])
+        var folder = testBinary.deletingLastPathComponent()
+        while folder.path != "/" {
+            let candidate = folder.appendingPathComponent("ollama-pool")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return testBinary.deletingLastPathComponent().appendingPathComponent("ollama-pool")
+    }
+
+    func run(_ arguments: [String], database: URL, stdin: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = "sqlite:" + database.path
+        environment["ADMIN_TOKEN"] = "cli-admin-token"
+        environment["LOG_LEVEL"] = "error"
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        let errData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self),
+            errors: String(decoding: errData, as: UTF8.self)
+        )
+    }
+
+    @Test("keys import, keys list, tokens create, list and revoke work on the configured database")
+    func commands() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pool-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let database = folder.appendingPathComponent("pool.sqlite")
+        let keysFile = folder.appendingPathComponent("ollama.txt")
+        try """
+            a@b.c----pw----session----ollama-cli-key-aaaaaaaa
+            ollama-cli-key-bbbbbbbb
+            bad key
+            """.write(to: keysFile, atomically: true, encoding: .utf8)
+
+        let imported = try run(["keys", "import", keysFile.path, "--provider", "ollama"], database: database)
+        #expect(imported.status == 0, "\(imported.errors)")
+        #expect(imported.output.contains("added 2"))
+        #expect(imported.output.contains("invalid 1"))
+
+        let listed = try run(["keys", "list"], database: database)
+        #expect(listed.status == 0)
+        #expect(listed.output.contains("olla…aaaa"))
+        #expect(!listed.output.contains("ollama-cli-key-aaaaaaaa"))
+        #expect(listed.output.contains("active"))
+
+        let created = try run(["tokens", "create", "ci-token", "--ttl", "3600"], database: database)
+        #expect(created.status == 0, "\(created.errors)")
+        let token = created.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.hasPrefix("sk-") && token.count == 51)
+
+        let tokens = try run(["tokens", "list"], database: database)
+        #expect(tokens.output.contains("ci-token"))
+        #expect(!tokens.output.contains(token))
+        let id = tokens.output.split(separator: "\n").dropFirst().first?.split(separator: "\t").first.map(String.init) ?? ""
+        #expect(id.hasPrefix("tok_"))
+
+        let revoked = try run(["tokens", "revoke", id], database: database)
+        #expect(revoked.status == 0)
+        let missing = try run(["tokens", "revoke", id], database: database)
+        #expect(missing.status != 0)
+        #expect(try run(["tokens", "list"], database: database).output.contains("ci-token") == false)
+    }
+
+    @Test("every command has help and bad arguments fail with a message")
+    func help() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pool-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("pool.sqlite")
+        for command in [["--help"], ["serve", "--help"], ["keys", "import", "--help"], ["tokens", "create", "--help"]] {
+            let result = try run(command, database: database)
+            #expect(result.status == 0)
+            #expect(result.output.contains("USAGE"))
+        }
+        let bad = try run(["keys", "import", "/nonexistent/file.txt"], database: database)
+        #expect(bad.status != 0)
+        #expect(bad.errors.contains("cannot read"))
+        let version = try run(["--version"], database: database)
+        #expect(version.output.contains("0.1.0"))
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A real HTTP server on loopback that plays the upstream provider. Tests decide, per key, what it answers:
+/// status, Retry-After, delay, body, a stream of chunks with gaps, or a connection cut mid-stream.
+final class MockUpstream: Sendable {
+    struct Behavior: Sendable {
+        var status = 200
+        var headers: [String: String] = [:]
+        /// Wait before answering at all.
+        var delay: Duration = .zero
+        /// Body for a non-stream answer; nil means a realistic default for the path.
+        var body: String?
+        /// Number of SSE chunks to send when the client asks for a stream.
+        var chunks = 3
+        /// Pause between chunks.
+        var chunkGap: Duration = .zero
+        /// Close the connection after this many chunks, without finishing the stream.
+        var cutAfter: Int?
+        /// Drop the connection before sending any answer.
+        var dropConnection = false
+
+        static let ok = Behavior()
+        static func status(_ code: Int, headers: [String: String] = [:], body: String? = nil) -> Behavior {
+            Behavior(status: code, headers: headers, body: body)
+        }
+    }
+
+    struct Received: Sendable {
+        var method: String
+        var path: String
+        var key: String?
+        var headers: [String: String]
+        var body: String
+    }
+
+    private struct State {
+        var behaviors: [String: Behavior] = [:]
+        var fallback = Behavior()
+        var received: [Received] = []
+        var chunksSent = 0
+        var streamsAbandoned = 0
+    }
+
+    private let state = Mutex(State())
+    private let task: Mutex<Task<Void, any Error>?> = Mutex(nil)
+    private let shutdown: Mutex<ServiceGroup?> = Mutex(nil)
+    let port: Int
+
+    private init(port: Int) {
+        self.port = port
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts a mock on an ephemeral loopback port.
+    static func start() async throws -> MockUpstream {
+        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        let holder = Mutex<MockUpstream?>(nil)
+        var logger = Logger(label: "mock-upstream")
+        logger.logLevel = .critical
+        let app = Application(
+            responder: MockResponder(mock: { holder.withLock { $0 } }),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task { try await group.run() }
+        var iterator = portStream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        let mock = MockUpstream(port: port)
+        holder.withLock { $0 = mock }
+        mock.task.withLock { $0 = task }
+        mock.shutdown.withLock { $0 = group }
+        return mock
+    }
+
+    func stop() async {
+        if let group = shutdown.withLock({ $0 }) { await group.triggerGracefulShutdown() }
+        let task = self.task.withLock { $0 }
+        task?.cancel()
+        _ = try? await task?.value
+    }
+
+    // MARK: Test controls
+
+    func set(_ behavior: Behavior, forKey key: String) {
+        state.withLock { $0.behaviors[key] = behavior }
+    }
+
+    func setDefault(_ behavior: Behavior) {
+        state.withLock { $0.fallback = behavior }
+    }
+
+    var received: [Received] { state.withLock { $0.received } }
+    var keysUsed: [String] { received.compactMap(\.key) }
+    var chunksSent: Int { state.withLock { $0.chunksSent } }
+    var streamsAbandoned: Int { state.withLock { $0.streamsAbandoned } }
+
+    func reset() {
+        state.withLock { $0 = State() }
+    }
+
+    // MARK: Answering
+
+    fileprivate func behavior(for key: String?) -> Behavior {
+        state.withLock { state in key.flatMap { state.behaviors[$0] } ?? state.fallback }
+    }
+
+    fileprivate func record(_ received: Received) {
+        state.withLock { $0.received.append(received) }
+    }
+
+    fileprivate func countChunk() {
+        state.withLock { $0.chunksSent += 1 }
+    }
+
+    fileprivate func countAbandoned() {
+        state.withLock { $0.streamsAbandoned += 1 }
+    }
+}
+
+private struct MockError: Error {}
+
+private struct MockResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let mock: @Sendable () -> MockUpstream?
+
+    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        guard let mock = mock() else { throw MockError() }
+        var request = request
+        let bodyBuffer = try await request.collectBody(upTo: 16 * 1024 * 1024)
+        let body = String(buffer: bodyBuffer)
+        let authorization = request.headers[.authorization]
+        let key = authorization.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        mock.record(.init(method: request.method.rawValue, path: request.uri.description, key: key, headers: headers, body: body))
+
+        let behavior = mock.behavior(for: key)
+        if behavior.delay > .zero { try await Task.sleep(for: behavior.delay) }
+        if behavior.dropConnection { throw MockError() }
+
+        var responseHeaders = HTTPFields()
+        for (name, value) in behavior.headers {
+            if let fieldName = HTTPField.Name(name) { responseHeaders[fieldName] = value }
+        }
+        let status = HTTPResponse.Status(code: behavior.status)
+        let wantsStream = body.contains("\"stream\":true") || body.contains("\"stream\": true")
+        guard behavior.status == 200, wantsStream else {
+            if responseHeaders[.contentType] == nil { responseHeaders[.contentType] = "application/json" }
+            let text = behavior.body ?? Self.defaultBody(path: request.uri.path, status: behavior.status)
+            return Response(status: status, headers: responseHeaders, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        responseHeaders[.contentType] = "text/event-stream"
+        return Response(status: status, headers: responseHeaders, body: ResponseBody { writer in
+            do {
+                for index in 0..<behavior.chunks {
+                    if let cut = behavior.cutAfter, index == cut { throw MockError() }
+                    if index > 0, behavior.chunkGap > .zero { try await Task.sleep(for: behavior.chunkGap) }
+                    let last = index == behavior.chunks - 1
+                    var event = #"{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"c\#(index)"}}]}"#
+                    if last {
+                        event = #"{"object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":\#(behavior.chunks)}}"#
+                    }
+                    try await writer.write(ByteBuffer(string: "data: \(event)\n\n"))
+                    mock.countChunk()
+                }
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                try await writer.finish(nil)
+            } catch let error as MockError {
+                throw error
+            } catch {
+                mock.countAbandoned()
+                throw error
+            }
+        })
+    }
+
+    static func defaultBody(path: String, status: Int) -> String {
+        guard status == 200 else {
+            return #"{"error":{"message":"mock error \#(status)","type":"mock","code":null}}"#
+        }
+        if path.hasSuffix("/models") {
+            return #"{"object":"list","data":[{"id":"llama3.2:1b","object":"model","created":1,"owned_by":"mock"}]}"#
+        }
+        if path.hasSuffix("/embeddings") {
+            return #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"model":"m","usage":{"prompt_tokens":4,"total_tokens":4}}"#
+        }
+        return #"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"llama3.2:1b","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}"#
+    }
+}

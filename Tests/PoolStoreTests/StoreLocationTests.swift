@@ -1,0 +1,58 @@
+import Foundation
+import PoolStore
+import Testing
+
+@Suite("Store location")
+struct StoreLocationTests {
+    @Test(
+        "accepted DATABASE_URL forms parse to their location",
+        arguments: [
+            ("sqlite:./data/pool.sqlite", StoreLocation.sqlite(path: "./data/pool.sqlite")),
+            ("sqlite:/var/lib/pool/pool.sqlite", .sqlite(path: "/var/lib/pool/pool.sqlite")),
+            ("sqlite:pool.sqlite", .sqlite(path: "pool.sqlite")),
+            ("sqlite://data/pool.sqlite", .sqlite(path: "data/pool.sqlite")),
+            ("sqlite://./data/pool.sqlite", .sqlite(path: "./data/pool.sqlite")),
+            ("sqlite:///var/lib/pool/pool.sqlite", .sqlite(path: "/var/lib/pool/pool.sqlite")),
+            ("  SQLite:pool.sqlite\n", .sqlite(path: "pool.sqlite")),
+            ("postgres://pool:hunter2@db:5432/pool", .postgres(url: "postgres://pool:hunter2@db:5432/pool")),
+            ("postgresql://db/pool", .postgres(url: "postgresql://db/pool")),
+        ])
+    func acceptedFormsParse(_ input: String, _ expected: StoreLocation) throws {
+        #expect(try StoreLocation.parse(input) == expected)
+    }
+
+    @Test(
+        "other DATABASE_URL values are rejected with the accepted forms and without echoing a password",
+        arguments: [
+            "", "pool.sqlite", "sqlite:", "sqlite://", "sqlite::memory:", "postgres:pool",
+            "mysql://root:hunter2@db/pool", "http://user:hunter2@example.com/x",
+        ])
+    func otherValuesAreRejected(_ input: String) {
+        let error = #expect(throws: StoreError.self) { try StoreLocation.parse(input) }
+        #expect(error?.description.contains("sqlite:") == true)
+        #expect(error?.description.contains("hunter2") == false)
+    }
+
+    @Test("opening a PostgreSQL location says it is not supported yet and does not echo the password")
+    func postgresIsNotSupportedYet() async throws {
+        let location = try StoreLocation.parse("postgres://pool:hunter2@db:5432/pool")
+        do {
+            _ = try await openStore(location, cipher: nil, logger: testLogger)
+            Issue.record("opening PostgreSQL should fail")
+        } catch let error as StoreError {
+            #expect(error.description.contains("not supported yet"))
+            #expect(!error.description.contains("hunter2"))
+        }
+    }
+
+    @Test("opening an SQLite location creates the missing parent folders")
+    func sqliteCreatesParentFolders() async throws {
+        try await withTemporaryDirectory { folder in
+            let path = folder.appendingPathComponent("a/b/pool.sqlite").path
+            let store = try await openStore(.sqlite(path: path), cipher: nil, logger: testLogger)
+            #expect(store.kind == "sqlite")
+            #expect(FileManager.default.fileExists(atPath: path))
+            try await store.close()
+        }
+    }
+}

@@ -24,6 +24,9 @@ final class MockUpstream: Sendable {
         var cutAfter: Int?
         /// Drop the connection before sending any answer.
         var dropConnection = false
+        /// Per-path overrides (path without query, e.g. `/api/tags`): status and body for that path only.
+        var pathStatus: [String: Int] = [:]
+        var pathBodies: [String: String] = [:]
 
         static let ok = Behavior()
         static func status(_ code: Int, headers: [String: String] = [:], body: String? = nil) -> Behavior {
@@ -154,11 +157,13 @@ private struct MockResponder: HTTPResponder {
         for (name, value) in behavior.headers {
             if let fieldName = HTTPField.Name(name) { responseHeaders[fieldName] = value }
         }
-        let status = HTTPResponse.Status(code: behavior.status)
+        let path = request.uri.path
+        let statusCode = behavior.pathStatus[path] ?? behavior.status
+        let status = HTTPResponse.Status(code: statusCode)
         let wantsStream = body.contains("\"stream\":true") || body.contains("\"stream\": true")
-        guard behavior.status == 200, wantsStream else {
+        guard statusCode == 200, wantsStream else {
             if responseHeaders[.contentType] == nil { responseHeaders[.contentType] = "application/json" }
-            let text = behavior.body ?? Self.defaultBody(path: request.uri.path, status: behavior.status)
+            let text = behavior.pathBodies[path] ?? behavior.body ?? Self.defaultBody(path: path, status: statusCode)
             return Response(status: status, headers: responseHeaders, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         responseHeaders[.contentType] = "text/event-stream"

@@ -28,6 +28,7 @@ public func buildApplication(
     AdminKeyRoutes(gateway: gateway).register(on: admin)
     AdminTokenRoutes(gateway: gateway).register(on: admin)
     AdminStatsRoutes(gateway: gateway).register(on: admin)
+    AdminCacheRoutes(gateway: gateway).register(on: admin)
 
     ProxyRoutes(engine: ProxyEngine(gateway: gateway, client: upstream)).register(on: router)
 

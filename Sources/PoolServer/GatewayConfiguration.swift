@@ -35,6 +35,8 @@ public struct GatewayConfiguration: Sendable {
     public var streamIdleTimeout: TimeInterval = 120
     /// Concurrent connections per upstream host.
     public var upstreamConnectionsPerHost = 1024
+    /// Seconds a fetched model list is served from the cache; 0 turns the cache off.
+    public var modelCacheTTL: TimeInterval = 300
     /// How often traffic counters and key health are written to the store.
     public var flushInterval: TimeInterval = 1
 
@@ -114,6 +116,7 @@ public struct GatewayConfiguration: Sendable {
         if let timeout = try seconds("FIRST_BYTE_TIMEOUT", min: 0.1) { firstByteTimeout = timeout }
         if let timeout = try seconds("STREAM_IDLE_TIMEOUT", min: 0.1) { streamIdleTimeout = timeout }
         if let connections = try integer("UPSTREAM_CONNECTIONS", min: 1) { upstreamConnectionsPerHost = connections }
+        if let ttl = try seconds("MODEL_CACHE_TTL", min: 0) { modelCacheTTL = ttl }
     }
 
     static func validatedURL(_ text: String, name: String) throws -> String {

@@ -50,4 +50,5 @@ extension HTTPField.Name {
     static let xPoolKeyID = HTTPField.Name("x-pool-key-id")!
     static let xPoolAttempts = HTTPField.Name("x-pool-attempts")!
     static let xAPIKey = HTTPField.Name("x-api-key")!
+    static let xPoolCache = HTTPField.Name("x-pool-cache")!
 }

@@ -57,6 +57,9 @@ struct ProxyEngine: Sendable {
         let wantsStream = probe?.stream ?? (route.method == .post && route.streamsByDefault)
         let template = upstreamRequest(for: request, route: route, body: body, requestID: requestID)
         do {
+            if route.isModelList {
+                return try await serveModelList(template, route: route, request: request, logger: logger)
+            }
             return try await forward(template, route: route, model: model, wantsStream: wantsStream, request: request, logger: logger)
         } catch let error as GatewayError {
             gateway.traffic.record(provider: route.provider, model: model, succeeded: false, at: gateway.clock.now)
@@ -114,6 +117,41 @@ struct ProxyEngine: Sendable {
             retryAt = returnsAt
         }
         throw exhausted(provider: route.provider, model: model, failures: failures, retryAt: retryAt)
+    }
+
+    /// Model lists come from the cache while fresh; a failed refresh serves the last good list.
+    private func serveModelList(_ template: HTTPClientRequest, route: ProxyRoute, request: Request, logger: Logger) async throws -> Response {
+        let cache = gateway.modelCache
+        let key = Self.modelListKey(route: route, request: request)
+        if let entry = cache.fresh(key, now: gateway.clock.now) { return Self.cachedResponse(entry, state: "hit") }
+        let refreshed: Response
+        do {
+            refreshed = try await forward(template, route: route, model: nil, wantsStream: false, request: request, logger: logger)
+        } catch let error as GatewayError {
+            guard let stale = cache.stale(key) else { throw error }
+            cache.recordRefreshFailure()
+            logger.warning("model list refresh failed; serving the cached list", metadata: ["provider": "\(route.provider)", "error": "\(error.message)"])
+            return Self.cachedResponse(stale, state: "stale")
+        }
+        if refreshed.status.kind != .successful, let stale = cache.stale(key) {
+            cache.recordRefreshFailure()
+            logger.warning("model list refresh failed; serving the cached list", metadata: ["provider": "\(route.provider)", "status": "\(refreshed.status.code)"])
+            return Self.cachedResponse(stale, state: "stale")
+        }
+        return refreshed
+    }
+
+    static func modelListKey(route: ProxyRoute, request: Request) -> String {
+        var path = route.upstreamPath
+        if let query = request.uri.query, !query.isEmpty { path += "?" + query }
+        return ModelListCache.key(provider: route.provider, path: path)
+    }
+
+    private static func cachedResponse(_ entry: ModelListCache.Entry, state: String) -> Response {
+        var headers = entry.headers
+        headers[.xPoolCache] = state
+        headers[.xPoolAttempts] = "0"
+        return Response(status: entry.status, headers: headers, body: ResponseBody(byteBuffer: entry.body))
     }
 
     private func authorize(_ request: Request, provider: ProviderID) throws {
@@ -211,6 +249,12 @@ struct ProxyEngine: Sendable {
         }
         let usage = outcome == .success ? UsageScanner.usage(in: Array(body.readableBytesView), format: route.usageFormat) : nil
         report(lease, outcome, started: started, route: route, usage: usage)
+        if route.isModelList, outcome == .success {
+            gateway.modelCache.store(
+                Self.modelListKey(route: route, request: request),
+                .init(status: status, headers: headers, body: body, fetchedAt: gateway.clock.now)
+            )
+        }
         return .relay(Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body)), isStream: false)
     }
 
@@ -230,7 +274,7 @@ struct ProxyEngine: Sendable {
             iterator: iterator, first: first, lease: lease, started: started, route: route, model: model, engine: self
         )
         var headers = headers
-        if headers[.contentType] == nil { headers[.contentType] = "text/event-stream" }
+        if headers[.contentType] == nil { headers[.contentType] = route.framing.contentType }
         headers[.cacheControl] = "no-cache"
         // Watching for the client's disconnect consumes the connection's inbound side, so the server closes the
         // connection after the stream; saying so stops clients from sending another request on it.

@@ -27,7 +27,7 @@ final class TestGateway: Sendable {
         self.group = group
         self.task = task
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(30), read: .seconds(30))
+        configuration.timeout = .init(connect: .seconds(30), read: .seconds(300))
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         configuration.decompression = .disabled
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
@@ -100,7 +100,7 @@ final class TestGateway: Sendable {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        let response = try await client.execute(request, timeout: .seconds(60))
+        let response = try await client.execute(request, timeout: .seconds(300))
         let bytes = try await response.body.collect(upTo: 256 * 1024 * 1024)
         return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
     }

@@ -1,0 +1,70 @@
+"""Starts the mock upstream and the real gateway binary on loopback, with pools of keys in known states."""
+
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import mock_upstream
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = "conformance-admin-token"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def call(base, method, path, token, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method,
+                                     headers={"authorization": "Bearer " + token, "content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+class Gateway:
+    def __init__(self, base, token):
+        self.base = base
+        self.token = token
+
+
+@pytest.fixture(scope="session")
+def gateway():
+    mock = mock_upstream.serve()
+    mock_base = "http://127.0.0.1:%d" % mock.server_address[1]
+    binary = os.environ.get("OLLAMA_POOL_BIN", str(ROOT / ".build" / "debug" / "ollama-pool"))
+    folder = tempfile.mkdtemp(prefix="pool-conformance-")
+    port = free_port()
+    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", ADMIN_TOKEN=ADMIN, LOG_LEVEL="warning",
+               DATABASE_URL="sqlite:" + folder + "/pool.sqlite", OLLAMA_UPSTREAM_URL=mock_base,
+               OPENROUTER_UPSTREAM_URL=mock_base + "/openrouter", MAX_RETRIES="3")
+    process = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = "http://127.0.0.1:%d" % port
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/health", timeout=1).read()
+            break
+        except OSError:
+            if process.poll() is not None or time.time() > deadline:
+                raise RuntimeError("gateway did not start: " + process.stderr.read().decode(errors="replace"))
+            time.sleep(0.1)
+    call(base, "POST", "/admin/api-keys/import", ADMIN,
+         {"keys": ["bad-key-ollama-0001", "good-key-ollama-0001", "good-key-ollama-0002"]})
+    # The OpenRouter pool holds only keys that are rate-limited: every request there exhausts the pool.
+    call(base, "POST", "/admin/api-keys/import", ADMIN,
+         {"provider": "openrouter", "keys": ["limited-key-or-0001", "limited-key-or-0002"]})
+    token = call(base, "POST", "/admin/tokens", ADMIN, {"name": "conformance"})["token"]
+    yield Gateway(base, token)
+    process.terminate()
+    process.wait(timeout=30)
+    mock.shutdown()

@@ -23,6 +23,8 @@ public func buildApplication(
 
     router.add(middleware: ErrorDialectMiddleware(maxBodyBytes: configuration.maxBodyBytes))
     HealthRoutes(gateway: gateway).register(on: router)
+    // Public: registered on the router itself, so the admin group's auth middleware does not apply.
+    PublicStatsRoutes(gateway: gateway).register(on: router)
 
     let admin = router.group("admin").add(middleware: AdminAuthMiddleware(credential: gateway.admin))
     AdminKeyRoutes(gateway: gateway).register(on: admin)

@@ -47,7 +47,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The web pages (dashboard, statistics, API docs) and the OpenAPI document, served from memory.
+            resources: [.copy("Resources/web")]
         ),
         .executableTarget(
             name: "ollama-pool",

@@ -25,6 +25,7 @@ public func buildApplication(
     HealthRoutes(gateway: gateway).register(on: router)
     // Public: registered on the router itself, so the admin group's auth middleware does not apply.
     PublicStatsRoutes(gateway: gateway).register(on: router)
+    WebRoutes(assets: .bundled).register(on: router)
 
     let admin = router.group("admin").add(middleware: AdminAuthMiddleware(credential: gateway.admin))
     AdminKeyRoutes(gateway: gateway).register(on: admin)

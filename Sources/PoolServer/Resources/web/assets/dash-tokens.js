@@ -1,0 +1,81 @@
+// Dashboard: the client tokens tab. Create (shown once), list, revoke.
+import { $, api, fill, fmtDate, fmtNumber, h, t, toast } from "./common.js";
+import { confirmDialog, revealToken } from "./dialogs.js";
+import { ttlOptions } from "./dash-keys.js";
+
+export function createTokensPanel(ctx) {
+  const body = $("#tokens-body");
+  let tokens = [];
+
+  async function load() {
+    const data = await api("/admin/tokens");
+    tokens = data.tokens.slice().sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
+    render();
+  }
+
+  function render() {
+    if (tokens.length === 0) {
+      fill(body, h("tr", {}, h("td", { colSpan: 7, class: "empty" }, t("tokens.none"))));
+      return;
+    }
+    fill(body, tokens.map((token) => h("tr", { dataset: { id: token.id } },
+      h("td", { class: "strong token-name" }, token.name),
+      h("td", { class: "mono" }, token.prefix),
+      h("td", {}, token.provider ? h("span", { class: "chip" }, token.provider) : h("span", { class: "muted" }, t("tokens.any_provider"))),
+      h("td", { class: "nowrap" }, fmtDate(token.created_at)),
+      h("td", { class: "nowrap" }, token.expired
+        ? h("span", { class: "badge status-expired" }, t("status.expired"))
+        : token.expires_at ? fmtDate(token.expires_at) : h("span", { class: "muted" }, t("ttl.never"))),
+      h("td", { class: "num" }, fmtNumber(token.request_count)),
+      h("td", { class: "actions" },
+        h("button", { type: "button", class: "btn small danger-ghost", dataset: { action: "revoke" }, on: { click: () => revoke(token) } }, t("action.revoke"))),
+    )));
+  }
+
+  async function revoke(token) {
+    if (!(await confirmDialog(t("tokens.revoke_title"), t("tokens.revoke_confirm", { name: token.name }), t("action.revoke")))) return;
+    try {
+      await api("/admin/tokens/" + encodeURIComponent(token.id), { method: "DELETE" });
+      toast(t("toast.revoked"), "success");
+      await ctx.refresh();
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+
+  async function create(event) {
+    event.preventDefault();
+    const form = event.target;
+    const error = $("#token-error");
+    fill(error);
+    const name = $("#token-name").value.trim();
+    try {
+      const created = await api("/admin/tokens", {
+        method: "POST",
+        body: { name, ttl: Number($("#token-ttl").value) || undefined, provider: $("#token-scope").value || undefined },
+      });
+      form.reset();
+      await revealToken(created.name, created.token);
+      await ctx.refresh();
+    } catch (failure) {
+      fill(error, failure.message);
+    }
+  }
+
+  function scopeOptions() {
+    return [h("option", { value: "" }, t("tokens.any_provider")), h("option", { value: "ollama" }, "Ollama"), h("option", { value: "openrouter" }, "OpenRouter")];
+  }
+
+  $("#token-form").addEventListener("submit", create);
+  fill($("#token-ttl"), ttlOptions());
+  fill($("#token-scope"), scopeOptions());
+
+  return {
+    load,
+    relabel() {
+      fill($("#token-ttl"), ttlOptions());
+      fill($("#token-scope"), scopeOptions());
+      render();
+    },
+  };
+}

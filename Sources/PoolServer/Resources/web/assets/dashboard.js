@@ -1,0 +1,94 @@
+// Dashboard bootstrap: login check, provider switch, tabs, overview cards and the 10-second refresh.
+import {
+  $, $$, api, bindProviderSwitch, clearAdminToken, fill, fmtNumber, fmtPercent, fmtTime, getAdminToken, getProvider, initChrome,
+  serverRoutes, t, toast, withQuery,
+} from "./common.js";
+import { isDialogOpen } from "./dialogs.js";
+import { createKeysPanel } from "./dash-keys.js";
+import { createTokensPanel } from "./dash-tokens.js";
+import { createImportPanel } from "./dash-import.js";
+
+const REFRESH_MS = 10_000;
+
+if (!getAdminToken()) location.replace("/");
+else start();
+
+async function start() {
+  initChrome();
+  const ctx = { routes: await serverRoutes(), refresh };
+  const keys = createKeysPanel(ctx);
+  const tokens = createTokensPanel(ctx);
+  const imports = createImportPanel(ctx);
+  let tab = sessionStorage.getItem("pool.tab") || "keys";
+  let refreshing = null;
+
+  async function loadOverview() {
+    const stats = await api(withQuery("/admin/stats", { provider: getProvider() }));
+    const cards = {
+      "keys-total": fmtNumber(stats.keys.total),
+      "keys-active": fmtNumber(stats.keys.active),
+      "keys-cooling": fmtNumber(stats.keys.cooling),
+      "keys-disabled": fmtNumber(stats.keys.disabled),
+      tokens: fmtNumber(stats.tokens),
+      "requests-today": fmtNumber(stats.requests_today),
+      "success-rate": stats.total_requests ? fmtPercent(stats.success_rate) : "—",
+    };
+    for (const [name, value] of Object.entries(cards)) fill($(`[data-card="${name}"] .card-value`), value);
+    fill($('[data-card="keys-total"] .card-sub'), t("overview.invalid_expired", { invalid: fmtNumber(stats.keys.invalid), expired: fmtNumber(stats.keys.expired) }));
+    fill($('[data-card="success-rate"] .card-sub'), t("overview.of_requests", { count: fmtNumber(stats.total_requests) }));
+    fill($("#tab-count-keys"), fmtNumber(stats.keys.total));
+    fill($("#tab-count-tokens"), fmtNumber(stats.tokens));
+  }
+
+  /** Reloads the overview and the visible tab; concurrent calls share one refresh. */
+  async function refresh() {
+    if (refreshing) return refreshing;
+    refreshing = (async () => {
+      try {
+        await Promise.all([loadOverview(), tab === "keys" ? keys.load() : tab === "tokens" ? tokens.load() : null]);
+        fill($("#last-refresh"), t("dashboard.updated", { time: fmtTime() }));
+        document.body.dataset.loaded = "true";
+      } catch (error) {
+        toast(error.message, "error");
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  }
+
+  function showTab(name) {
+    tab = name;
+    sessionStorage.setItem("pool.tab", name);
+    for (const button of $$("[data-tab]")) {
+      const on = button.dataset.tab === name;
+      button.classList.toggle("active", on);
+      button.setAttribute("aria-selected", String(on));
+    }
+    for (const panel of $$("[data-panel]")) panel.hidden = panel.dataset.panel !== name;
+    refresh();
+  }
+
+  for (const button of $$("[data-tab]")) button.addEventListener("click", () => showTab(button.dataset.tab));
+  bindProviderSwitch($("#provider-switch"), () => {
+    keys.reset();
+    refresh();
+  });
+  $("#logout").addEventListener("click", () => {
+    clearAdminToken();
+    location.replace("/");
+  });
+  $("#refresh-now").addEventListener("click", () => refresh());
+  document.addEventListener("langchange", () => {
+    keys.relabel();
+    tokens.relabel();
+    imports.relabel();
+    refresh();
+  });
+
+  setInterval(() => {
+    if (!document.hidden && !isDialogOpen()) refresh();
+  }, REFRESH_MS);
+  setInterval(() => keys.tick(), 1000);
+  showTab(tab);
+}

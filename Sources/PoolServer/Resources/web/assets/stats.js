@@ -1,0 +1,105 @@
+// Public statistics: cards, 24-hour trend, model share and the top-10 table from /admin/public-stats.
+import { $, bindProviderSwitch, fill, fmtNumber, fmtPercent, fmtTime, getProvider, h, initChrome, t, toast, withQuery } from "./common.js";
+import { donutChart, lineChart, PALETTE } from "./charts.js";
+
+const REFRESH_MS = 30_000;
+const SERIES = [
+  { key: "total", field: "requests", color: "#6366f1", fill: true },
+  { key: "success", field: "success", color: "#10b981", dashed: true },
+  { key: "failure", field: "failure", color: "#ef4444" },
+];
+
+let last = null;
+
+async function load() {
+  try {
+    const response = await fetch(withQuery("/admin/public-stats", { provider: getProvider() }));
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    last = await response.json();
+    render(last);
+  } catch (error) {
+    toast(t("stats.load_failed", { error: error.message }), "error");
+  }
+}
+
+function render(data) {
+  const global = data.global;
+  fill($('[data-card="total"] .card-value'), fmtNumber(global.totalRequests));
+  fill($('[data-card="rate"] .card-value'), global.totalRequests ? fmtPercent(global.successRate) : "—");
+  fill($('[data-card="success"] .card-value'), fmtNumber(global.successCount));
+  fill($('[data-card="failure"] .card-value'), fmtNumber(global.failureCount));
+  fill($('[data-card="keys"] .card-value'), fmtNumber(global.activeKeys + global.coolingKeys) + " / " + fmtNumber(global.totalApiKeys));
+  fill($('[data-card="keys"] .card-sub'), t("stats.keys_sub", { active: fmtNumber(global.activeKeys), cooling: fmtNumber(global.coolingKeys) }));
+  fill($("#stats-updated"), t("stats.updated", { time: fmtTime(new Date(data.timestamp)) }));
+  $("#no-data").hidden = global.totalRequests > 0;
+  renderTrend(data.hourlyTrend);
+  renderShare(data.topModels);
+  renderRecent(data.recentTopModels);
+  renderTable(data.topModels);
+  document.body.dataset.loaded = "true";
+}
+
+function renderTrend(trend) {
+  const labels = trend.map((point) => {
+    const date = new Date(point.time);
+    return String(date.getHours()).padStart(2, "0") + ":00";
+  });
+  const series = SERIES.map((line) => ({ ...line, label: t("stats.series_" + line.key), values: trend.map((point) => point[line.field]) }));
+  lineChart($("#trend-chart"), labels, series);
+  fill($("#trend-legend"), series.map((line) => {
+    const swatch = h("span", { class: "swatch" });
+    swatch.style.background = line.color;
+    return h("span", { class: "legend-item" }, swatch, line.label);
+  }));
+}
+
+function renderShare(models) {
+  const total = models.reduce((sum, model) => sum + model.requests, 0);
+  const colors = donutChart($("#share-chart"), models.map((model) => ({ label: model.model, value: model.requests })), fmtNumber(total), t("stats.requests"));
+  if (models.length === 0) {
+    fill($("#share-legend"), h("li", { class: "muted" }, t("stats.no_models")));
+    return;
+  }
+  fill($("#share-legend"), models.map((model, index) => {
+    const swatch = h("span", { class: "swatch" });
+    swatch.style.background = colors[index] || PALETTE[0];
+    return h("li", {}, swatch, h("span", { class: "legend-name" }, model.model), h("span", { class: "muted" }, ((model.requests / total) * 100).toFixed(1) + "%"));
+  }));
+}
+
+function renderRecent(models) {
+  if (models.length === 0) {
+    fill($("#recent-models"), h("li", { class: "muted empty-item" }, t("stats.no_models")));
+    return;
+  }
+  fill($("#recent-models"), models.map((model, index) => h("li", { class: "podium-item rank-" + (index + 1) },
+    h("span", { class: "podium-rank" }, String(index + 1)),
+    h("div", { class: "podium-body" }, h("div", { class: "strong model-name" }, model.model),
+      h("div", { class: "muted small" }, t("stats.recent_line", { requests: fmtNumber(model.requests), rate: fmtPercent(model.successRate) }))))));
+}
+
+function renderTable(models) {
+  if (models.length === 0) {
+    fill($("#top-models-body"), h("tr", {}, h("td", { colSpan: 6, class: "empty" }, t("stats.no_models"))));
+    return;
+  }
+  fill($("#top-models-body"), models.map((model, index) => {
+    const bar = h("span", { class: "rate-fill" });
+    bar.style.width = Math.max(0, Math.min(100, model.successRate)) + "%";
+    return h("tr", {},
+      h("td", { class: "num muted" }, String(index + 1)),
+      h("td", { class: "strong model-name" }, model.model),
+      h("td", { class: "num" }, fmtNumber(model.requests)),
+      h("td", { class: "num" }, fmtNumber(model.success)),
+      h("td", { class: "num" }, fmtNumber(model.failure)),
+      h("td", {}, h("div", { class: "rate" }, h("span", { class: "rate-track" }, bar), h("span", { class: "small" }, fmtPercent(model.successRate)))));
+  }));
+}
+
+initChrome();
+bindProviderSwitch($("#provider-switch"), load);
+document.addEventListener("langchange", () => last && render(last));
+load();
+setInterval(() => {
+  if (!document.hidden) load();
+}, REFRESH_MS);

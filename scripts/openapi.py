@@ -1,0 +1,408 @@
+#!/usr/bin/env python3
+"""Writes Sources/PoolServer/Resources/web/openapi.json, the OpenAPI 3.1 document of every route the gateway
+serves (read from Sources/PoolServer/*Routes.swift). Run it after changing a route; the browser test suite
+fails when the committed document differs from what this script writes, and validates it.
+
+    python3 scripts/openapi.py          # rewrite the document
+    python3 scripts/openapi.py --check  # exit 1 when the committed document is stale
+"""
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = ROOT / "Sources" / "PoolServer" / "Resources" / "web" / "openapi.json"
+VERSION = "0.1.0"
+
+
+def ref(name):
+    return {"$ref": "#/components/schemas/" + name}
+
+
+def nullable(kind, **extra):
+    return {"type": [kind, "null"], **extra}
+
+
+def obj(properties, required=(), description=None, additional=False):
+    schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    if description:
+        schema["description"] = description
+    if additional:
+        schema["additionalProperties"] = True
+    return schema
+
+
+def s(description=None, **extra):
+    return {"type": "string", **({"description": description} if description else {}), **extra}
+
+
+def i(description=None, **extra):
+    return {"type": "integer", **({"description": description} if description else {}), **extra}
+
+
+def n(description=None, **extra):
+    return {"type": "number", **({"description": description} if description else {}), **extra}
+
+
+def b(description=None):
+    return {"type": "boolean", **({"description": description} if description else {})}
+
+
+def arr(items, description=None):
+    return {"type": "array", "items": items, **({"description": description} if description else {})}
+
+
+DATE = {"type": "string", "format": "date-time"}
+NDATE = {"type": ["string", "null"], "format": "date-time"}
+PROVIDER_ENUM = ["ollama", "openrouter"]
+STATUS_ENUM = ["active", "cooling", "disabled", "invalid", "expired"]
+
+SCHEMAS = {
+    "Error": obj({"error": s("What went wrong, for people.")}, ["error"],
+                 "Error answer of admin, native Ollama and gateway routes."),
+    "OpenAIError": obj({"error": obj({"message": s(), "type": s(), "param": nullable("string"),
+                                      "code": nullable("string")}, ["message", "type"])}, ["error"],
+                       "Error answer of OpenAI-compatible routes."),
+    "AnthropicError": obj({"type": s(enum=["error"]), "error": obj({"type": s(), "message": s()})}, ["type", "error"],
+                          "Error answer of /v1/messages."),
+    "KeyStats": obj({
+        "total_requests": i("Attempts made with the key."), "success_count": i(), "failure_count": i(),
+        "success_rate": n("Percent of decided attempts that succeeded, 0–100."), "avg_latency_ms": n(),
+        "prompt_tokens": i(), "completion_tokens": i(), "last_used": NDATE, "last_success": NDATE, "last_failure": NDATE,
+    }, ["total_requests", "success_count", "failure_count", "success_rate", "avg_latency_ms"]),
+    "Key": obj({
+        "id": s("Stable key id (k_…); never the secret."), "provider": s(enum=PROVIDER_ENUM),
+        "api_key": s("The secret, masked (abcd…wxyz)."), "username": nullable("string"),
+        "status": s(enum=STATUS_ENUM), "status_reason": nullable("string", description="Why the key is not active."),
+        "status_until": {**NDATE, "description": "When a cooling or disabled key returns by itself."},
+        "disabled_until": NDATE, "cooling_until": NDATE, "created_at": DATE, "expires_at": NDATE,
+        "consecutive_failures": i(), "models": arr(s()), "category": nullable("string"), "stats": ref("KeyStats"),
+    }, ["id", "provider", "api_key", "status", "created_at", "consecutive_failures", "models", "stats"],
+        "A pool key as admin answers show it."),
+    "StatusCounts": obj({name: i() for name in ["total"] + STATUS_ENUM}, ["total"] + STATUS_ENUM),
+    "KeyList": obj({"provider": s(), "keys": arr(ref("Key")), "total": i("Keys matching the filter."), "page": i(),
+                    "page_size": i(), "total_pages": i(), "counts": ref("StatusCounts")},
+                   ["keys", "total", "page", "page_size", "total_pages", "counts"]),
+    "KeyAnswer": obj({"success": b(), "key": ref("Key")}, ["success", "key"]),
+    "DeleteAnswer": obj({"success": b(), "deleted": i(), "not_found": i(), "ids": arr(s())},
+                        ["success", "deleted", "not_found", "ids"]),
+    "ImportProblem": obj({"line": i("1-based line (or array index)."), "reason": s("Why, without the secret.")},
+                         ["line", "reason"]),
+    "ImportSummary": obj({"success": b(), "provider": s(), "total": i("added + duplicates + invalid"), "added": i(),
+                          "duplicates": i(), "invalid": arr(ref("ImportProblem"))},
+                         ["total", "added", "duplicates", "invalid"]),
+    "KeyStatsList": obj({"provider": s(), "keys": arr(ref("Key")), "total": i()}, ["keys", "total"]),
+    "Overview": obj({"provider": s(), "keys": ref("StatusCounts"), "tokens": i("Client tokens (all providers)."),
+                     "total_requests": i(), "success_count": i(), "failure_count": i(), "success_rate": n("Percent."),
+                     "requests_today": i("Since midnight, server time."), "uptime_seconds": i()},
+                    ["keys", "tokens", "total_requests", "success_rate", "requests_today"]),
+    "Token": obj({"id": s(), "name": s(), "prefix": s("The token's first characters and an ellipsis."),
+                  "provider": nullable("string", description="Pool the token may use; null: any."),
+                  "created_at": DATE, "expires_at": NDATE, "expired": b(), "request_count": i()},
+                 ["id", "name", "prefix", "created_at", "expired", "request_count"]),
+    "TokenList": obj({"tokens": arr(ref("Token")), "total": i()}, ["tokens", "total"]),
+    "CreatedToken": obj({"success": b(), "token": s("The full sk-… token: shown in this answer only."), "id": s(),
+                         "name": s(), "prefix": s(), "provider": nullable("string"), "created_at": DATE,
+                         "expires_at": NDATE}, ["token", "id", "name", "prefix", "created_at"]),
+    "RevokeAnswer": obj({"success": b(), "id": s()}, ["success", "id"]),
+    "CacheStats": obj({"ttl_seconds": n(), "entries": arr(obj({"provider": s(), "path": s(), "bytes": i(),
+                                                               "age_seconds": i(), "fresh": b()})),
+                       "hits": i(), "misses": i(), "stale_served": i(), "refresh_failures": i()},
+                      ["ttl_seconds", "entries", "hits", "misses"]),
+    "CacheCleared": obj({"success": b(), "cleared": i()}, ["success", "cleared"]),
+    "Health": obj({"status": s(enum=["ok"]), "version": s(), "uptime_seconds": i(), "storage": s(),
+                   "providers": {"type": "object", "additionalProperties": obj(
+                       {"enabled": b(), "keys_total": i(), "keys_active": i()})}},
+                  ["status", "version", "uptime_seconds", "storage", "providers"]),
+    "ModelShare": obj({"model": s(), "requests": i(), "success": i(), "failure": i(), "successRate": n("Percent.")},
+                      ["model", "requests", "success", "failure", "successRate"]),
+    "HourPoint": obj({"hour": s("HH:00, UTC."), "time": {**DATE, "description": "Start of the hour."},
+                      "requests": i(), "success": i(), "failure": i()},
+                     ["hour", "time", "requests", "success", "failure"]),
+    "PublicStats": obj({
+        "provider": s(enum=PROVIDER_ENUM),
+        "global": obj({"totalRequests": i(), "successCount": i(), "failureCount": i(), "successRate": n("Percent."),
+                       "totalApiKeys": i(), "activeKeys": i(), "coolingKeys": i(),
+                       "failedKeys": i("Disabled, invalid or expired keys."), "storage": s(), "lastUpdated": DATE},
+                      ["totalRequests", "successCount", "failureCount", "successRate", "totalApiKeys", "activeKeys"]),
+        "topModels": arr(ref("ModelShare"), "Up to 10 models by requests, over every retained hour."),
+        "recentTopModels": arr(ref("ModelShare"), "Up to 3 models by requests in the last 24 hours."),
+        "hourlyTrend": arr(ref("HourPoint"), "24 hourly points, oldest first, ending with the current hour."),
+        "storage": s(), "timestamp": DATE,
+    }, ["global", "topModels", "recentTopModels", "hourlyTrend", "timestamp"],
+        "Public statistics in the reference service's (camelCase) shape; counts and model names only."),
+    "ChatCompletionRequest": obj({"model": s(), "messages": arr(obj({"role": s(), "content": {}}, ["role"])),
+                                  "stream": b(), "temperature": n(), "stream_options": {"type": "object"}},
+                                 ["model", "messages"], "Relayed upstream as is; the gateway reads model and stream.",
+                                 additional=True),
+    "UpstreamBody": {"type": "object", "additionalProperties": True,
+                     "description": "Relayed to and from the upstream byte for byte."},
+}
+
+BODIES = {
+    "AddKey": obj({"apiKey": s("The upstream key (also api_key or key)."), "username": s(),
+                   "ttl": n("Seconds until the key expires; 0 or absent: never."), "expiresAt": {**DATE},
+                   "provider": s(enum=PROVIDER_ENUM)}, ["apiKey"]),
+    "DeleteKeys": obj({"id": s(), "apiKey": s(), "ids": arr(s(), "Ids or full keys."),
+                       "provider": s(enum=PROVIDER_ENUM)}),
+    "ImportKeys": obj({"keys": arr({"oneOf": [s(), {"type": "object"}]}, "Lines or {api_key, username} objects."),
+                       "content": s("Text, one entry per line."), "ttl": n(), "expiresAt": DATE,
+                       "provider": s(enum=PROVIDER_ENUM)}),
+    "ImportText": obj({"content": s("Text, one entry per line (email----password----session----key, "
+                                    "username----key or key)."), "ttl": n(), "expiresAt": DATE,
+                       "provider": s(enum=PROVIDER_ENUM)}, ["content"]),
+    "ImportAccounts": obj({"accounts": arr({"oneOf": [s(), {"type": "object"}]}), "content": s(), "ttl": n(),
+                           "provider": s(enum=PROVIDER_ENUM)}),
+    "EnableKey": obj({"id": s(), "apiKey": s(), "provider": s(enum=PROVIDER_ENUM)}),
+    "DisableKey": obj({"id": s(), "apiKey": s(), "duration": n("Seconds; 0 or absent: until enabled."),
+                       "provider": s(enum=PROVIDER_ENUM)}),
+    "CreateToken": obj({"name": s(maxLength=200), "ttl": n("Seconds until it expires; 0 or absent: never."),
+                        "expiresAt": DATE, "provider": s("Limit the token to one pool.", enum=PROVIDER_ENUM)},
+                       ["name"]),
+    "RevokeToken": obj({"id": s()}, ["id"]),
+    "ClearCache": obj({"provider": s("Only this provider's entries; absent: all.", enum=PROVIDER_ENUM)}),
+}
+
+PROVIDER_PARAM = {"name": "provider", "in": "query", "required": False,
+                  "description": "Pool to act on (default ollama).", "schema": s(enum=PROVIDER_ENUM)}
+ADMIN = [{"adminToken": []}]
+CLIENT = [{"clientToken": []}, {"clientApiKey": []}]
+PUBLIC = []
+
+
+def json_response(description, schema):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def error(description, schema="Error"):
+    return json_response(description, ref(schema))
+
+
+def op(tag, summary, security, responses, description=None, parameters=None, body=None, body_required=True,
+       operation_id=None):
+    operation = {"tags": [tag], "summary": summary, "security": security, "responses": responses}
+    if operation_id:
+        operation["operationId"] = operation_id
+    if description:
+        operation["description"] = description
+    if parameters:
+        operation["parameters"] = parameters
+    if body is not None:
+        operation["requestBody"] = {"required": body_required,
+                                    "content": {"application/json": {"schema": body}}}
+    return operation
+
+
+def admin_errors(extra=None):
+    responses = {"400": error("A field is missing or wrong."), "401": error("Missing or invalid admin token.")}
+    responses.update(extra or {})
+    return responses
+
+
+def add(paths, path, method, operation):
+    paths.setdefault(path, {})[method] = operation
+
+
+def build():
+    paths = {}
+    # ---- web and public ----
+    for path, name, summary in [("/", "loginPage", "Login page"), ("/dashboard", "dashboardPage", "Admin dashboard"),
+                                ("/stats", "statsPage", "Public statistics page"),
+                                ("/api-docs", "apiDocsPage", "This documentation, with a live tester")]:
+        add(paths, path, "get", op("Web", summary, PUBLIC, {
+            "200": {"description": "HTML page (ETag, Cache-Control: no-cache, Content-Security-Policy).",
+                    "content": {"text/html": {"schema": s()}}},
+            "304": {"description": "Not modified (If-None-Match matched the ETag)."}}, operation_id=name))
+    add(paths, "/openapi.json", "get", op("Web", "This OpenAPI 3.1 document", PUBLIC, {
+        "200": {"description": "The document.", "content": {"application/json": {"schema": {"type": "object"}}}},
+        "304": {"description": "Not modified."}}, operation_id="openapiDocument"))
+    add(paths, "/assets/{path}", "get", op("Web", "Page scripts, styles and images", PUBLIC, {
+        "200": {"description": "The file; immutable when asked for with its current ?v= hash.",
+                "content": {"*/*": {"schema": s(format="binary")}}},
+        "304": {"description": "Not modified."}, "404": error("No such file.")},
+        parameters=[{"name": "path", "in": "path", "required": True, "schema": s()},
+                    {"name": "v", "in": "query", "required": False, "schema": s(),
+                     "description": "Content hash the pages put in asset URLs."}], operation_id="asset"))
+    add(paths, "/health", "get", op("Public", "Health and key counts", PUBLIC,
+                                     {"200": json_response("Running.", ref("Health"))}, operation_id="health"))
+    add(paths, "/admin/public-stats", "get", op(
+        "Public", "Public statistics", PUBLIC,
+        {"200": json_response("Counts, top models and the 24-hour trend.", ref("PublicStats")),
+         "400": error("Unknown provider.")},
+        description="No auth. Totals, top 10 models, top 3 of the last 24 hours and 24 hourly points "
+                    "(zero-filled). Never a key, key id, username or client token name.",
+        parameters=[PROVIDER_PARAM], operation_id="publicStats"))
+
+    # ---- proxy ----
+    openai_errors = {"401": error("Missing or invalid client token.", "OpenAIError"),
+                     "502": error("The last attempt failed upstream.", "OpenAIError"),
+                     "503": error("No key could serve (Retry-After tells when one returns).", "OpenAIError")}
+    prefixes = [("/v1", "ollama", "Proxy · Ollama (OpenAI-compatible)"),
+                ("/ollama/v1", "ollama", "Proxy · Ollama (OpenAI-compatible)"),
+                ("/openrouter/v1", "openrouter", "Proxy · OpenRouter (OpenAI-compatible)")]
+    for prefix, provider, tag in prefixes:
+        slug = prefix.strip("/").replace("/", "_")
+        for endpoint, summary, schema in [("chat/completions", "Chat completion (stream with \"stream\": true)",
+                                           ref("ChatCompletionRequest")),
+                                          ("completions", "Text completion", ref("UpstreamBody")),
+                                          ("embeddings", "Embeddings", ref("UpstreamBody"))]:
+            add(paths, prefix + "/" + endpoint, "post", op(
+                tag, summary, CLIENT,
+                {"200": {"description": "The upstream's answer; text/event-stream when streaming.",
+                         "content": {"application/json": {"schema": ref("UpstreamBody")},
+                                     "text/event-stream": {"schema": s()}}}, **openai_errors},
+                description="Relayed to the " + provider + " pool with failover to other keys.", body=schema,
+                operation_id=slug + "_" + endpoint.replace("/", "_")))
+        add(paths, prefix + "/models", "get", op(
+            tag, "Model list (cached)", CLIENT, {"200": json_response("OpenAI model list.", ref("UpstreamBody")),
+                                                 **openai_errors}, operation_id=slug + "_models"))
+        if provider == "ollama":
+            add(paths, prefix + "/messages", "post", op(
+                "Proxy · Anthropic-compatible", "Anthropic Messages API", CLIENT,
+                {"200": {"description": "Anthropic message; text/event-stream when streaming.",
+                         "content": {"application/json": {"schema": ref("UpstreamBody")},
+                                     "text/event-stream": {"schema": s()}}},
+                 "401": error("Missing or invalid client token.", "AnthropicError")},
+                body=ref("UpstreamBody"), operation_id=slug + "_messages"))
+    native = [("chat", "post", "Chat (streams NDJSON unless \"stream\": false)"),
+              ("generate", "post", "Generate (streams NDJSON unless \"stream\": false)"),
+              ("embed", "post", "Embeddings"), ("embeddings", "post", "Embeddings (legacy)"),
+              ("show", "post", "Model details"), ("tags", "get", "Model list (cached)"),
+              ("version", "get", "Upstream version"), ("ps", "get", "Running models")]
+    for name, method, summary in native:
+        responses = {"200": {"description": "The upstream's answer.",
+                             "content": {"application/json": {"schema": ref("UpstreamBody")},
+                                         "application/x-ndjson": {"schema": s()}}},
+                     "401": error("Missing or invalid client token.")}
+        add(paths, "/api/" + name, method, op(
+            "Proxy · Ollama native", summary, CLIENT, responses,
+            body=ref("UpstreamBody") if method == "post" else None, operation_id="native_" + name))
+
+    # ---- admin: keys ----
+    add(paths, "/admin/api-keys", "get", op(
+        "Admin · Keys", "List keys (paginated)", ADMIN, {"200": json_response("A page of keys.", ref("KeyList")),
+                                                         **admin_errors()},
+        parameters=[PROVIDER_PARAM,
+                    {"name": "page", "in": "query", "schema": i(minimum=1), "description": "1-based page."},
+                    {"name": "pageSize", "in": "query", "schema": i(minimum=1, maximum=200),
+                     "description": "Keys per page (default 50; page_size also accepted)."},
+                    {"name": "status", "in": "query", "schema": s(enum=["all"] + STATUS_ENUM)},
+                    {"name": "search", "in": "query", "schema": s(),
+                     "description": "Id, full key, username, category or model (substring)."}],
+        operation_id="listKeys"))
+    add(paths, "/admin/api-keys", "post", op(
+        "Admin · Keys", "Add one key", ADMIN, {"201": json_response("Added.", ref("KeyAnswer")),
+                                               **admin_errors({"409": error("Already in the pool.")})},
+        body=BODIES["AddKey"], operation_id="addKey"))
+    add(paths, "/admin/api-keys", "delete", op(
+        "Admin · Keys", "Delete keys", ADMIN, {"200": json_response("Deleted.", ref("DeleteAnswer")),
+                                               **admin_errors({"404": error("No such key.")})},
+        body=BODIES["DeleteKeys"], operation_id="deleteKeys"))
+    add(paths, "/admin/api-keys/{id}", "delete", op(
+        "Admin · Keys", "Delete one key", ADMIN, {"200": json_response("Deleted.", ref("DeleteAnswer")),
+                                                  **admin_errors({"404": error("No such key.")})},
+        parameters=[{"name": "id", "in": "path", "required": True, "schema": s(), "description": "Key id or key."}],
+        operation_id="deleteKey"))
+    for path, body, summary, name in [
+            ("/admin/api-keys/import", "ImportKeys", "Import keys ({keys} or {content})", "importKeys"),
+            ("/admin/api-keys/import-from-txt", "ImportText", "Import an ollama.txt-style text", "importText"),
+            ("/admin/import", "ImportAccounts", "Import accounts ({accounts} or {content})", "importAccounts")]:
+        add(paths, path, "post", op(
+            "Admin · Keys", summary, ADMIN, {"200": json_response("What was added, duplicated or refused.",
+                                                                  ref("ImportSummary")), **admin_errors()},
+            description="Every import accepts every format; duplicates are counted, not added.",
+            body=BODIES[body], operation_id=name))
+    add(paths, "/admin/keys/enable", "post", op(
+        "Admin · Keys", "Enable a key", ADMIN, {"200": json_response("The key now.", ref("KeyAnswer")),
+                                                **admin_errors({"404": error("No such key.")})},
+        body=BODIES["EnableKey"], operation_id="enableKey"))
+    add(paths, "/admin/keys/disable", "post", op(
+        "Admin · Keys", "Disable a key", ADMIN, {"200": json_response("The key now.", ref("KeyAnswer")),
+                                                 **admin_errors({"404": error("No such key.")})},
+        body=BODIES["DisableKey"], operation_id="disableKey"))
+    add(paths, "/admin/keys/stats", "get", op(
+        "Admin · Statistics", "Per-key statistics", ADMIN,
+        {"200": json_response("Every key with its counters.", ref("KeyStatsList")), **admin_errors()},
+        parameters=[PROVIDER_PARAM], operation_id="keyStats"))
+    add(paths, "/admin/stats", "get", op(
+        "Admin · Statistics", "Overview", ADMIN, {"200": json_response("Counts.", ref("Overview")), **admin_errors()},
+        parameters=[PROVIDER_PARAM], operation_id="overview"))
+
+    # ---- admin: tokens ----
+    for base, suffix in [("/admin/tokens", ""), ("/admin/client-tokens", " (alias)")]:
+        slug = "Alias" if suffix else ""
+        add(paths, base, "get", op("Admin · Client tokens", "List client tokens" + suffix, ADMIN,
+                                   {"200": json_response("Tokens, by prefix.", ref("TokenList")),
+                                    **admin_errors()}, operation_id="listTokens" + slug))
+        add(paths, base, "post", op("Admin · Client tokens", "Create a client token" + suffix, ADMIN,
+                                    {"201": json_response("Created; the full token is in this answer only.",
+                                                          ref("CreatedToken")), **admin_errors()},
+                                    body=BODIES["CreateToken"], operation_id="createToken" + slug))
+        add(paths, base, "delete", op("Admin · Client tokens", "Revoke a client token" + suffix, ADMIN,
+                                      {"200": json_response("Revoked.", ref("RevokeAnswer")),
+                                       **admin_errors({"404": error("No such token.")})},
+                                      body=BODIES["RevokeToken"], operation_id="revokeToken" + slug))
+        add(paths, base + "/{id}", "delete", op(
+            "Admin · Client tokens", "Revoke a client token by id" + suffix, ADMIN,
+            {"200": json_response("Revoked.", ref("RevokeAnswer")), **admin_errors({"404": error("No such token.")})},
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": s()}],
+            operation_id="revokeTokenById" + slug))
+
+    # ---- admin: cache ----
+    add(paths, "/admin/cache/stats", "get", op("Admin · Cache", "Model list cache statistics", ADMIN,
+                                               {"200": json_response("Entries and counters.", ref("CacheStats")),
+                                                **admin_errors()}, operation_id="cacheStats"))
+    add(paths, "/admin/cache/clear", "post", op("Admin · Cache", "Clear the model list cache", ADMIN,
+                                                {"200": json_response("Cleared.", ref("CacheCleared")),
+                                                 **admin_errors()},
+                                                body=BODIES["ClearCache"], body_required=False,
+                                                operation_id="clearCache"))
+
+    tags = [
+        ("Proxy · Ollama (OpenAI-compatible)", "OpenAI-compatible routes served by the Ollama pool."),
+        ("Proxy · OpenRouter (OpenAI-compatible)", "OpenAI-compatible routes served by the OpenRouter pool."),
+        ("Proxy · Anthropic-compatible", "Anthropic's Messages API, served by the Ollama pool."),
+        ("Proxy · Ollama native", "Ollama's own /api routes, served by the Ollama pool."),
+        ("Admin · Keys", "Add, import, list, enable, disable and delete upstream keys."),
+        ("Admin · Client tokens", "Tokens clients use to call the proxy routes."),
+        ("Admin · Statistics", "Counters for the dashboard."),
+        ("Admin · Cache", "The model list cache."),
+        ("Public", "No auth needed."),
+        ("Web", "The pages this server serves."),
+    ]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Ollama API Pool", "version": VERSION,
+                 "description": "A self-hosted gateway in front of a pool of upstream LLM API keys (Ollama, "
+                                "OpenRouter). Proxy routes take a client token; /admin routes take the admin token."},
+        "servers": [{"url": "/"}],
+        "tags": [{"name": name, "description": description} for name, description in tags],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "adminToken": {"type": "http", "scheme": "bearer", "description": "ADMIN_TOKEN"},
+                "clientToken": {"type": "http", "scheme": "bearer", "description": "A client token (sk-…)."},
+                "clientApiKey": {"type": "apiKey", "in": "header", "name": "x-api-key",
+                                 "description": "A client token, the Anthropic way."},
+            },
+        },
+    }
+
+
+def render():
+    return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    text = render()
+    if "--check" in sys.argv:
+        if TARGET.read_text() != text:
+            print("openapi.json is stale: run python3 scripts/openapi.py", file=sys.stderr)
+            sys.exit(1)
+    else:
+        TARGET.write_text(text)
+        print("wrote", TARGET.relative_to(ROOT))

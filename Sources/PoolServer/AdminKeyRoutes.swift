@@ -227,12 +227,15 @@ enum AdminRequest {
 
     static func providerIfGiven(query request: Request, body: JSONBody?) throws -> ProviderID? {
         guard let raw = try request.uri.queryParameters.get("provider") ?? body?.string("provider") else { return nil }
-        guard let provider = ProviderID.named(raw) else {
-            throw GatewayError.badRequest(
-                "unknown provider '\(raw)'; use one of \(ProviderID.builtIn.map(\.rawValue).joined(separator: ", "))"
-            )
+        return try parseProvider(raw)
+    }
+
+    static func parseProvider(_ raw: String) throws -> ProviderID {
+        do {
+            return try ProviderID.parse(raw)
+        } catch {
+            throw GatewayError.badRequest(error.description)
         }
-        return provider
     }
 
     static func integer(_ raw: String?, name: String, range: ClosedRange<Int>) throws -> Int? {

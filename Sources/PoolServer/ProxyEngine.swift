@@ -24,6 +24,7 @@ struct ProxyEngine: Sendable {
             return response
         } catch var error as GatewayError {
             error.headers[.xRequestID] = requestID
+            if error.headers[.xPoolAttempts] == nil { error.headers[.xPoolAttempts] = "0" }
             throw error
         }
     }
@@ -326,7 +327,7 @@ struct ProxyEngine: Sendable {
         if case .upstreamFailure(let reason) = failures.last {
             return GatewayError(
                 .badGateway, "the upstream failed on \(failures.count) attempt(s) with different keys; last: \(reason)",
-                type: "upstream_error", code: "upstream_failed"
+                type: "upstream_error", code: "upstream_failed", headers: [.xPoolAttempts: String(failures.count)]
             )
         }
         var reasons: [String] = []
@@ -340,7 +341,9 @@ struct ProxyEngine: Sendable {
         if failed > 0 { reasons.append("\(failed) failed") }
         let message = "tried \(failures.count) key(s) of the \(provider) pool and none could serve the request: "
             + reasons.joined(separator: ", ")
-        return GatewayError(.serviceUnavailable, message, code: "pool_exhausted", headers: retryAfterHeader(retryAt))
+        var headers = retryAfterHeader(retryAt)
+        headers[.xPoolAttempts] = String(failures.count)
+        return GatewayError(.serviceUnavailable, message, code: "pool_exhausted", headers: headers)
     }
 
     private func retryAfterHeader(_ retryAt: Date?) -> HTTPFields {

@@ -7,6 +7,8 @@ struct AdminKeyRoutes {
     let gateway: Gateway
 
     var limit: Int { gateway.configuration.maxBodyBytes }
+    /// Imports carry whole key files, so they get their own, larger limit.
+    var importLimit: Int { max(gateway.configuration.maxImportBytes, limit) }
 
     func register(on group: RouterGroup<BasicRequestContext>) {
         group.get("api-keys") { request, _ in try list(request) }
@@ -129,7 +131,7 @@ struct AdminKeyRoutes {
 
     private func importKeys(_ request: Request, field: String) async throws -> Response {
         var request = request
-        let body = try await JSONBody.read(&request, limit: limit)
+        let body = try await JSONBody.read(&request, limit: importLimit)
         let provider = try AdminRequest.provider(query: request, body: body)
         let parsed: ImportParseResult
         if let items = try body.array(field) ?? body.array(field == "keys" ? "accounts" : "keys") {
@@ -144,7 +146,7 @@ struct AdminKeyRoutes {
 
     private func importText(_ request: Request) async throws -> Response {
         var request = request
-        let body = try await JSONBody.read(&request, limit: limit)
+        let body = try await JSONBody.read(&request, limit: importLimit)
         let provider = try AdminRequest.provider(query: request, body: body)
         let parsed: ImportParseResult
         if let content = try body.string("content") {

@@ -248,7 +248,7 @@ struct ProxyEngine: Sendable {
         } catch {
             return failedAttempt(lease, error: error, started: started)
         }
-        let usage = outcome == .success ? UsageScanner.usage(in: Array(body.readableBytesView), format: route.usageFormat) : nil
+        let usage = outcome == .success ? UsageScanner.usage(in: body.readableBytesView, format: route.usageFormat) : nil
         report(lease, outcome, started: started, route: route, usage: usage)
         if route.isModelList, outcome == .success {
             gateway.modelCache.store(

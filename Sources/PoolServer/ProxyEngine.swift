@@ -74,16 +74,14 @@ struct ProxyEngine: Sendable {
     ) async throws -> Response {
         var tried: [KeyLease] = []
         var failures: [AttemptOutcome] = []
-        var retryAt: Date?
         for _ in 0...configuration.maxRetries {
             let lease: KeyLease
             switch gateway.pool.lease(provider: route.provider, model: model, excluding: tried) {
             case .leased(let leased):
                 lease = leased
             case .noneUsable(let returnsAt):
-                retryAt = returnsAt
                 if failures.isEmpty { throw noUsableKey(provider: route.provider, retryAt: returnsAt) }
-                throw exhausted(provider: route.provider, model: model, failures: failures, retryAt: retryAt)
+                throw exhausted(provider: route.provider, model: model, failures: failures, retryAt: returnsAt)
             case .empty:
                 throw GatewayError(
                     .serviceUnavailable, "the \(route.provider) pool has no keys; add keys with POST /admin/api-keys",
@@ -114,10 +112,10 @@ struct ProxyEngine: Sendable {
                 throw CancellationError()
             }
         }
-        if case .noneUsable(let returnsAt) = gateway.pool.lease(provider: route.provider, model: model, excluding: tried) {
-            retryAt = returnsAt
-        }
-        throw exhausted(provider: route.provider, model: model, failures: failures, retryAt: retryAt)
+        throw exhausted(
+            provider: route.provider, model: model, failures: failures,
+            retryAt: gateway.pool.earliestReturn(provider: route.provider)
+        )
     }
 
     /// Model lists come from the cache while fresh; a failed refresh serves the last good list.

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import NIOHTTP1
 
 /// Which headers cross the gateway in each direction.
 enum HeaderPolicy {
@@ -36,7 +37,7 @@ enum HeaderPolicy {
         return headers
     }
 
-    static func downstreamHeaders(from upstream: some Sequence<(name: String, value: String)>) -> HTTPFields {
+    static func downstreamHeaders(from upstream: HTTPHeaders) -> HTTPFields {
         var fields = HTTPFields()
         for (name, value) in upstream {
             let lowered = name.lowercased()

@@ -232,7 +232,7 @@ struct ProxyEngine: Sendable {
             return .failed(outcome)
         }
 
-        let headers = HeaderPolicy.downstreamHeaders(from: response.headers.map { ($0.name, $0.value) })
+        let headers = HeaderPolicy.downstreamHeaders(from: response.headers)
         let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
         if wantsStream, outcome == .success {
             return await startStream(

@@ -19,6 +19,8 @@ public struct GatewayConfiguration: Sendable {
     public var cooldown = CooldownPolicy()
     /// Largest request body the gateway accepts (bytes).
     public var maxBodyBytes = 8 * 1024 * 1024
+    /// Largest admin import request (key files), in bytes.
+    public var maxImportBytes = 64 * 1024 * 1024
     /// Largest non-streamed upstream answer the gateway relays (bytes).
     public var maxUpstreamResponseBytes = 64 * 1024 * 1024
 
@@ -104,6 +106,7 @@ public struct GatewayConfiguration: Sendable {
         if let threshold = try integer("FAILURE_THRESHOLD", min: 1) { cooldown.failureThreshold = threshold }
         if let disable = try seconds("DISABLE_SECONDS", min: 1) { cooldown.disableSeconds = disable }
         if let limit = try integer("MAX_BODY_BYTES", min: 1024) { maxBodyBytes = limit }
+        if let limit = try integer("MAX_IMPORT_BYTES", min: 1024) { maxImportBytes = limit }
         if let url = value("OLLAMA_UPSTREAM_URL") { ollamaUpstreamURL = try Self.validatedURL(url, name: "OLLAMA_UPSTREAM_URL") }
         if let url = value("OPENROUTER_UPSTREAM_URL") {
             openRouterUpstreamURL = try Self.validatedURL(url, name: "OPENROUTER_UPSTREAM_URL")

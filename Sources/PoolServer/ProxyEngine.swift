@@ -24,6 +24,7 @@ struct ProxyEngine: Sendable {
             return response
         } catch var error as GatewayError {
             error.headers[.xRequestID] = requestID
+            if error.headers[.xPoolAttempts] == nil { error.headers[.xPoolAttempts] = "0" }
             throw error
         }
     }
@@ -73,16 +74,14 @@ struct ProxyEngine: Sendable {
     ) async throws -> Response {
         var tried: [KeyLease] = []
         var failures: [AttemptOutcome] = []
-        var retryAt: Date?
         for _ in 0...configuration.maxRetries {
             let lease: KeyLease
             switch gateway.pool.lease(provider: route.provider, model: model, excluding: tried) {
             case .leased(let leased):
                 lease = leased
             case .noneUsable(let returnsAt):
-                retryAt = returnsAt
                 if failures.isEmpty { throw noUsableKey(provider: route.provider, retryAt: returnsAt) }
-                throw exhausted(provider: route.provider, model: model, failures: failures, retryAt: retryAt)
+                throw exhausted(provider: route.provider, model: model, failures: failures, retryAt: returnsAt)
             case .empty:
                 throw GatewayError(
                     .serviceUnavailable, "the \(route.provider) pool has no keys; add keys with POST /admin/api-keys",
@@ -113,10 +112,10 @@ struct ProxyEngine: Sendable {
                 throw CancellationError()
             }
         }
-        if case .noneUsable(let returnsAt) = gateway.pool.lease(provider: route.provider, model: model, excluding: tried) {
-            retryAt = returnsAt
-        }
-        throw exhausted(provider: route.provider, model: model, failures: failures, retryAt: retryAt)
+        throw exhausted(
+            provider: route.provider, model: model, failures: failures,
+            retryAt: gateway.pool.earliestReturn(provider: route.provider)
+        )
     }
 
     /// Model lists come from the cache while fresh; a failed refresh serves the last good list.
@@ -233,7 +232,7 @@ struct ProxyEngine: Sendable {
             return .failed(outcome)
         }
 
-        let headers = HeaderPolicy.downstreamHeaders(from: response.headers.map { ($0.name, $0.value) })
+        let headers = HeaderPolicy.downstreamHeaders(from: response.headers)
         let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
         if wantsStream, outcome == .success {
             return await startStream(
@@ -247,7 +246,7 @@ struct ProxyEngine: Sendable {
         } catch {
             return failedAttempt(lease, error: error, started: started)
         }
-        let usage = outcome == .success ? UsageScanner.usage(in: Array(body.readableBytesView), format: route.usageFormat) : nil
+        let usage = outcome == .success ? UsageScanner.usage(in: body.readableBytesView, format: route.usageFormat) : nil
         report(lease, outcome, started: started, route: route, usage: usage)
         if route.isModelList, outcome == .success {
             gateway.modelCache.store(
@@ -326,7 +325,7 @@ struct ProxyEngine: Sendable {
         if case .upstreamFailure(let reason) = failures.last {
             return GatewayError(
                 .badGateway, "the upstream failed on \(failures.count) attempt(s) with different keys; last: \(reason)",
-                type: "upstream_error", code: "upstream_failed"
+                type: "upstream_error", code: "upstream_failed", headers: [.xPoolAttempts: String(failures.count)]
             )
         }
         var reasons: [String] = []
@@ -340,7 +339,9 @@ struct ProxyEngine: Sendable {
         if failed > 0 { reasons.append("\(failed) failed") }
         let message = "tried \(failures.count) key(s) of the \(provider) pool and none could serve the request: "
             + reasons.joined(separator: ", ")
-        return GatewayError(.serviceUnavailable, message, code: "pool_exhausted", headers: retryAfterHeader(retryAt))
+        var headers = retryAfterHeader(retryAt)
+        headers[.xPoolAttempts] = String(failures.count)
+        return GatewayError(.serviceUnavailable, message, code: "pool_exhausted", headers: headers)
     }
 
     private func retryAfterHeader(_ retryAt: Date?) -> HTTPFields {

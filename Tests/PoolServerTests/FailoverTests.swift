@@ -137,6 +137,7 @@ struct FailoverTests {
             #expect(message.contains("out of credit"))
             #expect(reply.header("retry-after") == "30")
             #expect(reply.header("x-request-id") != nil)
+            #expect(reply.header("x-pool-attempts") == "3")
 
             let next = try await gateway.request(.POST, "/v1/chat/completions", token: token, body: chatBody)
             #expect(next.status == 503)

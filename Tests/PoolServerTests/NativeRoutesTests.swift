@@ -54,13 +54,7 @@ struct NativeRoutesTests {
             try await gateway.addKeys(["native-key-00000003"])
             mock.setDefault(behavior)
             let token = try await gateway.createToken()
-            var request = HTTPClientRequest(url: gateway.baseURL + "/api/chat")
-            request.method = .POST
-            request.headers.add(name: "authorization", value: "Bearer \(token)")
-            request.body = .bytes(ByteBuffer(string: chat))
-            let response = try await gateway.client.execute(request, timeout: .seconds(30))
-            var chunks: [String] = []
-            for try await chunk in response.body { chunks.append(String(buffer: chunk)) }
+            let chunks = try await gateway.streamChunks("/api/chat", token: token, body: chat)
             #expect(chunks.count >= 2)
             for chunk in chunks { #expect(chunk.hasSuffix("\n"), "a chunk ended mid-line: \(chunk)") }
             #expect(lines(chunks.joined()).count == 5)
@@ -75,13 +69,7 @@ struct NativeRoutesTests {
             try await gateway.addKeys(["sse-split-key-000001"])
             mock.setDefault(behavior)
             let token = try await gateway.createToken()
-            var request = HTTPClientRequest(url: gateway.baseURL + "/v1/chat/completions")
-            request.method = .POST
-            request.headers.add(name: "authorization", value: "Bearer \(token)")
-            request.body = .bytes(ByteBuffer(string: streamBody))
-            let response = try await gateway.client.execute(request, timeout: .seconds(30))
-            var chunks: [String] = []
-            for try await chunk in response.body { chunks.append(String(buffer: chunk)) }
+            let chunks = try await gateway.streamChunks("/v1/chat/completions", token: token, body: streamBody)
             for chunk in chunks { #expect(chunk.hasSuffix("\n\n"), "a chunk ended mid-event: \(chunk)") }
             #expect(chunks.joined().hasSuffix("data: [DONE]\n\n"))
         }

@@ -37,10 +37,8 @@ class Gateway:
         self.token = token
 
 
-@pytest.fixture(scope="session")
-def gateway():
-    mock = mock_upstream.serve()
-    mock_base = "http://127.0.0.1:%d" % mock.server_address[1]
+def start_gateway(mock_base, keys_by_provider):
+    """Runs the real binary against the mock with the given keys; returns (process, base URL, client token)."""
     binary = os.environ.get("OLLAMA_POOL_BIN", str(ROOT / ".build" / "debug" / "ollama-pool"))
     folder = tempfile.mkdtemp(prefix="pool-conformance-")
     port = free_port()
@@ -58,13 +56,36 @@ def gateway():
             if process.poll() is not None or time.time() > deadline:
                 raise RuntimeError("gateway did not start: " + process.stderr.read().decode(errors="replace"))
             time.sleep(0.1)
-    call(base, "POST", "/admin/api-keys/import", ADMIN,
-         {"keys": ["bad-key-ollama-0001", "good-key-ollama-0001", "good-key-ollama-0002"]})
-    # The OpenRouter pool holds only keys that are rate-limited: every request there exhausts the pool.
-    call(base, "POST", "/admin/api-keys/import", ADMIN,
-         {"provider": "openrouter", "keys": ["limited-key-or-0001", "limited-key-or-0002"]})
+    for provider, keys in keys_by_provider.items():
+        call(base, "POST", "/admin/api-keys/import", ADMIN, {"provider": provider, "keys": keys})
     token = call(base, "POST", "/admin/tokens", ADMIN, {"name": "conformance"})["token"]
+    return process, base, token
+
+
+@pytest.fixture(scope="session")
+def mock_base():
+    mock = mock_upstream.serve()
+    yield "http://127.0.0.1:%d" % mock.server_address[1]
+    mock.shutdown()
+
+
+@pytest.fixture(scope="session")
+def gateway(mock_base):
+    """A gateway whose Ollama pool holds one rejected and two good keys, and whose OpenRouter pool holds only
+    rate-limited keys (every request there exhausts the pool)."""
+    process, base, token = start_gateway(mock_base, {
+        "ollama": ["bad-key-ollama-0001", "good-key-ollama-0001", "good-key-ollama-0002"],
+        "openrouter": ["limited-key-or-0001", "limited-key-or-0002"],
+    })
     yield Gateway(base, token)
     process.terminate()
     process.wait(timeout=30)
-    mock.shutdown()
+
+
+@pytest.fixture(scope="session")
+def exhausted(mock_base):
+    """A gateway whose Ollama pool holds only rate-limited keys."""
+    process, base, token = start_gateway(mock_base, {"ollama": ["limited-key-ollama-01", "limited-key-ollama-02"]})
+    yield Gateway(base, token)
+    process.terminate()
+    process.wait(timeout=30)

@@ -28,3 +28,11 @@ def test_bad_token_raises_authentication_error(gateway):
     with pytest.raises(anthropic.AuthenticationError) as raised:
         client.messages.create(model="m", max_tokens=8, messages=[{"role": "user", "content": "hi"}])
     assert "invalid client token" in str(raised.value)
+
+
+def test_exhausted_pool_raises_status_error_with_the_gateways_message(exhausted):
+    client = anthropic.Anthropic(base_url=exhausted.base, api_key=exhausted.token, max_retries=0)
+    with pytest.raises(anthropic.APIStatusError) as raised:
+        client.messages.create(model="m", max_tokens=8, messages=[{"role": "user", "content": "hi"}])
+    assert raised.value.status_code == 503
+    assert "rate-limited" in str(raised.value) or "no usable key" in str(raised.value)

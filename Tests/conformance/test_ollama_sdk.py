@@ -43,3 +43,11 @@ def test_bad_token_raises_response_error(gateway):
         client.chat(model="m", messages=[{"role": "user", "content": "hi"}], stream=False)
     assert raised.value.status_code == 401
     assert "invalid client token" in raised.value.error
+
+
+def test_exhausted_pool_raises_response_error_with_the_gateways_message(exhausted):
+    client = ollama.Client(host=exhausted.base, headers={"Authorization": "Bearer " + exhausted.token})
+    with pytest.raises(ollama.ResponseError) as raised:
+        client.chat(model="m", messages=[{"role": "user", "content": "hi"}], stream=True).__next__()
+    assert raised.value.status_code == 503
+    assert "rate-limited" in raised.value.error or "no usable key" in raised.value.error

@@ -16,6 +16,14 @@ TARGET = ROOT / "Sources" / "PoolServer" / "Resources" / "web" / "openapi.json"
 VERSION = "0.1.0"
 
 
+def registered(route):
+    """Whether a route path literal (as registered on the admin group) appears in the server's sources. The key
+    check and job routes are documented only where the server has them, so the document stays accurate on
+    branches with and without them; the dashboard reads the document to know which features to offer."""
+    literal = '"%s"' % route
+    return any(literal in path.read_text() for path in (ROOT / "Sources" / "PoolServer").glob("*.swift"))
+
+
 def ref(name):
     return {"$ref": "#/components/schemas/" + name}
 
@@ -134,6 +142,26 @@ SCHEMAS = {
         "storage": s(), "timestamp": DATE,
     }, ["global", "topModels", "recentTopModels", "hourlyTrend", "timestamp"],
         "Public statistics in the reference service's (camelCase) shape; counts and model names only."),
+    "JobStarted": obj({"success": b(), "job_id": s(), "kind": s(), "total": i("Items the job will check."),
+                       "not_found": i("Keys named that do not exist.")}, ["job_id", "kind", "total"]),
+    "Job": obj({"id": s(), "kind": s("validated_import, health_check or verify."),
+                "state": s(enum=["running", "done", "failed"]), "total": i(), "done": i(), "valid": i(),
+                "invalid": i(), "rate_per_s": n("Items finished per second."), "created_at": DATE,
+                "finished_at": NDATE, "error": nullable("string"),
+                "result": {"type": ["object", "null"], "additionalProperties": True,
+                           "description": "The job's summary once done (a validated import lists every line "
+                                          "not added, with its reason)."}},
+               ["id", "kind", "state", "total", "done", "valid", "invalid", "rate_per_s"]),
+    "JobList": obj({"jobs": arr(ref("Job"), "Recent jobs, without their results.")}, ["jobs"]),
+    "VerifyAnswer": obj({"valid": nullable("boolean", description="null when the upstream could not judge the key."),
+                         "outcome": s(), "status": nullable("integer", description="The upstream's HTTP status."),
+                         "reason": s(), "in_pool": b(), "key": ref("Key"), "models": arr(s()),
+                         "category": nullable("string"), "credit": {"type": ["object", "null"]}},
+                        ["valid", "outcome", "status"]),
+    "BulkAnswer": obj({"success": b(), "action": s(enum=["enable", "disable", "delete", "verify"]),
+                       "matched": i("Keys the selection named."), "changed": i("Keys the action changed."),
+                       "not_found": i(), "job_id": nullable("string", description="verify: the job checking them.")},
+                      ["action", "matched", "changed", "not_found"]),
     "ChatCompletionRequest": obj({"model": s(), "messages": arr(obj({"role": s(), "content": {}}, ["role"])),
                                   "stream": b(), "temperature": n(), "stream_options": {"type": "object"}},
                                  ["model", "messages"], "Relayed upstream as is; the gateway reads model and stream.",
@@ -163,6 +191,15 @@ BODIES = {
                         "expiresAt": DATE, "provider": s("Limit the token to one pool.", enum=PROVIDER_ENUM)},
                        ["name"]),
     "RevokeToken": obj({"id": s()}, ["id"]),
+    "ImportValidated": obj({"content": s("Text, one entry per line."), "keys": arr({"oneOf": [s(), {"type": "object"}]}),
+                            "ttl": n(), "expiresAt": DATE, "provider": s(enum=PROVIDER_ENUM)}),
+    "VerifyKey": obj({"id": s("A pool key's id or key."), "apiKey": s("A key, in the pool or not."),
+                      "provider": s(enum=PROVIDER_ENUM)}),
+    "KeySelection": obj({"ids": arr(s(), "Ids or keys; absent: every key (or those with status)."),
+                         "status": s(enum=STATUS_ENUM), "provider": s(enum=PROVIDER_ENUM)}),
+    "BulkAction": obj({"action": s(enum=["enable", "disable", "delete", "verify"]), "ids": arr(s()),
+                       "status": s(enum=STATUS_ENUM), "duration": n("disable: seconds; 0 or absent: until enabled."),
+                       "provider": s(enum=PROVIDER_ENUM)}, ["action"]),
     "ClearCache": obj({"provider": s("Only this provider's entries; absent: all.", enum=PROVIDER_ENUM)}),
 }
 
@@ -331,6 +368,40 @@ def build():
         "Admin · Statistics", "Overview", ADMIN, {"200": json_response("Counts.", ref("Overview")), **admin_errors()},
         parameters=[PROVIDER_PARAM], operation_id="overview"))
 
+    # ---- admin: key checks and jobs (where the server has them) ----
+    if registered("api-keys/import-with-validation"):
+        add(paths, "/admin/api-keys/import-with-validation", "post", op(
+            "Admin · Keys", "Import keys, asking the upstream about each first", ADMIN,
+            {"202": json_response("Started; follow GET /admin/jobs/{id}.", ref("JobStarted")), **admin_errors()},
+            description="Valid keys join active, rate-limited and out-of-credit ones join cooling, rejected ones are "
+                        "listed in the job's result and not added.",
+            body=BODIES["ImportValidated"], operation_id="importWithValidation"))
+    if registered("verify-key"):
+        add(paths, "/admin/verify-key", "post", op(
+            "Admin · Keys", "Verify one key with the upstream", ADMIN,
+            {"200": json_response("What the upstream said.", ref("VerifyAnswer")),
+             **admin_errors({"404": error("No such key.")})}, body=BODIES["VerifyKey"], operation_id="verifyKey"))
+    if registered("keys/health-check"):
+        add(paths, "/admin/keys/health-check", "post", op(
+            "Admin · Keys", "Check keys with the upstream (a job)", ADMIN,
+            {"202": json_response("Started.", ref("JobStarted")), **admin_errors()},
+            body=BODIES["KeySelection"], body_required=False, operation_id="healthCheck"))
+    if registered("keys/bulk"):
+        add(paths, "/admin/keys/bulk", "post", op(
+            "Admin · Keys", "Enable, disable, delete or verify many keys", ADMIN,
+            {"200": json_response("Counts.", ref("BulkAnswer")),
+             "202": json_response("verify: started a job.", ref("BulkAnswer")), **admin_errors()},
+            body=BODIES["BulkAction"], operation_id="bulkKeys"))
+    if registered("jobs"):
+        add(paths, "/admin/jobs", "get", op("Admin · Jobs", "Recent background jobs", ADMIN,
+                                            {"200": json_response("Jobs.", ref("JobList")), **admin_errors()},
+                                            operation_id="listJobs"))
+    if registered("jobs/:id"):
+        add(paths, "/admin/jobs/{id}", "get", op(
+            "Admin · Jobs", "One job's progress and result", ADMIN,
+            {"200": json_response("The job.", ref("Job")), **admin_errors({"404": error("No such job.")})},
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": s()}], operation_id="job"))
+
     # ---- admin: tokens ----
     for base, suffix in [("/admin/tokens", ""), ("/admin/client-tokens", " (alias)")]:
         slug = "Alias" if suffix else ""
@@ -368,6 +439,7 @@ def build():
         ("Proxy · Ollama native", "Ollama's own /api routes, served by the Ollama pool."),
         ("Admin · Keys", "Add, import, list, enable, disable and delete upstream keys."),
         ("Admin · Client tokens", "Tokens clients use to call the proxy routes."),
+        ("Admin · Jobs", "Background jobs (validated imports, key checks) and their progress."),
         ("Admin · Statistics", "Counters for the dashboard."),
         ("Admin · Cache", "The model list cache."),
         ("Public", "No auth needed."),
@@ -379,10 +451,11 @@ def build():
                  "description": "A self-hosted gateway in front of a pool of upstream LLM API keys (Ollama, "
                                 "OpenRouter). Proxy routes take a client token; /admin routes take the admin token."},
         "servers": [{"url": "/"}],
-        "tags": [{"name": name, "description": description} for name, description in tags],
+        "tags": [{"name": name, "description": description} for name, description in tags
+                 if any(name in operation["tags"] for item in paths.values() for operation in item.values())],
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": used_schemas(paths),
             "securitySchemes": {
                 "adminToken": {"type": "http", "scheme": "bearer", "description": "ADMIN_TOKEN"},
                 "clientToken": {"type": "http", "scheme": "bearer", "description": "A client token (sk-…)."},
@@ -391,6 +464,28 @@ def build():
             },
         },
     }
+
+
+def used_schemas(paths):
+    """The component schemas the paths refer to, directly or through other schemas."""
+    def refs(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$ref":
+                    yield value.rsplit("/", 1)[-1]
+                else:
+                    yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    wanted, queue = set(), list(refs(paths))
+    while queue:
+        name = queue.pop()
+        if name not in wanted:
+            wanted.add(name)
+            queue.extend(refs(SCHEMAS[name]))
+    return {name: schema for name, schema in SCHEMAS.items() if name in wanted}
 
 
 def render():

@@ -43,6 +43,16 @@ def row_action(page, username, action):
     page.wait(attempt)
 
 
+def server_routes(server):
+    """"METHOD /path" of every route the server's OpenAPI document lists (the dashboard decides the same way)."""
+    spec = json.loads(urllib.request.urlopen(server.base + "/openapi.json").read())
+    return {method.upper() + " " + path for path, item in spec["paths"].items() for method in item}
+
+
+def key_total(server):
+    return server.call("GET", "/admin/api-keys")[1]["total"]
+
+
 def badge_of(page, username):
     row = row_for(page, username)
     return row.find_element(By.CSS_SELECTOR, ".badge").text if row else ""
@@ -103,12 +113,20 @@ def test_create_a_token_and_read_it_from_the_show_once_dialog(page, server):
     assert status == 200 and models["data"]
     server.state["token"] = token
 
+    page.type("#token-name", "short-lived")
+    page.click("#token-submit")
+    page.visible("#new-token-value")
+    page.click("#token-dialog-confirm")
+    page.wait(lambda driver: len(page.find_all("#tokens-body tr[data-id]")) == 2)
+    page.wait(lambda driver: [row.find_element(By.CSS_SELECTOR, "[data-action='revoke']").click()
+                              for row in page.find_all("#tokens-body tr[data-id]")
+                              if row.find_element(By.CSS_SELECTOR, ".token-name").text == "short-lived"] != [])
+    page.click("#confirm-dialog-confirm")
+    page.wait(lambda driver: [cell.text for cell in page.find_all("#tokens-body .token-name")] == ["browser <b>token</b>"])
 
-def test_import_a_file_of_lines_and_read_the_summary(page, tmp_path):
+
+def test_import_a_file_of_lines_and_read_the_summary(page, server, tmp_path):
     page.click("[data-tab='import']")
-    # Validated import (a background job with progress) arrives with the key-lifecycle branch; until that is
-    # merged this server's OpenAPI document does not list it, and the page offers plain import only.
-    assert page.find("#import-mode-validated").get_attribute("disabled") is not None
     upload = tmp_path / "ollama.txt"
     upload.write_text("# exported accounts\n"
                       "bob@example.com----pw----session----good-key-browser-0002\n"
@@ -128,6 +146,27 @@ def test_import_a_file_of_lines_and_read_the_summary(page, tmp_path):
     page.wait_text("#tab-count-keys", lambda text: text == "3")
 
 
+def test_validated_import_runs_as_a_job_with_progress(page, server):
+    if "POST /admin/api-keys/import-with-validation" not in server_routes(server):
+        # Validated import (a background job polled for progress) comes with the key-lifecycle branch, which
+        # is not merged here yet: this server's OpenAPI document does not list it, so the page offers plain
+        # import only. Once merged (and scripts/openapi.py rerun), the branch below runs instead.
+        assert page.find("#import-mode-validated").get_attribute("disabled") is not None
+        assert page.find("#import-validated-hint").is_displayed()
+        return
+    page.click("#import-mode-validated")
+    page.type("#import-content", "good-key-browser-0004\nbad-key-browser-0005\n")
+    page.click("#import-submit")
+    page.visible("#import-summary", timeout=60)
+    figure = lambda name: page.text("[data-figure='%s'] .figure-value" % name)
+    assert (figure("total"), figure("added"), figure("valid"), figure("invalid")) == ("2", "1", "1", "1")
+    rows = page.find_all("#import-invalid tbody tr")
+    assert len(rows) == 1 and rows[0].find_element(By.CSS_SELECTOR, "td").text == "2"
+    assert page.find("progress.bar").get_attribute("value") == page.find("progress.bar").get_attribute("max")
+    page.screenshot("dashboard-import-validated")
+    page.click("#import-mode-plain")
+
+
 def test_disable_a_key_for_an_hour_then_enable_it(page):
     page.click("[data-tab='keys']")
     page.wait(lambda driver: row_for(page, XSS) is not None)
@@ -143,7 +182,8 @@ def test_disable_a_key_for_an_hour_then_enable_it(page):
     page.wait_text("[data-card='keys-disabled'] .card-value", lambda text: text == "0")
 
 
-def test_select_keys_and_disable_then_enable_them_together(page):
+def test_select_keys_and_disable_then_enable_them_together(page, server):
+    total = key_total(server)
     for username in ("bob@example.com", "carol"):
         page.wait(lambda driver: row_for(page, username).find_element(By.CSS_SELECTOR, ".row-check").click() or True)
     page.wait_text("#bulk-count", lambda text: text.startswith("2"))
@@ -155,7 +195,7 @@ def test_select_keys_and_disable_then_enable_them_together(page):
     Select(page.find("#keys-status")).select_by_value("disabled")
     page.wait(lambda driver: len(page.find_all("#keys-body tr[data-id]")) == 2)
     Select(page.find("#keys-status")).select_by_value("")
-    page.wait(lambda driver: len(page.find_all("#keys-body tr[data-id]")) == 3)
+    page.wait(lambda driver: len(page.find_all("#keys-body tr[data-id]")) == total)
     page.click("[data-bulk='enable']")
     page.wait(lambda driver: all("Active" in badge_of(page, name) for name in ("bob@example.com", "carol")))
     page.click("#bulk-clear")
@@ -163,7 +203,42 @@ def test_select_keys_and_disable_then_enable_them_together(page):
     page.wait(lambda driver: len(page.find_all("#keys-body tr[data-id]")) == 1)
     page.find("#keys-search").clear()
     page.find("#keys-search").send_keys(" ")
-    page.wait(lambda driver: len(page.find_all("#keys-body tr[data-id]")) == 3)
+    page.wait(lambda driver: len(page.find_all("#keys-body tr[data-id]")) == total)
+
+
+def test_delete_keys_one_by_one_and_together(page, server):
+    for number in (7, 8, 9):
+        server.call("POST", "/admin/api-keys", body={"apiKey": "good-key-browser-000%d" % number, "username": "doomed-%d" % number})
+    page.click("#refresh-now")
+    page.wait(lambda driver: row_for(page, "doomed-9") is not None)
+    row_action(page, "doomed-9", "delete")
+    page.click("#confirm-dialog-confirm")
+    page.wait(lambda driver: row_for(page, "doomed-9") is None)
+    for username in ("doomed-7", "doomed-8"):
+        page.wait(lambda driver: row_for(page, username).find_element(By.CSS_SELECTOR, ".row-check").click() or True)
+    page.click("[data-bulk='delete']")
+    page.click("#confirm-dialog-confirm")
+    page.wait(lambda driver: row_for(page, "doomed-7") is None and row_for(page, "doomed-8") is None)
+    assert page.find("#bulk-bar").get_attribute("hidden") is not None
+    assert FIRST_KEY not in page.find("#keys-table").get_attribute("outerHTML")  # keys are shown masked only
+
+
+def test_verify_keys_one_and_all(page, server):
+    routes = server_routes(server)
+    if "POST /admin/verify-key" not in routes:
+        # Key verification comes with the key-lifecycle branch (not merged here yet): the page offers no
+        # verify buttons until the server's OpenAPI document lists the route.
+        assert page.find_all("[data-action='verify']") == []
+        assert not page.find("[data-bulk='verify']").is_displayed()
+        return
+    row_action(page, "carol", "verify")
+    page.wait(lambda driver: any("Verified" in toast.text for toast in page.find_all(".toast")))
+    page.click("#keys-select-all")
+    page.click("[data-bulk='verify']")
+    page.wait(lambda driver: any("Verification finished" in toast.text or "verified" in toast.text
+                                 for toast in page.find_all(".toast")), timeout=60)
+    page.wait(lambda driver: all("Active" in badge_of(page, name) for name in ("bob@example.com", "carol")))
+    page.click("#bulk-clear")
 
 
 def proxied_chat(server, model, stream=False):

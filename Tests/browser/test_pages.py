@@ -102,6 +102,7 @@ def test_create_a_token_and_read_it_from_the_show_once_dialog(page, server):
     token = field.get_attribute("value")
     assert token.startswith("sk-") and len(token) > 20
     page.click("#new-token-copy")
+    page.screenshot("dashboard-token-dialog")
     page.click("#token-dialog-confirm")
     page.wait(lambda driver: not driver.find_elements(By.CSS_SELECTOR, "#token-dialog"))
     name_cell = page.wait_text("#tokens-body .token-name", lambda text: text == "browser <b>token</b>")
@@ -172,6 +173,7 @@ def test_disable_a_key_for_an_hour_then_enable_it(page):
     page.wait(lambda driver: row_for(page, XSS) is not None)
     row_action(page, XSS, "disable")
     Select(page.visible("#disable-duration")).select_by_value("3600")
+    page.screenshot("dashboard-disable-dialog")
     page.click("#disable-dialog-confirm")
     page.wait(lambda driver: "Disabled" in badge_of(page, XSS))
     page.wait(lambda driver: "59m" in badge_of(page, XSS) or "1h" in badge_of(page, XSS))

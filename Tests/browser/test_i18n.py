@@ -1,0 +1,49 @@
+"""Both languages have every string the pages use."""
+
+import re
+
+from conftest import ROOT
+
+WEB = ROOT / "Sources" / "PoolServer" / "Resources" / "web"
+# Keys built at run time from a prefix and a value the code knows.
+DYNAMIC = {
+    "status.": ["active", "cooling", "disabled", "invalid", "expired"],
+    "duration.": ["3600", "21600", "86400", "604800"],
+    "ttl.": ["3600", "86400", "604800", "2592000", "7776000"],
+    "unit.": ["d", "h", "m", "s"],
+    "stats.series_": ["total", "success", "failure"],
+}
+
+
+def tables():
+    text = (WEB / "assets" / "i18n.js").read_text()
+    english, chinese = text.split("\n  zh: {")
+    pattern = re.compile(r'"([a-z_]+\.[a-z_0-9.]+)":')
+    return set(pattern.findall(english)), set(pattern.findall(chinese))
+
+
+def used_keys():
+    keys = set()
+    for path in (WEB / "assets").glob("*.js"):
+        text = path.read_text()
+        keys.update(re.findall(r'\bt\("([a-z_]+\.[a-z_0-9.]+)"', text))
+        keys.update(re.findall(r'"((?:toast|import|job|keys)\.[a-z_]+)"', text))
+    for path in WEB.glob("*.html"):
+        text = path.read_text()
+        keys.update(re.findall(r'data-i18n(?:-[a-z]+)?="([a-z_.0-9]+)"', text))
+        keys.update(re.findall(r'name="page-title" content="([a-z_.]+)"', text))
+    keys -= set(DYNAMIC)  # the prefixes themselves, as written in t("stats.series_" + key)
+    for prefix, values in DYNAMIC.items():
+        keys.update(prefix + value for value in values)
+    return keys
+
+
+def test_english_and_chinese_have_the_same_keys():
+    english, chinese = tables()
+    assert english - chinese == set()
+    assert chinese - english == set()
+
+
+def test_every_key_the_pages_use_is_translated():
+    english, _ = tables()
+    assert used_keys() - english == set()

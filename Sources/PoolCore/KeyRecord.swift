@@ -13,6 +13,8 @@ public struct KeyRecord: Sendable, Equatable {
     /// Models this key is known to serve; empty means "not yet known", i.e. eligible for every model.
     public var models: [String]
     public var category: String?
+    /// Label, limit and usage as the upstream last reported them; nil when never asked.
+    public var credit: KeyCredit?
 
     public init(
         id: String = KeyRecord.newID(),
@@ -23,7 +25,8 @@ public struct KeyRecord: Sendable, Equatable {
         expiresAt: Date? = nil,
         health: KeyHealth = KeyHealth(),
         models: [String] = [],
-        category: String? = nil
+        category: String? = nil,
+        credit: KeyCredit? = nil
     ) {
         self.id = id
         self.provider = provider
@@ -34,11 +37,28 @@ public struct KeyRecord: Sendable, Equatable {
         self.health = health
         self.models = models
         self.category = category
+        self.credit = credit
     }
 
     /// A fresh random key id (`k_` + 16 hex digits), safe to show anywhere.
     public static func newID() -> String {
         "k_" + RandomText.hex(count: 16)
+    }
+}
+
+/// What probes learned about a key: the models it serves, their family, and its credit.
+public struct KeyProfileRecord: Sendable, Equatable {
+    public var keyID: String
+    /// Empty means "not known": the key stays eligible for every model.
+    public var models: [String]
+    public var category: String?
+    public var credit: KeyCredit?
+
+    public init(keyID: String, models: [String], category: String?, credit: KeyCredit? = nil) {
+        self.keyID = keyID
+        self.models = models
+        self.category = category
+        self.credit = credit
     }
 }
 

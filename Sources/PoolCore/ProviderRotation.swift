@@ -16,9 +16,6 @@ struct ProviderRotation {
         var inRotation = false
         /// A trial request is under way; nobody else may use the key until it reports.
         var trialInFlight = false
-
-        /// The ring names of the models this key lists; empty when it serves every model.
-        var routingModels: Set<String> { Set(models.map(ProviderRotation.routingName)) }
     }
 
     /// Which keys a lease may choose from.
@@ -138,6 +135,11 @@ struct ProviderRotation {
         model.hasSuffix(":latest") ? String(model.dropLast(7)) : model
     }
 
+    /// The distinct routing names of a key's model list.
+    static func routingNames(_ models: [String]) -> Set<String> {
+        Set(models.map(routingName))
+    }
+
     private func count(of candidates: Candidates) -> Int {
         switch candidates {
         case .every: return everyKey.count
@@ -255,39 +257,39 @@ struct ProviderRotation {
     }
 
     private mutating func countModels(of handle: Int, by delta: Int) {
-        guard let slot = slots[handle] else { return }
-        let names = slot.routingModels
-        if names.isEmpty {
+        guard let models = slots[handle]?.models else { return }
+        // Most keys have no model list; skip building a set for them.
+        if models.isEmpty {
             anyModelCount += delta
             return
         }
-        for name in names {
+        for name in Self.routingNames(models) {
             let updated = servingCounts[name, default: 0] + delta
             servingCounts[name] = updated > 0 ? updated : nil
         }
     }
 
     private mutating func addToRings(_ handle: Int) {
-        guard let slot = slots[handle], !slot.inRotation else { return }
+        guard slots[handle]?.inRotation == false else { return }
         slots[handle]!.inRotation = true
         everyKey.insert(handle)
-        let names = slot.routingModels
-        if names.isEmpty {
+        let models = slots[handle]!.models
+        if models.isEmpty {
             anyModel.insert(handle)
         } else {
-            for name in names { byModel[name, default: RotationRing()].insert(handle) }
+            for name in Self.routingNames(models) { byModel[name, default: RotationRing()].insert(handle) }
         }
     }
 
     private mutating func removeFromRings(_ handle: Int) {
-        guard let slot = slots[handle], slot.inRotation else { return }
+        guard slots[handle]?.inRotation == true else { return }
         slots[handle]!.inRotation = false
         everyKey.remove(handle)
-        let names = slot.routingModels
-        if names.isEmpty {
+        let models = slots[handle]!.models
+        if models.isEmpty {
             anyModel.remove(handle)
         } else {
-            for name in names {
+            for name in Self.routingNames(models) {
                 byModel[name]?.remove(handle)
                 if byModel[name]?.isEmpty == true { byModel[name] = nil }
             }

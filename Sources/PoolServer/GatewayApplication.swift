@@ -28,6 +28,12 @@ public func buildApplication(
     AdminKeyRoutes(gateway: gateway).register(on: admin)
     AdminTokenRoutes(gateway: gateway).register(on: admin)
     AdminStatsRoutes(gateway: gateway).register(on: admin)
+    let prober = KeyProber(client: upstream, configuration: configuration, clock: gateway.clock)
+    let checker = KeyChecker(gateway: gateway, prober: prober)
+    let jobs = JobRegistry(clock: { gateway.clock.now })
+    let keyChecks = AdminKeyCheckRoutes(gateway: gateway, checker: checker, jobs: jobs)
+    keyChecks.register(on: admin)
+    AdminBulkRoutes(gateway: gateway, checks: keyChecks).register(on: admin)
 
     ProxyRoutes(engine: ProxyEngine(gateway: gateway, client: upstream)).register(on: router)
 
@@ -39,6 +45,10 @@ public func buildApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
-    app.addServices(StatsFlusher(gateway: gateway, interval: configuration.flushInterval), upstream)
+    // Services stop in reverse order: jobs and recovery stop before the HTTP client they probe with.
+    app.addServices(
+        StatsFlusher(gateway: gateway, interval: configuration.flushInterval), upstream, jobs,
+        KeyRecoveryService(checker: checker, settings: configuration.keyChecks)
+    )
     return app
 }

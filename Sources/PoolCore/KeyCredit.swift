@@ -11,6 +11,7 @@ public struct KeyCredit: Sendable, Equatable, Codable {
     public var usage: Double?
     /// Credit left under the limit; nil when there is no limit.
     public var limitRemaining: Double?
+    /// True for accounts that never bought credit (OpenRouter's free tier).
     public var isFreeTier: Bool?
     /// When the upstream was asked.
     public var checkedAt: Date

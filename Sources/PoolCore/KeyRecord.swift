@@ -12,6 +12,7 @@ public struct KeyRecord: Sendable, Equatable {
     public var health: KeyHealth
     /// Models this key is known to serve; empty means "not yet known", i.e. eligible for every model.
     public var models: [String]
+    /// The family of `models` (see `ModelCategory`); nil until probes learn the models.
     public var category: String?
     /// Label, limit and usage as the upstream last reported them; nil when never asked.
     public var credit: KeyCredit?
@@ -48,10 +49,13 @@ public struct KeyRecord: Sendable, Equatable {
 
 /// What probes learned about a key: the models it serves, their family, and its credit.
 public struct KeyProfileRecord: Sendable, Equatable {
+    /// The key this profile belongs to.
     public var keyID: String
     /// Empty means "not known": the key stays eligible for every model.
     public var models: [String]
+    /// The family of `models` (see `ModelCategory`); nil when never learned.
     public var category: String?
+    /// Label, limit and usage as the upstream reported them; nil when it does not report them.
     public var credit: KeyCredit?
 
     public init(keyID: String, models: [String], category: String?, credit: KeyCredit? = nil) {

@@ -52,6 +52,7 @@ public struct KeyView: Sendable {
     public var health: KeyHealth
     public var models: [String]
     public var category: String?
+    /// Label, limit and usage as the upstream last reported them.
     public var credit: KeyCredit?
     public var stats: KeyStatsRecord
 }

@@ -6,7 +6,7 @@ import PoolCore
 /// filter, answering with counts.
 struct AdminBulkRoutes {
     let gateway: Gateway
-    let checks: AdminKeyCheckRoutes
+    let starter: KeyCheckJobs
 
     var limit: Int { gateway.configuration.maxBodyBytes }
 
@@ -48,7 +48,7 @@ struct AdminBulkRoutes {
             try await gateway.store.deleteKeys(ids: selection.ids)
             answer.changed = gateway.pool.remove(ids: selection.ids).count
         default:
-            let job = checks.startCheck(kind: "verify", ids: selection.ids)
+            let job = starter.startCheck(kind: "verify", ids: selection.ids)
             answer.changed = selection.ids.count
             answer.jobId = job.id
             return try JSONResponse.make(answer, status: .accepted)

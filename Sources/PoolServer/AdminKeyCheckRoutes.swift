@@ -6,8 +6,10 @@ import PoolCore
 /// `/admin/verify-key`, `/admin/keys/health-check`, and `/admin/jobs` to follow the background jobs they start.
 struct AdminKeyCheckRoutes {
     let gateway: Gateway
-    let checker: KeyChecker
-    let jobs: JobRegistry
+    let starter: KeyCheckJobs
+
+    private var checker: KeyChecker { starter.checker }
+    private var jobs: JobRegistry { starter.jobs }
 
     var limit: Int { gateway.configuration.maxBodyBytes }
 
@@ -34,16 +36,7 @@ struct AdminKeyCheckRoutes {
             throw GatewayError.badRequest("field 'content' (text) or 'keys' (an array) is required")
         }
         let expiresAt = try AdminRequest.expiry(body, now: gateway.clock.now)
-        let importer = ValidatedImport(gateway: gateway, prober: checker.prober)
-        let logger = gateway.logger
-        let job = jobs.start(kind: "validated_import", total: parsed.entries.count) { job in
-            let summary = try await importer.run(parsed, provider: provider, expiresAt: expiresAt, job: job)
-            logger.info("validated import finished", metadata: [
-                "provider": "\(provider)", "added": "\(summary.added)", "valid": "\(summary.valid)",
-                "invalid": "\(summary.invalid.count)", "duplicates": "\(summary.duplicates)",
-            ])
-            return summary
-        }
+        let job = starter.startValidatedImport(parsed, provider: provider, expiresAt: expiresAt)
         return try accepted(job)
     }
 
@@ -129,24 +122,11 @@ struct AdminKeyCheckRoutes {
         var request = request
         let body = try await JSONBody.read(&request, limit: limit, allowEmpty: true)
         let selection = try KeySelection.read(body, request: request, pool: gateway.pool, default: .everyKey)
-        let job = startCheck(kind: "health_check", ids: selection.ids)
+        let job = starter.startCheck(kind: "health_check", ids: selection.ids)
         return try accepted(job, notFound: selection.notFound)
     }
 
-    /// Starts a job that checks `ids`; also used by the bulk `verify` action.
-    func startCheck(kind: String, ids: [String]) -> Job {
-        let checker = self.checker
-        let logger = gateway.logger
-        return jobs.start(kind: kind, total: ids.count) { job in
-            let summary = try await checker.check(ids: ids, job: job)
-            logger.info("key check finished", metadata: [
-                "kind": "\(kind)", "checked": "\(summary.checked)", "valid": "\(summary.valid)",
-                "invalid": "\(summary.invalid)", "restored": "\(summary.restored)",
-            ])
-            return summary
-        }
-    }
-
+    /// 202 with the job's id: the work goes on in the background.
     private func accepted(_ job: Job, notFound: Int? = nil) throws -> Response {
         struct Answer: Encodable {
             var success = true

@@ -31,9 +31,9 @@ public func buildApplication(
     let prober = KeyProber(client: upstream, configuration: configuration, clock: gateway.clock)
     let checker = KeyChecker(gateway: gateway, prober: prober)
     let jobs = JobRegistry(clock: { gateway.clock.now })
-    let keyChecks = AdminKeyCheckRoutes(gateway: gateway, checker: checker, jobs: jobs)
-    keyChecks.register(on: admin)
-    AdminBulkRoutes(gateway: gateway, checks: keyChecks).register(on: admin)
+    let starter = KeyCheckJobs(gateway: gateway, checker: checker, jobs: jobs)
+    AdminKeyCheckRoutes(gateway: gateway, starter: starter).register(on: admin)
+    AdminBulkRoutes(gateway: gateway, starter: starter).register(on: admin)
 
     ProxyRoutes(engine: ProxyEngine(gateway: gateway, client: upstream)).register(on: router)
 

@@ -14,9 +14,11 @@ public struct KeyCheckConfiguration: Sendable, Equatable {
         /// lasts.
         public static let models = OllamaProbe(rawValue: "models")
 
+        /// Every kind, for parsing and messages.
         public static let all: [OllamaProbe] = [.chat, .models]
     }
 
+    /// What an Ollama probe asks (`OLLAMA_PROBE`).
     public var ollamaProbe = OllamaProbe.chat
     /// The model a `chat` probe asks for.
     public var ollamaProbeModel = "gpt-oss:20b"

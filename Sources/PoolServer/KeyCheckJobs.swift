@@ -16,7 +16,7 @@ struct KeyCheckJobs: Sendable {
             let summary = try await importer.run(parsed, provider: provider, expiresAt: expiresAt, job: job)
             logger.info("validated import finished", metadata: [
                 "provider": "\(provider)", "added": "\(summary.added)", "valid": "\(summary.valid)",
-                "invalid": "\(summary.invalid.count)", "duplicates": "\(summary.duplicates)",
+                "invalid": "\(summary.invalidCount)", "duplicates": "\(summary.duplicates)",
             ])
             return summary
         }

@@ -26,10 +26,9 @@ struct ValidatedImport: Sendable {
             candidates.append(entry)
         }
         job.setTotal(candidates.count)
-        let tally = SharedState(ValidatedImportSummary(
-            provider: provider.rawValue, total: parsed.total, duplicates: duplicates,
-            invalid: parsed.invalid.map { ValidatedImportSummary.Problem(line: $0.line, reason: $0.reason) }
-        ))
+        var summary = ValidatedImportSummary(provider: provider.rawValue, total: parsed.total, duplicates: duplicates)
+        for problem in parsed.invalid { summary.reject(.init(line: problem.line, reason: problem.reason)) }
+        let tally = SharedState(summary)
         let pending = SharedState<[KeyRecord]>([])
         let storeFailure = SharedState<(any Error)?>(nil)
 
@@ -39,7 +38,7 @@ struct ValidatedImport: Sendable {
             job.advance(valid: outcome == .valid, invalid: outcome.isInvalid)
             if outcome.isInvalid {
                 tally.withLock { summary in
-                    summary.invalid.append(.init(
+                    summary.reject(.init(
                         line: entry.line, apiKey: SecretMask.mask(entry.secret), reason: outcome.reason,
                         httpStatus: report.httpStatus
                     ))
@@ -89,7 +88,7 @@ struct ValidatedImport: Sendable {
     }
 }
 
-/// The result of a validated import: `total = added + duplicates + invalid.count`.
+/// The result of a validated import: `total = added + duplicates + invalidCount`.
 struct ValidatedImportSummary: Encodable, Sendable {
     /// One entry that was not added: unreadable, or rejected by the upstream. The key is shown masked.
     struct Problem: Encodable, Sendable {
@@ -111,9 +110,24 @@ struct ValidatedImportSummary: Encodable, Sendable {
     var outOfCredit = 0
     /// Keys the upstream could not judge (5xx, timeout, unexpected answer); added, and judged by use.
     var unverified = 0
-    var invalid: [Problem]
+    /// Entries not added because they were unreadable or rejected.
+    var invalidCount = 0
+    /// The first `problemListLimit` of them; jobs are kept in memory, so a huge bad upload must not be.
+    var invalid: [Problem] = []
+    var invalidTruncated = false
     /// Added keys by model family; keys whose models are unknown are not counted.
     var categories: [String: Int] = [:]
+
+    static let problemListLimit = 10_000
+
+    mutating func reject(_ problem: Problem) {
+        invalidCount += 1
+        if invalid.count < Self.problemListLimit {
+            invalid.append(problem)
+        } else {
+            invalidTruncated = true
+        }
+    }
 
     mutating func count(_ outcome: ProbeOutcome, category: String?) {
         switch outcome {

@@ -41,6 +41,7 @@ struct ValidatedImportTests {
             #expect(result["out_of_credit"] as? Int == 1)
             #expect(result["unverified"] as? Int == 1)
             #expect(result["categories"] as? [String: Int] == ["qwen": 1])
+            #expect(result["invalid_count"] as? Int == 3)
             let invalid = result["invalid"] as! [[String: Any]]
             #expect(invalid.map { $0["line"] as? Int } == [2, 3, 7])
             #expect(invalid.map { $0["http_status"] as? Int } == [401, 403, nil])
@@ -191,6 +192,7 @@ struct ValidatedImportTests {
             #expect(result["total"] as? Int == 10_000)
             #expect(result["added"] as? Int == 9_000)
             #expect(result["rate_limited"] as? Int == 1_000)
+            #expect(result["invalid_count"] as? Int == 1_000)
             #expect((result["invalid"] as? [Any])?.count == 1_000)
             let counts = gateway.gateway.pool.statusCounts(provider: .ollama)
             #expect(counts == [.active: 8_000, .cooling: 1_000])
@@ -198,6 +200,20 @@ struct ValidatedImportTests {
             #expect(mock.maxConcurrentRequests <= 32)
             let stored = try await gateway.gateway.store.loadSnapshot().keys.count
             #expect(stored == 9_000)
+        }
+    }
+
+    @Test("a huge bad upload keeps exact counts but lists only the first 10,000 problems")
+    func problemListLimit() async throws {
+        try await withProxy { gateway, mock in
+            let content = Array(repeating: "no good", count: 10_005).joined(separator: "\n")
+            let job = try await gateway.runJob("/admin/api-keys/import-with-validation", json: ["content": content])
+            let result = job["result"] as! [String: Any]
+            #expect(result["total"] as? Int == 10_005)
+            #expect(result["invalid_count"] as? Int == 10_005)
+            #expect((result["invalid"] as? [Any])?.count == 10_000)
+            #expect(result["invalid_truncated"] as? Bool == true)
+            #expect(mock.received.isEmpty)
         }
     }
 

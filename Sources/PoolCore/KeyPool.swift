@@ -37,6 +37,12 @@ public final class KeyPool: Sendable {
         return guarded(provider).rotation.withLock { $0.lease(model: model, excluding: excluded, now: now) }
     }
 
+    /// The earliest moment a resting key of `provider` returns by itself, if any will; leases nothing.
+    public func earliestReturn(provider: ProviderID) -> Date? {
+        let now = clock.now
+        return guarded(provider).rotation.withLock { $0.earliestReturn(now: now) }
+    }
+
     /// Records how an attempt with a leased key ended: statistics, health and rotation.
     @discardableResult
     public func report(_ lease: KeyLease, outcome: AttemptOutcome, latencyMillis: Int, usage: TokenUsage? = nil) -> KeyTransition {

@@ -16,5 +16,20 @@ public struct ProviderID: RawRepresentable, Hashable, Sendable, Codable, CustomS
         return builtIn.first { $0.rawValue == lowered }
     }
 
+    /// The built-in provider with this name, or an error whose message lists the known ones.
+    public static func parse(_ name: String) throws(UnknownProvider) -> ProviderID {
+        guard let provider = named(name) else { throw UnknownProvider(name: name) }
+        return provider
+    }
+
     public var description: String { rawValue }
+}
+
+/// A provider name the gateway does not know.
+public struct UnknownProvider: Error, CustomStringConvertible, Sendable {
+    public var name: String
+
+    public var description: String {
+        "unknown provider '\(name)'; use one of \(ProviderID.builtIn.map(\.rawValue).joined(separator: ", "))"
+    }
 }

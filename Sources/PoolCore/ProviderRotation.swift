@@ -227,7 +227,8 @@ struct ProviderRotation {
 
     /// The earliest moment a resting key returns by itself, if any will. A stale queue entry (a key penalised
     /// again since) can make this a little early, never late: a client told to retry then finds out sooner.
-    func earliestReturn(now: Date) -> Date? {
+    mutating func earliestReturn(now: Date) -> Date? {
+        releaseDueWakeups(now: now)
         guard let first = wakeups.first, first.at > now else { return nil }
         return first.at
     }

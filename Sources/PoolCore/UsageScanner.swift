@@ -13,7 +13,15 @@ public enum UsageScanner {
         case anthropic
     }
 
-    public static func usage(in bytes: [UInt8], format: Format) -> TokenUsage? {
+    /// Reads usage from `bytes` without copying them when they are contiguous (as a ByteBuffer's view is).
+    public static func usage(in bytes: some Collection<UInt8>, format: Format) -> TokenUsage? {
+        if let found = bytes.withContiguousStorageIfAvailable({ usage(inBuffer: $0, format: format) }) {
+            return found
+        }
+        return Array(bytes).withUnsafeBufferPointer { usage(inBuffer: $0, format: format) }
+    }
+
+    static func usage(inBuffer bytes: UnsafeBufferPointer<UInt8>, format: Format) -> TokenUsage? {
         switch format {
         case .openAI:
             guard let object = lastObject(after: Array("\"usage\"".utf8), in: bytes) else { return nil }
@@ -36,21 +44,21 @@ public enum UsageScanner {
     }
 
     /// The JSON object that follows the last occurrence of `marker` (e.g. `"usage"`) and a colon.
-    static func lastObject(after marker: [UInt8], in bytes: [UInt8]) -> [String: Any]? {
+    static func lastObject(after marker: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> [String: Any]? {
         var searchEnd = bytes.count
         while let start = lastIndex(of: marker, in: bytes, before: searchEnd) {
             searchEnd = start
             var index = start + marker.count
             while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: ":") { index += 1 }
             guard index < bytes.count, bytes[index] == UInt8(ascii: "{"), let end = matchingBrace(in: bytes, from: index) else { continue }
-            if let object = try? JSONSerialization.jsonObject(with: Data(bytes[index...end])) as? [String: Any] {
+            if let object = try? JSONSerialization.jsonObject(with: Data(UnsafeBufferPointer(rebasing: bytes[index...end]))) as? [String: Any] {
                 return object
             }
         }
         return nil
     }
 
-    static func lastInteger(named name: String, in bytes: [UInt8]) -> Int? {
+    static func lastInteger(named name: String, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         let marker = Array("\"\(name)\"".utf8)
         guard let start = lastIndex(of: marker, in: bytes, before: bytes.count) else { return nil }
         var index = start + marker.count
@@ -69,7 +77,7 @@ public enum UsageScanner {
         (value as? NSNumber)?.intValue
     }
 
-    private static func lastIndex(of marker: [UInt8], in bytes: [UInt8], before end: Int) -> Int? {
+    private static func lastIndex(of marker: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, before end: Int) -> Int? {
         guard marker.count <= end else { return nil }
         var candidate = end - marker.count
         while candidate >= 0 {
@@ -87,7 +95,7 @@ public enum UsageScanner {
     }
 
     /// Index of the brace closing the object that opens at `start`, skipping braces inside strings.
-    private static func matchingBrace(in bytes: [UInt8], from start: Int) -> Int? {
+    private static func matchingBrace(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         var depth = 0
         var inString = false
         var escaped = false

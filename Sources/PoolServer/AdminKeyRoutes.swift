@@ -7,6 +7,8 @@ struct AdminKeyRoutes {
     let gateway: Gateway
 
     var limit: Int { gateway.configuration.maxBodyBytes }
+    /// Imports carry whole key files, so they get their own, larger limit.
+    var importLimit: Int { max(gateway.configuration.maxImportBytes, limit) }
 
     func register(on group: RouterGroup<BasicRequestContext>) {
         group.get("api-keys") { request, _ in try list(request) }
@@ -129,7 +131,7 @@ struct AdminKeyRoutes {
 
     private func importKeys(_ request: Request, field: String) async throws -> Response {
         var request = request
-        let body = try await JSONBody.read(&request, limit: limit)
+        let body = try await JSONBody.read(&request, limit: importLimit)
         let provider = try AdminRequest.provider(query: request, body: body)
         let parsed: ImportParseResult
         if let items = try body.array(field) ?? body.array(field == "keys" ? "accounts" : "keys") {
@@ -144,7 +146,7 @@ struct AdminKeyRoutes {
 
     private func importText(_ request: Request) async throws -> Response {
         var request = request
-        let body = try await JSONBody.read(&request, limit: limit)
+        let body = try await JSONBody.read(&request, limit: importLimit)
         let provider = try AdminRequest.provider(query: request, body: body)
         let parsed: ImportParseResult
         if let content = try body.string("content") {
@@ -227,12 +229,15 @@ enum AdminRequest {
 
     static func providerIfGiven(query request: Request, body: JSONBody?) throws -> ProviderID? {
         guard let raw = try request.uri.queryParameters.get("provider") ?? body?.string("provider") else { return nil }
-        guard let provider = ProviderID.named(raw) else {
-            throw GatewayError.badRequest(
-                "unknown provider '\(raw)'; use one of \(ProviderID.builtIn.map(\.rawValue).joined(separator: ", "))"
-            )
+        return try parseProvider(raw)
+    }
+
+    static func parseProvider(_ raw: String) throws -> ProviderID {
+        do {
+            return try ProviderID.parse(raw)
+        } catch {
+            throw GatewayError.badRequest(error.description)
         }
-        return provider
     }
 
     static func integer(_ raw: String?, name: String, range: ClosedRange<Int>) throws -> Int? {

@@ -31,12 +31,7 @@ struct AdminTokenRoutes {
         let name = (try body.string("name"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard !name.isEmpty else { throw GatewayError.badRequest("field 'name' is required") }
         guard name.count <= 200 else { throw GatewayError.badRequest("field 'name' must be at most 200 characters") }
-        let scope = try body.string("provider").map { raw -> ProviderID in
-            guard let provider = ProviderID.named(raw) else {
-                throw GatewayError.badRequest("unknown provider '\(raw)'; use one of \(ProviderID.builtIn.map(\.rawValue).joined(separator: ", "))")
-            }
-            return provider
-        }
+        let scope = try body.string("provider").map(AdminRequest.parseProvider)
         let now = gateway.clock.now
         let expiresAt = try AdminRequest.expiry(body, now: now)
         let (token, record) = ClientTokenFactory.make(name: name, createdAt: now, expiresAt: expiresAt, provider: scope)

@@ -10,6 +10,7 @@ public final class Gateway: Sendable {
     public let pool: KeyPool
     public let tokens: TokenRegistry
     public let traffic: TrafficCounters
+    public let modelCache: ModelListCache
     public let store: any PoolStore
     public let clock: any PoolClock
     public let startedAt: Date
@@ -25,6 +26,7 @@ public final class Gateway: Sendable {
         self.pool = pool
         self.tokens = tokens
         self.traffic = traffic
+        modelCache = ModelListCache(ttl: configuration.modelCacheTTL)
         self.store = store
         self.clock = clock
         self.admin = admin

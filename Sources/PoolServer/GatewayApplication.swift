@@ -28,6 +28,7 @@ public func buildApplication(
     AdminKeyRoutes(gateway: gateway).register(on: admin)
     AdminTokenRoutes(gateway: gateway).register(on: admin)
     AdminStatsRoutes(gateway: gateway).register(on: admin)
+    AdminCacheRoutes(gateway: gateway).register(on: admin)
     let prober = KeyProber(client: upstream, configuration: configuration, clock: gateway.clock)
     let checker = KeyChecker(gateway: gateway, prober: prober)
     let jobs = JobRegistry(clock: { gateway.clock.now })

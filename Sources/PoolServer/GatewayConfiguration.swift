@@ -19,6 +19,8 @@ public struct GatewayConfiguration: Sendable {
     public var cooldown = CooldownPolicy()
     /// Largest request body the gateway accepts (bytes).
     public var maxBodyBytes = 8 * 1024 * 1024
+    /// Largest admin import request (key files), in bytes.
+    public var maxImportBytes = 64 * 1024 * 1024
     /// Largest non-streamed upstream answer the gateway relays (bytes).
     public var maxUpstreamResponseBytes = 64 * 1024 * 1024
 
@@ -35,6 +37,8 @@ public struct GatewayConfiguration: Sendable {
     public var streamIdleTimeout: TimeInterval = 120
     /// Concurrent connections per upstream host.
     public var upstreamConnectionsPerHost = 1024
+    /// Seconds a fetched model list is served from the cache; 0 turns the cache off.
+    public var modelCacheTTL: TimeInterval = 300
     /// How often traffic counters and key health are written to the store.
     public var flushInterval: TimeInterval = 1
     /// Probes, validated imports, health checks and automatic recovery.
@@ -104,6 +108,7 @@ public struct GatewayConfiguration: Sendable {
         if let threshold = try integer("FAILURE_THRESHOLD", min: 1) { cooldown.failureThreshold = threshold }
         if let disable = try seconds("DISABLE_SECONDS", min: 1) { cooldown.disableSeconds = disable }
         if let limit = try integer("MAX_BODY_BYTES", min: 1024) { maxBodyBytes = limit }
+        if let limit = try integer("MAX_IMPORT_BYTES", min: 1024) { maxImportBytes = limit }
         if let url = value("OLLAMA_UPSTREAM_URL") { ollamaUpstreamURL = try Self.validatedURL(url, name: "OLLAMA_UPSTREAM_URL") }
         if let url = value("OPENROUTER_UPSTREAM_URL") {
             openRouterUpstreamURL = try Self.validatedURL(url, name: "OPENROUTER_UPSTREAM_URL")
@@ -116,6 +121,7 @@ public struct GatewayConfiguration: Sendable {
         if let timeout = try seconds("FIRST_BYTE_TIMEOUT", min: 0.1) { firstByteTimeout = timeout }
         if let timeout = try seconds("STREAM_IDLE_TIMEOUT", min: 0.1) { streamIdleTimeout = timeout }
         if let connections = try integer("UPSTREAM_CONNECTIONS", min: 1) { upstreamConnectionsPerHost = connections }
+        if let ttl = try seconds("MODEL_CACHE_TTL", min: 0) { modelCacheTTL = ttl }
         if let concurrency = try integer("VALIDATION_CONCURRENCY", min: 1) { keyChecks.concurrency = concurrency }
         if let interval = try seconds("HEALTH_CHECK_INTERVAL", min: 0) {
             // A pass every few milliseconds would be a probe storm, not a schedule.

@@ -86,15 +86,11 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// Anthropic names client errors as OpenAI-style types do, and server errors its own way.
     private var anthropicType: String {
         switch status.code {
-        case 401: return "authentication_error"
-        case 403: return "permission_error"
-        case 404: return "not_found_error"
-        case 413: return "request_too_large"
-        case 429: return "rate_limit_error"
-        case 400..<500: return "invalid_request_error"
         case 503, 529: return "overloaded_error"
+        case 400..<500: return Self.defaultType(for: status)
         default: return "api_error"
         }
     }

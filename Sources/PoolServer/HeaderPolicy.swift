@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import NIOHTTP1
 
 /// Which headers cross the gateway in each direction.
 enum HeaderPolicy {
@@ -22,16 +23,21 @@ enum HeaderPolicy {
     static func upstreamHeaders(from client: HTTPFields) -> [(String, String)] {
         var headers: [(String, String)] = []
         headers.reserveCapacity(client.count + 4)
+        // Headers the client named in `Connection` are hop-by-hop too (RFC 9110 §7.6.1).
+        let namedInConnection = client[values: .connection].flatMap { value in
+            value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        }
         for field in client {
             let name = field.name.canonicalName
             if notForwardedUpstream.contains(name) || name.hasPrefix("x-pool-") { continue }
+            if !namedInConnection.isEmpty, namedInConnection.contains(name) { continue }
             if name.hasPrefix("sec-") || name.hasPrefix("access-control-") || name == "origin" { continue }
             headers.append((name, field.value))
         }
         return headers
     }
 
-    static func downstreamHeaders(from upstream: some Sequence<(name: String, value: String)>) -> HTTPFields {
+    static func downstreamHeaders(from upstream: HTTPHeaders) -> HTTPFields {
         var fields = HTTPFields()
         for (name, value) in upstream {
             let lowered = name.lowercased()
@@ -50,4 +56,5 @@ extension HTTPField.Name {
     static let xPoolKeyID = HTTPField.Name("x-pool-key-id")!
     static let xPoolAttempts = HTTPField.Name("x-pool-attempts")!
     static let xAPIKey = HTTPField.Name("x-api-key")!
+    static let xPoolCache = HTTPField.Name("x-pool-cache")!
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// A decoded JSON object from a request body, with accessors that answer wrong or missing fields with a 400
 /// naming the field.
@@ -8,7 +9,12 @@ struct JSONBody {
 
     /// Reads and parses the body; an empty body is an empty object when `allowEmpty`.
     static func read(_ request: inout Request, limit: Int, allowEmpty: Bool = false) async throws -> JSONBody {
-        let buffer = try await request.collectBody(upTo: limit)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw GatewayError(.contentTooLarge, "request body is larger than the limit of \(limit) bytes")
+        }
         if buffer.readableBytes == 0 {
             guard allowEmpty else { throw GatewayError.badRequest("request body is empty; expected a JSON object") }
             return JSONBody(fields: [:])

@@ -24,6 +24,7 @@ struct ProxyEngine: Sendable {
             return response
         } catch var error as GatewayError {
             error.headers[.xRequestID] = requestID
+            if error.headers[.xPoolAttempts] == nil { error.headers[.xPoolAttempts] = "0" }
             throw error
         }
     }
@@ -57,6 +58,9 @@ struct ProxyEngine: Sendable {
         let wantsStream = probe?.stream ?? (route.method == .post && route.streamsByDefault)
         let template = upstreamRequest(for: request, route: route, body: body, requestID: requestID)
         do {
+            if route.isModelList {
+                return try await serveModelList(template, route: route, request: request, logger: logger)
+            }
             return try await forward(template, route: route, model: model, wantsStream: wantsStream, request: request, logger: logger)
         } catch let error as GatewayError {
             gateway.traffic.record(provider: route.provider, model: model, succeeded: false, at: gateway.clock.now)
@@ -70,16 +74,14 @@ struct ProxyEngine: Sendable {
     ) async throws -> Response {
         var tried: [KeyLease] = []
         var failures: [AttemptOutcome] = []
-        var retryAt: Date?
         for _ in 0...configuration.maxRetries {
             let lease: KeyLease
             switch gateway.pool.lease(provider: route.provider, model: model, excluding: tried) {
             case .leased(let leased):
                 lease = leased
             case .noneUsable(let returnsAt):
-                retryAt = returnsAt
                 if failures.isEmpty { throw noUsableKey(provider: route.provider, retryAt: returnsAt) }
-                throw exhausted(provider: route.provider, model: model, failures: failures, retryAt: retryAt)
+                throw exhausted(provider: route.provider, model: model, failures: failures, retryAt: returnsAt)
             case .empty:
                 throw GatewayError(
                     .serviceUnavailable, "the \(route.provider) pool has no keys; add keys with POST /admin/api-keys",
@@ -115,10 +117,45 @@ struct ProxyEngine: Sendable {
                 throw CancellationError()
             }
         }
-        if case .noneUsable(let returnsAt) = gateway.pool.lease(provider: route.provider, model: model, excluding: tried) {
-            retryAt = returnsAt
+        throw exhausted(
+            provider: route.provider, model: model, failures: failures,
+            retryAt: gateway.pool.earliestReturn(provider: route.provider)
+        )
+    }
+
+    /// Model lists come from the cache while fresh; a failed refresh serves the last good list.
+    private func serveModelList(_ template: HTTPClientRequest, route: ProxyRoute, request: Request, logger: Logger) async throws -> Response {
+        let cache = gateway.modelCache
+        let key = Self.modelListKey(route: route, request: request)
+        if let entry = cache.fresh(key, now: gateway.clock.now) { return Self.cachedResponse(entry, state: "hit") }
+        let refreshed: Response
+        do {
+            refreshed = try await forward(template, route: route, model: nil, wantsStream: false, request: request, logger: logger)
+        } catch let error as GatewayError {
+            guard let stale = cache.stale(key) else { throw error }
+            cache.recordRefreshFailure()
+            logger.warning("model list refresh failed; serving the cached list", metadata: ["provider": "\(route.provider)", "error": "\(error.message)"])
+            return Self.cachedResponse(stale, state: "stale")
         }
-        throw exhausted(provider: route.provider, model: model, failures: failures, retryAt: retryAt)
+        if refreshed.status.kind != .successful, let stale = cache.stale(key) {
+            cache.recordRefreshFailure()
+            logger.warning("model list refresh failed; serving the cached list", metadata: ["provider": "\(route.provider)", "status": "\(refreshed.status.code)"])
+            return Self.cachedResponse(stale, state: "stale")
+        }
+        return refreshed
+    }
+
+    static func modelListKey(route: ProxyRoute, request: Request) -> String {
+        var path = route.upstreamPath
+        if let query = request.uri.query, !query.isEmpty { path += "?" + query }
+        return ModelListCache.key(provider: route.provider, path: path)
+    }
+
+    private static func cachedResponse(_ entry: ModelListCache.Entry, state: String) -> Response {
+        var headers = entry.headers
+        headers[.xPoolCache] = state
+        headers[.xPoolAttempts] = "0"
+        return Response(status: entry.status, headers: headers, body: ResponseBody(byteBuffer: entry.body))
     }
 
     private func authorize(_ request: Request, provider: ProviderID) throws {
@@ -200,7 +237,7 @@ struct ProxyEngine: Sendable {
             return .failed(outcome)
         }
 
-        let headers = HeaderPolicy.downstreamHeaders(from: response.headers.map { ($0.name, $0.value) })
+        let headers = HeaderPolicy.downstreamHeaders(from: response.headers)
         let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
         if wantsStream, outcome == .success {
             return await startStream(
@@ -214,8 +251,14 @@ struct ProxyEngine: Sendable {
         } catch {
             return failedAttempt(lease, error: error, started: started)
         }
-        let usage = outcome == .success ? UsageScanner.usage(in: Array(body.readableBytesView), format: route.usageFormat) : nil
+        let usage = outcome == .success ? UsageScanner.usage(in: body.readableBytesView, format: route.usageFormat) : nil
         report(lease, outcome, started: started, route: route, usage: usage)
+        if route.isModelList, outcome == .success {
+            gateway.modelCache.store(
+                Self.modelListKey(route: route, request: request),
+                .init(status: status, headers: headers, body: body, fetchedAt: gateway.clock.now)
+            )
+        }
         return .relay(Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body)), isStream: false)
     }
 
@@ -235,7 +278,7 @@ struct ProxyEngine: Sendable {
             iterator: iterator, first: first, lease: lease, started: started, route: route, model: model, engine: self
         )
         var headers = headers
-        if headers[.contentType] == nil { headers[.contentType] = "text/event-stream" }
+        if headers[.contentType] == nil { headers[.contentType] = route.framing.contentType }
         headers[.cacheControl] = "no-cache"
         // Watching for the client's disconnect consumes the connection's inbound side, so the server closes the
         // connection after the stream; saying so stops clients from sending another request on it.
@@ -287,7 +330,7 @@ struct ProxyEngine: Sendable {
         if case .upstreamFailure(let reason) = failures.last {
             return GatewayError(
                 .badGateway, "the upstream failed on \(failures.count) attempt(s) with different keys; last: \(reason)",
-                type: "upstream_error", code: "upstream_failed"
+                type: "upstream_error", code: "upstream_failed", headers: [.xPoolAttempts: String(failures.count)]
             )
         }
         var reasons: [String] = []
@@ -301,7 +344,9 @@ struct ProxyEngine: Sendable {
         if failed > 0 { reasons.append("\(failed) failed") }
         let message = "tried \(failures.count) key(s) of the \(provider) pool and none could serve the request: "
             + reasons.joined(separator: ", ")
-        return GatewayError(.serviceUnavailable, message, code: "pool_exhausted", headers: retryAfterHeader(retryAt))
+        var headers = retryAfterHeader(retryAt)
+        headers[.xPoolAttempts] = String(failures.count)
+        return GatewayError(.serviceUnavailable, message, code: "pool_exhausted", headers: headers)
     }
 
     private func retryAfterHeader(_ retryAt: Date?) -> HTTPFields {

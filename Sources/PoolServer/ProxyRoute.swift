@@ -7,19 +7,51 @@ struct ProxyRoute: Sendable {
         case post
     }
 
+    /// How a streamed answer is framed; the relay only ever forwards whole events or lines.
+    enum StreamFraming: Sendable {
+        /// Server-sent events, separated by a blank line.
+        case serverSentEvents
+        /// One JSON object per line (Ollama's native API).
+        case jsonLines
+
+        var contentType: String {
+            switch self {
+            case .serverSentEvents: return "text/event-stream"
+            case .jsonLines: return "application/x-ndjson"
+            }
+        }
+    }
+
     var provider: ProviderID
     /// Path appended to the provider's base URL, e.g. `/v1/chat/completions`.
     var upstreamPath: String
     var method: Method
     var dialect: ErrorDialect
     var usageFormat: UsageScanner.Format
-    /// Whether a request without `stream` streams (Ollama's native API does; OpenAI's does not).
+    var framing: StreamFraming
+    /// Whether a request without `stream` streams (Ollama's native chat and generate do; OpenAI's API does not).
     var streamsByDefault: Bool
+    /// Model lists are answered from the model list cache.
+    var isModelList = false
 
     static func openAI(_ provider: ProviderID, _ path: String, method: Method = .post) -> ProxyRoute {
         ProxyRoute(
             provider: provider, upstreamPath: path, method: method, dialect: .openAI, usageFormat: .openAI,
-            streamsByDefault: false
+            framing: .serverSentEvents, streamsByDefault: false, isModelList: path == "/v1/models"
+        )
+    }
+
+    static func anthropic(_ provider: ProviderID) -> ProxyRoute {
+        ProxyRoute(
+            provider: provider, upstreamPath: "/v1/messages", method: .post, dialect: .anthropic, usageFormat: .anthropic,
+            framing: .serverSentEvents, streamsByDefault: false
+        )
+    }
+
+    static func ollamaNative(_ endpoint: String, method: Method, streamsByDefault: Bool = false) -> ProxyRoute {
+        ProxyRoute(
+            provider: .ollama, upstreamPath: "/api/" + endpoint, method: method, dialect: .ollama, usageFormat: .ollama,
+            framing: .jsonLines, streamsByDefault: streamsByDefault, isModelList: endpoint == "tags"
         )
     }
 }

@@ -1,27 +1,45 @@
 import Hummingbird
 import PoolCore
 
-/// The OpenAI-compatible routes: `/v1/...` and `/ollama/v1/...` for Ollama, `/openrouter/v1/...` for OpenRouter.
+/// Every proxied route: OpenAI-compatible `/v1/...` (also `/ollama/v1/...` and `/openrouter/v1/...`),
+/// Anthropic-compatible `/v1/messages`, and Ollama's native `/api/...`.
 struct ProxyRoutes {
     let engine: ProxyEngine
 
-    static let prefixes: [(path: String, provider: ProviderID)] = [
+    static let openAIPrefixes: [(path: String, provider: ProviderID)] = [
         ("v1", .ollama), ("ollama/v1", .ollama), ("openrouter/v1", .openrouter),
     ]
 
+    /// Ollama's native endpoints: name, method, and whether a request without `stream` streams.
+    static let nativeEndpoints: [(name: String, method: ProxyRoute.Method, streams: Bool)] = [
+        ("chat", .post, true), ("generate", .post, true), ("embed", .post, false), ("embeddings", .post, false),
+        ("show", .post, false), ("tags", .get, false), ("version", .get, false), ("ps", .get, false),
+    ]
+
     func register(on router: Router<BasicRequestContext>) {
-        for (prefix, provider) in Self.prefixes {
+        for (prefix, provider) in Self.openAIPrefixes {
             let group = router.group(RouterPath(prefix))
             for endpoint in ["chat/completions", "completions", "embeddings"] {
-                let route = ProxyRoute.openAI(provider, "/v1/" + endpoint)
-                group.post(RouterPath(endpoint)) { request, context in
-                    try await engine.handle(request, context: context, route: route)
-                }
+                add(ProxyRoute.openAI(provider, "/v1/" + endpoint), at: RouterPath(endpoint), on: group)
             }
-            let models = ProxyRoute.openAI(provider, "/v1/models", method: .get)
-            group.get("models") { request, context in
-                try await engine.handle(request, context: context, route: models)
+            add(ProxyRoute.openAI(provider, "/v1/models", method: .get), at: "models", on: group)
+            if provider == .ollama {
+                add(ProxyRoute.anthropic(provider), at: "messages", on: group)
             }
+        }
+        let native = router.group("api")
+        for endpoint in Self.nativeEndpoints {
+            add(ProxyRoute.ollamaNative(endpoint.name, method: endpoint.method, streamsByDefault: endpoint.streams),
+                at: RouterPath(endpoint.name), on: native)
+        }
+    }
+
+    private func add(_ route: ProxyRoute, at path: RouterPath, on group: RouterGroup<BasicRequestContext>) {
+        switch route.method {
+        case .get:
+            group.get(path) { request, context in try await engine.handle(request, context: context, route: route) }
+        case .post:
+            group.post(path) { request, context in try await engine.handle(request, context: context, route: route) }
         }
     }
 }

@@ -35,29 +35,28 @@ final class StreamRelay: @unchecked Sendable {
 
     func run(writer: inout any ResponseBodyWriter, inbound: RequestBody) async throws {
         var tail = StreamTail()
+        var framer = StreamFramer(framing: route.framing)
         var outcome: AttemptOutcome = .success
         var clientGone = false
         do {
             try await inbound.consumeWithCancellationOnInboundClose { _ in
-                if let first {
-                    tail.append(first.readableBytesView)
-                    try await writer.write(first)
-                }
-                while true {
-                    let chunk: ByteBuffer?
+                var next = first
+                while let chunk = next {
+                    tail.append(chunk.readableBytesView)
+                    if let complete = framer.frame(chunk) { try await writer.write(complete) }
                     do {
-                        chunk = try await iterator.next()
+                        next = try await iterator.next()
                     } catch {
                         if Task.isCancelled { throw CancellationError() }
                         let reason = UpstreamFailureReason.describe(error)
                         outcome = .upstreamFailure(reason: "stream broke: \(reason)")
+                        // The unfinished event is dropped: half an event would break the client's parser.
+                        _ = framer.finish()
                         try await writer.write(errorEvent("the upstream stream broke off: \(reason)"))
                         return
                     }
-                    guard let chunk else { return }
-                    tail.append(chunk.readableBytesView)
-                    try await writer.write(chunk)
                 }
+                if let rest = framer.finish() { try await writer.write(rest) }
             }
         } catch {
             clientGone = true

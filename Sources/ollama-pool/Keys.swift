@@ -21,9 +21,7 @@ struct Keys: AsyncParsableCommand {
         @Option(help: "Time to live of the imported keys, in seconds (default: no expiry).") var ttl: Double?
 
         func run() async throws {
-            guard let provider = ProviderID.named(provider) else {
-                throw ValidationError("unknown provider '\(provider)'; use ollama or openrouter")
-            }
+            let provider = try ProviderOption.parse(provider)
             let text: String
             if file == "-" {
                 text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
@@ -48,10 +46,7 @@ struct Keys: AsyncParsableCommand {
         @Option(help: "Only keys in this status: active, cooling, disabled, invalid, expired.") var status: String?
 
         func run() async throws {
-            let provider = try provider.map { name -> ProviderID in
-                guard let provider = ProviderID.named(name) else { throw ValidationError("unknown provider '\(name)'") }
-                return provider
-            }
+            let provider = try provider.map(ProviderOption.parse)
             let status = try status.map { word -> KeyStatus in
                 guard let status = KeyStatus(rawValue: word) else { throw ValidationError("unknown status '\(word)'") }
                 return status

@@ -25,6 +25,26 @@ struct Serve: AsyncParsableCommand {
     var ollamaUpstreamURL: String?
     @Option(name: .customLong("openrouter-upstream-url"), help: "OpenRouter base URL (env OPENROUTER_UPSTREAM_URL, default https://openrouter.ai/api).")
     var openRouterUpstreamURL: String?
+    @Flag(name: .customLong("disable-ollama"), help: "Turn the Ollama provider off (env DISABLE_OLLAMA).")
+    var disableOllama = false
+    @Flag(name: .customLong("disable-openrouter"), help: "Turn the OpenRouter provider off (env DISABLE_OPENROUTER).")
+    var disableOpenRouter = false
+    @Option(name: .customLong("openrouter-referer"), help: "HTTP-Referer sent to OpenRouter (env OPENROUTER_REFERER).")
+    var openRouterReferer: String?
+    @Option(name: .customLong("openrouter-title"), help: "X-Title sent to OpenRouter (env OPENROUTER_TITLE).")
+    var openRouterTitle: String?
+    @Option(name: .customLong("connect-timeout"), help: "Seconds to connect upstream (env CONNECT_TIMEOUT, default 10).")
+    var connectTimeout: Double?
+    @Option(name: .customLong("first-byte-timeout"), help: "Seconds until the upstream's response head (env FIRST_BYTE_TIMEOUT, default 120).")
+    var firstByteTimeout: Double?
+    @Option(name: .customLong("stream-idle-timeout"), help: "Longest upstream silence in seconds (env STREAM_IDLE_TIMEOUT, default 120).")
+    var streamIdleTimeout: Double?
+    @Option(name: .customLong("upstream-connections"), help: "Connections per upstream host (env UPSTREAM_CONNECTIONS, default 1024).")
+    var upstreamConnections: Int?
+    @Option(name: .customLong("model-cache-ttl"), help: "Seconds model lists are cached, 0 = off (env MODEL_CACHE_TTL, default 300).")
+    var modelCacheTTL: Double?
+    @Option(name: .customLong("max-import-bytes"), help: "Largest admin import body (env MAX_IMPORT_BYTES, default 67108864).")
+    var maxImportBytes: Int?
 
     func run() async throws {
         var extra: [String: String] = [:]
@@ -37,6 +57,16 @@ struct Serve: AsyncParsableCommand {
         extra["MAX_BODY_BYTES"] = maxBodyBytes.map(String.init)
         extra["OLLAMA_UPSTREAM_URL"] = ollamaUpstreamURL
         extra["OPENROUTER_UPSTREAM_URL"] = openRouterUpstreamURL
+        if disableOllama { extra["DISABLE_OLLAMA"] = "true" }
+        if disableOpenRouter { extra["DISABLE_OPENROUTER"] = "true" }
+        extra["OPENROUTER_REFERER"] = openRouterReferer
+        extra["OPENROUTER_TITLE"] = openRouterTitle
+        extra["CONNECT_TIMEOUT"] = connectTimeout.map { String($0) }
+        extra["FIRST_BYTE_TIMEOUT"] = firstByteTimeout.map { String($0) }
+        extra["STREAM_IDLE_TIMEOUT"] = streamIdleTimeout.map { String($0) }
+        extra["UPSTREAM_CONNECTIONS"] = upstreamConnections.map(String.init)
+        extra["MODEL_CACHE_TTL"] = modelCacheTTL.map { String($0) }
+        extra["MAX_IMPORT_BYTES"] = maxImportBytes.map(String.init)
         let configuration = try store.configuration(extra: extra)
         let logger = store.logger(configuration)
         let gateway = try await Gateway.open(configuration: configuration, logger: logger)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PoolCore
 import PoolServer
 
 /// Options every command that opens the database shares. Flags win over environment variables.
@@ -69,6 +70,17 @@ enum LoggingBootstrap {
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
+        }
+    }
+}
+
+/// Reads a `--provider` value, failing with the list of known providers.
+enum ProviderOption {
+    static func parse(_ name: String) throws -> ProviderID {
+        do {
+            return try ProviderID.parse(name)
+        } catch {
+            throw ValidationError(error.description)
         }
     }
 }

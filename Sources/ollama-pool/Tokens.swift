@@ -19,10 +19,7 @@ struct Tokens: AsyncParsableCommand {
         @Option(help: "Limit the token to one provider: ollama or openrouter.") var provider: String?
 
         func run() async throws {
-            let scope = try provider.map { name -> ProviderID in
-                guard let provider = ProviderID.named(name) else { throw ValidationError("unknown provider '\(name)'") }
-                return provider
-            }
+            let scope = try provider.map(ProviderOption.parse)
             if let ttl, ttl <= 0 { throw ValidationError("--ttl must be positive") }
             let token = try await store.withGateway { gateway in
                 let now = gateway.clock.now

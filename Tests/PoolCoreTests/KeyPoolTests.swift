@@ -85,6 +85,22 @@ struct KeyPoolTests {
         #expect(retryAt == clock.now.addingTimeInterval(20))
     }
 
+    @Test("asking when keys return leases nothing, not even a trial")
+    func earliestReturnIsAQuery() {
+        var policy = CooldownPolicy()
+        policy.failureThreshold = 1
+        let pool = makePool(keys: 2, policy: policy)
+        let failing = take(pool)!
+        pool.report(failing, outcome: .upstreamFailure(reason: "500"), latencyMillis: 1)
+        let limited = take(pool)!
+        pool.report(limited, outcome: .rateLimited(retryAfter: 7200), latencyMillis: 1)
+        #expect(pool.earliestReturn(provider: .ollama) == clock.now.addingTimeInterval(3600))
+        clock.advance(by: 3600)
+        #expect(pool.earliestReturn(provider: .ollama) == clock.now.addingTimeInterval(3600))
+        #expect(pool.earliestReturn(provider: .ollama) == clock.now.addingTimeInterval(3600))
+        #expect(take(pool)?.isTrial == true)
+    }
+
     @Test("an invalid key never returns by itself but comes back when enabled")
     func invalidUntilEnabled() {
         let pool = makePool(keys: 1)

@@ -174,7 +174,7 @@ struct AdminKeysTests {
 
     @Test("an oversized body is a 413 with a JSON error")
     func oversized() async throws {
-        try await withGateway({ $0.maxBodyBytes = 2048 }) { gateway in
+        try await withGateway({ $0.maxBodyBytes = 2048; $0.maxImportBytes = 2048 }) { gateway in
             let big = #"{"content":""# + String(repeating: "a", count: 4096) + #""}"#
             let reply = try await gateway.request(.POST, "/admin/api-keys/import-from-txt", token: gateway.adminToken, body: big)
             #expect(reply.status == 413)
@@ -184,7 +184,7 @@ struct AdminKeysTests {
 
     @Test("100,000 keys import in one request")
     func hugeImport() async throws {
-        try await withGateway({ $0.maxBodyBytes = 64 * 1024 * 1024 }) { gateway in
+        try await withGateway { gateway in
             let content = (0..<100_000).map { "user\($0)@example.com----pw----session----ollama-bulk-key-\($0)-zz" }.joined(separator: "\n")
             let reply = try await gateway.admin(.POST, "/admin/api-keys/import-from-txt", json: ["content": content])
             #expect(reply.status == 200)

@@ -99,6 +99,12 @@ struct CLITests {
         let bad = try run(["keys", "import", "/nonexistent/file.txt"], database: database)
         #expect(bad.status != 0)
         #expect(bad.errors.contains("cannot read"))
+        let badPort = try run(["serve", "--port", "70000"], database: database)
+        #expect(badPort.status != 0)
+        #expect(badPort.errors.contains("PORT must be at most 65535"))
+        let badTimeout = try run(["serve", "--first-byte-timeout", "-1"], database: database)
+        #expect(badTimeout.status != 0)
+        #expect(badTimeout.errors.contains("FIRST_BYTE_TIMEOUT"))
         let version = try run(["--version"], database: database)
         #expect(version.output.contains("0.1.0"))
     }

@@ -76,8 +76,8 @@ struct FailoverTests {
     @Test("a slow upstream times out and the request moves to another key")
     func timeout() async throws {
         var slow = MockUpstream.Behavior()
-        slow.delay = .seconds(5)
-        try await withProxy({ $0.firstByteTimeout = 0.3 }) { gateway, mock in
+        slow.delay = .seconds(60)
+        try await withProxy({ $0.firstByteTimeout = 2 }) { gateway, mock in
             let ids = try await gateway.addKeys(["slow-key-000000001", "fast-key-000000002"])
             mock.set(slow, forKey: "slow-key-000000001")
             let token = try await gateway.createToken()
@@ -122,7 +122,7 @@ struct FailoverTests {
 
     @Test("when every key is rejected or rate-limited the client gets a 503 explaining why, never the upstream's 401")
     func allKeysFail() async throws {
-        try await withProxy { gateway, mock in
+        try await withProxy(clock: ManualClock(Date())) { gateway, mock in
             try await gateway.addKeys(["k-rejected-000001", "k-limited-0000002", "k-broke-00000003"])
             mock.set(.status(401), forKey: "k-rejected-000001")
             mock.set(.status(429, headers: ["retry-after": "30"]), forKey: "k-limited-0000002")
@@ -137,6 +137,7 @@ struct FailoverTests {
             #expect(message.contains("out of credit"))
             #expect(reply.header("retry-after") == "30")
             #expect(reply.header("x-request-id") != nil)
+            #expect(reply.header("x-pool-attempts") == "3")
 
             let next = try await gateway.request(.POST, "/v1/chat/completions", token: token, body: chatBody)
             #expect(next.status == 503)

@@ -16,7 +16,8 @@ struct ProxyTests {
             let ids = try await gateway.addKeys(["upstream-key-aaaaaaaa"])
             let token = try await gateway.createToken()
             let reply = try await gateway.request(.POST, "/v1/chat/completions", token: token, headers: [
-                "x-request-id": "req-123", "x-custom": "kept", "connection": "keep-alive", "openai-organization": "org",
+                "x-request-id": "req-123", "x-custom": "kept", "connection": "keep-alive, x-hop", "x-hop": "1",
+                "openai-organization": "org",
             ], body: chatBody)
             #expect(reply.status == 200)
             #expect(reply.json["object"] as? String == "chat.completion")
@@ -33,6 +34,8 @@ struct ProxyTests {
             #expect(seen.headers["openai-organization"] == "org")
             #expect(seen.headers["x-request-id"] == "req-123")
             #expect(seen.headers["authorization"] == "Bearer upstream-key-aaaaaaaa")
+            #expect(seen.headers["connection"] == nil)
+            #expect(seen.headers["x-hop"] == nil)
         }
     }
 

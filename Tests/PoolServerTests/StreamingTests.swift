@@ -7,15 +7,6 @@ import Testing
 
 @Suite("Proxy: streaming")
 struct StreamingTests {
-    func streamRequest(_ gateway: TestGateway, token: String, path: String = "/v1/chat/completions") -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: gateway.baseURL + path)
-        request.method = .POST
-        request.headers.add(name: "authorization", value: "Bearer \(token)")
-        request.headers.add(name: "content-type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: streamBody))
-        return request
-    }
-
     @Test("SSE chunks arrive in order, each before the upstream has finished, and usage is counted")
     func chunksArriveAsTheyAreSent() async throws {
         var behavior = MockUpstream.Behavior()
@@ -25,7 +16,7 @@ struct StreamingTests {
             let id = try await gateway.addKeys(["stream-key-00000001"])[0]
             mock.setDefault(behavior)
             let token = try await gateway.createToken()
-            let response = try await gateway.client.execute(streamRequest(gateway, token: token), timeout: .seconds(30))
+            let response = try await gateway.openStream("/v1/chat/completions", token: token, body: streamBody)
             #expect(response.status == .ok)
             #expect(response.headers.first(name: "content-type") == "text/event-stream")
             #expect(response.headers.first(name: "x-pool-key-id") == id)
@@ -103,7 +94,7 @@ struct StreamingTests {
             let token = try await gateway.createToken()
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
             do {
-                let response = try await client.execute(streamRequest(gateway, token: token), timeout: .seconds(30))
+                let response = try await gateway.openStream("/v1/chat/completions", token: token, body: streamBody, client: client)
                 var iterator = response.body.makeAsyncIterator()
                 _ = try await iterator.next()
                 _ = try await iterator.next()

@@ -24,6 +24,8 @@ final class MockUpstream: Sendable {
         var cutAfter: Int?
         /// Drop the connection before sending any answer.
         var dropConnection = false
+        /// Send every event or line in two writes with a pause between, so it crosses TCP reads.
+        var splitEvents = false
         /// Per-path overrides (path without query, e.g. `/api/tags`): status and body for that path only.
         var pathStatus: [String: Int] = [:]
         var pathBodies: [String: String] = [:]
@@ -174,27 +176,29 @@ private struct MockResponder: HTTPResponder {
         let path = request.uri.path
         let statusCode = behavior.pathStatus[path] ?? behavior.status
         let status = HTTPResponse.Status(code: statusCode)
-        let wantsStream = body.contains("\"stream\":true") || body.contains("\"stream\": true")
+        let wantsStream = Self.wantsStream(path: path, body: body)
         guard statusCode == 200, wantsStream else {
             if responseHeaders[.contentType] == nil { responseHeaders[.contentType] = "application/json" }
             let text = behavior.pathBodies[path] ?? behavior.body ?? Self.defaultBody(path: path, status: statusCode)
             return Response(status: status, headers: responseHeaders, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        responseHeaders[.contentType] = "text/event-stream"
+        let events = Self.streamEvents(path: path, count: behavior.chunks)
+        responseHeaders[.contentType] = path.hasPrefix("/api/") ? "application/x-ndjson" : "text/event-stream"
         return Response(status: status, headers: responseHeaders, body: ResponseBody { writer in
             do {
-                for index in 0..<behavior.chunks {
+                for (index, event) in events.enumerated() {
                     if let cut = behavior.cutAfter, index == cut { throw MockError() }
                     if index > 0, behavior.chunkGap > .zero { try await Task.sleep(for: behavior.chunkGap) }
-                    let last = index == behavior.chunks - 1
-                    var event = #"{"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"c\#(index)"}}]}"#
-                    if last {
-                        event = #"{"object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":\#(behavior.chunks)}}"#
+                    if behavior.splitEvents {
+                        let middle = event.index(event.startIndex, offsetBy: event.count / 2)
+                        try await writer.write(ByteBuffer(string: String(event[..<middle])))
+                        try await Task.sleep(for: .milliseconds(30))
+                        try await writer.write(ByteBuffer(string: String(event[middle...])))
+                    } else {
+                        try await writer.write(ByteBuffer(string: event))
                     }
-                    try await writer.write(ByteBuffer(string: "data: \(event)\n\n"))
                     mock.countChunk()
                 }
-                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
                 try await writer.finish(nil)
             } catch let error as MockError {
                 throw error
@@ -205,15 +209,79 @@ private struct MockResponder: HTTPResponder {
         })
     }
 
+    /// Ollama's native chat and generate stream unless told not to; everything else streams only when asked.
+    static func wantsStream(path: String, body: String) -> Bool {
+        let compact = body.replacingOccurrences(of: " ", with: "")
+        if path == "/api/chat" || path == "/api/generate" { return !compact.contains("\"stream\":false") }
+        return compact.contains("\"stream\":true")
+    }
+
+    /// The events (SSE) or lines (NDJSON) of a stream of `count` content pieces, in the path's dialect.
+    static func streamEvents(path: String, count: Int) -> [String] {
+        switch path {
+        case "/api/chat", "/api/generate":
+            let field = path == "/api/chat" ? #""message":{"role":"assistant","content":"c%d"}"# : #""response":"c%d""#
+            var lines = (0..<count).map { index in
+                #"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z",\#(String(format: field, index)),"done":false}"# + "\n"
+            }
+            lines.append(#"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z",\#(String(format: field, count).replacingOccurrences(of: "c\(count)", with: "")),"done":true,"done_reason":"stop","prompt_eval_count":11,"eval_count":\#(count)}"# + "\n")
+            return lines
+        case "/v1/messages":
+            var events = [#"event: message_start\#ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"usage":{"input_tokens":11,"output_tokens":0}}}"#]
+            events.append(#"event: content_block_start\#ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#)
+            for index in 0..<count {
+                events.append(#"event: content_block_delta\#ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"c\#(index)"}}"#)
+            }
+            events.append(#"event: content_block_stop\#ndata: {"type":"content_block_stop","index":0}"#)
+            events.append(#"event: message_delta\#ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":\#(count)}}"#)
+            events.append(#"event: message_stop\#ndata: {"type":"message_stop"}"#)
+            return events.map { $0 + "\n\n" }
+        default:
+            var events = (0..<count - 1).map { index in
+                #"data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"c\#(index)"}}]}"#
+            }
+            events.append(#"data: {"object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":\#(count)}}"#)
+            events.append("data: [DONE]")
+            return events.map { $0 + "\n\n" }
+        }
+    }
+
     static func defaultBody(path: String, status: Int) -> String {
         guard status == 200 else {
+            if path.hasPrefix("/api/") { return #"{"error":"mock error \#(status)"}"# }
+            if path == "/v1/messages" { return #"{"type":"error","error":{"type":"api_error","message":"mock error \#(status)"}}"# }
             return #"{"error":{"message":"mock error \#(status)","type":"mock","code":null}}"#
+        }
+        switch path {
+        case "/api/tags":
+            return #"{"models":[{"name":"llama3.2:1b","model":"llama3.2:1b","modified_at":"2026-01-01T00:00:00Z","size":1,"digest":"d","details":{"family":"llama"}}]}"#
+        case "/api/show":
+            return #"{"modelfile":"FROM llama3.2:1b","parameters":"","template":"","details":{"family":"llama"},"model_info":{}}"#
+        case "/api/version":
+            return #"{"version":"0.12.0"}"#
+        case "/api/ps":
+            return #"{"models":[]}"#
+        case "/api/embed":
+            return #"{"model":"m","embeddings":[[0.1,0.2]],"prompt_eval_count":4}"#
+        case "/api/embeddings":
+            return #"{"embedding":[0.1,0.2]}"#
+        case "/api/chat":
+            return #"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z","message":{"role":"assistant","content":"hello"},"done":true,"done_reason":"stop","prompt_eval_count":5,"eval_count":7}"#
+        case "/api/generate":
+            return #"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z","response":"hello","done":true,"done_reason":"stop","prompt_eval_count":5,"eval_count":7}"#
+        case "/v1/messages":
+            return #"{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"hello"}],"stop_reason":"end_turn","usage":{"input_tokens":5,"output_tokens":7}}"#
+        default:
+            break
         }
         if path.hasSuffix("/models") {
             return #"{"object":"list","data":[{"id":"llama3.2:1b","object":"model","created":1,"owned_by":"mock"}]}"#
         }
         if path.hasSuffix("/embeddings") {
             return #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"model":"m","usage":{"prompt_tokens":4,"total_tokens":4}}"#
+        }
+        if path.hasSuffix("/completions") && !path.hasSuffix("/chat/completions") {
+            return #"{"id":"cmpl-1","object":"text_completion","created":1,"model":"llama3.2:1b","choices":[{"index":0,"text":"hello","finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}"#
         }
         return #"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"llama3.2:1b","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}"#
     }

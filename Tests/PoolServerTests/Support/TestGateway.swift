@@ -27,8 +27,8 @@ final class TestGateway: Sendable {
         self.group = group
         self.task = task
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(30), read: .seconds(30))
-        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        configuration.timeout = .init(connect: .seconds(120), read: .seconds(300))
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
         configuration.decompression = .disabled
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
@@ -66,6 +66,11 @@ final class TestGateway: Sendable {
         return TestGateway(gateway: gateway, port: port, adminToken: adminToken, directory: directory, group: group, task: task)
     }
 
+    /// Starts a graceful shutdown (what SIGTERM does) without waiting for it.
+    func beginShutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+
     /// Stops like SIGTERM would: drains, flushes, closes the store. Keeps the folder unless `removeFiles`.
     func stop(removeFiles: Bool = true) async {
         try? await client.shutdown()
@@ -100,9 +105,27 @@ final class TestGateway: Sendable {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        let response = try await client.execute(request, timeout: .seconds(60))
+        let response = try await client.execute(request, timeout: .seconds(300))
         let bytes = try await response.body.collect(upTo: 256 * 1024 * 1024)
         return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
+    }
+
+    /// Posts `body` and returns the answer with its body still streaming, for tests that read it chunk by chunk.
+    func openStream(_ path: String, token: String, body: String, client: HTTPClient? = nil) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "authorization", value: "Bearer \(token)")
+        request.headers.add(name: "content-type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: body))
+        return try await (client ?? self.client).execute(request, timeout: .seconds(60))
+    }
+
+    /// Posts `body` and collects the streamed answer's chunks as they arrived.
+    func streamChunks(_ path: String, token: String, body: String) async throws -> [String] {
+        let response = try await openStream(path, token: token, body: body)
+        var chunks: [String] = []
+        for try await chunk in response.body { chunks.append(String(buffer: chunk)) }
+        return chunks
     }
 
     func admin(_ method: HTTPMethod, _ path: String, json: Any? = nil) async throws -> Reply {

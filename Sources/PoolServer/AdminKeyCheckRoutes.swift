@@ -12,6 +12,8 @@ struct AdminKeyCheckRoutes {
     private var jobs: JobRegistry { starter.jobs }
 
     var limit: Int { gateway.configuration.maxBodyBytes }
+    /// Imports carry whole key files, so they get the import limit, as the plain imports do.
+    var importLimit: Int { max(gateway.configuration.maxImportBytes, limit) }
 
     func register(on group: RouterGroup<BasicRequestContext>) {
         group.post("api-keys/import-with-validation") { request, _ in try await importWithValidation(request) }
@@ -25,7 +27,7 @@ struct AdminKeyCheckRoutes {
 
     private func importWithValidation(_ request: Request) async throws -> Response {
         var request = request
-        let body = try await JSONBody.read(&request, limit: limit)
+        let body = try await JSONBody.read(&request, limit: importLimit)
         let provider = try AdminRequest.provider(query: request, body: body)
         let parsed: ImportParseResult
         if let content = try body.string("content") {

@@ -112,7 +112,54 @@ public struct KeyHealth: Sendable, Equatable {
     /// An admin switches the key off for `duration` seconds, or until enabled when `duration` is nil.
     public mutating func disable(for duration: TimeInterval?, at now: Date) {
         let until = duration.map { now.addingTimeInterval($0) }
-        condition = .disabled(until: until, reason: "disabled by admin")
+        condition = .disabled(until: until, reason: Self.adminDisableReason)
+    }
+
+    /// The reason an admin disable records. The reason is what tells an admin's decision apart from an automatic
+    /// disable after restarts, because it is stored with the condition.
+    public static let adminDisableReason = "disabled by admin"
+
+    /// True while an admin's disable is in force at `now`; probes and recovery never overrule it.
+    public func isDisabledByAdmin(at now: Date) -> Bool {
+        guard case .disabled(let until, let reason) = condition, reason == Self.adminDisableReason else { return false }
+        return until.map { $0 > now } ?? true
+    }
+
+    /// Applies what a probe found out about the key, by the same rules as traffic, with three differences that
+    /// follow from a probe being deliberate: a passing probe restores the key whatever penalty it was under; a
+    /// 429 or 402 proves the key genuine, so an earlier rejection no longer holds; and a probe that could not
+    /// reach the upstream counts against the key only while the key is in use, never as the trial of a resting
+    /// key. An admin's disable is left alone.
+    @discardableResult
+    public mutating func applyProbe(_ outcome: ProbeOutcome, at now: Date, policy: CooldownPolicy) -> KeyTransition {
+        if isDisabledByAdmin(at: now) { return .unchanged }
+        switch outcome {
+        case .valid:
+            let wasHealthy = self == KeyHealth()
+            self = KeyHealth()
+            return wasHealthy ? .unchanged : .recovered
+
+        case .invalid(let status):
+            if case .invalid = condition { return .unchanged }
+            return apply(.rejected(status: status), at: now, policy: policy)
+
+        case .outOfCredit, .rateLimited:
+            if case .invalid = condition { condition = .active }
+            let attempt: AttemptOutcome
+            if case .rateLimited(let retryAfter) = outcome {
+                attempt = .rateLimited(retryAfter: retryAfter)
+            } else {
+                attempt = .outOfCredit
+            }
+            return apply(attempt, at: now, policy: policy)
+
+        case .upstreamError(let reason):
+            guard status(at: now, expiresAt: nil) == .active else { return .unchanged }
+            return apply(.upstreamFailure(reason: "probe: \(reason)"), at: now, policy: policy)
+
+        case .inconclusive:
+            return .unchanged
+        }
     }
 }
 

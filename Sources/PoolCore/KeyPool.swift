@@ -128,6 +128,48 @@ public final class KeyPool: Sendable {
         return nil
     }
 
+    /// Applies what a probe found out about a key to its health (see `KeyHealth.applyProbe`). The change goes
+    /// to the store with the next traffic batch.
+    /// - Returns: the transition and the key's health afterwards, or nil for an unknown id.
+    public func applyProbe(id: String, outcome: ProbeOutcome) -> (transition: KeyTransition, health: KeyHealth)? {
+        let now = clock.now
+        let policy = self.policy
+        for guarded in providers.values {
+            let result = guarded.rotation.withLock { rotation -> (KeyTransition, KeyHealth)? in
+                guard let handle = rotation.handle(forID: id) else { return nil }
+                let transition = rotation.applyProbe(outcome, handle: handle, now: now, policy: policy)
+                return rotation.slots[handle].map { (transition, $0.health) }
+            }
+            if let result { return result }
+        }
+        return nil
+    }
+
+    /// Records what probes learned about a key's models and credit; routing follows the new model list at once.
+    /// - Returns: false for an unknown id.
+    @discardableResult
+    public func updateProfile(_ profile: KeyProfileRecord) -> Bool {
+        let now = clock.now
+        for guarded in providers.values {
+            let found = guarded.rotation.withLock { rotation -> Bool in
+                guard let handle = rotation.handle(forID: profile.keyID) else { return false }
+                rotation.updateProfile(profile, handle: handle, now: now)
+                return true
+            }
+            if found { return true }
+        }
+        return false
+    }
+
+    /// The key with this id, secret included, for code that must talk to the upstream about it (probes).
+    public func key(id: String) -> PooledKey? {
+        for guarded in providers.values {
+            let key = guarded.rotation.withLock { rotation in rotation.handle(forID: id).flatMap { rotation.slots[$0]?.key } }
+            if let key { return key }
+        }
+        return nil
+    }
+
     /// Health changed by traffic since the last call, for the next persistence batch.
     public func takeChangedHealth() -> [KeyHealthRecord] {
         providers.values.flatMap { guarded in guarded.rotation.withLock { $0.takeChangedHealth() } }
@@ -176,7 +218,8 @@ public final class KeyPool: Sendable {
             id: slot.key.id, provider: provider, maskedSecret: slot.key.maskedSecret,
             username: slot.username, createdAt: slot.createdAt, expiresAt: slot.expiresAt,
             status: slot.health.status(at: now, expiresAt: slot.expiresAt), health: slot.health,
-            models: slot.models, category: slot.category, stats: slot.key.counters.snapshot(keyID: slot.key.id)
+            models: slot.models, category: slot.category, credit: slot.credit,
+            stats: slot.key.counters.snapshot(keyID: slot.key.id)
         )
     }
 

@@ -12,7 +12,10 @@ public struct KeyRecord: Sendable, Equatable {
     public var health: KeyHealth
     /// Models this key is known to serve; empty means "not yet known", i.e. eligible for every model.
     public var models: [String]
+    /// The family of `models` (see `ModelCategory`); nil until probes learn the models.
     public var category: String?
+    /// Label, limit and usage as the upstream last reported them; nil when never asked.
+    public var credit: KeyCredit?
 
     public init(
         id: String = KeyRecord.newID(),
@@ -23,7 +26,8 @@ public struct KeyRecord: Sendable, Equatable {
         expiresAt: Date? = nil,
         health: KeyHealth = KeyHealth(),
         models: [String] = [],
-        category: String? = nil
+        category: String? = nil,
+        credit: KeyCredit? = nil
     ) {
         self.id = id
         self.provider = provider
@@ -34,11 +38,31 @@ public struct KeyRecord: Sendable, Equatable {
         self.health = health
         self.models = models
         self.category = category
+        self.credit = credit
     }
 
     /// A fresh random key id (`k_` + 16 hex digits), safe to show anywhere.
     public static func newID() -> String {
         "k_" + RandomText.hex(count: 16)
+    }
+}
+
+/// What probes learned about a key: the models it serves, their family, and its credit.
+public struct KeyProfileRecord: Sendable, Equatable {
+    /// The key this profile belongs to.
+    public var keyID: String
+    /// Empty means "not known": the key stays eligible for every model.
+    public var models: [String]
+    /// The family of `models` (see `ModelCategory`); nil when never learned.
+    public var category: String?
+    /// Label, limit and usage as the upstream reported them; nil when it does not report them.
+    public var credit: KeyCredit?
+
+    public init(keyID: String, models: [String], category: String?, credit: KeyCredit? = nil) {
+        self.keyID = keyID
+        self.models = models
+        self.category = category
+        self.credit = credit
     }
 }
 

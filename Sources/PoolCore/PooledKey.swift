@@ -35,6 +35,9 @@ public enum LeaseResult: Sendable {
     case noneUsable(retryAt: Date?)
     /// The provider has no keys at all.
     case empty
+    /// The request names a model that no key of the provider serves, in any state; `model` is as the client
+    /// sent it. Distinct from `noneUsable`: waiting will not help.
+    case modelNotServed(model: String)
 }
 
 /// A read-only view of one key for the admin API, the CLI and the dashboard.
@@ -49,5 +52,7 @@ public struct KeyView: Sendable {
     public var health: KeyHealth
     public var models: [String]
     public var category: String?
+    /// Label, limit and usage as the upstream last reported them.
+    public var credit: KeyCredit?
     public var stats: KeyStatsRecord
 }

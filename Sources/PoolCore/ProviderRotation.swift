@@ -11,24 +11,36 @@ struct ProviderRotation {
         var health: KeyHealth
         var models: [String]
         var category: String?
-        /// Position in `ring` while the key is in rotation.
-        var ringIndex: Int?
+        var credit: KeyCredit?
+        /// The key is in the rings: usable now and not on an unfinished trial.
+        var inRotation = false
         /// A trial request is under way; nobody else may use the key until it reports.
         var trialInFlight = false
+    }
 
-        func serves(_ model: String?) -> Bool {
-            guard let model, !models.isEmpty else { return true }
-            return models.contains(model)
-        }
+    /// Which keys a lease may choose from.
+    private enum Candidates {
+        /// Any usable key: the request names no model.
+        case every
+        /// Usable keys that list the model, then usable keys without a model list.
+        case serving(String)
     }
 
     let provider: ProviderID
     private(set) var slots: [Int: Slot] = [:]
     private(set) var handleByID: [String: Int] = [:]
     private var handleBySecret: [String: Int] = [:]
-    /// Handles of keys in rotation; round-robin walks it with `cursor`.
-    private var ring: [Int] = []
-    private var cursor: UInt = 0
+    /// Every key in rotation, for requests that name no model.
+    private var everyKey = RotationRing()
+    /// Keys in rotation whose models are not known; they are eligible for every model.
+    private var anyModel = RotationRing()
+    /// Keys in rotation that list a model, by the model's routing name. A request for a model walks this ring
+    /// together with `anyModel`, so a lease never scans keys that cannot serve it.
+    private var byModel: [String: RotationRing] = [:]
+    /// Keys in any state that list a model, by routing name: tells "nobody serves it" from "nobody can right now".
+    private var servingCounts: [String: Int] = [:]
+    /// Keys in any state without a model list.
+    private var anyModelCount = 0
     private var wakeups = WakeupQueue()
     private var nextHandle = 0
     /// Keys whose health changed through traffic since the last flush.
@@ -59,10 +71,11 @@ struct ProviderRotation {
         )
         slots[handle] = Slot(
             key: key, username: record.username, createdAt: record.createdAt, expiresAt: record.expiresAt,
-            health: record.health, models: record.models, category: record.category
+            health: record.health, models: record.models, category: record.category, credit: record.credit
         )
         handleByID[record.id] = handle
         handleBySecret[record.secret] = handle
+        countModels(of: handle, by: 1)
         syncMembership(handle, now: now)
         return true
     }
@@ -71,7 +84,8 @@ struct ProviderRotation {
     @discardableResult
     mutating func remove(handle: Int) -> String? {
         guard let slot = slots[handle] else { return nil }
-        removeFromRing(handle)
+        removeFromRings(handle)
+        countModels(of: handle, by: -1)
         slots[handle] = nil
         handleByID[slot.key.id] = nil
         handleBySecret[slot.key.secret] = nil
@@ -85,27 +99,80 @@ struct ProviderRotation {
     mutating func lease(model: String?, excluding excluded: Set<Int>, now: Date) -> LeaseResult {
         releaseDueWakeups(now: now)
         guard !slots.isEmpty else { return .empty }
+        let candidates: Candidates
+        if let model {
+            let name = Self.routingName(model)
+            guard anyModelCount > 0 || servingCounts[name] != nil else { return .modelNotServed(model: model) }
+            candidates = .serving(name)
+        } else {
+            candidates = .every
+        }
         var inspected = 0
-        let budget = ring.count
-        while inspected < budget, !ring.isEmpty {
+        let budget = count(of: candidates)
+        while inspected < budget {
+            let available = count(of: candidates)
+            guard available > 0 else { break }
             inspected += 1
-            let position = Int(cursor % UInt(ring.count))
-            cursor &+= 1
-            let handle = ring[position]
+            let handle = candidate(at: Int(advanceCursor(of: candidates) % UInt(available)), in: candidates)
             guard let slot = slots[handle] else { continue }
             if let expiresAt = slot.expiresAt, expiresAt <= now {
-                removeFromRing(handle)
+                removeFromRings(handle)
                 continue
             }
-            if excluded.contains(handle) || !slot.serves(model) { continue }
+            if excluded.contains(handle) { continue }
             if slot.health.isOnTrial(at: now) {
-                removeFromRing(handle)
+                removeFromRings(handle)
                 slots[handle]!.trialInFlight = true
                 return .leased(KeyLease(key: slot.key, isTrial: true))
             }
             return .leased(KeyLease(key: slot.key, isTrial: false))
         }
         return .noneUsable(retryAt: earliestReturn(now: now))
+    }
+
+    /// The name a model is routed by: Ollama treats `name` and `name:latest` as the same model.
+    static func routingName(_ model: String) -> String {
+        model.hasSuffix(":latest") ? String(model.dropLast(7)) : model
+    }
+
+    /// The distinct routing names of a key's model list.
+    static func routingNames(_ models: [String]) -> Set<String> {
+        Set(models.map(routingName))
+    }
+
+    private func count(of candidates: Candidates) -> Int {
+        switch candidates {
+        case .every: return everyKey.count
+        case .serving(let name): return (byModel[name]?.count ?? 0) + anyModel.count
+        }
+    }
+
+    /// The handle at `position` of the candidates, listing keys that name the model before the others.
+    private func candidate(at position: Int, in candidates: Candidates) -> Int {
+        switch candidates {
+        case .every:
+            return everyKey.handles[position]
+        case .serving(let name):
+            let specific = byModel[name]?.handles ?? []
+            return position < specific.count ? specific[position] : anyModel.handles[position - specific.count]
+        }
+    }
+
+    /// Returns the cursor for this walk and moves it on. A model's ring carries the cursor of walks for that
+    /// model; a model no key lists uses the cursor of `anyModel`.
+    private mutating func advanceCursor(of candidates: Candidates) -> UInt {
+        switch candidates {
+        case .every:
+            defer { everyKey.cursor &+= 1 }
+            return everyKey.cursor
+        case .serving(let name):
+            if byModel[name] != nil {
+                defer { byModel[name]!.cursor &+= 1 }
+                return byModel[name]!.cursor
+            }
+            defer { anyModel.cursor &+= 1 }
+            return anyModel.cursor
+        }
     }
 
     /// Applies an attempt's outcome to the key's health and moves it in or out of rotation.
@@ -121,17 +188,34 @@ struct ProviderRotation {
         return transition
     }
 
-    /// Replaces a key's health (admin enable/disable, probes) and re-syncs its rotation membership.
+    /// Replaces a key's health (admin enable/disable) and re-syncs its rotation membership.
     mutating func setHealth(_ health: KeyHealth, handle: Int, now: Date) {
         guard slots[handle] != nil else { return }
         slots[handle]!.health = health
         syncMembership(handle, now: now)
     }
 
-    mutating func updateModels(_ models: [String], category: String?, handle: Int) {
+    /// Applies a probe's outcome to the key's health; the change is kept for the next flush like traffic's.
+    mutating func applyProbe(_ outcome: ProbeOutcome, handle: Int, now: Date, policy: CooldownPolicy) -> KeyTransition {
+        guard var slot = slots[handle] else { return .unchanged }
+        let before = slot.health
+        let transition = slot.health.applyProbe(outcome, at: now, policy: policy)
+        slots[handle] = slot
+        if slot.health != before { changedHealth.insert(handle) }
+        syncMembership(handle, now: now)
+        return transition
+    }
+
+    /// Replaces what is known about a key's models and credit, moving it between the model rings.
+    mutating func updateProfile(_ profile: KeyProfileRecord, handle: Int, now: Date) {
         guard slots[handle] != nil else { return }
-        slots[handle]!.models = models
-        slots[handle]!.category = category
+        removeFromRings(handle)
+        countModels(of: handle, by: -1)
+        slots[handle]!.models = profile.models
+        slots[handle]!.category = profile.category
+        slots[handle]!.credit = profile.credit
+        countModels(of: handle, by: 1)
+        syncMembership(handle, now: now)
     }
 
     mutating func takeChangedHealth() -> [KeyHealthRecord] {
@@ -155,9 +239,9 @@ struct ProviderRotation {
         guard let slot = slots[handle] else { return }
         let usable = slot.health.status(at: now, expiresAt: slot.expiresAt) == .active && !slot.trialInFlight
         if usable {
-            addToRing(handle)
+            addToRings(handle)
         } else {
-            removeFromRing(handle)
+            removeFromRings(handle)
             if let end = slot.health.condition.endsAt, end > now, !slot.trialInFlight {
                 wakeups.push(.init(at: end, handle: handle))
             }
@@ -167,29 +251,49 @@ struct ProviderRotation {
     private mutating func releaseDueWakeups(now: Date) {
         while let first = wakeups.first, first.at <= now {
             _ = wakeups.popFirst()
-            guard let slot = slots[first.handle], slot.ringIndex == nil else { continue }
+            guard let slot = slots[first.handle], !slot.inRotation else { continue }
             guard slot.health.condition.endsAt == first.at else { continue }
             syncMembership(first.handle, now: now)
         }
     }
 
-    private mutating func addToRing(_ handle: Int) {
-        guard slots[handle]?.ringIndex == nil else { return }
-        slots[handle]!.ringIndex = ring.count
-        ring.append(handle)
+    private mutating func countModels(of handle: Int, by delta: Int) {
+        guard let models = slots[handle]?.models else { return }
+        // Most keys have no model list; skip building a set for them.
+        if models.isEmpty {
+            anyModelCount += delta
+            return
+        }
+        for name in Self.routingNames(models) {
+            let updated = servingCounts[name, default: 0] + delta
+            servingCounts[name] = updated > 0 ? updated : nil
+        }
     }
 
-    private mutating func removeFromRing(_ handle: Int) {
-        guard let index = slots[handle]?.ringIndex else { return }
-        slots[handle]!.ringIndex = nil
-        swapRemove(at: index)
+    private mutating func addToRings(_ handle: Int) {
+        guard slots[handle]?.inRotation == false else { return }
+        slots[handle]!.inRotation = true
+        everyKey.insert(handle)
+        let models = slots[handle]!.models
+        if models.isEmpty {
+            anyModel.insert(handle)
+        } else {
+            for name in Self.routingNames(models) { byModel[name, default: RotationRing()].insert(handle) }
+        }
     }
 
-    private mutating func swapRemove(at index: Int) {
-        let last = ring.removeLast()
-        if index < ring.count {
-            ring[index] = last
-            slots[last]?.ringIndex = index
+    private mutating func removeFromRings(_ handle: Int) {
+        guard slots[handle]?.inRotation == true else { return }
+        slots[handle]!.inRotation = false
+        everyKey.remove(handle)
+        let models = slots[handle]!.models
+        if models.isEmpty {
+            anyModel.remove(handle)
+        } else {
+            for name in Self.routingNames(models) {
+                byModel[name]?.remove(handle)
+                if byModel[name]?.isEmpty == true { byModel[name] = nil }
+            }
         }
     }
 }

@@ -18,6 +18,8 @@ struct KeyPayload: Encodable {
     var consecutiveFailures: Int
     var models: [String]
     var category: String?
+    /// Label, limit and usage as the upstream last reported them (OpenRouter).
+    var credit: KeyCredit?
     var stats: KeyStatsPayload
 
     init(_ view: KeyView) {
@@ -43,6 +45,7 @@ struct KeyPayload: Encodable {
         consecutiveFailures = view.health.consecutiveFailures
         models = view.models
         category = view.category
+        credit = view.credit
         stats = KeyStatsPayload(view.stats)
     }
 }

@@ -32,6 +32,12 @@ public func buildApplication(
     AdminTokenRoutes(gateway: gateway).register(on: admin)
     AdminStatsRoutes(gateway: gateway).register(on: admin)
     AdminCacheRoutes(gateway: gateway).register(on: admin)
+    let prober = KeyProber(client: upstream, configuration: configuration, clock: gateway.clock)
+    let checker = KeyChecker(gateway: gateway, prober: prober)
+    let jobs = JobRegistry(clock: { gateway.clock.now })
+    let starter = KeyCheckJobs(gateway: gateway, checker: checker, jobs: jobs)
+    AdminKeyCheckRoutes(gateway: gateway, starter: starter).register(on: admin)
+    AdminBulkRoutes(gateway: gateway, starter: starter).register(on: admin)
 
     ProxyRoutes(engine: ProxyEngine(gateway: gateway, client: upstream)).register(on: router)
 
@@ -43,6 +49,10 @@ public func buildApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
-    app.addServices(StatsFlusher(gateway: gateway, interval: configuration.flushInterval), upstream)
+    // Services stop in reverse order: jobs and recovery stop before the HTTP client they probe with.
+    app.addServices(
+        StatsFlusher(gateway: gateway, interval: configuration.flushInterval), upstream, jobs,
+        KeyRecoveryService(checker: checker, settings: configuration.keyChecks)
+    )
     return app
 }

@@ -41,6 +41,8 @@ public struct GatewayConfiguration: Sendable {
     public var modelCacheTTL: TimeInterval = 300
     /// How often traffic counters and key health are written to the store.
     public var flushInterval: TimeInterval = 1
+    /// Probes, validated imports, health checks and automatic recovery.
+    public var keyChecks = KeyCheckConfiguration()
 
     public init() {}
 
@@ -120,6 +122,23 @@ public struct GatewayConfiguration: Sendable {
         if let timeout = try seconds("STREAM_IDLE_TIMEOUT", min: 0.1) { streamIdleTimeout = timeout }
         if let connections = try integer("UPSTREAM_CONNECTIONS", min: 1) { upstreamConnectionsPerHost = connections }
         if let ttl = try seconds("MODEL_CACHE_TTL", min: 0) { modelCacheTTL = ttl }
+        if let concurrency = try integer("VALIDATION_CONCURRENCY", min: 1) { keyChecks.concurrency = concurrency }
+        if let interval = try seconds("HEALTH_CHECK_INTERVAL", min: 0) {
+            // A pass every few milliseconds would be a probe storm, not a schedule.
+            guard interval == 0 || interval >= 1 else {
+                throw ConfigurationError("HEALTH_CHECK_INTERVAL must be 0 (off) or at least 1 second, got \"\(interval)\"")
+            }
+            keyChecks.healthCheckInterval = interval
+        }
+        if let idle = try seconds("IDLE_PROBE_SECONDS", min: 0) { keyChecks.idleProbeSeconds = idle }
+        if let timeout = try seconds("PROBE_TIMEOUT", min: 0.1) { keyChecks.probeTimeout = timeout }
+        if let model = value("OLLAMA_PROBE_MODEL") { keyChecks.ollamaProbeModel = model }
+        if let probe = value("OLLAMA_PROBE") {
+            guard let kind = KeyCheckConfiguration.OllamaProbe.all.first(where: { $0.rawValue == probe.lowercased() }) else {
+                throw ConfigurationError("OLLAMA_PROBE must be chat or models, got \"\(probe)\"")
+            }
+            keyChecks.ollamaProbe = kind
+        }
     }
 
     static func validatedURL(_ text: String, name: String) throws -> String {

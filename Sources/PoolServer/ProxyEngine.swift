@@ -87,6 +87,11 @@ struct ProxyEngine: Sendable {
                     .serviceUnavailable, "the \(route.provider) pool has no keys; add keys with POST /admin/api-keys",
                     code: "no_keys"
                 )
+            case .modelNotServed(let model):
+                throw GatewayError(
+                    .notFound, "model '\(model)' is not served by any key in the \(route.provider) pool",
+                    type: "invalid_request_error", code: "model_not_found"
+                )
             }
             tried.append(lease)
             let attempt = await attempt(

@@ -80,6 +80,9 @@ public protocol PoolStore: Sendable {
     /// Replaces the health (status, reasons, windows, counters) of existing keys, e.g. after an admin action.
     func updateKeyHealth(_ records: [KeyHealthRecord]) async throws
 
+    /// Replaces what probes learned about existing keys (models, category, credit); unknown ids are ignored.
+    func updateKeyProfiles(_ records: [KeyProfileRecord]) async throws
+
     func insertToken(_ token: ClientTokenRecord) async throws
 
     /// - Returns: false when no token had this id.

@@ -75,7 +75,7 @@ public final class SQLiteStore: PoolStore, Sendable {
             var snapshot = StoreSnapshot()
             let keyRows = try Row.fetchCursor(db, sql: """
                 SELECT id, provider, secret, username, created_at, expires_at, status, status_until, status_reason,
-                       consecutive_failures, consecutive_rate_limits, failure_disables, models, category
+                       consecutive_failures, consecutive_rate_limits, failure_disables, models, category, credit
                 FROM keys ORDER BY rowid
                 """)
             while let row = try keyRows.next() {
@@ -143,7 +143,7 @@ public final class SQLiteStore: PoolStore, Sendable {
             health: KeyHealth(
                 condition: condition, consecutiveFailures: row[9], consecutiveRateLimits: row[10],
                 failureDisables: row[11]),
-            models: StoreColumns.decodeModels(row[12]), category: row[13])
+            models: StoreColumns.decodeModels(row[12]), category: row[13], credit: StoreColumns.decodeCredit(row[14]))
     }
 
     // MARK: - Keys
@@ -159,8 +159,8 @@ public final class SQLiteStore: PoolStore, Sendable {
             let statement = try db.makeStatement(sql: """
                 INSERT INTO keys (id, provider, secret, secret_hash, username, created_at, expires_at, status,
                                   status_until, status_reason, consecutive_failures, consecutive_rate_limits,
-                                  failure_disables, models, category)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  failure_disables, models, category, credit)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(provider, secret_hash) DO NOTHING
                 """)
             var inserted = Set<String>()
@@ -174,7 +174,7 @@ public final class SQLiteStore: PoolStore, Sendable {
                     key.createdAt.timeIntervalSince1970, StoreColumns.seconds(key.expiresAt), condition.status,
                     condition.until, condition.reason, key.health.consecutiveFailures,
                     key.health.consecutiveRateLimits, key.health.failureDisables,
-                    StoreColumns.encodeModels(key.models), key.category,
+                    StoreColumns.encodeModels(key.models), key.category, StoreColumns.encodeCredit(key.credit),
                 ])
                 if db.changesCount > 0 { inserted.insert(key.id) }
             }
@@ -359,7 +359,7 @@ public final class SQLiteStore: PoolStore, Sendable {
         logger.info("SQLite store closed", metadata: ["path": "\(path)"])
     }
 
-    private func checkOpen() throws {
+    func checkOpen() throws {
         if closed.withLock({ $0 }) { throw StoreError("the SQLite store is closed") }
     }
 

@@ -11,6 +11,9 @@ enum StoreSchema {
         migrator.registerMigration("v1-initial") { db in
             try db.execute(sql: v1Initial)
         }
+        migrator.registerMigration("v2-key-credit") { db in
+            try db.execute(sql: v2KeyCredit)
+        }
         return migrator
     }
 
@@ -86,5 +89,11 @@ enum StoreSchema {
             name TEXT PRIMARY KEY NOT NULL,
             value TEXT NOT NULL
         ) WITHOUT ROWID;
+        """
+
+    /// What the upstream last said about a key's account (label, credit limit, usage), as JSON; NULL when never
+    /// asked. Models and category already have columns since v1.
+    private static let v2KeyCredit = """
+        ALTER TABLE keys ADD COLUMN credit TEXT;
         """
 }

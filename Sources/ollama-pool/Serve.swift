@@ -45,6 +45,18 @@ struct Serve: AsyncParsableCommand {
     var modelCacheTTL: Double?
     @Option(name: .customLong("max-import-bytes"), help: "Largest admin import body (env MAX_IMPORT_BYTES, default 67108864).")
     var maxImportBytes: Int?
+    @Option(name: .customLong("validation-concurrency"), help: "Most key probes at once (env VALIDATION_CONCURRENCY, default 16).")
+    var validationConcurrency: Int?
+    @Option(name: .customLong("probe-timeout"), help: "Seconds a key probe may take (env PROBE_TIMEOUT, default 20).")
+    var probeTimeout: Double?
+    @Option(name: .customLong("ollama-probe"), help: "How Ollama keys are probed: chat or models (env OLLAMA_PROBE, default chat).")
+    var ollamaProbe: String?
+    @Option(name: .customLong("ollama-probe-model"), help: "Model of the chat probe (env OLLAMA_PROBE_MODEL, default gpt-oss:20b).")
+    var ollamaProbeModel: String?
+    @Option(name: .customLong("health-check-interval"), help: "Seconds between recovery passes, 0 = off (env HEALTH_CHECK_INTERVAL, default 600).")
+    var healthCheckInterval: Double?
+    @Option(name: .customLong("idle-probe-seconds"), help: "Probe active keys unused this long, 0 = off (env IDLE_PROBE_SECONDS, default 86400).")
+    var idleProbeSeconds: Double?
 
     func run() async throws {
         var extra: [String: String] = [:]
@@ -67,6 +79,12 @@ struct Serve: AsyncParsableCommand {
         extra["UPSTREAM_CONNECTIONS"] = upstreamConnections.map(String.init)
         extra["MODEL_CACHE_TTL"] = modelCacheTTL.map { String($0) }
         extra["MAX_IMPORT_BYTES"] = maxImportBytes.map(String.init)
+        extra["VALIDATION_CONCURRENCY"] = validationConcurrency.map(String.init)
+        extra["PROBE_TIMEOUT"] = probeTimeout.map { String($0) }
+        extra["OLLAMA_PROBE"] = ollamaProbe
+        extra["OLLAMA_PROBE_MODEL"] = ollamaProbeModel
+        extra["HEALTH_CHECK_INTERVAL"] = healthCheckInterval.map { String($0) }
+        extra["IDLE_PROBE_SECONDS"] = idleProbeSeconds.map { String($0) }
         let configuration = try store.configuration(extra: extra)
         let logger = store.logger(configuration)
         let gateway = try await Gateway.open(configuration: configuration, logger: logger)

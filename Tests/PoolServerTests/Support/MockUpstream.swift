@@ -50,6 +50,9 @@ final class MockUpstream: Sendable {
         var received: [Received] = []
         var chunksSent = 0
         var streamsAbandoned = 0
+        /// Requests being answered now (until the response head), and the most there ever were at once.
+        var inFlight = 0
+        var maxInFlight = 0
     }
 
     private let state = Mutex(State())
@@ -110,6 +113,7 @@ final class MockUpstream: Sendable {
     var keysUsed: [String] { received.compactMap(\.key) }
     var chunksSent: Int { state.withLock { $0.chunksSent } }
     var streamsAbandoned: Int { state.withLock { $0.streamsAbandoned } }
+    var maxConcurrentRequests: Int { state.withLock { $0.maxInFlight } }
 
     func reset() {
         state.withLock { $0 = State() }
@@ -123,6 +127,14 @@ final class MockUpstream: Sendable {
 
     fileprivate func record(_ received: Received) {
         state.withLock { $0.received.append(received) }
+    }
+
+    fileprivate func enter() {
+        state.withLock { $0.inFlight += 1; $0.maxInFlight = max($0.maxInFlight, $0.inFlight) }
+    }
+
+    fileprivate func leave() {
+        state.withLock { $0.inFlight -= 1 }
     }
 
     fileprivate func countChunk() {
@@ -142,6 +154,8 @@ private struct MockResponder: HTTPResponder {
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         guard let mock = mock() else { throw MockError() }
+        mock.enter()
+        defer { mock.leave() }
         var request = request
         let bodyBuffer = try await request.collectBody(upTo: 16 * 1024 * 1024)
         let body = String(buffer: bodyBuffer)

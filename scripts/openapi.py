@@ -149,8 +149,12 @@ SCHEMAS = {
                 "invalid": i(), "rate_per_s": n("Items finished per second."), "created_at": DATE,
                 "finished_at": NDATE, "error": nullable("string"),
                 "result": {"type": ["object", "null"], "additionalProperties": True,
-                           "description": "The job's summary once done (a validated import lists every line "
-                                          "not added, with its reason)."}},
+                           "description": "The job's summary once done. validated_import: {total, added, "
+                                          "duplicates, valid, rate_limited, out_of_credit, unverified, "
+                                          "invalid_count, invalid:[{line, api_key, reason, http_status}], "
+                                          "invalid_truncated, categories}; health_check and verify: {total, "
+                                          "checked, valid, invalid, rate_limited, out_of_credit, upstream_error, "
+                                          "inconclusive, restored, changed:[…]}."}},
                ["id", "kind", "state", "total", "done", "valid", "invalid", "rate_per_s"]),
     "JobList": obj({"jobs": arr(ref("Job"), "Recent jobs, without their results.")}, ["jobs"]),
     "VerifyAnswer": obj({"valid": nullable("boolean", description="null when the upstream could not judge the key."),
@@ -192,13 +196,14 @@ BODIES = {
                        ["name"]),
     "RevokeToken": obj({"id": s()}, ["id"]),
     "ImportValidated": obj({"content": s("Text, one entry per line."), "keys": arr({"oneOf": [s(), {"type": "object"}]}),
+                            "accounts": arr({"oneOf": [s(), {"type": "object"}]}),
                             "ttl": n(), "expiresAt": DATE, "provider": s(enum=PROVIDER_ENUM)}),
     "VerifyKey": obj({"id": s("A pool key's id or key."), "apiKey": s("A key, in the pool or not."),
                       "provider": s(enum=PROVIDER_ENUM)}),
     "KeySelection": obj({"ids": arr(s(), "Ids or keys; absent: every key (or those with status)."),
-                         "status": s(enum=STATUS_ENUM), "provider": s(enum=PROVIDER_ENUM)}),
+                         "status": s(enum=["all"] + STATUS_ENUM), "provider": s(enum=PROVIDER_ENUM)}),
     "BulkAction": obj({"action": s(enum=["enable", "disable", "delete", "verify"]), "ids": arr(s()),
-                       "status": s(enum=STATUS_ENUM), "duration": n("disable: seconds; 0 or absent: until enabled."),
+                       "status": s("Instead of ids: every key with this status.", enum=["all"] + STATUS_ENUM), "duration": n("disable: seconds; 0 or absent: until enabled."),
                        "provider": s(enum=PROVIDER_ENUM)}, ["action"]),
     "ClearCache": obj({"provider": s("Only this provider's entries; absent: all.", enum=PROVIDER_ENUM)}),
 }

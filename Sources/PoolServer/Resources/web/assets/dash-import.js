@@ -71,7 +71,7 @@ export function createImportPanel(ctx) {
       ["import.total", result.total],
       ["import.added", result.added],
       ["import.duplicates", result.duplicates],
-      ["import.invalid", result.invalid.length],
+      ["import.invalid", result.invalid_count ?? result.invalid.length],
     ];
     if (isValidated) {
       figures.push(["import.valid", result.valid], ["import.rate_limited", result.rate_limited],
@@ -83,13 +83,14 @@ export function createImportPanel(ctx) {
       h("div", { class: "figures" }, figures.map(([key, value]) =>
         h("div", { class: "figure", dataset: { figure: key.split(".")[1] } }, h("div", { class: "figure-value" }, fmtNumber(value || 0)), h("div", { class: "figure-label" }, t(key))))),
       categories.length > 0 && h("div", { class: "chips" }, categories.map(([name, count]) => h("span", { class: "chip category" }, name + " · " + count))),
+      result.invalid_truncated && h("p", { class: "muted small" }, t("import.truncated", { shown: fmtNumber(result.invalid.length) })),
       result.invalid.length > 0 && h("div", { class: "table-wrap" },
         h("table", { class: "table", id: "import-invalid" },
           h("thead", {}, h("tr", {}, h("th", {}, t("import.line")), h("th", {}, t("import.key")), h("th", {}, t("import.reason")))),
           h("tbody", {}, result.invalid.map((problem) => h("tr", {},
             h("td", {}, problem.line),
             h("td", { class: "mono" }, problem.api_key || "—"),
-            h("td", {}, problem.reason + (problem.http_status ? " (HTTP " + problem.http_status + ")" : ""))))))),
+            h("td", {}, problem.reason + (problem.http_status && !problem.reason.includes(String(problem.http_status)) ? " (HTTP " + problem.http_status + ")" : ""))))))),
     );
   }
 

@@ -70,7 +70,7 @@ export const STRINGS = {
     "import.importing": "Importing…", "import.done": "Import finished: {added} of {total} added.",
     "import.total": "Entries", "import.added": "Added", "import.duplicates": "Duplicates", "import.invalid": "Not added",
     "import.valid": "Valid", "import.rate_limited": "Rate-limited", "import.out_of_credit": "Out of credit", "import.unverified": "Unverified",
-    "import.line": "Line", "import.key": "Key", "import.reason": "Reason",
+    "import.line": "Line", "import.key": "Key", "import.reason": "Reason", "import.truncated": "The first {shown} lines not added are listed below.",
     "job.progress": "{done} / {total}", "job.valid": "valid", "job.invalid": "invalid", "job.rate": "rate", "job.failed": "The job failed.",
 
     "stats.title": "Live statistics", "stats.refresh_hint": "refreshes every 30 seconds", "stats.updated": "Updated {time}",
@@ -179,7 +179,7 @@ export const STRINGS = {
     "import.importing": "正在导入…", "import.done": "导入完成：{total} 条中添加了 {added} 条。",
     "import.total": "条目", "import.added": "已添加", "import.duplicates": "重复", "import.invalid": "未添加",
     "import.valid": "有效", "import.rate_limited": "被限流", "import.out_of_credit": "额度用尽", "import.unverified": "未能验证",
-    "import.line": "行", "import.key": "Key", "import.reason": "原因",
+    "import.line": "行", "import.key": "Key", "import.reason": "原因", "import.truncated": "下面列出前 {shown} 条未添加的行。",
     "job.progress": "{done} / {total}", "job.valid": "有效", "job.invalid": "无效", "job.rate": "速度", "job.failed": "任务失败。",
 
     "stats.title": "实时统计", "stats.refresh_hint": "每 30 秒自动刷新", "stats.updated": "更新于 {time}",

@@ -180,7 +180,10 @@ struct ValidatedImportTests {
         try await withProxy({ $0.keyChecks.concurrency = 32; $0.keyChecks.ollamaProbe = .models }) { gateway, mock in
             let secrets = (0..<10_000).map { "bulk-import-key-\(100_000 + $0)" }
             for (index, secret) in secrets.enumerated() where index % 10 == 3 { mock.set(.status(401), forKey: secret) }
-            for (index, secret) in secrets.enumerated() where index % 10 == 7 { mock.set(.status(429), forKey: secret) }
+            // A long Retry-After keeps the cooled keys cooling however long a loaded machine takes to run this.
+            for (index, secret) in secrets.enumerated() where index % 10 == 7 {
+                mock.set(.status(429, headers: ["retry-after": "86400"]), forKey: secret)
+            }
             let job = try await gateway.runJob("/admin/api-keys/import-with-validation", json: [
                 "content": secrets.joined(separator: "\n"),
             ])

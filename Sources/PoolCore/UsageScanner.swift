@@ -1,5 +1,3 @@
-import Foundation
-
 /// Finds token usage in upstream answers without decoding whole bodies: it looks for the last `"usage"` object
 /// (OpenAI dialect) or the last line's `prompt_eval_count` / `eval_count` (Ollama dialect) and decodes only that.
 public enum UsageScanner {
@@ -24,7 +22,8 @@ public enum UsageScanner {
     static func usage(inBuffer bytes: UnsafeBufferPointer<UInt8>, format: Format) -> TokenUsage? {
         switch format {
         case .openAI:
-            guard let object = lastObject(after: Array("\"usage\"".utf8), in: bytes) else { return nil }
+            let counts = ["prompt_tokens", "completion_tokens"]
+            guard let object = lastObject(after: Array("\"usage\"".utf8), in: bytes, reading: counts) else { return nil }
             return TokenUsage(
                 promptTokens: integer(object["prompt_tokens"]) ?? 0,
                 completionTokens: integer(object["completion_tokens"]) ?? 0
@@ -43,15 +42,18 @@ public enum UsageScanner {
         }
     }
 
-    /// The JSON object that follows the last occurrence of `marker` (e.g. `"usage"`) and a colon.
-    static func lastObject(after marker: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> [String: Any]? {
+    /// The members named `keys` of the JSON object that follows the last occurrence of `marker` (e.g. `"usage"`)
+    /// and a colon.
+    static func lastObject(
+        after marker: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, reading keys: [String]
+    ) -> [String: JSONScanner.Value]? {
         var searchEnd = bytes.count
         while let start = lastIndex(of: marker, in: bytes, before: searchEnd) {
             searchEnd = start
             var index = start + marker.count
             while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: ":") { index += 1 }
             guard index < bytes.count, bytes[index] == UInt8(ascii: "{"), let end = matchingBrace(in: bytes, from: index) else { continue }
-            if let object = try? JSONSerialization.jsonObject(with: Data(UnsafeBufferPointer(rebasing: bytes[index...end]))) as? [String: Any] {
+            if let object = try? JSONScanner.members(of: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[index...end])), named: keys) {
                 return object
             }
         }
@@ -73,8 +75,9 @@ public enum UsageScanner {
         return digits == 0 ? nil : value
     }
 
-    static func integer(_ value: Any?) -> Int? {
-        (value as? NSNumber)?.intValue
+    static func integer(_ value: JSONScanner.Value?) -> Int? {
+        if case .integer(let count) = value { return count }
+        return nil
     }
 
     private static func lastIndex(of marker: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, before end: Int) -> Int? {

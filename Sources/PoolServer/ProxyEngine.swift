@@ -36,7 +36,7 @@ struct ProxyEngine: Sendable {
         {
             return given
         }
-        return RandomText.hex(count: 16)
+        return RequestIDs.next()
     }
 
     // MARK: Forwarding

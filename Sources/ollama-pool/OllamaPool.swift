@@ -1,4 +1,7 @@
 import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
 import PoolServer
 
 /// `ollama-pool`: the gateway's executable. `serve` runs the server; the other commands work on the configured
@@ -12,4 +15,25 @@ struct OllamaPool: AsyncParsableCommand {
         subcommands: [Serve.self, Keys.self, Tokens.self],
         defaultSubcommand: Serve.self
     )
+
+    /// Runs every Swift task on NIO's event loops, one loop per CPU this process may use, before anything else
+    /// starts: a request is then served on the thread its socket lives on, with no hop between the server's loop,
+    /// Swift's thread pool and the HTTP client's loop, and no more threads than CPUs to switch between.
+    static func main() async {
+        NIOSingletons.groupLoopCountSuggestion = usableCPUCount()
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        await main(nil)
+    }
+
+    /// CPUs in this process's affinity mask (`taskset`, cpusets), capped by NIO's own count (which honours cgroup
+    /// CPU quotas but not the affinity mask).
+    private static func usableCPUCount() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let mask = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
+        else { return System.coreCount }
+        let allowed = mask.dropFirst("Cpus_allowed:".count).reduce(0) { count, digit in
+            count + (digit.hexDigitValue ?? 0).nonzeroBitCount
+        }
+        return max(1, min(allowed, System.coreCount))
+    }
 }

@@ -4,9 +4,8 @@ import Testing
 
 @Suite("JSON scanner")
 struct JSONScannerTests {
-    func members(_ text: String, _ keys: [String] = ["model", "stream"]) throws(JSONScanner.Failure) -> [String: JSONScanner.Value] {
-        let bytes = Array(text.utf8)
-        return try bytes.withUnsafeBytes { buffer throws(JSONScanner.Failure) in try JSONScanner.members(of: buffer, named: keys) }
+    func members(_ text: String, _ keys: [String] = ["model", "stream"]) throws -> [String: JSONScanner.Value] {
+        try Array(text.utf8).withUnsafeBytes { try JSONScanner.members(of: $0, named: keys) }
     }
 
     func failure(_ text: String) -> JSONScanner.Failure? {
@@ -14,7 +13,7 @@ struct JSONScannerTests {
             _ = try members(text)
             return nil
         } catch {
-            return error
+            return error as? JSONScanner.Failure
         }
     }
 

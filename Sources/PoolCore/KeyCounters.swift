@@ -26,8 +26,10 @@ public final class KeyCounters: Sendable {
         lastFailureMillis = Atomic(stored?.lastFailure.map(Self.millis) ?? 0)
     }
 
-    /// Counts one attempt made with the key.
-    public func record(_ outcome: AttemptOutcome, latencyMillis: Int, usage: TokenUsage?, at now: Date) {
+    /// Counts one attempt made with the key; true when this makes the counters changed since the last
+    /// `takeChanged`, so the caller queues the key for the next batch once instead of the flusher scanning all.
+    @discardableResult
+    public func record(_ outcome: AttemptOutcome, latencyMillis: Int, usage: TokenUsage?, at now: Date) -> Bool {
         let nowMillis = Self.millis(now)
         requests.add(1, ordering: .relaxed)
         lastUsedMillis.store(nowMillis, ordering: .relaxed)
@@ -43,14 +45,7 @@ public final class KeyCounters: Sendable {
             promptTokens.add(usage.promptTokens, ordering: .relaxed)
             completionTokens.add(usage.completionTokens, ordering: .relaxed)
         }
-        dirty.store(true, ordering: .releasing)
-    }
-
-    /// Adds token usage learned after the attempt was counted (e.g. from a stream's last chunk).
-    public func addUsage(_ usage: TokenUsage) {
-        promptTokens.add(usage.promptTokens, ordering: .relaxed)
-        completionTokens.add(usage.completionTokens, ordering: .relaxed)
-        dirty.store(true, ordering: .releasing)
+        return !dirty.exchange(true, ordering: .acquiringAndReleasing)
     }
 
     /// Clears the changed flag and tells whether anything changed since the last call.

@@ -14,6 +14,9 @@ public final class KeyPool: Sendable {
     public let clock: any PoolClock
     public let policy: CooldownPolicy
     private let providers: [ProviderID: Guarded]
+    /// Keys whose counters changed since the last `takeChangedStats`, each queued once by the attempt that
+    /// changed them first.
+    private let changedKeys = Mutex<[PooledKey]>([])
 
     public init(providers: [ProviderID] = ProviderID.builtIn, policy: CooldownPolicy = CooldownPolicy(), clock: any PoolClock = SystemClock()) {
         self.clock = clock
@@ -32,7 +35,7 @@ public final class KeyPool: Sendable {
 
     /// Leases the next usable key of `provider` for `model`, skipping keys this request already tried.
     public func lease(provider: ProviderID, model: String?, excluding tried: [KeyLease] = []) -> LeaseResult {
-        let excluded = Set(tried.map { $0.key.handle })
+        let excluded = tried.map { $0.key.handle }
         let now = clock.now
         return guarded(provider).rotation.withLock { $0.lease(model: model, excluding: excluded, now: now) }
     }
@@ -47,7 +50,9 @@ public final class KeyPool: Sendable {
     @discardableResult
     public func report(_ lease: KeyLease, outcome: AttemptOutcome, latencyMillis: Int, usage: TokenUsage? = nil) -> KeyTransition {
         let now = clock.now
-        lease.key.counters.record(outcome, latencyMillis: latencyMillis, usage: usage, at: now)
+        if lease.key.counters.record(outcome, latencyMillis: latencyMillis, usage: usage, at: now) {
+            changedKeys.withLock { $0.append(lease.key) }
+        }
         let policy = self.policy
         return guarded(lease.key.provider).rotation.withLock {
             $0.report(lease, outcome: outcome, now: now, policy: policy)
@@ -65,6 +70,7 @@ public final class KeyPool: Sendable {
         for (provider, group) in Dictionary(grouping: records, by: \.provider) {
             guard let guarded = providers[provider] else { continue }
             guarded.rotation.withLock { rotation in
+                rotation.reserveCapacity(additional: group.count)
                 for record in group where rotation.add(record, stats: stats[record.id], now: now) {
                     added.append(record.id)
                 }
@@ -175,12 +181,21 @@ public final class KeyPool: Sendable {
         providers.values.flatMap { guarded in guarded.rotation.withLock { $0.takeChangedHealth() } }
     }
 
-    /// Statistics of keys used since the last call, for the next persistence batch.
+    /// Statistics of keys used since the last call, for the next persistence batch; keys removed meanwhile are
+    /// left out. Costs what changed, not the size of the pool.
     public func takeChangedStats() -> [KeyStatsRecord] {
+        let keys = changedKeys.withLock { changed in
+            defer { changed = [] }
+            return changed
+        }
+        guard !keys.isEmpty else { return [] }
         var changed: [KeyStatsRecord] = []
-        for guarded in providers.values {
-            let keys = guarded.rotation.withLock { rotation in rotation.slots.values.map(\.key) }
-            for key in keys where key.counters.takeChanged() {
+        changed.reserveCapacity(keys.count)
+        for (provider, group) in Dictionary(grouping: keys, by: \.provider) {
+            let present = guarded(provider).rotation.withLock { rotation in
+                group.filter { rotation.slots[$0.handle]?.key === $0 }
+            }
+            for key in present where key.counters.takeChanged() {
                 changed.append(key.counters.snapshot(keyID: key.id))
             }
         }
@@ -195,9 +210,11 @@ public final class KeyPool: Sendable {
         let candidates = provider.map { [$0] } ?? providerIDs
         var views: [KeyView] = []
         for candidate in candidates {
-            let slots = guarded(candidate).rotation.withLock { Array($0.slots.values) }
+            let slots = guarded(candidate).rotation.withLock { rotation in
+                rotation.slots.values.map { ($0, rotation.details[$0.key.handle]) }
+            }
             views.reserveCapacity(views.count + slots.count)
-            for slot in slots { views.append(Self.view(of: slot, provider: candidate, now: now)) }
+            for (slot, details) in slots { views.append(Self.view(of: slot, details: details, provider: candidate, now: now)) }
         }
         views.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         return views
@@ -207,18 +224,22 @@ public final class KeyPool: Sendable {
     public func view(id: String) -> KeyView? {
         let now = clock.now
         for candidate in providerIDs {
-            let slot = guarded(candidate).rotation.withLock { rotation in rotation.handle(forID: id).flatMap { rotation.slots[$0] } }
-            if let slot { return Self.view(of: slot, provider: candidate, now: now) }
+            let found = guarded(candidate).rotation.withLock { rotation in
+                rotation.handle(forID: id).flatMap { handle in rotation.slots[handle].map { ($0, rotation.details[handle]) } }
+            }
+            if let (slot, details) = found { return Self.view(of: slot, details: details, provider: candidate, now: now) }
         }
         return nil
     }
 
-    private static func view(of slot: ProviderRotation.Slot, provider: ProviderID, now: Date) -> KeyView {
+    private static func view(
+        of slot: ProviderRotation.Slot, details: ProviderRotation.Details?, provider: ProviderID, now: Date
+    ) -> KeyView {
         KeyView(
             id: slot.key.id, provider: provider, maskedSecret: slot.key.maskedSecret,
-            username: slot.username, createdAt: slot.createdAt, expiresAt: slot.expiresAt,
+            username: slot.key.username, createdAt: slot.key.createdAt, expiresAt: slot.expiresAt,
             status: slot.health.status(at: now, expiresAt: slot.expiresAt), health: slot.health,
-            models: slot.models, category: slot.category, credit: slot.credit,
+            models: slot.models, category: details?.category, credit: details?.credit,
             stats: slot.key.counters.snapshot(keyID: slot.key.id)
         )
     }

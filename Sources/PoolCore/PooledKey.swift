@@ -6,13 +6,20 @@ public final class PooledKey: Sendable {
     public let provider: ProviderID
     /// The upstream secret in clear; only ever sent upstream, never shown or logged.
     public let secret: String
+    public let username: String?
+    public let createdAt: Date
     public let counters: KeyCounters
     let handle: Int
 
-    init(id: String, provider: ProviderID, secret: String, counters: KeyCounters, handle: Int) {
+    init(
+        id: String, provider: ProviderID, secret: String, username: String?, createdAt: Date, counters: KeyCounters,
+        handle: Int
+    ) {
         self.id = id
         self.provider = provider
         self.secret = secret
+        self.username = username
+        self.createdAt = createdAt
         self.counters = counters
         self.handle = handle
     }

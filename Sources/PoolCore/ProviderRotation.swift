@@ -3,15 +3,13 @@ import Foundation
 /// One provider's keys and their rotation. Not thread-safe on its own: `KeyPool` guards it with a mutex and
 /// keeps every operation O(1) (or O(log n) for wake-ups) so the critical section stays tiny.
 struct ProviderRotation {
+    /// What selection reads and changes; kept small because there is one per key (what only the admin views
+    /// read lives in `PooledKey` or, when present at all, in `details`).
     struct Slot {
         let key: PooledKey
-        var username: String?
-        var createdAt: Date
         var expiresAt: Date?
         var health: KeyHealth
         var models: [String]
-        var category: String?
-        var credit: KeyCredit?
         /// The key is in the rings: usable now and not on an unfinished trial.
         var inRotation = false
         /// A trial request is under way; nobody else may use the key until it reports.
@@ -26,14 +24,21 @@ struct ProviderRotation {
         case serving(String)
     }
 
+    /// What probes learned besides models; most keys never have any.
+    struct Details {
+        var category: String?
+        var credit: KeyCredit?
+    }
+
     let provider: ProviderID
-    private(set) var slots: [Int: Slot] = [:]
+    private(set) var slots = SlotTable<Slot>()
+    private(set) var details: [Int: Details] = [:]
     private(set) var handleByID: [String: Int] = [:]
     private var handleBySecret: [String: Int] = [:]
     /// Every key in rotation, for requests that name no model.
-    private var everyKey = RotationRing()
+    private var everyKey = RotationRing(dense: true)
     /// Keys in rotation whose models are not known; they are eligible for every model.
-    private var anyModel = RotationRing()
+    private var anyModel = RotationRing(dense: true)
     /// Keys in rotation that list a model, by the model's routing name. A request for a model walks this ring
     /// together with `anyModel`, so a lease never scans keys that cannot serve it.
     private var byModel: [String: RotationRing] = [:]
@@ -52,6 +57,17 @@ struct ProviderRotation {
 
     var count: Int { slots.count }
 
+    /// Makes room for `additional` more keys at once, so a bulk load does not regrow its tables step by step.
+    /// Growth stays geometric: a load in batches must not copy the tables once per batch.
+    mutating func reserveCapacity(additional: Int) {
+        slots.reserveCapacity(handleLimit: nextHandle + additional)
+        let needed = handleByID.count + additional
+        if needed > handleByID.capacity {
+            handleByID.reserveCapacity(max(needed, handleByID.capacity * 2))
+            handleBySecret.reserveCapacity(max(needed, handleBySecret.capacity * 2))
+        }
+    }
+
     func contains(secret: String) -> Bool { handleBySecret[secret] != nil }
 
     func handle(forID id: String) -> Int? { handleByID[id] }
@@ -67,12 +83,13 @@ struct ProviderRotation {
         let handle = nextHandle
         nextHandle += 1
         let key = PooledKey(
-            id: record.id, provider: provider, secret: record.secret, counters: KeyCounters(stats), handle: handle
+            id: record.id, provider: provider, secret: record.secret, username: record.username,
+            createdAt: record.createdAt, counters: KeyCounters(stats), handle: handle
         )
-        slots[handle] = Slot(
-            key: key, username: record.username, createdAt: record.createdAt, expiresAt: record.expiresAt,
-            health: record.health, models: record.models, category: record.category, credit: record.credit
-        )
+        slots[handle] = Slot(key: key, expiresAt: record.expiresAt, health: record.health, models: record.models)
+        if record.category != nil || record.credit != nil {
+            details[handle] = Details(category: record.category, credit: record.credit)
+        }
         handleByID[record.id] = handle
         handleBySecret[record.secret] = handle
         countModels(of: handle, by: 1)
@@ -87,6 +104,7 @@ struct ProviderRotation {
         removeFromRings(handle)
         countModels(of: handle, by: -1)
         slots[handle] = nil
+        details[handle] = nil
         handleByID[slot.key.id] = nil
         handleBySecret[slot.key.secret] = nil
         changedHealth.remove(handle)
@@ -96,7 +114,7 @@ struct ProviderRotation {
     // MARK: Selection
 
     /// Picks the next key in round-robin order that is usable, not in `excluded` and serves `model`.
-    mutating func lease(model: String?, excluding excluded: Set<Int>, now: Date) -> LeaseResult {
+    mutating func lease(model: String?, excluding excluded: [Int], now: Date) -> LeaseResult {
         releaseDueWakeups(now: now)
         guard !slots.isEmpty else { return .empty }
         let candidates: Candidates
@@ -212,8 +230,8 @@ struct ProviderRotation {
         removeFromRings(handle)
         countModels(of: handle, by: -1)
         slots[handle]!.models = profile.models
-        slots[handle]!.category = profile.category
-        slots[handle]!.credit = profile.credit
+        let extra = Details(category: profile.category, credit: profile.credit)
+        details[handle] = extra.category != nil || extra.credit != nil ? extra : nil
         countModels(of: handle, by: 1)
         syncMembership(handle, now: now)
     }

@@ -43,10 +43,10 @@ public final class Gateway: Sendable {
         announceAdminToken: (String) -> Void = Gateway.printAdminToken
     ) async throws -> Gateway {
         let store = try await openConfiguredStore(configuration, logger: logger)
-        let snapshot = try await store.loadSnapshot()
         let pool = KeyPool(policy: configuration.cooldown, clock: clock)
-        let stats = Dictionary(snapshot.keyStats.map { ($0.keyID, $0) }, uniquingKeysWith: { first, _ in first })
-        pool.add(snapshot.keys, stats: stats)
+        let snapshot = try await store.loadSnapshot { keys, stats in
+            pool.add(keys, stats: Dictionary(stats.map { ($0.keyID, $0) }, uniquingKeysWith: { first, _ in first }))
+        }
         let tokens = TokenRegistry(clock: clock)
         tokens.load(snapshot.tokens)
         let traffic = TrafficCounters(stored: snapshot.globalStats, modelHours: snapshot.modelHours)
@@ -54,7 +54,7 @@ public final class Gateway: Sendable {
             configured: configuration.adminToken, store: store, announce: announceAdminToken
         )
         logger.info("store loaded", metadata: [
-            "store": "\(store.kind)", "keys": "\(snapshot.keys.count)", "tokens": "\(snapshot.tokens.count)",
+            "store": "\(store.kind)", "keys": "\(pool.providerIDs.reduce(0) { $0 + pool.count(provider: $1) })", "tokens": "\(snapshot.tokens.count)",
         ])
         return Gateway(
             configuration: configuration, pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock,

@@ -60,6 +60,13 @@ public struct TokenCount: Sendable, Equatable {
     }
 }
 
+extension PoolStore {
+    /// Reads everything, keys included.
+    public func loadSnapshot() async throws -> StoreSnapshot {
+        try await loadSnapshot(keyBatches: nil)
+    }
+}
+
 /// Persistence behind the in-memory pool. Implementations: SQLite (embedded default); PostgreSQL can follow
 /// without touching PoolCore or the routes. Nothing on the request path calls a store: traffic changes reach it
 /// in batches through `write(_:)`.
@@ -67,8 +74,10 @@ public protocol PoolStore: Sendable {
     /// A short description for `/health`, e.g. `sqlite`.
     var kind: String { get }
 
-    /// Reads everything the gateway needs to start.
-    func loadSnapshot() async throws -> StoreSnapshot
+    /// Reads everything the gateway needs to start. With `keyBatches`, keys and their statistics are handed over
+    /// in batches as they are read and left out of the snapshot, so 100,000 keys never sit in memory twice.
+    func loadSnapshot(keyBatches: (@Sendable (_ keys: [KeyRecord], _ stats: [KeyStatsRecord]) -> Void)?) async throws
+        -> StoreSnapshot
 
     /// Inserts keys in one transaction. A key whose provider and secret are already stored is skipped.
     /// - Returns: the ids of the keys actually inserted.

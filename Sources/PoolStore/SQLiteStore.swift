@@ -68,30 +68,45 @@ public final class SQLiteStore: PoolStore, Sendable {
 
     /// Reads all keys (secrets opened), their statistics, client tokens, global counters and the model hours
     /// of the last 30 days, in one read transaction so the parts agree with each other.
-    public func loadSnapshot() async throws -> StoreSnapshot {
+    public func loadSnapshot(
+        keyBatches: (@Sendable (_ keys: [KeyRecord], _ stats: [KeyStatsRecord]) -> Void)?
+    ) async throws -> StoreSnapshot {
         try checkOpen()
         let since = Int(Date().timeIntervalSince1970 - Self.modelHourRetention)
         return try await pool.read { [cipher] db in
             var snapshot = StoreSnapshot()
             let keyRows = try Row.fetchCursor(db, sql: """
-                SELECT id, provider, secret, username, created_at, expires_at, status, status_until, status_reason,
-                       consecutive_failures, consecutive_rate_limits, failure_disables, models, category, credit
-                FROM keys ORDER BY rowid
+                SELECT k.id, k.provider, k.secret, k.username, k.created_at, k.expires_at, k.status, k.status_until,
+                       k.status_reason, k.consecutive_failures, k.consecutive_rate_limits, k.failure_disables,
+                       k.models, k.category, k.credit,
+                       s.key_id, s.requests, s.successes, s.failures, s.latency_ms_sum, s.prompt_tokens,
+                       s.completion_tokens, s.last_used, s.last_success, s.last_failure
+                FROM keys k LEFT JOIN key_stats s ON s.key_id = k.id ORDER BY k.rowid
                 """)
+            let batchSize = 1024
+            var keys: [KeyRecord] = []
+            var stats: [KeyStatsRecord] = []
+            keys.reserveCapacity(batchSize)
             while let row = try keyRows.next() {
-                snapshot.keys.append(try Self.keyRecord(row, cipher: cipher))
+                keys.append(try Self.keyRecord(row, cipher: cipher))
+                if let keyID: String = row[15] {
+                    stats.append(KeyStatsRecord(
+                        keyID: keyID, requests: row[16], successes: row[17], failures: row[18],
+                        latencyMillisSum: row[19], promptTokens: row[20], completionTokens: row[21],
+                        lastUsed: StoreColumns.date(row[22]), lastSuccess: StoreColumns.date(row[23]),
+                        lastFailure: StoreColumns.date(row[24])))
+                }
+                if let keyBatches, keys.count == batchSize {
+                    keyBatches(keys, stats)
+                    keys.removeAll(keepingCapacity: true)
+                    stats.removeAll(keepingCapacity: true)
+                }
             }
-
-            let statRows = try Row.fetchCursor(db, sql: """
-                SELECT key_id, requests, successes, failures, latency_ms_sum, prompt_tokens, completion_tokens,
-                       last_used, last_success, last_failure
-                FROM key_stats
-                """)
-            while let row = try statRows.next() {
-                snapshot.keyStats.append(KeyStatsRecord(
-                    keyID: row[0], requests: row[1], successes: row[2], failures: row[3], latencyMillisSum: row[4],
-                    promptTokens: row[5], completionTokens: row[6], lastUsed: StoreColumns.date(row[7]),
-                    lastSuccess: StoreColumns.date(row[8]), lastFailure: StoreColumns.date(row[9])))
+            if let keyBatches {
+                if !keys.isEmpty { keyBatches(keys, stats) }
+            } else {
+                snapshot.keys = keys
+                snapshot.keyStats = stats
             }
 
             let tokenRows = try Row.fetchCursor(db, sql: """

@@ -69,10 +69,14 @@ public final class KeyPool: Sendable {
         var added: [String] = []
         for (provider, group) in Dictionary(grouping: records, by: \.provider) {
             guard let guarded = providers[provider] else { continue }
-            guarded.rotation.withLock { rotation in
-                rotation.reserveCapacity(additional: group.count)
-                for record in group where rotation.add(record, stats: stats[record.id], now: now) {
-                    added.append(record.id)
+            guarded.rotation.withLock { $0.reserveCapacity(additional: group.count) }
+            // In chunks, so a bulk import never holds the provider's lock long enough to stall leases.
+            for start in stride(from: 0, to: group.count, by: 1024) {
+                guarded.rotation.withLock { rotation in
+                    for record in group[start..<min(start + 1024, group.count)]
+                    where rotation.add(record, stats: stats[record.id], now: now) {
+                        added.append(record.id)
+                    }
                 }
             }
         }

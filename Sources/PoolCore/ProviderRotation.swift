@@ -33,8 +33,8 @@ struct ProviderRotation {
     let provider: ProviderID
     private(set) var slots = SlotTable<Slot>()
     private(set) var details: [Int: Details] = [:]
-    private(set) var handleByID: [String: Int] = [:]
-    private var handleBySecret: [String: Int] = [:]
+    private var handleByID = HandleIndex()
+    private var handleBySecret = HandleIndex()
     /// Every key in rotation, for requests that name no model.
     private var everyKey = RotationRing(dense: true)
     /// Keys in rotation whose models are not known; they are eligible for every model.
@@ -63,23 +63,24 @@ struct ProviderRotation {
         slots.reserveCapacity(handleLimit: nextHandle + additional)
         let needed = handleByID.count + additional
         if needed > handleByID.capacity {
-            handleByID.reserveCapacity(max(needed, handleByID.capacity * 2))
-            handleBySecret.reserveCapacity(max(needed, handleBySecret.capacity * 2))
+            let slots = slots
+            handleByID.reserveCapacity(max(needed, handleByID.capacity * 2)) { slots[$0]!.key.id }
+            handleBySecret.reserveCapacity(max(needed, handleBySecret.capacity * 2)) { slots[$0]!.key.secret }
         }
     }
 
-    func contains(secret: String) -> Bool { handleBySecret[secret] != nil }
+    func contains(secret: String) -> Bool { handle(forSecret: secret) != nil }
 
-    func handle(forID id: String) -> Int? { handleByID[id] }
+    func handle(forID id: String) -> Int? { handleByID.find(id) { slots[$0]?.key.id == id } }
 
-    func handle(forSecret secret: String) -> Int? { handleBySecret[secret] }
+    func handle(forSecret secret: String) -> Int? { handleBySecret.find(secret) { slots[$0]?.key.secret == secret } }
 
     // MARK: Membership
 
     /// Adds a key; a key whose secret is already present is ignored. Returns whether it was added.
     @discardableResult
     mutating func add(_ record: KeyRecord, stats: KeyStatsRecord?, now: Date) -> Bool {
-        guard handleBySecret[record.secret] == nil, handleByID[record.id] == nil else { return false }
+        guard handle(forSecret: record.secret) == nil, handle(forID: record.id) == nil else { return false }
         let handle = nextHandle
         nextHandle += 1
         let key = PooledKey(
@@ -90,8 +91,12 @@ struct ProviderRotation {
         if record.category != nil || record.credit != nil {
             details[handle] = Details(category: record.category, credit: record.credit)
         }
-        handleByID[record.id] = handle
-        handleBySecret[record.secret] = handle
+        do {
+            // A read-only copy for the regrowth callbacks; it shares storage and dies before `slots` changes again.
+            let slots = slots
+            handleByID.insert(record.id, handle: handle) { slots[$0]!.key.id }
+            handleBySecret.insert(record.secret, handle: handle) { slots[$0]!.key.secret }
+        }
         countModels(of: handle, by: 1)
         syncMembership(handle, now: now)
         return true
@@ -105,8 +110,8 @@ struct ProviderRotation {
         countModels(of: handle, by: -1)
         slots[handle] = nil
         details[handle] = nil
-        handleByID[slot.key.id] = nil
-        handleBySecret[slot.key.secret] = nil
+        handleByID.remove(slot.key.id, handle: handle)
+        handleBySecret.remove(slot.key.secret, handle: handle)
         changedHealth.remove(handle)
         return slot.key.id
     }

@@ -11,7 +11,7 @@ struct AdminKeyRoutes {
     var importLimit: Int { max(gateway.configuration.maxImportBytes, limit) }
 
     func register(on group: RouterGroup<BasicRequestContext>) {
-        group.get("api-keys") { request, _ in try list(request) }
+        group.get("api-keys") { request, _ in try await list(request) }
         group.post("api-keys") { request, _ in try await add(request) }
         group.delete("api-keys") { request, _ in try await deleteFromBody(request) }
         group.delete("api-keys/:id") { request, context in
@@ -26,7 +26,11 @@ struct AdminKeyRoutes {
 
     // MARK: List and add
 
-    private func list(_ request: Request) throws -> Response {
+    private func list(_ request: Request) async throws -> Response {
+        try await OffLoop.run { try listNow(request) }
+    }
+
+    private func listNow(_ request: Request) throws -> Response {
         let query = request.uri.queryParameters
         let provider = try AdminRequest.provider(query: request, body: nil)
         let page = try AdminRequest.integer(query.get("page"), name: "page", range: 1...Int.max) ?? 1
@@ -133,12 +137,12 @@ struct AdminKeyRoutes {
         var request = request
         let body = try await JSONBody.read(&request, limit: importLimit)
         let provider = try AdminRequest.provider(query: request, body: body)
-        let parsed: ImportParseResult
-        if let items = try body.array(field) ?? body.array(field == "keys" ? "accounts" : "keys") {
-            parsed = ImportParser.parse(jsonArray: items)
-        } else if let content = try body.string("content") {
-            parsed = ImportParser.parse(text: content)
-        } else {
+        let parsed = try await OffLoop.run { () throws -> ImportParseResult in
+            if let items = try body.array(field) ?? body.array(field == "keys" ? "accounts" : "keys") {
+                return ImportParser.parse(jsonArray: items)
+            } else if let content = try body.string("content") {
+                return ImportParser.parse(text: content)
+            }
             throw GatewayError.badRequest("field '\(field)' (an array) or 'content' (text) is required")
         }
         return try await answerImport(parsed, provider: provider, body: body)
@@ -148,12 +152,12 @@ struct AdminKeyRoutes {
         var request = request
         let body = try await JSONBody.read(&request, limit: importLimit)
         let provider = try AdminRequest.provider(query: request, body: body)
-        let parsed: ImportParseResult
-        if let content = try body.string("content") {
-            parsed = ImportParser.parse(text: content)
-        } else if let items = try body.array("keys") ?? body.array("accounts") {
-            parsed = ImportParser.parse(jsonArray: items)
-        } else {
+        let parsed = try await OffLoop.run { () throws -> ImportParseResult in
+            if let content = try body.string("content") {
+                return ImportParser.parse(text: content)
+            } else if let items = try body.array("keys") ?? body.array("accounts") {
+                return ImportParser.parse(jsonArray: items)
+            }
             throw GatewayError.badRequest("field 'content' is required")
         }
         return try await answerImport(parsed, provider: provider, body: body)

@@ -3,8 +3,8 @@ import Hummingbird
 import NIOCore
 
 /// A decoded JSON object from a request body, with accessors that answer wrong or missing fields with a 400
-/// naming the field.
-struct JSONBody {
+/// naming the field. Sendable by hand: the parsed object is never changed after parsing.
+struct JSONBody: @unchecked Sendable {
     let fields: [String: Any]
 
     /// Reads and parses the body; an empty body is an empty object when `allowEmpty`.
@@ -19,7 +19,9 @@ struct JSONBody {
             guard allowEmpty else { throw GatewayError.badRequest("request body is empty; expected a JSON object") }
             return JSONBody(fields: [:])
         }
-        return try parse(Data(buffer.readableBytesView))
+        let data = Data(buffer.readableBytesView)
+        if data.count > OffLoop.inlineBodyLimit { return try await OffLoop.run { try parse(data) } }
+        return try parse(data)
     }
 
     static func parse(_ data: Data) throws -> JSONBody {

@@ -19,6 +19,25 @@ public struct KeyImporter: Sendable {
     }
 
     public func importKeys(_ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?) async throws -> ImportSummary {
+        let (records, duplicatesBefore) = parsed.entries.count > 1_000
+            ? try await OffLoop.run { newRecords(parsed, provider: provider, expiresAt: expiresAt) }
+            : newRecords(parsed, provider: provider, expiresAt: expiresAt)
+        var duplicates = duplicatesBefore
+        let inserted = records.isEmpty ? [] : try await gateway.store.insertKeys(records)
+        duplicates += records.count - inserted.count
+        let added = records.filter { inserted.contains($0.id) }
+        if added.count > 1_000 {
+            try await OffLoop.run { gateway.pool.add(added) }
+        } else {
+            gateway.pool.add(added)
+        }
+        return ImportSummary(
+            total: parsed.total, added: inserted.count, duplicates: duplicates, invalid: parsed.invalid
+        )
+    }
+
+    /// The entries that are new to the pool and the batch, as records, and how many were duplicates.
+    private func newRecords(_ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?) -> ([KeyRecord], Int) {
         let now = gateway.clock.now
         var seen = Set<String>()
         seen.reserveCapacity(parsed.entries.count)
@@ -34,11 +53,6 @@ public struct KeyImporter: Sendable {
                 provider: provider, secret: entry.secret, username: entry.username, createdAt: now, expiresAt: expiresAt
             ))
         }
-        let inserted = records.isEmpty ? [] : try await gateway.store.insertKeys(records)
-        duplicates += records.count - inserted.count
-        gateway.pool.add(records.filter { inserted.contains($0.id) })
-        return ImportSummary(
-            total: parsed.total, added: inserted.count, duplicates: duplicates, invalid: parsed.invalid
-        )
+        return (records, duplicates)
     }
 }

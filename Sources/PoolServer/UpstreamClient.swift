@@ -22,6 +22,8 @@ public final class UpstreamClient: Service, Sendable {
         client.connectionPool = pool
         client.decompression = .disabled
         client.redirectConfiguration = .disallow
+        // No tracer is bootstrapped; without this the client still builds a no-op span per request.
+        client.tracing.tracer = nil
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: client)
     }
 

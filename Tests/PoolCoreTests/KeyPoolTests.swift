@@ -1,5 +1,5 @@
 import Foundation
-import PoolCore
+@testable import PoolCore
 import Testing
 
 @Suite("Key pool rotation")
@@ -200,5 +200,34 @@ struct KeyPoolTests {
         var seen = Set<String>()
         for _ in 0..<100_000 { seen.insert(leaseID(pool)!) }
         #expect(seen.count == 100_000)
+    }
+}
+
+@Suite("Handle index")
+struct HandleIndexTests {
+    @Test("agrees with a dictionary through inserts, removals and regrowth")
+    func agreesWithDictionary() {
+        var index = HandleIndex()
+        var texts: [Int: String] = [:]
+        var model: [String: Int] = [:]
+        var generator = SystemRandomNumberGenerator()
+        for handle in 0..<5_000 {
+            let text = "k_\(handle)_\(generator.next() % 1_000)"
+            texts[handle] = text
+            index.insert(text, handle: handle) { texts[$0]! }
+            model[text] = handle
+            if handle % 3 == 0, let victim = texts.keys.randomElement(), let gone = texts[victim], model[gone] != nil {
+                index.remove(gone, handle: victim)
+                model[gone] = nil
+            }
+        }
+        #expect(index.count == model.count)
+        for (text, handle) in model {
+            #expect(index.find(text) { texts[$0] == text } == handle)
+        }
+        for (handle, text) in texts where model[text] == nil {
+            #expect(index.find(text) { texts[$0] == text } == nil, "removed \(handle)")
+        }
+        #expect(index.find("never added") { _ in false } == nil)
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 
 /// Usage counters of one key, updated lock-free on the request path and read in batches by the flusher.
-public final class KeyCounters: Sendable {
+/// Non-copyable and stored inline in `PooledKey`: one allocation per key instead of two.
+public struct KeyCounters: ~Copyable, Sendable {
     private let requests: Atomic<Int>
     private let successes: Atomic<Int>
     private let failures: Atomic<Int>

@@ -12,8 +12,8 @@ public final class PooledKey: Sendable {
     let handle: Int
 
     init(
-        id: String, provider: ProviderID, secret: String, username: String?, createdAt: Date, counters: KeyCounters,
-        handle: Int
+        id: String, provider: ProviderID, secret: String, username: String?, createdAt: Date,
+        counters: consuming KeyCounters, handle: Int
     ) {
         self.id = id
         self.provider = provider

@@ -194,6 +194,23 @@ struct KeyPoolTests {
         #expect(pool.takeChangedHealth().isEmpty)
     }
 
+    @Test("each changed key comes out once per batch, keys used again come back, removed keys are left out")
+    func changedStatsQueue() {
+        let pool = makePool(keys: 3)
+        let first = take(pool)!
+        let second = take(pool, excluding: [first])!
+        for _ in 0..<5 { pool.report(first, outcome: .success, latencyMillis: 1) }
+        pool.report(second, outcome: .success, latencyMillis: 1)
+        #expect(Set(pool.takeChangedStats().map(\.keyID)) == [first.key.id, second.key.id])
+        pool.report(first, outcome: .success, latencyMillis: 1)
+        pool.report(second, outcome: .success, latencyMillis: 1)
+        pool.remove(ids: [second.key.id])
+        let next = pool.takeChangedStats()
+        #expect(next.map(\.keyID) == [first.key.id])
+        #expect(next.first?.requests == 6)
+        #expect(pool.takeChangedStats().isEmpty)
+    }
+
     @Test("a pool of 100,000 keys rotates through all of them")
     func largePool() {
         let pool = makePool(keys: 100_000)

@@ -8,7 +8,7 @@ struct AdminStatsRoutes {
 
     func register(on group: RouterGroup<BasicRequestContext>) {
         group.get("stats") { request, _ in try overview(request) }
-        group.get("keys/stats") { request, _ in try keyStats(request) }
+        group.get("keys/stats") { request, _ in try await OffLoop.run { try keyStats(request) } }
     }
 
     private func overview(_ request: Request) throws -> Response {

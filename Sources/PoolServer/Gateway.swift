@@ -83,11 +83,12 @@ public final class Gateway: Sendable {
 
     /// Writes everything traffic changed since the last flush, in one store transaction. A batch the store
     /// refused is kept and merged into the next one, so a passing store error loses nothing.
-    public func flush() async {
+    /// - Parameter keyStats: false leaves per-key counters for a later flush (see `StatsFlusher`).
+    public func flush(keyStats: Bool = true) async {
         let now = clock.now
         let (totals, modelHours) = traffic.takeChanged(now: now)
         let fresh = StatsBatch(
-            keyStats: pool.takeChangedStats(),
+            keyStats: keyStats ? pool.takeChangedStats() : [],
             keyHealth: pool.takeChangedHealth(),
             tokenRequestCounts: tokens.takeChangedCounts().map { TokenCount(tokenID: $0.id, requestCount: $0.count) },
             globalStats: totals,

@@ -51,7 +51,9 @@ public func buildApplication(
     )
     // Services stop in reverse order: jobs and recovery stop before the HTTP client they probe with.
     app.addServices(
-        StatsFlusher(gateway: gateway, interval: configuration.flushInterval), upstream, jobs,
+        StatsFlusher(
+            gateway: gateway, interval: configuration.flushInterval, keyStatsInterval: configuration.keyStatsFlushInterval
+        ), upstream, jobs,
         KeyRecoveryService(checker: checker, settings: configuration.keyChecks)
     )
     return app

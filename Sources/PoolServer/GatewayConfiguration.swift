@@ -41,6 +41,8 @@ public struct GatewayConfiguration: Sendable {
     public var modelCacheTTL: TimeInterval = 300
     /// How often traffic counters and key health are written to the store.
     public var flushInterval: TimeInterval = 1
+    /// How often per-key counters are written (a crash, unlike a shutdown, can lose this much of them).
+    public var keyStatsFlushInterval: TimeInterval = 10
     /// Probes, validated imports, health checks and automatic recovery.
     public var keyChecks = KeyCheckConfiguration()
 

@@ -75,7 +75,8 @@ final class KeyRecoveryService: Service, Sendable {
     /// bound, and applies the results. Tests call it directly with a manual clock.
     @discardableResult
     func runRecoveryPass(now: Date) async throws -> PassSummary {
-        let views = checker.gateway.pool.views()
+        let pool = checker.gateway.pool
+        let views = try await OffLoop.run { pool.views() }
         var due: [String] = []
         var deferred = 0
         state.withLock { state in

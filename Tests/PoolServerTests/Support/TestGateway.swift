@@ -50,6 +50,7 @@ final class TestGateway: Sendable {
         configuration.adminToken = adminToken
         configuration.logLevel = .critical
         configuration.flushInterval = 0.05
+        configuration.keyStatsFlushInterval = 0.05
         configure(&configuration)
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .critical

@@ -29,14 +29,10 @@ struct AdminKeyCheckRoutes {
         var request = request
         let body = try await JSONBody.read(&request, limit: importLimit)
         let provider = try AdminRequest.provider(query: request, body: body)
-        let parsed: ImportParseResult
-        if let content = try body.string("content") {
-            parsed = ImportParser.parse(text: content)
-        } else if let items = try body.array("keys") ?? body.array("accounts") {
-            parsed = ImportParser.parse(jsonArray: items)
-        } else {
-            throw GatewayError.badRequest("field 'content' (text) or 'keys' (an array) is required")
-        }
+        let parsed = try await ImportBody.parse(
+            body, arrays: ["keys", "accounts"], textFirst: true,
+            missing: "field 'content' (text) or 'keys' (an array) is required"
+        )
         let expiresAt = try AdminRequest.expiry(body, now: gateway.clock.now)
         let job = starter.startValidatedImport(parsed, provider: provider, expiresAt: expiresAt)
         return try accepted(job)

@@ -137,14 +137,10 @@ struct AdminKeyRoutes {
         var request = request
         let body = try await JSONBody.read(&request, limit: importLimit)
         let provider = try AdminRequest.provider(query: request, body: body)
-        let parsed = try await OffLoop.run { () throws -> ImportParseResult in
-            if let items = try body.array(field) ?? body.array(field == "keys" ? "accounts" : "keys") {
-                return ImportParser.parse(jsonArray: items)
-            } else if let content = try body.string("content") {
-                return ImportParser.parse(text: content)
-            }
-            throw GatewayError.badRequest("field '\(field)' (an array) or 'content' (text) is required")
-        }
+        let parsed = try await ImportBody.parse(
+            body, arrays: [field, field == "keys" ? "accounts" : "keys"], textFirst: false,
+            missing: "field '\(field)' (an array) or 'content' (text) is required"
+        )
         return try await answerImport(parsed, provider: provider, body: body)
     }
 
@@ -152,14 +148,9 @@ struct AdminKeyRoutes {
         var request = request
         let body = try await JSONBody.read(&request, limit: importLimit)
         let provider = try AdminRequest.provider(query: request, body: body)
-        let parsed = try await OffLoop.run { () throws -> ImportParseResult in
-            if let content = try body.string("content") {
-                return ImportParser.parse(text: content)
-            } else if let items = try body.array("keys") ?? body.array("accounts") {
-                return ImportParser.parse(jsonArray: items)
-            }
-            throw GatewayError.badRequest("field 'content' is required")
-        }
+        let parsed = try await ImportBody.parse(
+            body, arrays: ["keys", "accounts"], textFirst: true, missing: "field 'content' is required"
+        )
         return try await answerImport(parsed, provider: provider, body: body)
     }
 

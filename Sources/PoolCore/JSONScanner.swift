@@ -43,7 +43,7 @@ public struct JSONScanner: ~Copyable {
             guard scanner.atEnd else { throw .malformed }
             throw .notAnObject
         }
-        let found = try scanner.objectMembers(named: keys.map { Array($0.utf8) })
+        let found = try scanner.objectMembers(named: keys.map { Array($0.utf8) }, depth: 0)
         scanner.skipWhitespace()
         guard scanner.atEnd else { throw .malformed }
         return found
@@ -68,7 +68,8 @@ public struct JSONScanner: ~Copyable {
         index += 1
     }
 
-    private mutating func objectMembers(named keys: [[UInt8]]) throws(Failure) -> [String: Value] {
+    /// Reads an object at `depth`, keeping the members named in `keys` (none: the object is only checked).
+    private mutating func objectMembers(named keys: [[UInt8]], depth: Int) throws(Failure) -> [String: Value] {
         var found: [String: Value] = [:]
         try expect(UInt8(ascii: "{"))
         skipWhitespace()
@@ -88,9 +89,9 @@ public struct JSONScanner: ~Copyable {
                 keyIsPlain ? rawKey.elementsEqual(key) : Self.decodeString(rawKey).utf8.elementsEqual(key)
             }
             if let wanted {
-                found[String(decoding: wanted, as: UTF8.self)] = try value(depth: 1)
+                found[String(decoding: wanted, as: UTF8.self)] = try value(depth: depth + 1)
             } else {
-                try skipValue(depth: 1)
+                try skipValue(depth: depth + 1)
             }
             skipWhitespace()
             switch peek ?? 0 {
@@ -129,28 +130,7 @@ public struct JSONScanner: ~Copyable {
         guard depth <= Self.maximumDepth else { throw .tooDeep }
         switch peek ?? 0 {
         case UInt8(ascii: "{"):
-            index += 1
-            skipWhitespace()
-            if peek == UInt8(ascii: "}") {
-                index += 1
-                return
-            }
-            while true {
-                skipWhitespace()
-                _ = try skipString()
-                skipWhitespace()
-                try expect(UInt8(ascii: ":"))
-                skipWhitespace()
-                try skipValue(depth: depth + 1)
-                skipWhitespace()
-                switch peek ?? 0 {
-                case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "}"):
-                    index += 1
-                    return
-                default: throw .malformed
-                }
-            }
+            _ = try objectMembers(named: [], depth: depth)
         case UInt8(ascii: "["):
             index += 1
             skipWhitespace()

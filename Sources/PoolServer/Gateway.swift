@@ -53,8 +53,9 @@ public final class Gateway: Sendable {
         let admin = try await AdminCredential.resolve(
             configured: configuration.adminToken, store: store, announce: announceAdminToken
         )
+        let keyCount = pool.providerIDs.reduce(0) { $0 + pool.count(provider: $1) }
         logger.info("store loaded", metadata: [
-            "store": "\(store.kind)", "keys": "\(pool.providerIDs.reduce(0) { $0 + pool.count(provider: $1) })", "tokens": "\(snapshot.tokens.count)",
+            "store": "\(store.kind)", "keys": "\(keyCount)", "tokens": "\(snapshot.tokens.count)",
         ])
         return Gateway(
             configuration: configuration, pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock,

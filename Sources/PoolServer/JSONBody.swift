@@ -20,8 +20,7 @@ struct JSONBody: @unchecked Sendable {
             return JSONBody(fields: [:])
         }
         let data = Data(buffer.readableBytesView)
-        if data.count > OffLoop.inlineBodyLimit { return try await OffLoop.run { try parse(data) } }
-        return try parse(data)
+        return try await OffLoop.run { try parse(data) }
     }
 
     static func parse(_ data: Data) throws -> JSONBody {

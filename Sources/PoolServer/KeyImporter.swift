@@ -19,18 +19,13 @@ public struct KeyImporter: Sendable {
     }
 
     public func importKeys(_ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?) async throws -> ImportSummary {
-        let (records, duplicatesBefore) = parsed.entries.count > 1_000
-            ? try await OffLoop.run { newRecords(parsed, provider: provider, expiresAt: expiresAt) }
-            : newRecords(parsed, provider: provider, expiresAt: expiresAt)
+        // Building 100,000 records and adding them to the pool takes a while: not on an event loop.
+        let (records, duplicatesBefore) = try await OffLoop.run { newRecords(parsed, provider: provider, expiresAt: expiresAt) }
         var duplicates = duplicatesBefore
         let inserted = records.isEmpty ? [] : try await gateway.store.insertKeys(records)
         duplicates += records.count - inserted.count
         let added = records.filter { inserted.contains($0.id) }
-        if added.count > 1_000 {
-            try await OffLoop.run { gateway.pool.add(added) }
-        } else {
-            gateway.pool.add(added)
-        }
+        try await OffLoop.run { gateway.pool.add(added) }
         return ImportSummary(
             total: parsed.total, added: inserted.count, duplicates: duplicates, invalid: parsed.invalid
         )

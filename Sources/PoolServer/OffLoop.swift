@@ -4,9 +4,6 @@ import NIOPosix
 /// NIO's blocking-work threads. The executable runs every task on the event loops, so such work done inline
 /// would hold up every connection served by the same loop, proxied requests included.
 enum OffLoop {
-    /// Bodies below this size are parsed in place: handing them over would cost more than parsing.
-    static let inlineBodyLimit = 256 * 1024
-
     static func run<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
         try await NIOThreadPool.singleton.runIfActive(work)
     }

@@ -9,17 +9,6 @@ enum RequestIDs {
 
     static func next() -> String {
         let (value, _) = counter.wrappingAdd(1, ordering: .relaxed)
-        return prefix + hex8(value)
-    }
-
-    private static func hex8(_ value: UInt32) -> String {
-        String(unsafeUninitializedCapacity: 8) { buffer in
-            let digits: StaticString = "0123456789abcdef"
-            for position in 0..<8 {
-                let nibble = Int((value >> (28 - 4 * UInt32(position))) & 0xF)
-                buffer[position] = digits.utf8Start[nibble]
-            }
-            return 8
-        }
+        return prefix + withUnsafeBytes(of: value.bigEndian) { $0.hexString }
     }
 }

@@ -1,6 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// House style the compiler enforces: `any` spelled out for existentials, and every module a file uses imported
+/// by that file (no members leaking in through another file's imports).
+let strictness: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "ollama-api-pool",
     platforms: [.macOS(.v15)],
@@ -23,7 +30,8 @@ let package = Package(
             name: "PoolCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: strictness
         ),
         .target(
             name: "PoolStore",
@@ -32,7 +40,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: strictness
         ),
         .target(
             name: "PoolServer",
@@ -49,7 +58,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // The web pages (dashboard, statistics, API docs) and the OpenAPI document, served from memory.
-            resources: [.copy("Resources/web")]
+            resources: [.copy("Resources/web")],
+            swiftSettings: strictness
         ),
         .executableTarget(
             name: "ollama-pool",
@@ -61,12 +71,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictness
         ),
-        .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore"]),
+        .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore"], swiftSettings: strictness),
         .testTarget(
             name: "PoolStoreTests",
-            dependencies: ["PoolStore", "PoolCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PoolStore", "PoolCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictness
         ),
         .testTarget(
             name: "PoolServerTests",
@@ -82,7 +94,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: strictness
         ),
     ],
     swiftLanguageModes: [.v6]

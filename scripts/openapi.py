@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes Sources/PoolServer/Resources/web/openapi.json, the OpenAPI 3.1 document of every route the gateway
-serves (read from Sources/PoolServer/*Routes.swift). Run it after changing a route; the browser test suite
+serves (read from the route files under Sources/PoolServer). Run it after changing a route; the browser test suite
 fails when the committed document differs from what this script writes, and validates it.
 
     python3 scripts/openapi.py          # rewrite the document
@@ -21,7 +21,7 @@ def registered(route):
     check and job routes are documented only where the server has them, so the document stays accurate on
     branches with and without them; the dashboard reads the document to know which features to offer."""
     literal = '"%s"' % route
-    return any(literal in path.read_text() for path in (ROOT / "Sources" / "PoolServer").glob("*.swift"))
+    return any(literal in path.read_text() for path in (ROOT / "Sources" / "PoolServer").rglob("*.swift"))
 
 
 def ref(name):

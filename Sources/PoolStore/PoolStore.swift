@@ -1,65 +1,6 @@
 import Foundation
 import PoolCore
 
-/// Everything the gateway keeps across restarts, loaded once at start.
-public struct StoreSnapshot: Sendable {
-    public var keys: [KeyRecord]
-    public var keyStats: [KeyStatsRecord]
-    public var tokens: [ClientTokenRecord]
-    public var globalStats: [GlobalStatsRecord]
-    /// Model statistics of recent hours (the store may drop very old hours).
-    public var modelHours: [ModelHourRecord]
-
-    public init(
-        keys: [KeyRecord] = [], keyStats: [KeyStatsRecord] = [], tokens: [ClientTokenRecord] = [],
-        globalStats: [GlobalStatsRecord] = [], modelHours: [ModelHourRecord] = []
-    ) {
-        self.keys = keys
-        self.keyStats = keyStats
-        self.tokens = tokens
-        self.globalStats = globalStats
-        self.modelHours = modelHours
-    }
-}
-
-/// What traffic changed since the last flush. Counters are absolute values (the in-memory totals), so writing
-/// the same batch twice is harmless.
-public struct StatsBatch: Sendable {
-    public var keyStats: [KeyStatsRecord]
-    public var keyHealth: [KeyHealthRecord]
-    /// Client token id and its total request count.
-    public var tokenRequestCounts: [TokenCount]
-    public var globalStats: [GlobalStatsRecord]
-    public var modelHours: [ModelHourRecord]
-
-    public init(
-        keyStats: [KeyStatsRecord] = [], keyHealth: [KeyHealthRecord] = [], tokenRequestCounts: [TokenCount] = [],
-        globalStats: [GlobalStatsRecord] = [], modelHours: [ModelHourRecord] = []
-    ) {
-        self.keyStats = keyStats
-        self.keyHealth = keyHealth
-        self.tokenRequestCounts = tokenRequestCounts
-        self.globalStats = globalStats
-        self.modelHours = modelHours
-    }
-
-    public var isEmpty: Bool {
-        keyStats.isEmpty && keyHealth.isEmpty && tokenRequestCounts.isEmpty && globalStats.isEmpty
-            && modelHours.isEmpty
-    }
-}
-
-/// A client token's id and total request count.
-public struct TokenCount: Sendable, Equatable {
-    public var tokenID: String
-    public var requestCount: Int
-
-    public init(tokenID: String, requestCount: Int) {
-        self.tokenID = tokenID
-        self.requestCount = requestCount
-    }
-}
-
 extension PoolStore {
     /// Reads everything, keys included.
     public func loadSnapshot() async throws -> StoreSnapshot {
@@ -107,11 +48,4 @@ public protocol PoolStore: Sendable {
 
     /// Closes the store; later calls fail.
     func close() async throws
-}
-
-/// Errors a store reports at start or on use, phrased for operators.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-
-    public init(_ description: String) { self.description = description }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import Logging
 import PoolServer
+import PoolStore
 
 /// `ollama-pool serve`: runs the gateway until SIGINT/SIGTERM, then drains in-flight requests and flushes.
 struct Serve: AsyncParsableCommand {

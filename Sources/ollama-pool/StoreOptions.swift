@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PoolCore
 import PoolServer
+import PoolStore
 
 /// Options every command that opens the database shares. Flags win over environment variables.
 struct StoreOptions: ParsableArguments {

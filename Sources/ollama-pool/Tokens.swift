@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PoolCore
 import PoolServer
+import PoolStore
 
 /// `ollama-pool tokens ...`: client tokens in the configured database.
 struct Tokens: AsyncParsableCommand {

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import PoolCore
 @testable import PoolServer
+import PoolStore
 import ServiceLifecycle
 import Synchronization
 
@@ -46,11 +47,11 @@ final class TestGateway: Sendable {
         var configuration = GatewayConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
-        configuration.databaseURL = "sqlite:" + directory.appendingPathComponent("pool.sqlite").path
+        configuration.persistence.databaseURL = "sqlite:" + directory.appendingPathComponent("pool.sqlite").path
         configuration.adminToken = adminToken
         configuration.logLevel = .critical
-        configuration.flushInterval = 0.05
-        configuration.keyStatsFlushInterval = 0.05
+        configuration.persistence.flushInterval = 0.05
+        configuration.persistence.keyStatsFlushInterval = 0.05
         configure(&configuration)
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .critical
@@ -163,8 +164,8 @@ func withProxy(
     let gateway: TestGateway
     do {
         gateway = try await TestGateway.start(clock: clock) { configuration in
-            configuration.ollamaUpstreamURL = mock.baseURL
-            configuration.openRouterUpstreamURL = mock.baseURL + "/api"
+            configuration.upstream.ollamaURL = mock.baseURL
+            configuration.upstream.openRouterURL = mock.baseURL + "/api"
             configure(&configuration)
         }
     } catch {

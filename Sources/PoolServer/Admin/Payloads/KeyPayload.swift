@@ -1,0 +1,51 @@
+import Foundation
+import PoolCore
+
+/// A key as every admin answer shows it: masked, with its id.
+struct KeyPayload: Encodable {
+    var id: String
+    var provider: String
+    var apiKey: String
+    var username: String?
+    var status: String
+    var statusReason: String?
+    /// When a cooling or disabled key returns by itself.
+    var statusUntil: Date?
+    var disabledUntil: Date?
+    var coolingUntil: Date?
+    var createdAt: Date
+    var expiresAt: Date?
+    var consecutiveFailures: Int
+    var models: [String]
+    var category: String?
+    /// Label, limit and usage as the upstream last reported them (OpenRouter).
+    var credit: KeyCredit?
+    var stats: KeyStatsPayload
+
+    init(_ view: KeyView) {
+        id = view.id
+        provider = view.provider.rawValue
+        apiKey = view.maskedSecret
+        username = view.username
+        status = view.status.rawValue
+        statusReason = view.status == .active ? nil : view.health.condition.reason
+        switch view.health.condition {
+        case .cooling(let until, _) where view.status == .cooling:
+            coolingUntil = until
+            statusUntil = until
+        case .disabled(let until, _) where view.status == .disabled:
+            disabledUntil = until
+            statusUntil = until
+        default:
+            break
+        }
+        if view.status == .expired { statusReason = "expired" }
+        createdAt = view.createdAt
+        expiresAt = view.expiresAt
+        consecutiveFailures = view.health.consecutiveFailures
+        models = view.models
+        category = view.category
+        credit = view.credit
+        stats = KeyStatsPayload(view.stats)
+    }
+}

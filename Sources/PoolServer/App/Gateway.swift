@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import PoolCore
+import PoolStore
+import Synchronization
+
+/// The running gateway's state: the key pool, client tokens and counters in memory, the store behind them.
+public final class Gateway: Sendable {
+    public let configuration: GatewayConfiguration
+    public let pool: KeyPool
+    public let tokens: TokenRegistry
+    public let traffic: TrafficCounters
+    public let modelCache: ModelListCache
+    public let store: any PoolStore
+    public let clock: any PoolClock
+    public let startedAt: Date
+    let admin: AdminCredential
+    let logger: Logger
+    private let unsaved = Mutex<StatsBatch?>(nil)
+
+    init(
+        configuration: GatewayConfiguration, pool: KeyPool, tokens: TokenRegistry, traffic: TrafficCounters,
+        store: any PoolStore, clock: any PoolClock, admin: AdminCredential, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.pool = pool
+        self.tokens = tokens
+        self.traffic = traffic
+        modelCache = ModelListCache(ttl: configuration.upstream.modelCacheTTL)
+        self.store = store
+        self.clock = clock
+        self.admin = admin
+        self.logger = logger
+        startedAt = Date()
+    }
+
+    /// Opens the store named by the configuration and loads everything into memory.
+    /// - Parameter announceAdminToken: receives a newly generated admin token (default: printed to stderr).
+    public static func open(
+        configuration: GatewayConfiguration,
+        logger: Logger,
+        clock: any PoolClock = SystemClock(),
+        announceAdminToken: (String) -> Void = Gateway.printAdminToken
+    ) async throws -> Gateway {
+        let store = try await openConfiguredStore(configuration, logger: logger)
+        let pool = KeyPool(policy: configuration.cooldown, clock: clock)
+        let snapshot = try await store.loadSnapshot { keys, stats in
+            pool.add(keys, stats: Dictionary(stats.map { ($0.keyID, $0) }, uniquingKeysWith: { first, _ in first }))
+        }
+        let tokens = TokenRegistry(clock: clock)
+        tokens.load(snapshot.tokens)
+        let traffic = TrafficCounters(stored: snapshot.globalStats, modelHours: snapshot.modelHours)
+        let admin = try await AdminCredential.resolve(
+            configured: configuration.adminToken, store: store, announce: announceAdminToken
+        )
+        let keyCount = pool.providerIDs.reduce(0) { $0 + pool.count(provider: $1) }
+        logger.info("store loaded", metadata: [
+            "store": "\(store.kind)", "keys": "\(keyCount)", "tokens": "\(snapshot.tokens.count)",
+        ])
+        return Gateway(
+            configuration: configuration, pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock,
+            admin: admin, logger: logger
+        )
+    }
+
+    /// Opens the configured store without loading it, for CLI commands.
+    public static func openConfiguredStore(_ configuration: GatewayConfiguration, logger: Logger) async throws -> any PoolStore {
+        let location = try StoreLocation.parse(configuration.persistence.databaseURL)
+        let cipher = configuration.persistence.encryptionKey.map { SecretCipher(passphrase: $0) }
+        return try await openStore(location, cipher: cipher, logger: logger)
+    }
+
+    public static func printAdminToken(_ token: String) {
+        let message = """
+            No ADMIN_TOKEN was set, so one was generated. It is shown only this once; only its hash is kept:
+
+                \(token)
+
+            Set ADMIN_TOKEN to choose your own.
+
+            """
+        FileHandle.standardError.write(Data(message.utf8))
+    }
+
+    /// Writes everything traffic changed since the last flush, in one store transaction. A batch the store
+    /// refused is kept and merged into the next one, so a passing store error loses nothing.
+    /// - Parameter keyStats: false leaves per-key counters for a later flush (see `StatsFlusher`).
+    public func flush(keyStats: Bool = true) async {
+        let now = clock.now
+        let (totals, modelHours) = traffic.takeChanged(now: now)
+        let fresh = StatsBatch(
+            keyStats: keyStats ? pool.takeChangedStats() : [],
+            keyHealth: pool.takeChangedHealth(),
+            tokenRequestCounts: tokens.takeChangedCounts().map { TokenCount(tokenID: $0.id, requestCount: $0.count) },
+            globalStats: totals,
+            modelHours: modelHours
+        )
+        let batch = unsaved.withLock { pending in
+            defer { pending = nil }
+            return pending.map { $0.merged(with: fresh) } ?? fresh
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            try await store.write(batch)
+        } catch {
+            logger.error("could not write statistics to the store; will retry", metadata: ["error": "\(error)"])
+            unsaved.withLock { pending in pending = pending.map { batch.merged(with: $0) } ?? batch }
+        }
+    }
+}

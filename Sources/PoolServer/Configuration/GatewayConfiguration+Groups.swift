@@ -1,0 +1,59 @@
+import Foundation
+import PoolCore
+
+extension GatewayConfiguration {
+    /// Where the upstreams are and how the gateway talks to them.
+    public struct UpstreamSettings: Sendable {
+        public var ollamaURL = "https://ollama.com"
+        public var openRouterURL = "https://openrouter.ai/api"
+        public var disabledProviders: Set<ProviderID> = []
+        public var openRouterReferer: String?
+        public var openRouterTitle: String?
+        /// Further attempts on other keys after the first one fails.
+        public var maxRetries = 3
+        public var connectTimeout: TimeInterval = 10
+        /// Time allowed from sending a request until the upstream's response head arrives.
+        public var firstByteTimeout: TimeInterval = 120
+        /// Longest silence allowed while reading an upstream answer (between stream chunks).
+        public var streamIdleTimeout: TimeInterval = 120
+        /// Concurrent connections per upstream host.
+        public var connectionsPerHost = 1024
+        /// Seconds a fetched model list is served from the cache; 0 turns the cache off.
+        public var modelCacheTTL: TimeInterval = 300
+
+        public init() {}
+
+        /// The upstream base URL of a provider (requests go to `{base}/v1/...`).
+        public func baseURL(for provider: ProviderID) -> String {
+            let base = provider == .openrouter ? openRouterURL : ollamaURL
+            return base.hasSuffix("/") ? String(base.dropLast()) : base
+        }
+
+        public func isEnabled(_ provider: ProviderID) -> Bool { !disabledProviders.contains(provider) }
+    }
+
+    /// Largest bodies the gateway accepts and relays, in bytes.
+    public struct Limits: Sendable {
+        /// Largest request body the gateway accepts.
+        public var maxBodyBytes = 8 * 1024 * 1024
+        /// Largest admin import request (key files).
+        public var maxImportBytes = 64 * 1024 * 1024
+        /// Largest non-streamed upstream answer the gateway relays.
+        public var maxUpstreamResponseBytes = 64 * 1024 * 1024
+
+        public init() {}
+    }
+
+    /// The store and how often memory is written to it.
+    public struct Persistence: Sendable {
+        public var databaseURL = "sqlite:./data/pool.sqlite"
+        /// Any secret string; the AES key for secrets at rest is derived from it.
+        public var encryptionKey: String?
+        /// How often traffic counters and key health are written to the store.
+        public var flushInterval: TimeInterval = 1
+        /// How often per-key counters are written (a crash, unlike a shutdown, can lose this much of them).
+        public var keyStatsFlushInterval: TimeInterval = 10
+
+        public init() {}
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// An error the gateway itself answers with: a status, a message for people, and machine-readable type and code.
+public struct GatewayError: Error, Sendable, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var message: String
+    /// OpenAI-style error type, e.g. `invalid_request_error`.
+    public var type: String
+    public var code: Code?
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, _ message: String, type: String? = nil, code: Code? = nil, headers: HTTPFields = [:]) {
+        self.status = status
+        self.message = message
+        self.type = type ?? Self.defaultType(for: status)
+        self.code = code
+        self.headers = headers
+    }
+
+    public var description: String { "\(status.code) \(message)" }
+
+    static func defaultType(for status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 401: return "authentication_error"
+        case 403: return "permission_error"
+        case 404: return "not_found_error"
+        case 413: return "request_too_large"
+        case 429: return "rate_limit_error"
+        case 400..<500: return "invalid_request_error"
+        case 503: return "service_unavailable"
+        default: return "upstream_error"
+        }
+    }
+
+    static func badRequest(_ message: String) -> GatewayError { GatewayError(.badRequest, message) }
+    static func notFound(_ message: String) -> GatewayError { GatewayError(.notFound, message) }
+
+    /// Converts any error thrown while handling a request into what the client will see.
+    static func from(_ error: any Error, maxBodyBytes: Int) -> GatewayError {
+        switch error {
+        case let error as GatewayError:
+            return error
+        case is NIOTooManyBytesError:
+            return GatewayError(.contentTooLarge, "request body is larger than the limit of \(maxBodyBytes) bytes")
+        case let error as HTTPError:
+            if error.status == .contentTooLarge {
+                return GatewayError(.contentTooLarge, "request body is larger than the limit of \(maxBodyBytes) bytes")
+            }
+            return GatewayError(error.status, error.body ?? error.status.reasonPhrase)
+        case let error as any HTTPResponseError:
+            return GatewayError(error.status, error.status.reasonPhrase)
+        default:
+            return GatewayError(.internalServerError, "internal error", type: "server_error")
+        }
+    }
+
+    /// The response in `dialect`'s shape.
+    func response(in dialect: ErrorDialect) -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/json"
+        let body: [String: Any]
+        switch dialect {
+        case .openAI:
+            body = ["error": ["message": message, "type": type, "param": NSNull(), "code": code.map { $0.rawValue as Any } ?? NSNull()]]
+        case .ollama, .admin:
+            body = ["error": message]
+        case .anthropic:
+            body = ["type": "error", "error": ["type": anthropicType, "message": message]]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Anthropic names client errors as OpenAI-style types do, and server errors its own way.
+    private var anthropicType: String {
+        switch status.code {
+        case 503, 529: return "overloaded_error"
+        case 400..<500: return Self.defaultType(for: status)
+        default: return "api_error"
+        }
+    }
+}

@@ -43,6 +43,19 @@ public final class Gateway: Sendable {
         announceAdminToken: (String) -> Void = Gateway.printAdminToken
     ) async throws -> Gateway {
         let store = try await openConfiguredStore(configuration, logger: logger)
+        return try await load(
+            from: store, configuration: configuration, logger: logger, clock: clock, announceAdminToken: announceAdminToken
+        )
+    }
+
+    /// Loads everything from an already open store into memory (tests hand in an in-memory store this way).
+    public static func load(
+        from store: any PoolStore,
+        configuration: GatewayConfiguration,
+        logger: Logger,
+        clock: any PoolClock = SystemClock(),
+        announceAdminToken: (String) -> Void = Gateway.printAdminToken
+    ) async throws -> Gateway {
         let pool = KeyPool(policy: configuration.cooldown, clock: clock)
         let snapshot = try await store.loadSnapshot { keys, stats in
             pool.add(keys, stats: Dictionary(stats.map { ($0.keyID, $0) }, uniquingKeysWith: { first, _ in first }))

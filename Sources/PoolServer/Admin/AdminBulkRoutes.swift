@@ -15,7 +15,7 @@ struct AdminBulkRoutes {
     /// The actions, in the words the API takes.
     static let actions = ["enable", "disable", "delete", "verify"]
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<GatewayRequestContext>) {
         group.post("keys/bulk") { request, _ in try await bulk(request) }
     }
 

@@ -5,7 +5,7 @@ import PoolCore
 struct AdminCacheRoutes {
     let gateway: Gateway
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<GatewayRequestContext>) {
         group.get("cache/stats") { _, _ in
             try JSONResponse.make(gateway.modelCache.snapshot(now: gateway.clock.now))
         }

@@ -15,7 +15,7 @@ struct AdminKeyCheckRoutes {
     /// Imports carry whole key files, so they get the import limit, as the plain imports do.
     var importLimit: Int { max(gateway.configuration.limits.maxImportBytes, limit) }
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<GatewayRequestContext>) {
         group.post("api-keys/import-with-validation") { request, _ in try await importWithValidation(request) }
         group.post("verify-key") { request, _ in try await verify(request) }
         group.post("keys/health-check") { request, _ in try await healthCheck(request) }

@@ -12,7 +12,7 @@ struct AdminKeyRoutes {
     /// Imports carry whole key files, so they get their own, larger limit.
     var importLimit: Int { max(gateway.configuration.limits.maxImportBytes, limit) }
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<GatewayRequestContext>) {
         group.get("api-keys") { request, _ in try await list(request) }
         group.post("api-keys") { request, _ in try await add(request) }
         group.delete("api-keys") { request, _ in try await deleteFromBody(request) }

@@ -6,7 +6,7 @@ import PoolCore
 struct AdminStatsRoutes {
     let gateway: Gateway
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<GatewayRequestContext>) {
         group.get("stats") { request, _ in try overview(request) }
         group.get("keys/stats") { request, _ in try await OffLoop.run { try keyStats(request) } }
     }

@@ -7,7 +7,7 @@ import PoolStore
 struct AdminTokenRoutes {
     let gateway: Gateway
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<GatewayRequestContext>) {
         for path in ["tokens", "client-tokens"] {
             group.get(RouterPath(path)) { _, _ in try list() }
             group.post(RouterPath(path)) { request, _ in try await create(request) }

@@ -12,7 +12,7 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let configuration = gateway.configuration
     let upstream = UpstreamClient(configuration: configuration)
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: CORSMiddleware(
         allowOrigin: .all,
         allowHeaders: [.accept, .authorization, .contentType, .origin, .xAPIKey, .xRequestID],
@@ -39,7 +39,13 @@ public func buildApplication(
     AdminKeyCheckRoutes(gateway: gateway, starter: starter).register(on: admin)
     AdminBulkRoutes(gateway: gateway, starter: starter).register(on: admin)
 
-    ProxyRoutes(engine: ProxyEngine(gateway: gateway, client: upstream)).register(on: router)
+    let engine = ProxyEngine(
+        pool: gateway.pool, modelCache: gateway.modelCache, clock: gateway.clock, upstream: configuration.upstream,
+        limits: configuration.limits,
+        reporter: AttemptReporter(pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, logger: gateway.logger),
+        client: upstream
+    )
+    ProxyRoutes(engine: engine, tokens: gateway.tokens).register(on: router)
 
     var logger = Logger(label: "ollama-pool.http")
     logger.logLevel = configuration.logLevel

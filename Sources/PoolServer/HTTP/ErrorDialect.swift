@@ -1,8 +1,3 @@
-import Foundation
-import HTTPTypes
-import Hummingbird
-import NIOCore
-
 /// The error shapes clients expect, one per family of routes.
 public enum ErrorDialect: Sendable {
     /// `{"error":{"message","type","param","code"}}` on `/v1` routes.
@@ -13,4 +8,22 @@ public enum ErrorDialect: Sendable {
     case anthropic
     /// `{"error":"message"}` on `/admin` and other gateway routes.
     case admin
+
+    /// The dialect a path's clients speak: the one place that maps paths to dialects, so that the router's own
+    /// 404 and 405 under `/v1` answer like OpenAI does, too.
+    public init(path: String) {
+        var trimmed = Substring(path)
+        for prefix in ["/ollama", "/openrouter"] where trimmed.hasPrefix(prefix + "/") {
+            trimmed = trimmed.dropFirst(prefix.count)
+        }
+        if trimmed == "/v1/messages" || trimmed.hasPrefix("/v1/messages/") {
+            self = .anthropic
+        } else if trimmed == "/v1" || trimmed.hasPrefix("/v1/") {
+            self = .openAI
+        } else if trimmed == "/api" || trimmed.hasPrefix("/api/") {
+            self = .ollama
+        } else {
+            self = .admin
+        }
+    }
 }

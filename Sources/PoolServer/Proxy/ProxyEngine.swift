@@ -11,15 +11,21 @@ import PoolCore
 /// Forwards a client request to the provider over the key pool: picks a key, retries on another key when the
 /// upstream's answer says the key is at fault, and relays the answer (streamed or not) with the pool's headers.
 struct ProxyEngine: Sendable {
-    let gateway: Gateway
+    let pool: KeyPool
+    let modelCache: ModelListCache
+    let clock: any PoolClock
+    let upstream: GatewayConfiguration.UpstreamSettings
+    let limits: GatewayConfiguration.Limits
+    let reporter: AttemptReporter
     let client: UpstreamClient
 
-    private var configuration: GatewayConfiguration { gateway.configuration }
-
-    func handle(_ request: Request, context: BasicRequestContext, route: ProxyRoute) async throws -> Response {
+    /// Handles a request that `ClientTokenMiddleware` has authorized.
+    func handle(_ request: Request, context: GatewayRequestContext, route: ProxyRoute) async throws -> Response {
         let requestID = Self.requestID(from: request.headers)
         do {
-            var response = try await forward(request, route: route, requestID: requestID, logger: context.logger)
+            var response = try await forward(
+                request, route: route, dialect: context.dialect, requestID: requestID, logger: context.logger
+            )
             response.headers[.xRequestID] = requestID
             return response
         } catch var error as GatewayError {
@@ -41,42 +47,42 @@ struct ProxyEngine: Sendable {
 
     // MARK: Forwarding
 
-    private func forward(_ request: Request, route: ProxyRoute, requestID: String, logger: Logger) async throws -> Response {
-        guard configuration.upstream.isEnabled(route.provider) else {
+    private func forward(
+        _ request: Request, route: ProxyRoute, dialect: ErrorDialect, requestID: String, logger: Logger
+    ) async throws -> Response {
+        guard upstream.isEnabled(route.provider) else {
             throw GatewayError(.serviceUnavailable, "provider '\(route.provider)' is disabled on this gateway", code: .providerDisabled)
         }
-        try authorize(request, provider: route.provider)
 
         var request = request
         var body = ByteBuffer()
         var probe: RequestProbe?
         if route.method == .post {
-            body = try await request.collectBody(upTo: configuration.limits.maxBodyBytes)
+            body = try await request.collectBody(upTo: limits.maxBodyBytes)
             probe = try RequestProbe.read(body)
         }
         let model = probe?.model
         let wantsStream = probe?.stream ?? (route.method == .post && route.streamsByDefault)
-        let template = upstreamRequest(for: request, route: route, body: body, requestID: requestID)
+        let call = ProxyCall(
+            route: route, dialect: dialect, request: request, model: model, wantsStream: wantsStream,
+            template: upstreamRequest(for: request, route: route, body: body, requestID: requestID), logger: logger
+        )
         do {
-            if route.isModelList {
-                return try await serveModelList(template, route: route, request: request, logger: logger)
-            }
-            return try await forward(template, route: route, model: model, wantsStream: wantsStream, request: request, logger: logger)
+            return try await route.isModelList ? serveModelList(call) : forward(call)
         } catch let error as GatewayError {
-            gateway.traffic.record(provider: route.provider, model: model, succeeded: false, at: gateway.clock.now)
+            reporter.recordRequest(provider: route.provider, model: model, succeeded: false)
             throw error
         }
     }
 
-    private func forward(
-        _ template: HTTPClientRequest, route: ProxyRoute, model: String?, wantsStream: Bool, request: Request,
-        logger: Logger
-    ) async throws -> Response {
+    private func forward(_ call: ProxyCall) async throws -> Response {
+        let route = call.route
+        let model = call.model
         var tried: [KeyLease] = []
         var failures: [AttemptOutcome] = []
-        for _ in 0...configuration.upstream.maxRetries {
+        for _ in 0...upstream.maxRetries {
             let lease: KeyLease
-            switch gateway.pool.lease(provider: route.provider, model: model, excluding: tried) {
+            switch pool.lease(provider: route.provider, model: model, excluding: tried) {
             case .leased(let leased):
                 lease = leased
             case .noneUsable(let returnsAt):
@@ -94,23 +100,18 @@ struct ProxyEngine: Sendable {
                 )
             }
             tried.append(lease)
-            let attempt = await attempt(
-                template, lease: lease, model: model, wantsStream: wantsStream, route: route, request: request
-            )
+            let attempt = await attempt(call, lease: lease)
             switch attempt {
             case .relay(var response, let isStream):
                 response.headers[.xPoolKeyID] = lease.key.id
                 response.headers[.xPoolAttempts] = String(tried.count)
                 if !isStream {
-                    gateway.traffic.record(
-                        provider: route.provider, model: model, succeeded: response.status.kind == .successful,
-                        at: gateway.clock.now
-                    )
+                    reporter.recordRequest(provider: route.provider, model: model, succeeded: response.status.kind == .successful)
                 }
                 return response
             case .failed(let outcome):
                 failures.append(outcome)
-                logger.debug("attempt failed, trying another key", metadata: [
+                call.logger.debug("attempt failed, trying another key", metadata: [
                     "key": "\(lease.key.id)", "outcome": "\(outcome)", "provider": "\(route.provider)",
                 ])
             case .clientGone:
@@ -119,18 +120,19 @@ struct ProxyEngine: Sendable {
         }
         throw exhausted(
             provider: route.provider, model: model, failures: failures,
-            retryAt: gateway.pool.earliestReturn(provider: route.provider)
+            retryAt: pool.earliestReturn(provider: route.provider)
         )
     }
 
     /// Model lists come from the cache while fresh; a failed refresh serves the last good list.
-    private func serveModelList(_ template: HTTPClientRequest, route: ProxyRoute, request: Request, logger: Logger) async throws -> Response {
-        let cache = gateway.modelCache
-        let key = Self.modelListKey(route: route, request: request)
-        if let entry = cache.fresh(key, now: gateway.clock.now) { return Self.cachedResponse(entry, state: "hit") }
+    private func serveModelList(_ call: ProxyCall) async throws -> Response {
+        let cache = modelCache
+        let (route, logger) = (call.route, call.logger)
+        let key = Self.modelListKey(route: route, request: call.request)
+        if let entry = cache.fresh(key, now: clock.now) { return Self.cachedResponse(entry, state: "hit") }
         let refreshed: Response
         do {
-            refreshed = try await forward(template, route: route, model: nil, wantsStream: false, request: request, logger: logger)
+            refreshed = try await forward(call)
         } catch let error as GatewayError {
             guard let stale = cache.stale(key) else { throw error }
             cache.recordRefreshFailure()
@@ -158,48 +160,41 @@ struct ProxyEngine: Sendable {
         return Response(status: entry.status, headers: headers, body: ResponseBody(byteBuffer: entry.body))
     }
 
-    private func authorize(_ request: Request, provider: ProviderID) throws {
-        let presented = BearerToken.from(request.headers) ?? request.headers[.xAPIKey]
-        switch gateway.tokens.authorize(presented, provider: provider) {
-        case .success:
-            return
-        case .failure(.missing):
-            throw GatewayError(.unauthorized, "missing client token: send Authorization: Bearer <token>", code: .invalidAPIKey)
-        case .failure(.unknown):
-            throw GatewayError(.unauthorized, "invalid client token", code: .invalidAPIKey)
-        case .failure(.expired):
-            throw GatewayError(.unauthorized, "client token has expired", code: .invalidAPIKey)
-        case .failure(.wrongProvider(let scope)):
-            throw GatewayError(
-                .unauthorized, "client token is limited to provider '\(scope)' and cannot use '\(provider)'",
-                code: .invalidAPIKey
-            )
-        }
-    }
-
     private func upstreamRequest(for request: Request, route: ProxyRoute, body: ByteBuffer, requestID: String) -> HTTPClientRequest {
-        var url = configuration.upstream.baseURL(for: route.provider) + route.upstreamPath
+        var url = upstream.baseURL(for: route.provider) + route.upstreamPath
         if let query = request.uri.query, !query.isEmpty { url += "?" + query }
-        var upstream = HTTPClientRequest(url: url)
-        upstream.method = route.method == .post ? .POST : .GET
+        var outbound = HTTPClientRequest(url: url)
+        outbound.method = route.method == .post ? .POST : .GET
         for (name, value) in HeaderPolicy.upstreamHeaders(from: request.headers) {
-            upstream.headers.add(name: name, value: value)
+            outbound.headers.add(name: name, value: value)
         }
-        upstream.headers.replaceOrAdd(name: "x-request-id", value: requestID)
+        outbound.headers.replaceOrAdd(name: "x-request-id", value: requestID)
         if route.provider == .openrouter {
-            if let referer = configuration.upstream.openRouterReferer { upstream.headers.replaceOrAdd(name: "HTTP-Referer", value: referer) }
-            if let title = configuration.upstream.openRouterTitle { upstream.headers.replaceOrAdd(name: "X-Title", value: title) }
+            if let referer = upstream.openRouterReferer { outbound.headers.replaceOrAdd(name: "HTTP-Referer", value: referer) }
+            if let title = upstream.openRouterTitle { outbound.headers.replaceOrAdd(name: "X-Title", value: title) }
         }
         if route.method == .post {
-            if !upstream.headers.contains(name: "content-type") {
-                upstream.headers.add(name: "content-type", value: "application/json")
+            if !outbound.headers.contains(name: "content-type") {
+                outbound.headers.add(name: "content-type", value: "application/json")
             }
-            upstream.body = .bytes(body)
+            outbound.body = .bytes(body)
         }
-        return upstream
+        return outbound
     }
 
     // MARK: One attempt
+
+    /// One client request on its way through the engine: what its route, its context and its body said.
+    private struct ProxyCall {
+        let route: ProxyRoute
+        let dialect: ErrorDialect
+        let request: Request
+        let model: String?
+        let wantsStream: Bool
+        /// The upstream request without a key; each attempt adds its key's authorization.
+        let template: HTTPClientRequest
+        let logger: Logger
+    }
 
     private enum AttemptResult {
         /// An answer to give the client (success, or an error that is the client's own); a stream counts its
@@ -211,52 +206,47 @@ struct ProxyEngine: Sendable {
         case clientGone
     }
 
-    private func attempt(
-        _ template: HTTPClientRequest, lease: KeyLease, model: String?, wantsStream: Bool, route: ProxyRoute,
-        request: Request
-    ) async -> AttemptResult {
-        var upstream = template
-        upstream.headers.replaceOrAdd(name: "authorization", value: "Bearer \(lease.key.secret)")
+    private func attempt(_ call: ProxyCall, lease: KeyLease) async -> AttemptResult {
+        let route = call.route
+        var outbound = call.template
+        outbound.headers.replaceOrAdd(name: "authorization", value: "Bearer \(lease.key.secret)")
         let started = ContinuousClock.now
         let response: HTTPClientResponse
         do {
             response = try await client.http.execute(
-                upstream, deadline: .now() + .milliseconds(Int64(configuration.upstream.firstByteTimeout * 1000))
+                outbound, deadline: .now() + .milliseconds(Int64(upstream.firstByteTimeout * 1000))
             )
         } catch {
             return failedAttempt(lease, error: error, started: started)
         }
 
         let outcome = AttemptOutcome.classify(
-            status: Int(response.status.code), retryAfter: response.headers.first(name: "retry-after"), now: gateway.clock.now
+            status: Int(response.status.code), retryAfter: response.headers.first(name: "retry-after"), now: clock.now
         )
         if outcome.shouldRetryOnAnotherKey {
             // Drain a little so the connection can be reused; the body is not shown to the client.
             _ = try? await response.body.collect(upTo: 64 * 1024)
-            report(lease, outcome, started: started, route: route)
+            reporter.report(lease, outcome, started: started, provider: route.provider)
             return .failed(outcome)
         }
 
         let headers = HeaderPolicy.downstreamHeaders(from: response.headers)
         let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
-        if wantsStream, outcome == .success {
-            return await startStream(
-                response, status: status, headers: headers, lease: lease, started: started, route: route, model: model,
-                request: request
-            )
+        if call.wantsStream, outcome == .success {
+            return await startStream(call, response, status: status, headers: headers, lease: lease, started: started)
         }
         let body: ByteBuffer
         do {
-            body = try await response.body.collect(upTo: configuration.limits.maxUpstreamResponseBytes)
+            body = try await response.body.collect(upTo: limits.maxUpstreamResponseBytes)
         } catch {
             return failedAttempt(lease, error: error, started: started)
         }
         let usage = outcome == .success ? UsageScanner.usage(in: body.readableBytesView, format: route.usageFormat) : nil
-        report(lease, outcome, started: started, route: route, usage: usage)
+        reporter.report(lease, outcome, started: started, provider: route.provider, usage: usage)
         if route.isModelList, outcome == .success {
-            gateway.modelCache.store(
-                Self.modelListKey(route: route, request: request),
-                .init(status: status, headers: headers, body: body, fetchedAt: gateway.clock.now)
+            modelCache.store(
+                Self.modelListKey(route: route, request: call.request),
+                .init(status: status, headers: headers, body: body, fetchedAt: clock.now)
             )
         }
         return .relay(Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body)), isStream: false)
@@ -264,8 +254,8 @@ struct ProxyEngine: Sendable {
 
     /// Waits for the first chunk before answering, so a stream that dies before its first byte can still fail over.
     private func startStream(
-        _ response: HTTPClientResponse, status: HTTPResponse.Status, headers: HTTPFields, lease: KeyLease,
-        started: ContinuousClock.Instant, route: ProxyRoute, model: String?, request: Request
+        _ call: ProxyCall, _ response: HTTPClientResponse, status: HTTPResponse.Status, headers: HTTPFields,
+        lease: KeyLease, started: ContinuousClock.Instant
     ) async -> AttemptResult {
         var iterator = response.body.makeAsyncIterator()
         let first: ByteBuffer?
@@ -275,15 +265,16 @@ struct ProxyEngine: Sendable {
             return failedAttempt(lease, error: error, started: started)
         }
         let relay = StreamRelay(
-            iterator: iterator, first: first, lease: lease, started: started, route: route, model: model, engine: self
+            iterator: iterator, first: first, lease: lease, started: started, route: call.route, model: call.model,
+            dialect: call.dialect, reporter: reporter
         )
         var headers = headers
-        if headers[.contentType] == nil { headers[.contentType] = route.framing.contentType }
+        if headers[.contentType] == nil { headers[.contentType] = call.route.framing.contentType }
         headers[.cacheControl] = "no-cache"
         // Watching for the client's disconnect consumes the connection's inbound side, so the server closes the
         // connection after the stream; saying so stops clients from sending another request on it.
         headers[.connection] = "close"
-        let inbound = request.body
+        let inbound = call.request.body
         return .relay(Response(status: status, headers: headers, body: ResponseBody { writer in
             try await relay.run(writer: &writer, inbound: inbound)
         }), isStream: true)
@@ -291,32 +282,18 @@ struct ProxyEngine: Sendable {
 
     private func failedAttempt(_ lease: KeyLease, error: any Error, started: ContinuousClock.Instant) -> AttemptResult {
         if error is CancellationError || Task.isCancelled {
-            gateway.pool.report(lease, outcome: .cancelled, latencyMillis: Self.millis(since: started))
+            pool.report(lease, outcome: .cancelled, latencyMillis: AttemptReporter.millis(since: started))
             return .clientGone
         }
         let outcome = AttemptOutcome.upstreamFailure(reason: UpstreamFailureReason.describe(error))
-        gateway.pool.report(lease, outcome: outcome, latencyMillis: Self.millis(since: started))
+        pool.report(lease, outcome: outcome, latencyMillis: AttemptReporter.millis(since: started))
         return .failed(outcome)
-    }
-
-    func report(_ lease: KeyLease, _ outcome: AttemptOutcome, started: ContinuousClock.Instant, route: ProxyRoute, usage: TokenUsage? = nil) {
-        let transition = gateway.pool.report(lease, outcome: outcome, latencyMillis: Self.millis(since: started), usage: usage)
-        if transition != .unchanged {
-            gateway.logger.info("key state changed", metadata: [
-                "key": "\(lease.key.id)", "provider": "\(route.provider)", "change": "\(transition)",
-            ])
-        }
-    }
-
-    static func millis(since start: ContinuousClock.Instant) -> Int {
-        let elapsed = ContinuousClock.now - start
-        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
     }
 
     // MARK: Gateway answers
 
     private func noUsableKey(provider: ProviderID, retryAt: Date?) -> GatewayError {
-        let counts = gateway.pool.statusCounts(provider: provider)
+        let counts = pool.statusCounts(provider: provider)
         let resting = KeyStatus.allCases.filter { $0 != .active }.compactMap { status -> String? in
             guard let count = counts[status], count > 0 else { return nil }
             return "\(count) \(status.rawValue)"
@@ -351,7 +328,7 @@ struct ProxyEngine: Sendable {
 
     private func retryAfterHeader(_ retryAt: Date?) -> HTTPFields {
         guard let retryAt else { return [:] }
-        let seconds = max(1, Int(retryAt.timeIntervalSince(gateway.clock.now).rounded(.up)))
+        let seconds = max(1, Int(retryAt.timeIntervalSince(clock.now).rounded(.up)))
         return [.retryAfter: String(seconds)]
     }
 }

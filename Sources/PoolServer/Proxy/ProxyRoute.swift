@@ -1,6 +1,6 @@
 import PoolCore
 
-/// One proxied endpoint: where it goes upstream, which dialect its errors speak and how its streams look.
+/// One proxied endpoint: where it goes upstream, and how its streams look.
 struct ProxyRoute: Sendable {
     enum Method: Sendable {
         case get
@@ -26,7 +26,6 @@ struct ProxyRoute: Sendable {
     /// Path appended to the provider's base URL, e.g. `/v1/chat/completions`.
     var upstreamPath: String
     var method: Method
-    var dialect: ErrorDialect
     var usageFormat: UsageScanner.Format
     var framing: StreamFraming
     /// Whether a request without `stream` streams (Ollama's native chat and generate do; OpenAI's API does not).
@@ -36,21 +35,21 @@ struct ProxyRoute: Sendable {
 
     static func openAI(_ provider: ProviderID, _ path: String, method: Method = .post) -> ProxyRoute {
         ProxyRoute(
-            provider: provider, upstreamPath: path, method: method, dialect: .openAI, usageFormat: .openAI,
+            provider: provider, upstreamPath: path, method: method, usageFormat: .openAI,
             framing: .serverSentEvents, streamsByDefault: false, isModelList: path == "/v1/models"
         )
     }
 
     static func anthropic(_ provider: ProviderID) -> ProxyRoute {
         ProxyRoute(
-            provider: provider, upstreamPath: "/v1/messages", method: .post, dialect: .anthropic, usageFormat: .anthropic,
+            provider: provider, upstreamPath: "/v1/messages", method: .post, usageFormat: .anthropic,
             framing: .serverSentEvents, streamsByDefault: false
         )
     }
 
     static func ollamaNative(_ endpoint: String, method: Method, streamsByDefault: Bool = false) -> ProxyRoute {
         ProxyRoute(
-            provider: .ollama, upstreamPath: "/api/" + endpoint, method: method, dialect: .ollama, usageFormat: .ollama,
+            provider: .ollama, upstreamPath: "/api/" + endpoint, method: method, usageFormat: .ollama,
             framing: .jsonLines, streamsByDefault: streamsByDefault, isModelList: endpoint == "tags"
         )
     }

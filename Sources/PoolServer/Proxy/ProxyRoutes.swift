@@ -5,6 +5,7 @@ import PoolCore
 /// Anthropic-compatible `/v1/messages`, and Ollama's native `/api/...`.
 struct ProxyRoutes {
     let engine: ProxyEngine
+    let tokens: TokenRegistry
 
     static let openAIPrefixes: [(path: String, provider: ProviderID)] = [
         ("v1", .ollama), ("ollama/v1", .ollama), ("openrouter/v1", .openrouter),
@@ -16,9 +17,10 @@ struct ProxyRoutes {
         ("show", .post, false), ("tags", .get, false), ("version", .get, false), ("ps", .get, false),
     ]
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<GatewayRequestContext>) {
         for (prefix, provider) in Self.openAIPrefixes {
             let group = router.group(RouterPath(prefix))
+                .add(middleware: ClientTokenMiddleware(tokens: tokens, provider: provider))
             for endpoint in ["chat/completions", "completions", "embeddings"] {
                 add(ProxyRoute.openAI(provider, "/v1/" + endpoint), at: RouterPath(endpoint), on: group)
             }
@@ -27,14 +29,14 @@ struct ProxyRoutes {
                 add(ProxyRoute.anthropic(provider), at: "messages", on: group)
             }
         }
-        let native = router.group("api")
+        let native = router.group("api").add(middleware: ClientTokenMiddleware(tokens: tokens, provider: .ollama))
         for endpoint in Self.nativeEndpoints {
             add(ProxyRoute.ollamaNative(endpoint.name, method: endpoint.method, streamsByDefault: endpoint.streams),
                 at: RouterPath(endpoint.name), on: native)
         }
     }
 
-    private func add(_ route: ProxyRoute, at path: RouterPath, on group: RouterGroup<BasicRequestContext>) {
+    private func add(_ route: ProxyRoute, at path: RouterPath, on group: RouterGroup<GatewayRequestContext>) {
         switch route.method {
         case .get:
             group.get(path) { request, context in try await engine.handle(request, context: context, route: route) }

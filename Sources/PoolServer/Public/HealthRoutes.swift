@@ -7,7 +7,7 @@ import PoolStore
 struct HealthRoutes {
     let gateway: Gateway
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<GatewayRequestContext>) {
         router.get("health") { _, _ in try health() }
     }
 

@@ -15,7 +15,7 @@ struct PublicStatsRoutes {
     static let recentTopCount = 3
     static let trendHours = 24
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<GatewayRequestContext>) {
         router.get("admin/public-stats") { request, _ in try publicStats(request) }
     }
 

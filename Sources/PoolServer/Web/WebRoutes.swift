@@ -20,14 +20,14 @@ struct WebRoutes {
         "font-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'",
     ].joined(separator: "; ")
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<GatewayRequestContext>) {
         for page in Self.pages {
             router.get(RouterPath(page.path)) { request, _ in try serve(page.file, request: request) }
         }
         router.get("assets/**") { request, context in try serve(assetPath(context), request: request) }
     }
 
-    private func assetPath(_ context: BasicRequestContext) -> String {
+    private func assetPath(_ context: GatewayRequestContext) -> String {
         "assets/" + context.parameters.getCatchAll().joined(separator: "/")
     }
 

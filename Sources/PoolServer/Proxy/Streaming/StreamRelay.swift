@@ -17,12 +17,14 @@ final class StreamRelay: @unchecked Sendable {
     private let lease: KeyLease
     private let started: ContinuousClock.Instant
     private let route: ProxyRoute
-    private let engine: ProxyEngine
     private let model: String?
+    private let dialect: ErrorDialect
+    private let reporter: AttemptReporter
 
     init(
         iterator: HTTPClientResponse.Body.AsyncIterator, first: ByteBuffer?, lease: KeyLease,
-        started: ContinuousClock.Instant, route: ProxyRoute, model: String?, engine: ProxyEngine
+        started: ContinuousClock.Instant, route: ProxyRoute, model: String?, dialect: ErrorDialect,
+        reporter: AttemptReporter
     ) {
         self.iterator = iterator
         self.first = first
@@ -30,7 +32,8 @@ final class StreamRelay: @unchecked Sendable {
         self.started = started
         self.route = route
         self.model = model
-        self.engine = engine
+        self.dialect = dialect
+        self.reporter = reporter
     }
 
     func run(writer: inout any ResponseBodyWriter, inbound: RequestBody) async throws {
@@ -63,17 +66,15 @@ final class StreamRelay: @unchecked Sendable {
             if outcome == .success { outcome = .cancelled }
         }
         let usage = outcome == .success ? UsageScanner.usage(in: tail.contents, format: route.usageFormat) : nil
-        engine.report(lease, outcome, started: started, route: route, usage: usage)
-        engine.gateway.traffic.record(
-            provider: route.provider, model: model, succeeded: outcome == .success, at: engine.gateway.clock.now
-        )
+        reporter.report(lease, outcome, started: started, provider: route.provider, usage: usage)
+        reporter.recordRequest(provider: route.provider, model: model, succeeded: outcome == .success)
         if !clientGone { try await writer.finish(nil) }
     }
 
     /// The event that tells a client mid-stream that the answer is incomplete, in the route's dialect.
     private func errorEvent(_ message: String) -> ByteBuffer {
         let text: String
-        switch route.dialect {
+        switch dialect {
         case .openAI, .admin:
             text = "data: " + Self.json(["error": ["message": message, "type": "upstream_error"]]) + "\n\n"
         case .anthropic:

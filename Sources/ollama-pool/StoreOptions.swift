@@ -50,7 +50,7 @@ struct StoreOptions: ParsableArguments {
         let gateway = try await Gateway.open(configuration: configuration, logger: logger(configuration))
         do {
             let result = try await body(gateway)
-            await gateway.flush()
+            await gateway.statsWriter.flush()
             try await gateway.store.close()
             return result
         } catch {

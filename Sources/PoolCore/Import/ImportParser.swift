@@ -14,14 +14,9 @@ import Foundation
 /// | 4      | `email----password----session----api_key`           | last  | first    |
 /// | 5      | `email----password----session----something----key`  | last  | first    |
 ///
-/// Lines are trimmed; blank lines and lines starting with `#` are skipped and not counted. A key is
-/// rejected when it is empty, contains whitespace, control or invisible formatting characters, or is
-/// shorter than ``minimumKeyLength`` or longer than ``maximumKeyLength`` characters (Unicode scalars).
+/// Lines are trimmed; blank lines and lines starting with `#` are skipped and not counted. A key must pass
+/// ``KeySecretRules``.
 public enum ImportParser {
-    /// Shortest key accepted; anything shorter is almost certainly a paste error, not a real secret.
-    public static let minimumKeyLength = 8
-    /// Longest key accepted; guards the store and upstream headers against pasted garbage.
-    public static let maximumKeyLength = 512
     /// Most `----`-separated fields a line may have (the 5-field account export).
     public static let maximumFieldCount = 5
 
@@ -156,7 +151,7 @@ public enum ImportParser {
         case .string(let name, let value):
             // No "----" splitting here: an object's key field is the key, whatever it contains.
             let key = trimmed(Substring(value).unicodeScalars)
-            if let reason = keyProblem(key, fieldName: "\"\(name)\"") {
+            if let reason = KeySecretRules.problem(in: key, fieldName: "\"\(name)\"") {
                 return .problem(ImportProblem(line: line, reason: reason))
             }
             return .entry(ImportEntry(secret: String(Substring(key)), username: username, line: line))
@@ -193,7 +188,7 @@ public enum ImportParser {
             ))
         }
         let key = trimmed(fields[fields.count - 1])
-        if let reason = keyProblem(key, fieldName: fields.count == 1 ? nil : "key field") {
+        if let reason = KeySecretRules.problem(in: key, fieldName: fields.count == 1 ? nil : "key field") {
             return .problem(ImportProblem(line: line, reason: reason))
         }
         let username = fields.count == 1 ? nil : nonEmpty(trimmed(fields[0]))
@@ -226,37 +221,6 @@ public enum ImportParser {
         return fields
     }
 
-    /// Why `key` cannot be stored, or `nil` if it can. Reasons name the offending code point but never
-    /// echo the key, because these messages go back to clients and into logs.
-    static func keyProblem(_ key: Substring.UnicodeScalarView, fieldName: String?) -> String? {
-        if key.isEmpty {
-            return fieldName.map { "\($0) is empty" } ?? "key is empty"
-        }
-        var length = 0
-        for scalar in key {
-            length += 1
-            if scalar.properties.isWhitespace {
-                return "key contains whitespace (\(codePoint(scalar)))"
-            }
-            switch scalar.properties.generalCategory {
-            case .control:
-                return "key contains a control character (\(codePoint(scalar)))"
-            case .format, .lineSeparator, .paragraphSeparator:
-                // Zero-width spaces and stray BOMs ride along with copy-paste and are invisible in any UI.
-                return "key contains an invisible formatting character (\(codePoint(scalar)))"
-            default:
-                break
-            }
-        }
-        if length < minimumKeyLength {
-            return "key is too short: \(length) characters, at least \(minimumKeyLength) required"
-        }
-        if length > maximumKeyLength {
-            return "key is too long: \(length) characters, at most \(maximumKeyLength) allowed"
-        }
-        return nil
-    }
-
     /// Trims Unicode whitespace (including NBSP and newlines) from both ends without bridging to NSString.
     static func trimmed(_ scalars: Substring.UnicodeScalarView) -> Substring.UnicodeScalarView {
         var start = scalars.startIndex
@@ -274,11 +238,6 @@ public enum ImportParser {
 
     static func nonEmpty(_ scalars: Substring.UnicodeScalarView) -> String? {
         scalars.isEmpty ? nil : String(Substring(scalars))
-    }
-
-    static func codePoint(_ scalar: Unicode.Scalar) -> String {
-        let hex = String(scalar.value, radix: 16, uppercase: true)
-        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     static func typeDescription(_ value: Any) -> String {

@@ -58,11 +58,7 @@ struct AdminKeyCheckRoutes {
         guard let secret = secret?.trimmingCharacters(in: .whitespacesAndNewlines), !secret.isEmpty else {
             throw GatewayError.notFound("no such key")
         }
-        guard secret.unicodeScalars.allSatisfy({ !CharacterSet.whitespacesAndNewlines.contains($0) }),
-              secret.count <= ImportParser.maximumKeyLength
-        else {
-            throw GatewayError.badRequest("field 'apiKey' must be a key without spaces of at most \(ImportParser.maximumKeyLength) characters")
-        }
+        if let problem = KeySecretRules.problem(in: secret) { throw GatewayError.badRequest("invalid key: \(problem)") }
         let report = try await checker.prober.inspect(secret: secret, provider: provider ?? .ollama)
         return try JSONResponse.make(VerifyAnswer(report: report, key: nil))
     }

@@ -16,7 +16,8 @@ public final class Gateway: Sendable {
     public let startedAt: Date
     let admin: AdminCredential
     let logger: Logger
-    private let unsaved = Mutex<StatsBatch?>(nil)
+    /// Writes what traffic changed to the store (`StatsFlusher` calls it on a schedule, CLI commands once).
+    public let statsWriter: StatsWriter
 
     init(
         configuration: GatewayConfiguration, pool: KeyPool, tokens: TokenRegistry, traffic: TrafficCounters,
@@ -31,6 +32,7 @@ public final class Gateway: Sendable {
         self.clock = clock
         self.admin = admin
         self.logger = logger
+        statsWriter = StatsWriter(pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock, logger: logger)
         startedAt = Date()
     }
 
@@ -93,31 +95,5 @@ public final class Gateway: Sendable {
 
             """
         FileHandle.standardError.write(Data(message.utf8))
-    }
-
-    /// Writes everything traffic changed since the last flush, in one store transaction. A batch the store
-    /// refused is kept and merged into the next one, so a passing store error loses nothing.
-    /// - Parameter keyStats: false leaves per-key counters for a later flush (see `StatsFlusher`).
-    public func flush(keyStats: Bool = true) async {
-        let now = clock.now
-        let (totals, modelHours) = traffic.takeChanged(now: now)
-        let fresh = StatsBatch(
-            keyStats: keyStats ? pool.takeChangedStats() : [],
-            keyHealth: pool.takeChangedHealth(),
-            tokenRequestCounts: tokens.takeChangedCounts().map { TokenCount(tokenID: $0.id, requestCount: $0.count) },
-            globalStats: totals,
-            modelHours: modelHours
-        )
-        let batch = unsaved.withLock { pending in
-            defer { pending = nil }
-            return pending.map { $0.merged(with: fresh) } ?? fresh
-        }
-        guard !batch.isEmpty else { return }
-        do {
-            try await store.write(batch)
-        } catch {
-            logger.error("could not write statistics to the store; will retry", metadata: ["error": "\(error)"])
-            unsaved.withLock { pending in pending = pending.map { batch.merged(with: $0) } ?? batch }
-        }
     }
 }

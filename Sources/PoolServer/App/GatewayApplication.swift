@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PoolCore
+import PoolStore
 
 /// Builds the HTTP application around a loaded gateway: routes, middleware and the services that live with it.
 /// - Parameter onServerRunning: called with the bound port once the server listens (tests bind to port 0).
@@ -11,7 +12,7 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let configuration = gateway.configuration
-    let upstream = UpstreamClient(configuration: configuration)
+    let upstream = UpstreamClient(settings: configuration.upstream)
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: CORSMiddleware(
         allowOrigin: .all,
@@ -22,9 +23,13 @@ public func buildApplication(
     ))
 
     router.add(middleware: ErrorDialectMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes))
-    HealthRoutes(gateway: gateway).register(on: router)
+    HealthRoutes(
+        pool: gateway.pool, upstream: configuration.upstream, storage: gateway.store.kind, startedAt: gateway.startedAt
+    ).register(on: router)
     // Public: registered on the router itself, so the admin group's auth middleware does not apply.
-    PublicStatsRoutes(gateway: gateway).register(on: router)
+    PublicStatsRoutes(
+        pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, storage: gateway.store.kind
+    ).register(on: router)
     WebRoutes(assets: .bundled).register(on: router)
 
     let admin = router.group("admin").add(middleware: AdminAuthMiddleware(credential: gateway.admin))
@@ -32,10 +37,16 @@ public func buildApplication(
     AdminTokenRoutes(gateway: gateway).register(on: admin)
     AdminStatsRoutes(gateway: gateway).register(on: admin)
     AdminCacheRoutes(gateway: gateway).register(on: admin)
-    let prober = KeyProber(client: upstream, configuration: configuration, clock: gateway.clock)
-    let checker = KeyChecker(gateway: gateway, prober: prober)
+    let prober = KeyProber(
+        client: upstream, upstream: configuration.upstream, checks: configuration.keyChecks, clock: gateway.clock
+    )
+    let checker = KeyChecker(pool: gateway.pool, store: gateway.store, clock: gateway.clock, prober: prober)
     let jobs = JobRegistry(clock: { gateway.clock.now })
-    let starter = KeyCheckJobs(gateway: gateway, checker: checker, jobs: jobs)
+    let starter = KeyCheckJobs(
+        checker: checker,
+        importer: ValidatedImport(pool: gateway.pool, store: gateway.store, clock: gateway.clock, prober: prober),
+        jobs: jobs, logger: gateway.logger
+    )
     AdminKeyCheckRoutes(gateway: gateway, starter: starter).register(on: admin)
     AdminBulkRoutes(gateway: gateway, starter: starter).register(on: admin)
 
@@ -58,9 +69,9 @@ public func buildApplication(
     // Services stop in reverse order: jobs and recovery stop before the HTTP client they probe with.
     app.addServices(
         StatsFlusher(
-            gateway: gateway, interval: configuration.persistence.flushInterval, keyStatsInterval: configuration.persistence.keyStatsFlushInterval
+            writer: gateway.statsWriter, interval: configuration.persistence.flushInterval, keyStatsInterval: configuration.persistence.keyStatsFlushInterval
         ), upstream, jobs,
-        KeyRecoveryService(checker: checker, settings: configuration.keyChecks)
+        KeyRecoveryService(checker: checker, settings: configuration.keyChecks, logger: gateway.logger)
     )
     return app
 }

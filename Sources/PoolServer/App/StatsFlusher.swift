@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// every second, 3,000 requests a second rewrite most pages of the statistics table each second; every ten
 /// seconds, each page once.
 struct StatsFlusher: Service {
-    let gateway: Gateway
+    let writer: StatsWriter
     let interval: TimeInterval
     let keyStatsInterval: TimeInterval
 
@@ -20,10 +20,10 @@ struct StatsFlusher: Service {
                 try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
                 let now = ContinuousClock.now
                 let keyStatsDue = now - lastKeyStats >= .milliseconds(Int(keyStatsInterval * 1000))
-                await gateway.flush(keyStats: keyStatsDue)
+                await writer.flush(keyStats: keyStatsDue)
                 if keyStatsDue { lastKeyStats = now }
             }
         }
-        await gateway.flush()
+        await writer.flush()
     }
 }

@@ -9,32 +9,25 @@ import PoolStore
 /// an unexpected answer) is not invalid: it joins, and traffic or recovery will tell. Probed keys are stored
 /// in batches while the import runs, so the first good keys serve long before the last is probed.
 struct ValidatedImport: Sendable {
-    let gateway: Gateway
+    let pool: KeyPool
+    let store: any PoolStore
+    let clock: any PoolClock
     let prober: KeyProber
 
     /// Keys are written to the store and the pool in batches of this many.
     static let batchSize = 500
 
     func run(_ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?, job: Job) async throws -> ValidatedImportSummary {
-        var seen = Set<String>()
-        var candidates: [ImportEntry] = []
-        var duplicates = 0
-        for entry in parsed.entries {
-            guard seen.insert(entry.secret).inserted, !gateway.pool.contains(secret: entry.secret, provider: provider) else {
-                duplicates += 1
-                continue
-            }
-            candidates.append(entry)
-        }
+        let (candidates, duplicates) = pool.newEntries(parsed.entries, provider: provider)
         job.setTotal(candidates.count)
         var summary = ValidatedImportSummary(provider: provider.rawValue, total: parsed.total, duplicates: duplicates)
         for problem in parsed.invalid { summary.reject(.init(line: problem.line, reason: problem.reason)) }
         let tally = SharedState(summary)
-        let pending = SharedState<[KeyRecord]>([])
-        let storeFailure = SharedState<(any Error)?>(nil)
-
-        await forEachConcurrently(candidates, limit: prober.limit.limit) { entry in
-            guard let report = try? await prober.inspect(secret: entry.secret, provider: provider) else { return }
+        let fanOut = ProbeFanOut<KeyRecord>(limit: prober.limit.limit, batchSize: Self.batchSize) { records in
+            try await add(records, tally: tally)
+        }
+        try await fanOut.run(candidates) { entry in
+            guard let report = try? await prober.inspect(secret: entry.secret, provider: provider) else { return nil }
             let outcome = report.outcome
             job.advance(valid: outcome == .valid, invalid: outcome.isInvalid)
             if outcome.isInvalid {
@@ -44,44 +37,34 @@ struct ValidatedImport: Sendable {
                         httpStatus: report.httpStatus
                     ))
                 }
-                return
+                return nil
             }
-            let now = gateway.clock.now
-            var health = KeyHealth()
-            health.applyProbe(outcome, at: now, policy: gateway.pool.policy)
-            let models = report.models ?? []
-            let record = KeyRecord(
-                provider: provider, secret: entry.secret, username: entry.username, createdAt: now,
-                expiresAt: expiresAt, health: health, models: models,
-                category: report.models.map { ModelCategory.classify(models: $0) }, credit: report.credit
-            )
+            let record = newRecord(entry, report: report, provider: provider, expiresAt: expiresAt)
             tally.withLock { $0.count(outcome, category: record.category) }
-            let batch = pending.withLock { pending -> [KeyRecord] in
-                pending.append(record)
-                guard pending.count >= Self.batchSize else { return [] }
-                defer { pending.removeAll(keepingCapacity: true) }
-                return pending
-            }
-            do {
-                try await store(batch, tally: tally)
-            } catch {
-                storeFailure.withLock { $0 = error }
-            }
+            return record
         }
-        try await store(pending.withLock { $0 }, tally: tally)
-        if let failure = storeFailure.withLock({ $0 }) { throw failure }
-        try Task.checkCancellation()
         return tally.withLock { summary in
             summary.invalid.sort { $0.line < $1.line }
             return summary
         }
     }
 
+    /// A record for a key the probe did not reject, with the health, models and credit it learned.
+    private func newRecord(_ entry: ImportEntry, report: ProbeReport, provider: ProviderID, expiresAt: Date?) -> KeyRecord {
+        let now = clock.now
+        var health = KeyHealth()
+        health.applyProbe(report.outcome, at: now, policy: pool.policy)
+        return KeyRecord(
+            provider: provider, secret: entry.secret, username: entry.username, createdAt: now,
+            expiresAt: expiresAt, health: health, models: report.models ?? [],
+            category: report.models.map { ModelCategory.classify(models: $0) }, credit: report.credit
+        )
+    }
+
     /// Adds probed keys to the store, then the pool; a key another import added meanwhile is a duplicate.
-    private func store(_ records: [KeyRecord], tally: SharedState<ValidatedImportSummary>) async throws {
-        guard !records.isEmpty else { return }
-        let inserted = try await gateway.store.insertKeys(records)
-        gateway.pool.add(records.filter { inserted.contains($0.id) })
+    private func add(_ records: [KeyRecord], tally: SharedState<ValidatedImportSummary>) async throws {
+        let inserted = try await store.insertKeys(records)
+        pool.add(records.filter { inserted.contains($0.id) })
         tally.withLock { summary in
             summary.added += inserted.count
             summary.duplicates += records.count - inserted.count

@@ -4,14 +4,14 @@ import PoolCore
 
 /// Starts the background jobs that ask the upstream about keys, for the routes that offer them.
 struct KeyCheckJobs: Sendable {
-    let gateway: Gateway
     let checker: KeyChecker
+    let importer: ValidatedImport
     let jobs: JobRegistry
+    let logger: Logger
 
     /// Probes `parsed` keys and adds those the upstream does not reject (see `ValidatedImport`).
     func startValidatedImport(_ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?) -> Job {
-        let importer = ValidatedImport(gateway: gateway, prober: checker.prober)
-        let logger = gateway.logger
+        let (importer, logger) = (self.importer, self.logger)
         return jobs.start(kind: "validated_import", total: parsed.entries.count) { job in
             let summary = try await importer.run(parsed, provider: provider, expiresAt: expiresAt, job: job)
             logger.info("validated import finished", metadata: [
@@ -24,8 +24,7 @@ struct KeyCheckJobs: Sendable {
 
     /// Checks pool keys and applies the results; `kind` names the job (`health_check`, `verify`).
     func startCheck(kind: String, ids: [String]) -> Job {
-        let checker = self.checker
-        let logger = gateway.logger
+        let (checker, logger) = (self.checker, self.logger)
         return jobs.start(kind: kind, total: ids.count) { job in
             let summary = try await checker.check(ids: ids, job: job)
             logger.info("key check finished", metadata: [

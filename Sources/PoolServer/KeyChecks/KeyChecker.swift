@@ -8,7 +8,9 @@ import PoolStore
 ///
 /// Used by `verify-key`, health-check jobs, the bulk `verify` action and the recovery service alike.
 struct KeyChecker: Sendable {
-    let gateway: Gateway
+    let pool: KeyPool
+    let store: any PoolStore
+    let clock: any PoolClock
     let prober: KeyProber
 
     /// Profiles are written in batches of this many when checking many keys.
@@ -29,7 +31,7 @@ struct KeyChecker: Sendable {
     /// Checks one key of the pool now. Returns nil when there is no such key (or it was deleted meanwhile).
     func check(id: String) async throws -> Result? {
         guard let checked = try await probeAndApply(id: id) else { return nil }
-        if let profile = checked.profile { try await gateway.store.updateKeyProfiles([profile]) }
+        if let profile = checked.profile { try await store.updateKeyProfiles([profile]) }
         return checked.result
     }
 
@@ -37,34 +39,22 @@ struct KeyChecker: Sendable {
     /// result to `onResult` as it comes. Keys deleted meanwhile are skipped.
     func check(ids: [String], job: Job?, onResult: @escaping @Sendable (Result) -> Void = { _ in }) async throws -> HealthCheckSummary {
         let tally = SharedState(HealthCheckTally(total: ids.count))
-        let profiles = SharedState<[KeyProfileRecord]>([])
-        let storeFailure = SharedState<(any Error)?>(nil)
         job?.setTotal(ids.count)
-        await forEachConcurrently(ids, limit: prober.limit.limit) { id in
+        let store = self.store
+        let fanOut = ProbeFanOut<KeyProfileRecord>(limit: prober.limit.limit, batchSize: Self.profileBatchSize) {
+            try await store.updateKeyProfiles($0)
+        }
+        try await fanOut.run(ids) { id in
             guard let checked = try? await probeAndApply(id: id) else {
                 job?.advance()
-                return
+                return nil
             }
             let result = checked.result
             onResult(result)
             tally.withLock { $0.count(result) }
             job?.advance(valid: result.report.outcome == .valid, invalid: result.report.outcome.isInvalid)
-            guard let profile = checked.profile else { return }
-            let batch = profiles.withLock { pending -> [KeyProfileRecord] in
-                pending.append(profile)
-                guard pending.count >= Self.profileBatchSize else { return [] }
-                defer { pending.removeAll(keepingCapacity: true) }
-                return pending
-            }
-            do {
-                try await gateway.store.updateKeyProfiles(batch)
-            } catch {
-                storeFailure.withLock { $0 = error }
-            }
+            return checked.profile
         }
-        try await gateway.store.updateKeyProfiles(profiles.withLock { $0 })
-        if let failure = storeFailure.withLock({ $0 }) { throw failure }
-        try Task.checkCancellation()
         return tally.withLock { $0.summary }
     }
 
@@ -76,9 +66,8 @@ struct KeyChecker: Sendable {
 
     /// Probes a pool key and applies the result in memory.
     private func probeAndApply(id: String) async throws -> Checked? {
-        let pool = gateway.pool
         guard let key = pool.key(id: id), let before = pool.view(id: id) else { return nil }
-        let wasResting = before.status != .active || before.health.isOnTrial(at: gateway.clock.now)
+        let wasResting = before.status != .active || before.health.isOnTrial(at: clock.now)
         let report = try await prober.inspect(secret: key.secret, provider: key.provider)
         guard let applied = pool.applyProbe(id: id, outcome: report.outcome) else { return nil }
         let profile = Self.profile(learned: report, current: before)

@@ -15,20 +15,23 @@ import PoolCore
 /// after `PROBE_TIMEOUT`.
 struct KeyProber: Sendable {
     let client: UpstreamClient
-    let configuration: GatewayConfiguration
+    let upstream: GatewayConfiguration.UpstreamSettings
+    let checks: KeyCheckConfiguration
     let clock: any PoolClock
     let limit: ConcurrencyLimit
-
-    private var checks: KeyCheckConfiguration { configuration.keyChecks }
 
     /// Largest probe answer read; a model list is the biggest, at a few kilobytes per hundred models.
     static let maxAnswerBytes = 4 * 1024 * 1024
 
-    init(client: UpstreamClient, configuration: GatewayConfiguration, clock: any PoolClock, limit: ConcurrencyLimit? = nil) {
+    init(
+        client: UpstreamClient, upstream: GatewayConfiguration.UpstreamSettings, checks: KeyCheckConfiguration,
+        clock: any PoolClock, limit: ConcurrencyLimit? = nil
+    ) {
         self.client = client
-        self.configuration = configuration
+        self.upstream = upstream
+        self.checks = checks
         self.clock = clock
-        self.limit = limit ?? ConcurrencyLimit(limit: configuration.keyChecks.concurrency)
+        self.limit = limit ?? ConcurrencyLimit(limit: checks.concurrency)
     }
 
     /// Probes the key and, when it passes, learns what it can about it.
@@ -95,13 +98,13 @@ struct KeyProber: Sendable {
     private func send(
         secret: String, provider: ProviderID, method: HTTPMethod, path: String, body: Data? = nil
     ) async throws -> Answer {
-        var request = HTTPClientRequest(url: configuration.upstream.baseURL(for: provider) + path)
+        var request = HTTPClientRequest(url: upstream.baseURL(for: provider) + path)
         request.method = method
         request.headers.add(name: "authorization", value: "Bearer \(secret)")
         request.headers.add(name: "accept", value: "application/json")
         if provider == .openrouter {
-            if let referer = configuration.upstream.openRouterReferer { request.headers.add(name: "HTTP-Referer", value: referer) }
-            if let title = configuration.upstream.openRouterTitle { request.headers.add(name: "X-Title", value: title) }
+            if let referer = upstream.openRouterReferer { request.headers.add(name: "HTTP-Referer", value: referer) }
+            if let title = upstream.openRouterTitle { request.headers.add(name: "X-Title", value: title) }
         }
         if let body {
             request.headers.add(name: "content-type", value: "application/json")

@@ -15,6 +15,7 @@ import Synchronization
 final class KeyRecoveryService: Service, Sendable {
     let checker: KeyChecker
     let settings: KeyCheckConfiguration
+    let logger: Logger
 
     private struct Backoff {
         var failures: Int
@@ -29,9 +30,10 @@ final class KeyRecoveryService: Service, Sendable {
 
     private let state = Mutex(State())
 
-    init(checker: KeyChecker, settings: KeyCheckConfiguration) {
+    init(checker: KeyChecker, settings: KeyCheckConfiguration, logger: Logger) {
         self.checker = checker
         self.settings = settings
+        self.logger = logger
     }
 
     /// The interval back-off is measured in; direct calls work even when the schedule is off.
@@ -45,13 +47,13 @@ final class KeyRecoveryService: Service, Sendable {
             try? await gracefulShutdown()
             return
         }
-        let gateway = checker.gateway
+        let (clock, logger) = (checker.clock, self.logger)
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: .milliseconds(Int64(self.settings.healthCheckInterval * 1000)))
-                let summary = try await self.runRecoveryPass(now: gateway.clock.now)
+                let summary = try await self.runRecoveryPass(now: clock.now)
                 if summary.probed > 0 {
-                    gateway.logger.info("recovery pass", metadata: [
+                    logger.info("recovery pass", metadata: [
                         "probed": "\(summary.probed)", "restored": "\(summary.restored)",
                         "still_failing": "\(summary.stillFailing)",
                     ])
@@ -76,7 +78,7 @@ final class KeyRecoveryService: Service, Sendable {
     /// bound, and applies the results. Tests call it directly with a manual clock.
     @discardableResult
     func runRecoveryPass(now: Date) async throws -> PassSummary {
-        let pool = checker.gateway.pool
+        let pool = checker.pool
         let views = try await OffLoop.run { pool.views() }
         var due: [String] = []
         var deferred = 0

@@ -7,15 +7,15 @@ import ServiceLifecycle
 public final class UpstreamClient: Service, Sendable {
     let http: HTTPClient
 
-    public init(configuration: GatewayConfiguration) {
+    public init(settings: GatewayConfiguration.UpstreamSettings) {
         var client = HTTPClient.Configuration()
         client.timeout = .init(
-            connect: .milliseconds(Int64(configuration.upstream.connectTimeout * 1000)),
-            read: .milliseconds(Int64(configuration.upstream.streamIdleTimeout * 1000))
+            connect: .milliseconds(Int64(settings.connectTimeout * 1000)),
+            read: .milliseconds(Int64(settings.streamIdleTimeout * 1000))
         )
         var pool = HTTPClient.Configuration.ConnectionPool(
             idleTimeout: .seconds(60),
-            concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.upstream.connectionsPerHost
+            concurrentHTTP1ConnectionsPerHostSoftLimit: settings.connectionsPerHost
         )
         // A refused connection should fail over to another key at once, not be retried until the connect timeout.
         pool.retryConnectionEstablishment = false

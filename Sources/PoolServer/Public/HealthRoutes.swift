@@ -5,7 +5,11 @@ import PoolStore
 
 /// `GET /health`: no auth; enough for a load balancer and an operator's first look.
 struct HealthRoutes {
-    let gateway: Gateway
+    let pool: KeyPool
+    let upstream: GatewayConfiguration.UpstreamSettings
+    /// The store's kind, e.g. `sqlite`.
+    let storage: String
+    let startedAt: Date
 
     func register(on router: Router<GatewayRequestContext>) {
         router.get("health") { _, _ in try health() }
@@ -25,18 +29,18 @@ struct HealthRoutes {
             var providers: [String: ProviderHealth]
         }
         var providers: [String: ProviderHealth] = [:]
-        for provider in gateway.pool.providerIDs {
-            let counts = gateway.pool.statusCounts(provider: provider)
+        for provider in pool.providerIDs {
+            let counts = pool.statusCounts(provider: provider)
             providers[provider.rawValue] = ProviderHealth(
-                enabled: gateway.configuration.upstream.isEnabled(provider),
+                enabled: upstream.isEnabled(provider),
                 keysTotal: counts.values.reduce(0, +),
                 keysActive: counts[.active, default: 0]
             )
         }
         return try JSONResponse.make(Answer(
             status: "ok", version: GatewayVersion.current,
-            uptimeSeconds: Int(Date().timeIntervalSince(gateway.startedAt)),
-            storage: gateway.store.kind, providers: providers
+            uptimeSeconds: Int(Date().timeIntervalSince(startedAt)),
+            storage: storage, providers: providers
         ))
     }
 }

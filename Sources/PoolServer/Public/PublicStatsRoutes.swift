@@ -8,7 +8,11 @@ import PoolStore
 /// shape (camelCase: `global`, `topModels`, `recentTopModels`, `hourlyTrend`). It holds counts and model names
 /// only: never a key, key id, username or client token name.
 struct PublicStatsRoutes {
-    let gateway: Gateway
+    let pool: KeyPool
+    let traffic: TrafficCounters
+    let clock: any PoolClock
+    /// The store's kind, e.g. `sqlite`.
+    let storage: String
 
     /// Models in `topModels` (over every retained hour) and in `recentTopModels` (last 24 hours).
     static let topCount = 10
@@ -64,15 +68,15 @@ struct PublicStatsRoutes {
 
     private func publicStats(_ request: Request) throws -> Response {
         let provider = try AdminRequest.provider(query: request, body: nil)
-        return try Self.camelCaseJSON(answer(provider: provider, now: gateway.clock.now))
+        return try Self.camelCaseJSON(answer(provider: provider, now: clock.now))
     }
 
     func answer(provider: ProviderID, now: Date) -> Answer {
-        let totals = gateway.traffic.totals(provider: provider)
-        let counts = gateway.pool.statusCounts(provider: provider)
+        let totals = traffic.totals(provider: provider)
+        let counts = pool.statusCounts(provider: provider)
         let currentHour = Int(now.timeIntervalSince1970) / 3600 * 3600
         let firstTrendHour = currentHour - (Self.trendHours - 1) * 3600
-        let records = gateway.traffic.modelHours(provider: provider, since: .distantPast)
+        let records = traffic.modelHours(provider: provider, since: .distantPast)
 
         var perHour: [Int: (requests: Int, success: Int, failure: Int)] = [:]
         for record in records where record.hourStart >= firstTrendHour {
@@ -99,12 +103,12 @@ struct PublicStatsRoutes {
                 successRate: Self.percent(totals.successes, of: totals.requests),
                 totalApiKeys: counts.values.reduce(0, +), activeKeys: active, coolingKeys: cooling,
                 failedKeys: counts.values.reduce(0, +) - active - cooling,
-                storage: gateway.store.kind, lastUpdated: now
+                storage: storage, lastUpdated: now
             ),
             topModels: Self.ranked(records, limit: Self.topCount),
             recentTopModels: Self.ranked(records.filter { $0.hourStart >= firstTrendHour }, limit: Self.recentTopCount),
             hourlyTrend: trend,
-            storage: gateway.store.kind,
+            storage: storage,
             timestamp: now
         )
     }

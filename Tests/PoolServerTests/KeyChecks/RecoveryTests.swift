@@ -21,9 +21,16 @@ struct RecoveryTests {
             let configuration = gateway.gateway.configuration
             var settings = configuration.keyChecks
             settings.healthCheckInterval = 600
-            let client = UpstreamClient(configuration: configuration)
-            let prober = KeyProber(client: client, configuration: configuration, clock: clock)
-            let service = KeyRecoveryService(checker: KeyChecker(gateway: gateway.gateway, prober: prober), settings: settings)
+            let client = UpstreamClient(settings: configuration.upstream)
+            let prober = KeyProber(
+                client: client, upstream: configuration.upstream, checks: configuration.keyChecks, clock: clock
+            )
+            let service = KeyRecoveryService(
+                checker: KeyChecker(
+                    pool: gateway.gateway.pool, store: gateway.gateway.store, clock: gateway.gateway.clock, prober: prober
+                ),
+                settings: settings, logger: gateway.gateway.logger
+            )
             do {
                 try await body(gateway, mock, service, clock)
             } catch {

@@ -19,3 +19,29 @@ extension Digest {
     /// Lowercase hex of the digest.
     public var hexString: String { Array(self.makeIterator()).hexString }
 }
+
+extension Array where Element == UInt8 {
+    /// The bytes `hexString` wrote, or nil when `hex` is not an even run of hex digits (either case).
+    public init?(hexString hex: String) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(hex.utf8.count / 2)
+        var high: UInt8?
+        for character in hex.utf8 {
+            let nibble: UInt8
+            switch character {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            if let pending = high {
+                bytes.append(pending << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        guard high == nil else { return nil }
+        self = bytes
+    }
+}

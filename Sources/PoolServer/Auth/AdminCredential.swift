@@ -13,12 +13,7 @@ public struct AdminCredential: Sendable {
     }
 
     init?(storedHex: String) {
-        let bytes = stride(from: 0, to: storedHex.count, by: 2).compactMap { offset -> UInt8? in
-            let start = storedHex.index(storedHex.startIndex, offsetBy: offset)
-            let end = storedHex.index(start, offsetBy: 2, limitedBy: storedHex.endIndex) ?? storedHex.endIndex
-            return UInt8(storedHex[start..<end], radix: 16)
-        }
-        guard bytes.count == 32 else { return nil }
+        guard let bytes = [UInt8](hexString: storedHex), bytes.count == 32 else { return nil }
         digest = bytes
     }
 

@@ -61,21 +61,16 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     func response(in dialect: ErrorDialect) -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json"
-        let body: [String: Any]
-        switch dialect {
-        case .openAI:
-            body = ["error": ["message": message, "type": type, "param": NSNull(), "code": code.map { $0.rawValue as Any } ?? NSNull()]]
-        case .ollama, .admin:
-            body = ["error": message]
-        case .anthropic:
-            body = ["type": "error", "error": ["type": anthropicType, "message": message]]
-        }
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body(in: dialect))))
+    }
+
+    /// The JSON body in `dialect`'s shape.
+    func body(in dialect: ErrorDialect) -> String {
+        ErrorBody.json(dialect, message: message, type: type, anthropicType: anthropicType, code: code?.rawValue)
     }
 
     /// Anthropic names client errors as OpenAI-style types do, and server errors its own way.
-    private var anthropicType: String {
+    var anthropicType: String {
         switch status.code {
         case 503, 529: return "overloaded_error"
         case 400..<500: return Self.defaultType(for: status)

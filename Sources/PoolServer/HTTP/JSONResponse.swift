@@ -1,19 +1,14 @@
-import Foundation
+import HTTPTypes
 import Hummingbird
-import NIOCore
 
-/// Encodes admin answers: snake_case keys, ISO 8601 dates.
+/// A JSON answer (admin routes, health, public statistics), written by `JSONWriter`.
 enum JSONResponse {
-    static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
-        )
+    static func make<T: Encodable>(
+        _ value: T, status: HTTPResponse.Status = .ok, keys: JSONWriter.KeyStyle = .snakeCase,
+        headers: HTTPFields = [:]
+    ) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: try JSONWriter.buffer(value, keys: keys)))
     }
 }

@@ -56,9 +56,7 @@ struct KeyProber: Sendable {
             if report.outcome == .valid { report.models = Self.modelNames(answer.body) }
             return report
         }
-        let body = try JSONSerialization.data(withJSONObject: [
-            "model": checks.ollamaProbeModel, "messages": [["role": "user", "content": "hi"]], "max_tokens": 1,
-        ] as [String: Any], options: [.sortedKeys])
+        let body = try JSONWriter.data(ChatProbe(model: checks.ollamaProbeModel))
         let answer = try await send(secret: secret, provider: provider, method: .POST, path: "/v1/chat/completions", body: body)
         var report = report(for: answer)
         if report.outcome == .valid {
@@ -192,4 +190,16 @@ struct KeyProber: Sendable {
     private static func format(_ seconds: TimeInterval) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
+}
+
+/// The smallest chat request that proves a key can generate: one token.
+private struct ChatProbe: Encodable {
+    struct Message: Encodable {
+        var role = "user"
+        var content = "hi"
+    }
+
+    var model: String
+    var messages = [Message()]
+    var maxTokens = 1
 }

@@ -139,13 +139,6 @@ struct PublicStatsRoutes {
 
     /// This route keeps the reference's camelCase field names (every other admin answer is snake_case).
     static func camelCaseJSON<T: Encodable>(_ value: T) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value)))
-        )
+        try JSONResponse.make(value, keys: .asDeclared, headers: [.cacheControl: "no-store"])
     }
 }

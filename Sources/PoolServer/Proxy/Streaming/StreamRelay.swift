@@ -73,20 +73,14 @@ final class StreamRelay: @unchecked Sendable {
 
     /// The event that tells a client mid-stream that the answer is incomplete, in the route's dialect.
     private func errorEvent(_ message: String) -> ByteBuffer {
-        let text: String
+        let error = GatewayError(.badGateway, message, type: "upstream_error")
         switch dialect {
         case .openAI, .admin:
-            text = "data: " + Self.json(["error": ["message": message, "type": "upstream_error"]]) + "\n\n"
+            return ByteBuffer(string: "data: " + error.body(in: .openAI) + "\n\n")
         case .anthropic:
-            text = "event: error\ndata: " + Self.json(["type": "error", "error": ["type": "api_error", "message": message]]) + "\n\n"
+            return ByteBuffer(string: "event: error\ndata: " + error.body(in: .anthropic) + "\n\n")
         case .ollama:
-            text = Self.json(["error": message]) + "\n"
+            return ByteBuffer(string: error.body(in: .ollama) + "\n")
         }
-        return ByteBuffer(string: text)
-    }
-
-    private static func json(_ object: [String: Any]) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -15,10 +15,10 @@ struct Keys: AsyncParsableCommand {
             abstract: "Import keys from a file: one per line, username----key, email----password----session----key, or a JSON array."
         )
 
-        @OptionGroup var store: StoreOptions
         @Argument(help: "The file to import ('-' reads standard input).") var file: String
         @Option(help: "Provider the keys belong to: ollama or openrouter.") var provider = "ollama"
         @Option(help: "Time to live of the imported keys, in seconds (default: no expiry).") var ttl: Double?
+        @OptionGroup var settings: SettingOptions
 
         func run() async throws {
             let provider = try ProviderOption.parse(provider)
@@ -29,7 +29,7 @@ struct Keys: AsyncParsableCommand {
                 guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
                 text = String(decoding: data, as: UTF8.self)
             }
-            let summary = try await store.withGateway { gateway in
+            let summary = try await settings.withGateway { gateway in
                 let expiresAt = ttl.map { gateway.clock.now.addingTimeInterval($0) }
                 return try await KeyImporter(gateway: gateway).importKeys(ImportParser.parse(text: text), provider: provider, expiresAt: expiresAt)
             }
@@ -41,9 +41,9 @@ struct Keys: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List keys (masked) with their status.")
 
-        @OptionGroup var store: StoreOptions
         @Option(help: "Only this provider.") var provider: String?
         @Option(help: "Only keys in this status: active, cooling, disabled, invalid, expired.") var status: String?
+        @OptionGroup var settings: SettingOptions
 
         func run() async throws {
             let provider = try provider.map(ProviderOption.parse)
@@ -51,7 +51,7 @@ struct Keys: AsyncParsableCommand {
                 guard let status = KeyStatus(rawValue: word) else { throw ValidationError("unknown status '\(word)'") }
                 return status
             }
-            let views = try await store.withGateway { gateway in gateway.pool.views(provider: provider) }
+            let views = try await settings.withGateway { gateway in gateway.pool.views(provider: provider) }
             print(["ID", "PROVIDER", "KEY", "STATUS", "USERNAME", "REQUESTS"].joined(separator: "\t"))
             for view in views where status == nil || view.status == status {
                 print([view.id, view.provider.rawValue, view.maskedSecret, view.status.rawValue, view.username ?? "-", String(view.stats.requests)]

@@ -14,15 +14,15 @@ struct Tokens: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a client token and print it (shown only once).")
 
-        @OptionGroup var store: StoreOptions
         @Argument(help: "A name for the token.") var name: String
         @Option(help: "Time to live in seconds (default: no expiry).") var ttl: Double?
         @Option(help: "Limit the token to one provider: ollama or openrouter.") var provider: String?
+        @OptionGroup var settings: SettingOptions
 
         func run() async throws {
             let scope = try provider.map(ProviderOption.parse)
             if let ttl, ttl <= 0 { throw ValidationError("--ttl must be positive") }
-            let token = try await store.withGateway { gateway in
+            let token = try await settings.withGateway { gateway in
                 let now = gateway.clock.now
                 let (token, record) = ClientTokenFactory.make(
                     name: name, createdAt: now, expiresAt: ttl.map { now.addingTimeInterval($0) }, provider: scope
@@ -38,10 +38,10 @@ struct Tokens: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List client tokens (prefix only).")
 
-        @OptionGroup var store: StoreOptions
+        @OptionGroup var settings: SettingOptions
 
         func run() async throws {
-            let entries = try await store.withGateway { gateway in gateway.tokens.entries() }
+            let entries = try await settings.withGateway { gateway in gateway.tokens.entries() }
             print(["ID", "NAME", "PREFIX", "PROVIDER", "EXPIRES", "REQUESTS"].joined(separator: "\t"))
             let formatter = ISO8601DateFormatter()
             for entry in entries {
@@ -56,11 +56,11 @@ struct Tokens: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a client token by id.")
 
-        @OptionGroup var store: StoreOptions
         @Argument(help: "The token's id (tok_…).") var id: String
+        @OptionGroup var settings: SettingOptions
 
         func run() async throws {
-            let removed = try await store.withGateway { gateway in try await gateway.store.deleteToken(id: id) }
+            let removed = try await settings.withGateway { gateway in try await gateway.store.deleteToken(id: id) }
             guard removed else { throw ValidationError("no token with id \(id)") }
             print("revoked \(id)")
         }

@@ -5,33 +5,21 @@ import PoolCore
 import PoolServer
 import PoolStore
 
-/// Options every command that opens the database shares. Flags win over environment variables.
-struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"), help: "Database, e.g. sqlite:./data/pool.sqlite (env DATABASE_URL).")
-    var databaseURL: String?
+/// The settings every command takes: the environment first, then any setting given as a flag (`--port 8080`,
+/// `--database-url sqlite:/var/pool.sqlite`). `ollama-pool settings` lists them; `serve --help` describes them.
+struct SettingOptions: ParsableArguments {
+    @Argument(
+        parsing: .allUnrecognized,
+        help: ArgumentHelp("Any setting as a flag, e.g. --database-url URL (see `ollama-pool settings`).", valueName: "setting")
+    )
+    var flags: [String] = []
 
-    @Option(name: .customLong("encryption-key"), help: "Secret for encrypting upstream keys at rest (env ENCRYPTION_KEY).")
-    var encryptionKey: String?
-
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env LOG_LEVEL).")
-    var logLevel: String?
-
-    /// Environment overrides from the flags given, keyed by the environment variable they stand for.
-    var overrides: [String: String] {
-        var values: [String: String] = [:]
-        values["DATABASE_URL"] = databaseURL
-        values["ENCRYPTION_KEY"] = encryptionKey
-        values["LOG_LEVEL"] = logLevel
-        return values
-    }
-
-    /// The configuration from the environment with `extra` flag values applied on top.
-    func configuration(extra: [String: String] = [:]) throws -> GatewayConfiguration {
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(overrides) { _, flag in flag }
-        environment.merge(extra) { _, flag in flag }
+    /// The configuration from the environment with the flags applied on top.
+    func configuration() throws -> GatewayConfiguration {
         do {
-            return try GatewayConfiguration.fromEnvironment(environment)
+            var configuration = try GatewayConfiguration.fromEnvironment()
+            try SettingFlags.apply(flags, to: &configuration)
+            return configuration
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import PoolCore
+
+extension GatewayConfiguration {
+    /// Every setting, in the order the README and `--help` list them.
+    public static let settings: [Setting] = [
+        .integer("PORT", \.port, range: 0...65_535, "port to listen on (`0` picks a free one)"),
+        .text("HOST", \.host, "address to listen on"),
+        .text(
+            "DATABASE_URL", \.persistence.databaseURL,
+            "`sqlite:PATH` (relative or absolute; folder created). `postgres://…` is refused at start: not supported yet"
+        ),
+        .optionalText(
+            "ADMIN_TOKEN", \.adminToken, secret: true, defaultNote: "generated",
+            "admin credential; unset on the very first start → generated, printed once, stored as a hash"
+        ),
+        .optionalText(
+            "ENCRYPTION_KEY", \.persistence.encryptionKey, secret: true,
+            "any secret string; upstream keys are then stored AES-GCM encrypted (key derived with HKDF-SHA256). "
+                + "Existing plain rows are encrypted on the next start"
+        ),
+        .logLevel("LOG_LEVEL", \.logLevel, "`trace` … `critical`; logs go to stderr and never contain a secret"),
+        .integer("MAX_RETRIES", \.upstream.maxRetries, range: 0...100, "further attempts on *other* keys after the first fails"),
+        .integer(
+            "FAILURE_THRESHOLD", \.cooldown.failureThreshold, range: 1...1_000,
+            "consecutive failures (5xx, connect errors, timeouts) that disable a key"
+        ),
+        .seconds(
+            "DISABLE_SECONDS", \.cooldown.disableSeconds, minimum: 1,
+            "first automatic disable window; doubles after each failed trial (cap 24 h)"
+        ),
+        .integer("MAX_BODY_BYTES", \.limits.maxBodyBytes, range: 1024...Int(Int32.max), "largest request body; larger → 413"),
+        .integer(
+            "MAX_IMPORT_BYTES", \.limits.maxImportBytes, range: 1024...Int(Int32.max),
+            "largest body of the admin import routes (key files; 100,000 keys fit)"
+        ),
+        .url("OLLAMA_UPSTREAM_URL", \.upstream.ollamaURL, "Ollama base; requests go to `{base}/v1/...`"),
+        .url("OPENROUTER_UPSTREAM_URL", \.upstream.openRouterURL, "OpenRouter base; requests go to `{base}/v1/...`"),
+        .providerOff("DISABLE_OLLAMA", .ollama, "turn the Ollama provider off (its routes answer 503)"),
+        .providerOff("DISABLE_OPENROUTER", .openrouter, "turn the OpenRouter provider off"),
+        .optionalText("OPENROUTER_REFERER", \.upstream.openRouterReferer, "sent as `HTTP-Referer` to OpenRouter"),
+        .optionalText("OPENROUTER_TITLE", \.upstream.openRouterTitle, "sent as `X-Title` to OpenRouter"),
+        .seconds("CONNECT_TIMEOUT", \.upstream.connectTimeout, minimum: 0.1, "seconds to connect to an upstream"),
+        .seconds(
+            "FIRST_BYTE_TIMEOUT", \.upstream.firstByteTimeout, minimum: 0.1,
+            "seconds from sending a request to the upstream's response head"
+        ),
+        .seconds(
+            "STREAM_IDLE_TIMEOUT", \.upstream.streamIdleTimeout, minimum: 0.1,
+            "longest silence (seconds) while reading an upstream answer"
+        ),
+        .integer(
+            "UPSTREAM_CONNECTIONS", \.upstream.connectionsPerHost, range: 1...1_000_000,
+            "concurrent connections per upstream host"
+        ),
+        .seconds(
+            "MODEL_CACHE_TTL", \.upstream.modelCacheTTL, minimum: 0,
+            "seconds a model list (`/v1/models`, `/api/tags`) is served from the cache; `0` turns the cache off"
+        ),
+        .integer(
+            "VALIDATION_CONCURRENCY", \.keyChecks.concurrency, range: 1...10_000,
+            "most key probes at the upstream at once, across validated imports, health checks and recovery"
+        ),
+        .seconds(
+            "PROBE_TIMEOUT", \.keyChecks.probeTimeout, minimum: 0.1,
+            "seconds a probe (and the model discovery after it) may take; then it counts as an upstream error"
+        ),
+        .ollamaProbe(
+            "OLLAMA_PROBE", \.keyChecks.ollamaProbe,
+            "how an Ollama key is probed: `chat` (a 1-token `POST /v1/chat/completions` with `OLLAMA_PROBE_MODEL`) or "
+                + "`models` (`GET /api/tags`: free, but does not prove the quota lasts). OpenRouter keys are always "
+                + "probed with `GET /v1/key`"
+        ),
+        .text("OLLAMA_PROBE_MODEL", \.keyChecks.ollamaProbeModel, "model of the `chat` probe"),
+        .interval(
+            "HEALTH_CHECK_INTERVAL", \.keyChecks.healthCheckInterval,
+            "seconds between automatic recovery passes (re-probe `invalid` and failure-`disabled` keys, restore those "
+                + "that pass; a key that keeps failing waits interval × 2ⁿ, at most 24 h); `0` turns recovery off"
+        ),
+        .seconds(
+            "IDLE_PROBE_SECONDS", \.keyChecks.idleProbeSeconds, minimum: 0,
+            "recovery passes also probe `active` keys unused for this long; `0` turns idle probing off"
+        ),
+    ]
+
+    /// The setting of an environment variable, e.g. `setting(named: "PORT")`.
+    public static func setting(named name: String) -> Setting? {
+        settings.first { $0.name == name }
+    }
+
+    /// Reads the configuration from environment variables, starting from the defaults.
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> GatewayConfiguration {
+        var configuration = GatewayConfiguration()
+        try configuration.apply(environment: environment)
+        return configuration
+    }
+
+    /// Overrides fields with the environment variables that are set (blank counts as unset).
+    public mutating func apply(environment: [String: String]) throws {
+        for setting in Self.settings {
+            guard let raw = environment[setting.name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { continue }
+            try setting.apply(raw, to: &self)
+        }
+    }
+}

@@ -7,7 +7,7 @@ import NIOCore
 enum AdminBody {
     /// Collects the body (up to `limit` bytes) and decodes it off the event loop: an import can be 64 MiB.
     /// - Parameter allowEmpty: an empty body reads as `{}`, for routes whose every field is optional.
-    static func decode<Body: Decodable & Sendable>(
+    static func decode<Body: AdminRequestBody>(
         _ type: Body.Type, from request: Request, limit: Int, allowEmpty: Bool = false
     ) async throws -> Body {
         var request = request
@@ -27,7 +27,7 @@ enum AdminBody {
 
     /// Decodes `data`, turning `DecodingError`s into 400s. Field errors normally arrive as `GatewayError`s
     /// from `BodyFields` already; the mapping here covers the document itself and any field read otherwise.
-    static func decode<Body: Decodable>(_ type: Body.Type, from data: Data) throws -> Body {
+    static func decode<Body: AdminRequestBody>(_ type: Body.Type, from data: Data) throws -> Body {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {

@@ -1,8 +1,8 @@
 /// `POST /admin/cache/clear`: only one `provider`'s entries, or (absent) all.
-struct ClearCacheRequest: Decodable, Sendable, ProviderNaming {
+struct ClearCacheRequest: AdminRequestBody, ProviderNaming {
     var provider: String?
 
-    init(from decoder: any Decoder) throws {
-        provider = try BodyFields(decoder).value("provider")
+    init(_ fields: BodyFields) throws {
+        provider = try fields.value("provider")
     }
 }

@@ -1,11 +1,10 @@
 /// `POST /admin/tokens`: a `name`, optionally the one `provider` the token opens, and an expiry.
-struct CreateTokenRequest: Decodable, Sendable {
+struct CreateTokenRequest: AdminRequestBody {
     var name: String?
     var provider: String?
     var expiry: ExpiryFields
 
-    init(from decoder: any Decoder) throws {
-        let fields = try BodyFields(decoder)
+    init(_ fields: BodyFields) throws {
         name = try fields.value("name")
         provider = try fields.value("provider")
         expiry = try ExpiryFields(fields)

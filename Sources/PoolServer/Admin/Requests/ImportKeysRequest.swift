@@ -1,6 +1,6 @@
 /// Every import route's body: keys as a text in `content` or as an array in `keys` or `accounts` (see
 /// `ImportBody` for which wins), and the pool and expiry they join with.
-struct ImportKeysRequest: Decodable, Sendable, ProviderNaming {
+struct ImportKeysRequest: AdminRequestBody, ProviderNaming {
     /// The two names an import array goes by; each route prefers one.
     enum ArrayField: String, Sendable {
         case keys, accounts
@@ -12,8 +12,7 @@ struct ImportKeysRequest: Decodable, Sendable, ProviderNaming {
     var provider: String?
     var expiry: ExpiryFields
 
-    init(from decoder: any Decoder) throws {
-        let fields = try BodyFields(decoder)
+    init(_ fields: BodyFields) throws {
         content = try fields.value("content")
         keys = try fields.value("keys")
         accounts = try fields.value("accounts")

@@ -1,8 +1,8 @@
 /// `DELETE /admin/tokens`: the token's `id` (or `?id=`).
-struct RevokeTokenRequest: Decodable, Sendable {
+struct RevokeTokenRequest: AdminRequestBody {
     var id: String?
 
-    init(from decoder: any Decoder) throws {
-        id = try BodyFields(decoder).value("id")
+    init(_ fields: BodyFields) throws {
+        id = try fields.value("id")
     }
 }

@@ -29,22 +29,13 @@ public struct KeyImporter: Sendable {
         )
     }
 
-    /// The entries that are new to the pool and the batch, as records, and how many were duplicates.
+    /// The entries that are new to the pool and the batch (`KeyPool.newEntries`), as records, and how many were
+    /// duplicates.
     private func newRecords(_ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?) -> ([KeyRecord], Int) {
         let now = clock.now
-        var seen = Set<String>()
-        seen.reserveCapacity(parsed.entries.count)
-        var records: [KeyRecord] = []
-        records.reserveCapacity(parsed.entries.count)
-        var duplicates = 0
-        for entry in parsed.entries {
-            guard seen.insert(entry.secret).inserted, !pool.contains(secret: entry.secret, provider: provider) else {
-                duplicates += 1
-                continue
-            }
-            records.append(KeyRecord(
-                provider: provider, secret: entry.secret, username: entry.username, createdAt: now, expiresAt: expiresAt
-            ))
+        let (entries, duplicates) = pool.newEntries(parsed.entries, provider: provider)
+        let records = entries.map { entry in
+            KeyRecord(provider: provider, secret: entry.secret, username: entry.username, createdAt: now, expiresAt: expiresAt)
         }
         return (records, duplicates)
     }

@@ -29,7 +29,9 @@ struct AdminBulkRoutes {
         // Validate everything before touching any key.
         let duration = action == "disable" ? try AdminRequest.disableDuration(body.duration) : nil
         let selection = try KeySelection.read(body.selection, request: request, pool: pool, default: .required)
-        var answer = BulkActionPayload(action: action, matched: selection.ids.count, changed: 0, notFound: selection.notFound)
+        var answer = BulkActionPayload(
+            action: action, matched: selection.ids.count, changed: 0, notFound: selection.notFound
+        )
         switch action {
         case "enable":
             answer.changed = try await changeHealth(selection.ids) { health, _ in health.enable() }

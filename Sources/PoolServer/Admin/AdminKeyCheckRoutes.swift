@@ -44,10 +44,9 @@ struct AdminKeyCheckRoutes {
     private func verify(_ request: Request) async throws -> Response {
         let body = try await AdminBody.decode(VerifyKeyRequest.self, from: request, limit: limit)
         let provider = try AdminRequest.providerIfGiven(query: request, body: body)
-        guard let reference = body.id ?? body.apiKey, !reference.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw GatewayError.badRequest("field 'id' or 'apiKey' is required")
-        }
-        if let poolID = pool.resolveID(reference.trimmingCharacters(in: .whitespacesAndNewlines), provider: provider) {
+        let reference = (body.id ?? body.apiKey)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !reference.isEmpty else { throw GatewayError.badRequest("field 'id' or 'apiKey' is required") }
+        if let poolID = pool.resolveID(reference, provider: provider) {
             guard let result = try await checker.check(id: poolID), let view = pool.view(id: poolID) else {
                 throw GatewayError.notFound("no such key")
             }
@@ -73,9 +72,8 @@ struct AdminKeyCheckRoutes {
     /// 202 with the job's id: the work goes on in the background.
     private func accepted(_ job: Job, notFound: Int? = nil) throws -> Response {
         let snapshot = job.snapshot()
-        return try JSONResponse.make(
-            JobStartedPayload(jobId: job.id, kind: job.kind, total: snapshot.total, notFound: notFound), status: .accepted
-        )
+        let payload = JobStartedPayload(jobId: job.id, kind: job.kind, total: snapshot.total, notFound: notFound)
+        return try JSONResponse.make(payload, status: .accepted)
     }
 
     // MARK: Jobs

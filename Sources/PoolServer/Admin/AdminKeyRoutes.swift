@@ -118,7 +118,9 @@ struct AdminKeyRoutes {
 
     // MARK: Import
 
-    private func importKeys(_ request: Request, preferring field: ImportKeysRequest.ArrayField) async throws -> Response {
+    private func importKeys(
+        _ request: Request, preferring field: ImportKeysRequest.ArrayField
+    ) async throws -> Response {
         let body = try await AdminBody.decode(ImportKeysRequest.self, from: request, limit: importLimit)
         let provider = try AdminRequest.provider(query: request, body: body)
         let parsed = try await ImportBody.parse(
@@ -137,7 +139,9 @@ struct AdminKeyRoutes {
         return try await answerImport(parsed, provider: provider, body: body)
     }
 
-    private func answerImport(_ parsed: ImportParseResult, provider: ProviderID, body: ImportKeysRequest) async throws -> Response {
+    private func answerImport(
+        _ parsed: ImportParseResult, provider: ProviderID, body: ImportKeysRequest
+    ) async throws -> Response {
         let expiresAt = try body.expiry.date(now: clock.now)
         let summary = try await importer.importKeys(parsed, provider: provider, expiresAt: expiresAt)
         logger.info("keys imported", metadata: [

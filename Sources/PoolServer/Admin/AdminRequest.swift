@@ -41,7 +41,9 @@ enum AdminRequest {
     /// A disable's `duration` in seconds; 0 or absent disables until enabled.
     static func disableDuration(_ seconds: Double?) throws -> TimeInterval? {
         let seconds = seconds ?? 0
-        guard seconds.isFinite, seconds >= 0 else { throw GatewayError.badRequest("field 'duration' must be ≥ 0 seconds") }
+        guard seconds.isFinite, seconds >= 0 else {
+            throw GatewayError.badRequest("field 'duration' must be ≥ 0 seconds")
+        }
         return seconds == 0 ? nil : seconds
     }
 }

@@ -43,7 +43,8 @@ public func buildApplication(
         pool: gateway.pool, tokens: gateway.tokens, traffic: gateway.traffic, clock: gateway.clock,
         startedAt: gateway.startedAt
     ).register(on: admin)
-    AdminCacheRoutes(modelCache: gateway.modelCache, clock: gateway.clock, limits: configuration.limits).register(on: admin)
+    AdminCacheRoutes(modelCache: gateway.modelCache, clock: gateway.clock, limits: configuration.limits)
+        .register(on: admin)
     let prober = KeyProber(
         client: upstream, upstream: configuration.upstream, checks: configuration.keyChecks, clock: gateway.clock
     )

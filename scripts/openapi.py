@@ -8,12 +8,14 @@ fails when the committed document differs from what this script writes, and vali
 """
 
 import json
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "Sources" / "PoolServer" / "Resources" / "web" / "openapi.json"
 VERSION = "0.1.0"
+ERROR_CODES_SOURCE = ROOT / "Sources" / "PoolServer" / "HTTP" / "GatewayError+Code.swift"
 
 
 def registered(route):
@@ -63,6 +65,15 @@ def arr(items, description=None):
     return {"type": "array", "items": items, **({"description": description} if description else {})}
 
 
+def error_codes():
+    """The `GatewayError.Code` constants, in the order the Swift file declares them: the one list of codes, so the
+    document cannot name a code the server does not have, or miss one it has."""
+    codes = re.findall(r'static let \w+ = Code\(rawValue: "([^"]+)"\)', ERROR_CODES_SOURCE.read_text())
+    if not codes:
+        sys.exit("no Code(rawValue:) constants found in %s" % ERROR_CODES_SOURCE.relative_to(ROOT))
+    return codes
+
+
 DATE = {"type": "string", "format": "date-time"}
 NDATE = {"type": ["string", "null"], "format": "date-time"}
 PROVIDER_ENUM = ["ollama", "openrouter"]
@@ -72,7 +83,9 @@ SCHEMAS = {
     "Error": obj({"error": s("What went wrong, for people.")}, ["error"],
                  "Error answer of admin, native Ollama and gateway routes."),
     "OpenAIError": obj({"error": obj({"message": s(), "type": s(), "param": nullable("string"),
-                                      "code": nullable("string")}, ["message", "type"])}, ["error"],
+                                      "code": nullable("string", enum=error_codes() + [None],
+                                                       description="Machine-readable; null when the error has none.")},
+                                     ["message", "type"])}, ["error"],
                        "Error answer of OpenAI-compatible routes."),
     "AnthropicError": obj({"type": s(enum=["error"]), "error": obj({"type": s(), "message": s()})}, ["type", "error"],
                           "Error answer of /v1/messages."),

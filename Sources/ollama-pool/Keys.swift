@@ -31,7 +31,7 @@ struct Keys: AsyncParsableCommand {
             }
             let summary = try await settings.withGateway { gateway in
                 let expiresAt = ttl.map { gateway.clock.now.addingTimeInterval($0) }
-                return try await KeyImporter(gateway: gateway).importKeys(ImportParser.parse(text: text), provider: provider, expiresAt: expiresAt)
+                return try await KeyImporter(pool: gateway.pool, store: gateway.store, clock: gateway.clock).importKeys(ImportParser.parse(text: text), provider: provider, expiresAt: expiresAt)
             }
             print("total \(summary.total), added \(summary.added), duplicates \(summary.duplicates), invalid \(summary.invalid.count)")
             for problem in summary.invalid { print("  line \(problem.line): \(problem.reason)") }

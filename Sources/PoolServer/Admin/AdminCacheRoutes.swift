@@ -3,21 +3,20 @@ import PoolCore
 
 /// `GET /admin/cache/stats` and `POST /admin/cache/clear` for the model list cache.
 struct AdminCacheRoutes {
-    let gateway: Gateway
+    let modelCache: ModelListCache
+    let clock: any PoolClock
+    let limits: GatewayConfiguration.Limits
 
     func register(on group: RouterGroup<GatewayRequestContext>) {
         group.get("cache/stats") { _, _ in
-            try JSONResponse.make(gateway.modelCache.snapshot(now: gateway.clock.now))
+            try JSONResponse.make(modelCache.snapshot(now: clock.now))
         }
         group.post("cache/clear") { request, _ in
-            var request = request
-            let body = try await JSONBody.read(&request, limit: gateway.configuration.limits.maxBodyBytes, allowEmpty: true)
+            let body = try await AdminBody.decode(
+                ClearCacheRequest.self, from: request, limit: limits.maxBodyBytes, allowEmpty: true
+            )
             let provider = try AdminRequest.providerIfGiven(query: request, body: body)
-            struct Answer: Encodable {
-                var success = true
-                var cleared: Int
-            }
-            return try JSONResponse.make(Answer(cleared: gateway.modelCache.clear(provider: provider)))
+            return try JSONResponse.make(CacheClearedPayload(cleared: modelCache.clear(provider: provider)))
         }
     }
 }

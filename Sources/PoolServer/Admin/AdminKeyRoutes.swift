@@ -6,11 +6,16 @@ import PoolStore
 
 /// `/admin/api-keys`, `/admin/import` and `/admin/keys/enable|disable`.
 struct AdminKeyRoutes {
-    let gateway: Gateway
+    let pool: KeyPool
+    let store: any PoolStore
+    let clock: any PoolClock
+    let limits: GatewayConfiguration.Limits
+    let importer: KeyImporter
+    let logger: Logger
 
-    var limit: Int { gateway.configuration.limits.maxBodyBytes }
+    var limit: Int { limits.maxBodyBytes }
     /// Imports carry whole key files, so they get their own, larger limit.
-    var importLimit: Int { max(gateway.configuration.limits.maxImportBytes, limit) }
+    var importLimit: Int { max(limits.maxImportBytes, limit) }
 
     func register(on group: RouterGroup<GatewayRequestContext>) {
         group.get("api-keys") { request, _ in try await list(request) }
@@ -19,9 +24,9 @@ struct AdminKeyRoutes {
         group.delete("api-keys/:id") { request, context in
             try await delete(ids: [context.parameters.require("id")], provider: nil)
         }
-        group.post("api-keys/import") { request, _ in try await importKeys(request, field: "keys") }
+        group.post("api-keys/import") { request, _ in try await importKeys(request, preferring: .keys) }
         group.post("api-keys/import-from-txt") { request, _ in try await importText(request) }
-        group.post("import") { request, _ in try await importKeys(request, field: "accounts") }
+        group.post("import") { request, _ in try await importKeys(request, preferring: .accounts) }
         group.post("keys/enable") { request, _ in try await enable(request) }
         group.post("keys/disable") { request, _ in try await disable(request) }
     }
@@ -46,9 +51,10 @@ struct AdminKeyRoutes {
             }
             return status
         }
-        let search = query.get("search")?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-        let exactID = search.isEmpty ? nil : gateway.pool.resolveID(query.get("search")!.trimmingCharacters(in: .whitespaces), provider: provider)
-        let views = gateway.pool.views(provider: provider)
+        let rawSearch = query.get("search")?.trimmingCharacters(in: .whitespaces) ?? ""
+        let search = rawSearch.lowercased()
+        let exactID = search.isEmpty ? nil : pool.resolveID(rawSearch, provider: provider)
+        let views = pool.views(provider: provider)
         let counts = StatusCountsPayload(Dictionary(grouping: views, by: \.status).mapValues(\.count))
         let filtered = views.filter { view in
             if let status, view.status != status { return false }
@@ -61,57 +67,38 @@ struct AdminKeyRoutes {
         }
         let start = min((page - 1) * pageSize, filtered.count)
         let pageItems = filtered[start..<min(start + pageSize, filtered.count)].map(KeyPayload.init)
-        struct Answer: Encodable {
-            var provider: String
-            var keys: [KeyPayload]
-            var total: Int
-            var page: Int
-            var pageSize: Int
-            var totalPages: Int
-            var counts: StatusCountsPayload
-        }
-        return try JSONResponse.make(Answer(
+        return try JSONResponse.make(KeyListPayload(
             provider: provider.rawValue, keys: pageItems, total: filtered.count, page: page, pageSize: pageSize,
             totalPages: max(1, (filtered.count + pageSize - 1) / pageSize), counts: counts
         ))
     }
 
     private func add(_ request: Request) async throws -> Response {
-        var request = request
-        let body = try await JSONBody.read(&request, limit: limit)
+        let body = try await AdminBody.decode(AddKeyRequest.self, from: request, limit: limit)
         let provider = try AdminRequest.provider(query: request, body: body)
-        let secret = try body.string("apiKey") ?? body.string("api_key") ?? body.string("key")
-        guard let secret, !secret.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw GatewayError.badRequest("field 'apiKey' is required")
-        }
-        let username = try body.string("username")
+        let secret = try AdminRequest.required(body.apiKey, "apiKey")
         var line = secret.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let username, !username.isEmpty, !line.contains("----") { line = username + "----" + line }
+        if let username = body.username, !username.isEmpty, !line.contains("----") { line = username + "----" + line }
         let parsed = ImportParser.parse(text: line)
         if let problem = parsed.invalid.first { throw GatewayError.badRequest("invalid key: \(problem.reason)") }
         guard parsed.entries.count == 1 else { throw GatewayError.badRequest("invalid key: expected exactly one key") }
-        let expiresAt = try AdminRequest.expiry(body, now: gateway.clock.now)
-        let summary = try await KeyImporter(gateway: gateway).importKeys(parsed, provider: provider, expiresAt: expiresAt)
+        let expiresAt = try body.expiry.date(now: clock.now)
+        let summary = try await importer.importKeys(parsed, provider: provider, expiresAt: expiresAt)
         guard summary.added == 1, let entry = parsed.entries.first,
-              let id = gateway.pool.resolveID(entry.secret, provider: provider), let view = gateway.pool.view(id: id)
+              let id = pool.resolveID(entry.secret, provider: provider), let view = pool.view(id: id)
         else {
             throw GatewayError(.conflict, "this key is already in the \(provider) pool")
         }
-        struct Answer: Encodable {
-            var success = true
-            var key: KeyPayload
-        }
-        return try JSONResponse.make(Answer(key: KeyPayload(view)), status: .created)
+        return try JSONResponse.make(SingleKeyPayload(key: KeyPayload(view)), status: .created)
     }
 
     // MARK: Delete
 
     private func deleteFromBody(_ request: Request) async throws -> Response {
-        var request = request
-        let body = try await JSONBody.read(&request, limit: limit, allowEmpty: true)
+        let body = try await AdminBody.decode(DeleteKeysRequest.self, from: request, limit: limit, allowEmpty: true)
         let provider = try AdminRequest.providerIfGiven(query: request, body: body)
-        var references = try body.stringArray("ids") ?? []
-        if let single = try body.string("id") ?? body.string("apiKey") ?? body.string("api_key") { references.append(single) }
+        var references = body.ids ?? []
+        if let single = body.reference { references.append(single) }
         if let fromQuery = request.uri.queryParameters.get("id") { references.append(fromQuery) }
         guard !references.isEmpty else {
             throw GatewayError.badRequest("name the keys to delete: 'id', 'apiKey' or 'ids'")
@@ -120,61 +107,48 @@ struct AdminKeyRoutes {
     }
 
     private func delete(ids references: [String], provider: ProviderID?) async throws -> Response {
-        let ids = references.compactMap { gateway.pool.resolveID($0, provider: provider) }
+        let ids = references.compactMap { pool.resolveID($0, provider: provider) }
         guard !ids.isEmpty else { throw GatewayError.notFound("no such key") }
-        try await gateway.store.deleteKeys(ids: ids)
-        let removed = gateway.pool.remove(ids: ids)
-        struct Answer: Encodable {
-            var success = true
-            var deleted: Int
-            var notFound: Int
-            var ids: [String]
-        }
-        return try JSONResponse.make(Answer(deleted: removed.count, notFound: references.count - removed.count, ids: removed))
+        try await store.deleteKeys(ids: ids)
+        let removed = pool.remove(ids: ids)
+        return try JSONResponse.make(
+            KeysDeletedPayload(deleted: removed.count, notFound: references.count - removed.count, ids: removed)
+        )
     }
 
     // MARK: Import
 
-    private func importKeys(_ request: Request, field: String) async throws -> Response {
-        var request = request
-        let body = try await JSONBody.read(&request, limit: importLimit)
+    private func importKeys(
+        _ request: Request, preferring field: ImportKeysRequest.ArrayField
+    ) async throws -> Response {
+        let body = try await AdminBody.decode(ImportKeysRequest.self, from: request, limit: importLimit)
         let provider = try AdminRequest.provider(query: request, body: body)
         let parsed = try await ImportBody.parse(
-            body, arrays: [field, field == "keys" ? "accounts" : "keys"], textFirst: false,
-            missing: "field '\(field)' (an array) or 'content' (text) is required"
+            body, preferring: field, textFirst: false,
+            missing: "field '\(field.rawValue)' (an array) or 'content' (text) is required"
         )
         return try await answerImport(parsed, provider: provider, body: body)
     }
 
     private func importText(_ request: Request) async throws -> Response {
-        var request = request
-        let body = try await JSONBody.read(&request, limit: importLimit)
+        let body = try await AdminBody.decode(ImportKeysRequest.self, from: request, limit: importLimit)
         let provider = try AdminRequest.provider(query: request, body: body)
         let parsed = try await ImportBody.parse(
-            body, arrays: ["keys", "accounts"], textFirst: true, missing: "field 'content' is required"
+            body, preferring: .keys, textFirst: true, missing: "field 'content' is required"
         )
         return try await answerImport(parsed, provider: provider, body: body)
     }
 
-    private func answerImport(_ parsed: ImportParseResult, provider: ProviderID, body: JSONBody) async throws -> Response {
-        let expiresAt = try AdminRequest.expiry(body, now: gateway.clock.now)
-        let summary = try await KeyImporter(gateway: gateway).importKeys(parsed, provider: provider, expiresAt: expiresAt)
-        gateway.logger.info("keys imported", metadata: [
+    private func answerImport(
+        _ parsed: ImportParseResult, provider: ProviderID, body: ImportKeysRequest
+    ) async throws -> Response {
+        let expiresAt = try body.expiry.date(now: clock.now)
+        let summary = try await importer.importKeys(parsed, provider: provider, expiresAt: expiresAt)
+        logger.info("keys imported", metadata: [
             "provider": "\(provider)", "added": "\(summary.added)", "duplicates": "\(summary.duplicates)",
             "invalid": "\(summary.invalid.count)",
         ])
-        struct Answer: Encodable {
-            var success = true
-            var provider: String
-            var total: Int
-            var added: Int
-            var duplicates: Int
-            var invalid: [ImportProblem]
-        }
-        return try JSONResponse.make(Answer(
-            provider: provider.rawValue, total: summary.total, added: summary.added, duplicates: summary.duplicates,
-            invalid: summary.invalid
-        ))
+        return try JSONResponse.make(ImportResultPayload(summary, provider: provider))
     }
 
     // MARK: Enable and disable
@@ -185,34 +159,27 @@ struct AdminKeyRoutes {
 
     private func disable(_ request: Request) async throws -> Response {
         try await changeHealth(request) { health, now, body in
-            let seconds = try body.number("duration") ?? 0
-            guard seconds >= 0, seconds.isFinite else { throw GatewayError.badRequest("field 'duration' must be ≥ 0 seconds") }
-            health.disable(for: seconds == 0 ? nil : seconds, at: now)
+            health.disable(for: try AdminRequest.disableDuration(body.duration), at: now)
         }
     }
 
     private func changeHealth(
-        _ request: Request, _ change: @escaping (inout KeyHealth, Date, JSONBody) throws -> Void
+        _ request: Request, _ change: @escaping (inout KeyHealth, Date, ChangeKeyHealthRequest) throws -> Void
     ) async throws -> Response {
-        var request = request
-        let body = try await JSONBody.read(&request, limit: limit)
+        let body = try await AdminBody.decode(ChangeKeyHealthRequest.self, from: request, limit: limit)
         let provider = try AdminRequest.providerIfGiven(query: request, body: body)
-        guard let reference = try body.string("id") ?? body.string("apiKey") ?? body.string("api_key") else {
+        guard let reference = body.reference else {
             throw GatewayError.badRequest("field 'id' or 'apiKey' is required")
         }
-        guard let id = gateway.pool.resolveID(reference, provider: provider) else { throw GatewayError.notFound("no such key") }
+        guard let id = pool.resolveID(reference, provider: provider) else { throw GatewayError.notFound("no such key") }
         var failure: (any Error)?
-        let updated = gateway.pool.updateHealth(id: id) { health, now in
+        let updated = pool.updateHealth(id: id) { health, now in
             do { try change(&health, now, body) } catch { failure = error }
         }
         if let failure { throw failure }
         guard let updated else { throw GatewayError.notFound("no such key") }
-        try await gateway.store.updateKeyHealth([KeyHealthRecord(keyID: id, health: updated)])
-        guard let view = gateway.pool.view(id: id) else { throw GatewayError.notFound("no such key") }
-        struct Answer: Encodable {
-            var success = true
-            var key: KeyPayload
-        }
-        return try JSONResponse.make(Answer(key: KeyPayload(view)))
+        try await store.updateKeyHealth([KeyHealthRecord(keyID: id, health: updated)])
+        guard let view = pool.view(id: id) else { throw GatewayError.notFound("no such key") }
+        return try JSONResponse.make(SingleKeyPayload(key: KeyPayload(view)))
     }
 }

@@ -5,12 +5,12 @@ import PoolCore
 /// Parameters every admin route reads the same way.
 enum AdminRequest {
     /// `?provider=` or `body.provider`, default `ollama`; an unknown name is a 400.
-    static func provider(query request: Request, body: JSONBody?) throws -> ProviderID {
+    static func provider(query request: Request, body: (any ProviderNaming)?) throws -> ProviderID {
         try providerIfGiven(query: request, body: body) ?? .ollama
     }
 
-    static func providerIfGiven(query request: Request, body: JSONBody?) throws -> ProviderID? {
-        guard let raw = try request.uri.queryParameters.get("provider") ?? body?.string("provider") else { return nil }
+    static func providerIfGiven(query request: Request, body: (any ProviderNaming)?) throws -> ProviderID? {
+        guard let raw = request.uri.queryParameters.get("provider") ?? body?.provider else { return nil }
         return try parseProvider(raw)
     }
 
@@ -30,18 +30,20 @@ enum AdminRequest {
         return value
     }
 
-    /// Expiry from `ttl` (seconds from now; 0 or absent: never) or `expiresAt` (ISO 8601).
-    static func expiry(_ body: JSONBody, now: Date) throws -> Date? {
-        if let ttl = try body.number("ttl") {
-            guard ttl >= 0, ttl.isFinite else { throw GatewayError.badRequest("field 'ttl' must be ≥ 0 seconds") }
-            return ttl == 0 ? nil : now.addingTimeInterval(ttl)
+    /// `value` when it holds more than whitespace; otherwise a 400 `field '<name>' is required`.
+    static func required(_ value: String?, _ name: String) throws -> String {
+        guard let value, !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw GatewayError.badRequest("field '\(name)' is required")
         }
-        if let text = try body.string("expiresAt") ?? body.string("expires_at") {
-            guard let date = ISO8601DateFormatter().date(from: text) else {
-                throw GatewayError.badRequest("field 'expiresAt' must be an ISO 8601 date")
-            }
-            return date
+        return value
+    }
+
+    /// A disable's `duration` in seconds; 0 or absent disables until enabled.
+    static func disableDuration(_ seconds: Double?) throws -> TimeInterval? {
+        let seconds = seconds ?? 0
+        guard seconds.isFinite, seconds >= 0 else {
+            throw GatewayError.badRequest("field 'duration' must be ≥ 0 seconds")
         }
-        return nil
+        return seconds == 0 ? nil : seconds
     }
 }

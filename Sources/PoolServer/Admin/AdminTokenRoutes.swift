@@ -5,7 +5,10 @@ import PoolStore
 
 /// `/admin/tokens` (alias `/admin/client-tokens`): create, list and revoke client tokens.
 struct AdminTokenRoutes {
-    let gateway: Gateway
+    let store: any PoolStore
+    let tokens: TokenRegistry
+    let clock: any PoolClock
+    let limits: GatewayConfiguration.Limits
 
     func register(on group: RouterGroup<GatewayRequestContext>) {
         for path in ["tokens", "client-tokens"] {
@@ -17,62 +20,42 @@ struct AdminTokenRoutes {
     }
 
     private func list() throws -> Response {
-        let now = gateway.clock.now
-        struct Answer: Encodable {
-            var tokens: [TokenPayload]
-            var total: Int
-        }
-        let tokens = gateway.tokens.entries().map { TokenPayload($0, now: now) }
-        return try JSONResponse.make(Answer(tokens: tokens, total: tokens.count))
+        let now = clock.now
+        let entries = tokens.entries().map { TokenPayload($0, now: now) }
+        return try JSONResponse.make(TokenListPayload(tokens: entries, total: entries.count))
     }
 
     private func create(_ request: Request) async throws -> Response {
-        var request = request
-        let body = try await JSONBody.read(&request, limit: gateway.configuration.limits.maxBodyBytes, allowEmpty: true)
-        let name = (try body.string("name"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let body = try await AdminBody.decode(
+            CreateTokenRequest.self, from: request, limit: limits.maxBodyBytes, allowEmpty: true
+        )
+        let name = body.name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard !name.isEmpty else { throw GatewayError.badRequest("field 'name' is required") }
         guard name.count <= 200 else { throw GatewayError.badRequest("field 'name' must be at most 200 characters") }
-        let scope = try body.string("provider").map(AdminRequest.parseProvider)
-        let now = gateway.clock.now
-        let expiresAt = try AdminRequest.expiry(body, now: now)
+        let scope = try body.provider.map(AdminRequest.parseProvider)
+        let now = clock.now
+        let expiresAt = try body.expiry.date(now: now)
         let (token, record) = ClientTokenFactory.make(name: name, createdAt: now, expiresAt: expiresAt, provider: scope)
-        try await gateway.store.insertToken(record)
-        gateway.tokens.add(record)
-        struct Answer: Encodable {
-            var success = true
-            /// The full token: shown in this answer only.
-            var token: String
-            var id: String
-            var name: String
-            var prefix: String
-            var provider: String?
-            var createdAt: Date
-            var expiresAt: Date?
-        }
-        return try JSONResponse.make(Answer(
-            token: token, id: record.id, name: record.name, prefix: record.prefix + "…",
-            provider: record.provider?.rawValue, createdAt: record.createdAt, expiresAt: record.expiresAt
-        ), status: .created)
+        try await store.insertToken(record)
+        tokens.add(record)
+        return try JSONResponse.make(TokenCreatedPayload(token: token, record: record), status: .created)
     }
 
     private func revokeFromBody(_ request: Request) async throws -> Response {
-        var request = request
-        let body = try await JSONBody.read(&request, limit: gateway.configuration.limits.maxBodyBytes, allowEmpty: true)
-        guard let id = try body.string("id") ?? request.uri.queryParameters.get("id") else {
+        let body = try await AdminBody.decode(
+            RevokeTokenRequest.self, from: request, limit: limits.maxBodyBytes, allowEmpty: true
+        )
+        guard let id = body.id ?? request.uri.queryParameters.get("id") else {
             throw GatewayError.badRequest("field 'id' is required")
         }
         return try await revoke(id: id)
     }
 
     private func revoke(id: String) async throws -> Response {
-        guard try await gateway.store.deleteToken(id: id) || gateway.tokens.entries().contains(where: { $0.record.id == id }) else {
+        guard try await store.deleteToken(id: id) || tokens.entries().contains(where: { $0.record.id == id }) else {
             throw GatewayError.notFound("no such token")
         }
-        gateway.tokens.remove(id: id)
-        struct Answer: Encodable {
-            var success = true
-            var id: String
-        }
-        return try JSONResponse.make(Answer(id: id))
+        tokens.remove(id: id)
+        return try JSONResponse.make(TokenRevokedPayload(id: id))
     }
 }

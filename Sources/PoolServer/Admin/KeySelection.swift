@@ -17,8 +17,10 @@ struct KeySelection {
         case required
     }
 
-    static func read(_ body: JSONBody, request: Request, pool: KeyPool, default fallback: Default) throws -> KeySelection {
-        if let references = try body.stringArray("ids") {
+    static func read(
+        _ body: KeySelectionRequest, request: Request, pool: KeyPool, default fallback: Default
+    ) throws -> KeySelection {
+        if let references = body.ids {
             let provider = try AdminRequest.providerIfGiven(query: request, body: body)
             var seen = Set<String>()
             var ids: [String] = []
@@ -33,7 +35,7 @@ struct KeySelection {
             return KeySelection(ids: ids, notFound: notFound)
         }
         let provider = try AdminRequest.provider(query: request, body: body)
-        let status = try body.string("status") ?? request.uri.queryParameters.get("status")
+        let status = body.status ?? request.uri.queryParameters.get("status")
         guard let status else {
             guard case .everyKey = fallback else {
                 throw GatewayError.badRequest("name the keys: 'ids' (an array of ids or keys) or 'status' (a status or 'all')")

@@ -33,10 +33,18 @@ public func buildApplication(
     WebRoutes(assets: .bundled).register(on: router)
 
     let admin = router.group("admin").add(middleware: AdminAuthMiddleware(credential: gateway.admin))
-    AdminKeyRoutes(gateway: gateway).register(on: admin)
-    AdminTokenRoutes(gateway: gateway).register(on: admin)
-    AdminStatsRoutes(gateway: gateway).register(on: admin)
-    AdminCacheRoutes(gateway: gateway).register(on: admin)
+    AdminKeyRoutes(
+        pool: gateway.pool, store: gateway.store, clock: gateway.clock, limits: configuration.limits,
+        importer: KeyImporter(pool: gateway.pool, store: gateway.store, clock: gateway.clock), logger: gateway.logger
+    ).register(on: admin)
+    AdminTokenRoutes(store: gateway.store, tokens: gateway.tokens, clock: gateway.clock, limits: configuration.limits)
+        .register(on: admin)
+    AdminStatsRoutes(
+        pool: gateway.pool, tokens: gateway.tokens, traffic: gateway.traffic, clock: gateway.clock,
+        startedAt: gateway.startedAt
+    ).register(on: admin)
+    AdminCacheRoutes(modelCache: gateway.modelCache, clock: gateway.clock, limits: configuration.limits)
+        .register(on: admin)
     let prober = KeyProber(
         client: upstream, upstream: configuration.upstream, checks: configuration.keyChecks, clock: gateway.clock
     )
@@ -47,8 +55,11 @@ public func buildApplication(
         importer: ValidatedImport(pool: gateway.pool, store: gateway.store, clock: gateway.clock, prober: prober),
         jobs: jobs, logger: gateway.logger
     )
-    AdminKeyCheckRoutes(gateway: gateway, starter: starter).register(on: admin)
-    AdminBulkRoutes(gateway: gateway, starter: starter).register(on: admin)
+    AdminKeyCheckRoutes(pool: gateway.pool, clock: gateway.clock, limits: configuration.limits, starter: starter)
+        .register(on: admin)
+    AdminBulkRoutes(
+        pool: gateway.pool, store: gateway.store, limits: configuration.limits, logger: gateway.logger, starter: starter
+    ).register(on: admin)
 
     let engine = ProxyEngine(
         pool: gateway.pool, modelCache: gateway.modelCache, clock: gateway.clock, upstream: configuration.upstream,

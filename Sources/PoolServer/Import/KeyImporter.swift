@@ -5,41 +5,37 @@ import PoolStore
 /// Adds parsed keys to the store and the pool: duplicates (within the batch, in the pool, or in the store) are
 /// counted, not added; everything else is written in one store transaction.
 public struct KeyImporter: Sendable {
-    let gateway: Gateway
+    let pool: KeyPool
+    let store: any PoolStore
+    let clock: any PoolClock
 
-    public init(gateway: Gateway) {
-        self.gateway = gateway
+    /// - Parameter clock: stamps the keys' creation time.
+    public init(pool: KeyPool, store: any PoolStore, clock: any PoolClock) {
+        self.pool = pool
+        self.store = store
+        self.clock = clock
     }
 
     public func importKeys(_ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?) async throws -> ImportSummary {
         // Building 100,000 records and adding them to the pool takes a while: not on an event loop.
         let (records, duplicatesBefore) = try await OffLoop.run { newRecords(parsed, provider: provider, expiresAt: expiresAt) }
         var duplicates = duplicatesBefore
-        let inserted = records.isEmpty ? [] : try await gateway.store.insertKeys(records)
+        let inserted = records.isEmpty ? [] : try await store.insertKeys(records)
         duplicates += records.count - inserted.count
         let added = records.filter { inserted.contains($0.id) }
-        try await OffLoop.run { gateway.pool.add(added) }
+        try await OffLoop.run { pool.add(added) }
         return ImportSummary(
             total: parsed.total, added: inserted.count, duplicates: duplicates, invalid: parsed.invalid
         )
     }
 
-    /// The entries that are new to the pool and the batch, as records, and how many were duplicates.
+    /// The entries that are new to the pool and the batch (`KeyPool.newEntries`), as records, and how many were
+    /// duplicates.
     private func newRecords(_ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?) -> ([KeyRecord], Int) {
-        let now = gateway.clock.now
-        var seen = Set<String>()
-        seen.reserveCapacity(parsed.entries.count)
-        var records: [KeyRecord] = []
-        records.reserveCapacity(parsed.entries.count)
-        var duplicates = 0
-        for entry in parsed.entries {
-            guard seen.insert(entry.secret).inserted, !gateway.pool.contains(secret: entry.secret, provider: provider) else {
-                duplicates += 1
-                continue
-            }
-            records.append(KeyRecord(
-                provider: provider, secret: entry.secret, username: entry.username, createdAt: now, expiresAt: expiresAt
-            ))
+        let now = clock.now
+        let (entries, duplicates) = pool.newEntries(parsed.entries, provider: provider)
+        let records = entries.map { entry in
+            KeyRecord(provider: provider, secret: entry.secret, username: entry.username, createdAt: now, expiresAt: expiresAt)
         }
         return (records, duplicates)
     }

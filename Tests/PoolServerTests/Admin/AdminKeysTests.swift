@@ -8,7 +8,7 @@ import Testing
 struct AdminKeysTests {
     @Test("admin routes refuse a missing or wrong token with 401 and a JSON error")
     func adminAuth() async throws {
-        try await withGateway { gateway in
+        try await withRouterGateway { gateway in
             let missing = try await gateway.request(.GET, "/admin/api-keys")
             #expect(missing.status == 401)
             #expect((missing.json["error"] as? String)?.contains("admin token") == true)
@@ -21,7 +21,7 @@ struct AdminKeysTests {
 
     @Test("a key added one by one is listed masked, with its id, and can be deleted by id or by secret")
     func addListDelete() async throws {
-        try await withGateway { gateway in
+        try await withRouterGateway { gateway in
             let secret = "ollama-0123456789abcdefghij"
             let added = try await gateway.admin(.POST, "/admin/api-keys", json: ["apiKey": secret, "username": "alice@example.com"])
             #expect(added.status == 201)
@@ -55,7 +55,7 @@ struct AdminKeysTests {
 
     @Test("the provider comes from the query or the body, defaults to ollama, and an unknown one is a 400")
     func providerSelection() async throws {
-        try await withGateway { gateway in
+        try await withRouterGateway { gateway in
             _ = try await gateway.admin(.POST, "/admin/api-keys?provider=openrouter", json: ["apiKey": "sk-or-v1-aaaaaaaaaaaaaaaa"])
             _ = try await gateway.admin(.POST, "/admin/api-keys", json: ["apiKey": "sk-or-v1-bbbbbbbbbbbbbbbb", "provider": "openrouter"])
             _ = try await gateway.admin(.POST, "/admin/api-keys", json: ["apiKey": "ollama-cccccccccccccccc"])
@@ -73,7 +73,7 @@ struct AdminKeysTests {
 
     @Test("every import endpoint accepts every format and reports totals that add up")
     func importFormats() async throws {
-        try await withGateway { gateway in
+        try await withRouterGateway { gateway in
             let text = """
                 # a comment
                 alice@example.com----pw----session----ollama-key-aaaaaaaaaaaa
@@ -111,7 +111,7 @@ struct AdminKeysTests {
 
     @Test("listing paginates, filters by status and searches")
     func pagination() async throws {
-        try await withGateway { gateway in
+        try await withRouterGateway { gateway in
             let secrets = (0..<25).map { String(format: "ollama-key-%04d-abcdefgh", $0) }
             let ids = try await gateway.addKeys(secrets)
             _ = try await gateway.admin(.POST, "/admin/keys/disable", json: ["id": ids[3], "duration": 600])
@@ -132,7 +132,7 @@ struct AdminKeysTests {
 
     @Test("disable with a duration, disable until enabled, and enable")
     func enableDisable() async throws {
-        try await withGateway { gateway in
+        try await withRouterGateway { gateway in
             let secret = "ollama-key-enable-disable-1"
             let id = try await gateway.addKeys([secret])[0]
             let timed = try await gateway.admin(.POST, "/admin/keys/disable", json: ["apiKey": secret, "duration": 120])
@@ -166,7 +166,7 @@ struct AdminKeysTests {
         ("GET", "/admin/nothing-here", nil),
     ] as [(String, String, String?)])
     func badInput(method: String, path: String, body: String?) async throws {
-        try await withGateway { gateway in
+        try await withRouterGateway { gateway in
             let reply = try await gateway.request(HTTPMethod(rawValue: method), path, token: gateway.adminToken, body: body)
             #expect((400..<500).contains(reply.status), "\(method) \(path) answered \(reply.status)")
             #expect(reply.json["error"] is String, "body was \(reply.body)")
@@ -175,7 +175,7 @@ struct AdminKeysTests {
 
     @Test("an oversized body is a 413 with a JSON error")
     func oversized() async throws {
-        try await withGateway({ $0.limits.maxBodyBytes = 2048; $0.limits.maxImportBytes = 2048 }) { gateway in
+        try await withRouterGateway({ $0.limits.maxBodyBytes = 2048; $0.limits.maxImportBytes = 2048 }) { gateway in
             let big = #"{"content":""# + String(repeating: "a", count: 4096) + #""}"#
             let reply = try await gateway.request(.POST, "/admin/api-keys/import-from-txt", token: gateway.adminToken, body: big)
             #expect(reply.status == 413)
@@ -183,6 +183,7 @@ struct AdminKeysTests {
         }
     }
 
+    // Over TCP: the timing is meant to include a 6 MB body crossing a real socket and the SQLite write.
     @Test("100,000 keys import in one request")
     func hugeImport() async throws {
         try await withGateway { gateway in

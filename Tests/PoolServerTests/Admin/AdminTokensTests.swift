@@ -6,7 +6,7 @@ import Testing
 struct AdminTokensTests {
     @Test("a token is shown once at creation; lists show its prefix only; revoking removes it")
     func lifecycle() async throws {
-        try await withGateway { gateway in
+        try await withRouterGateway { gateway in
             let created = try await gateway.admin(.POST, "/admin/tokens", json: ["name": "ci", "ttl": 3600, "provider": "ollama"])
             #expect(created.status == 201)
             let token = created.json["token"] as! String
@@ -32,6 +32,7 @@ struct AdminTokensTests {
         }
     }
 
+    // Over TCP with SQLite: the answer names the store the gateway really runs on.
     @Test("health reports version, uptime, storage and per-provider key counts without auth")
     func health() async throws {
         try await withGateway { gateway in
@@ -49,6 +50,7 @@ struct AdminTokensTests {
         }
     }
 
+    // Over TCP: a browser's preflight, answered as a real connection sees it.
     @Test("CORS allows any origin and answers preflights including PATCH")
     func cors() async throws {
         try await withGateway { gateway in
@@ -62,7 +64,7 @@ struct AdminTokensTests {
 
     @Test("stats overview counts keys by status and tokens")
     func stats() async throws {
-        try await withGateway { gateway in
+        try await withRouterGateway { gateway in
             let ids = try await gateway.addKeys(["ollama-stats-key-1", "ollama-stats-key-2", "ollama-stats-key-3"])
             _ = try await gateway.admin(.POST, "/admin/keys/disable", json: ["id": ids[0]])
             _ = try await gateway.createToken()

@@ -9,7 +9,7 @@ import Testing
 struct BulkActionTests {
     @Test("disable by ids, then enable by status, each answering with counts, and the store keeps it")
     func disableThenEnable() async throws {
-        try await withGateway { gateway in
+        try await withRouterGateway { gateway in
             let ids = try await gateway.addKeys(["bulk-key-000000000001", "bulk-key-000000000002", "bulk-key-000000000003"])
             let disabled = try await gateway.admin(.POST, "/admin/keys/bulk", json: [
                 "action": "disable", "ids": [ids[0], "bulk-key-000000000002", "k_missing"],
@@ -38,7 +38,7 @@ struct BulkActionTests {
     @Test("a disable with a duration ends by itself")
     func timedDisable() async throws {
         let clock = ManualClock(Date())
-        try await withProxy(clock: clock) { gateway, _ in
+        try await withRouterGateway(clock: clock) { gateway in
             let ids = try await gateway.addKeys(["timed-bulk-key-000001"])
             let reply = try await gateway.admin(.POST, "/admin/keys/bulk", json: ["action": "disable", "ids": ids, "duration": 600])
             #expect(reply.json["changed"] as? Int == 1)
@@ -50,7 +50,7 @@ struct BulkActionTests {
 
     @Test("delete by status removes the keys from the pool and the store")
     func deleteByStatus() async throws {
-        try await withGateway { gateway in
+        try await withRouterGateway { gateway in
             let ids = try await gateway.addKeys(["keep-key-000000000001", "drop-key-000000000002", "drop-key-000000000003"])
             for id in ids.dropFirst() {
                 gateway.gateway.pool.updateHealth(id: id) { health, _ in health.condition = .invalid(reason: "upstream answered 401") }
@@ -65,7 +65,7 @@ struct BulkActionTests {
 
     @Test("status filters stay within the selected pool")
     func providerScope() async throws {
-        try await withGateway { gateway in
+        try await withRouterGateway { gateway in
             try await gateway.addKeys(["ollama-scope-key-0001"])
             try await gateway.addKeys(["sk-or-v1-scope-key-0002"], provider: "openrouter")
             let reply = try await gateway.admin(.POST, "/admin/keys/bulk", json: ["action": "disable", "status": "all", "provider": "openrouter"])
@@ -75,6 +75,7 @@ struct BulkActionTests {
         }
     }
 
+    // Over TCP: the job probes a mock upstream.
     @Test("verify runs as a job and answers 202 with its id")
     func verify() async throws {
         try await withProxy { gateway, mock in
@@ -99,7 +100,7 @@ struct BulkActionTests {
         #"{"action":"enable","ids":"k_1"}"#, #"{"action":"enable","status":"all","provider":"nope"}"#, #"[]"#,
     ])
     func badInput(body: String) async throws {
-        try await withGateway { gateway in
+        try await withRouterGateway { gateway in
             try await gateway.addKeys(["untouched-key-0000001"])
             let reply = try await gateway.request(.POST, "/admin/keys/bulk", token: gateway.adminToken, body: body)
             #expect(reply.status == 400)

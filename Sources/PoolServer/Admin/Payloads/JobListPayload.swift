@@ -1,0 +1,4 @@
+/// `GET /admin/jobs`: recent jobs, without their results.
+struct JobListPayload: Encodable {
+    var jobs: [JobSnapshot]
+}

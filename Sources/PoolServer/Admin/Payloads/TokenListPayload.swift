@@ -1,0 +1,5 @@
+/// `GET /admin/tokens`: every client token, by prefix.
+struct TokenListPayload: Encodable {
+    var tokens: [TokenPayload]
+    var total: Int
+}

@@ -1,0 +1,14 @@
+/// `POST /admin/api-keys`: one key (`apiKey`, `api_key` or `key`), optionally its owner and expiry.
+struct AddKeyRequest: AdminRequestBody, ProviderNaming {
+    var apiKey: String?
+    var username: String?
+    var provider: String?
+    var expiry: ExpiryFields
+
+    init(_ fields: BodyFields) throws {
+        apiKey = try fields.value("apiKey", "api_key", "key")
+        username = try fields.value("username")
+        provider = try fields.value("provider")
+        expiry = try ExpiryFields(fields)
+    }
+}

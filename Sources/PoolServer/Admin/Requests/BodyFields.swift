@@ -1,0 +1,36 @@
+/// The fields of a JSON object body, read by name. The one place that knows the reference's field aliases
+/// (`apiKey`/`api_key`/`key`, `expiresAt`/`expires_at`, …) and the rules every admin body shares: `null` is the
+/// same as absent, unknown fields are ignored, and a field of the wrong type is a 400 naming it.
+struct BodyFields {
+    private let container: KeyedDecodingContainer<Name>
+
+    /// - Throws: `DecodingError` when the body is not a JSON object (`AdminBody` answers it with a 400).
+    init(_ decoder: any Decoder) throws {
+        container = try decoder.container(keyedBy: Name.self)
+    }
+
+    /// The first of `names` that is present and not `null`, decoded; nil when none is. Later names are not
+    /// read once one is present, so an alias left over beside the field in use cannot fail the request.
+    /// - Throws: `GatewayError` 400 `field '<name>' must be <a string, a number, …>`.
+    func value<Value: BodyValue>(_ names: String...) throws -> Value? {
+        for name in names {
+            let key = Name(stringValue: name)
+            guard container.contains(key), !(try container.decodeNil(forKey: key)) else { continue }
+            do {
+                return try container.decode(Value.self, forKey: key)
+            } catch let error as DecodingError {
+                throw GatewayError.badRequest("field '\(name)' must be \(Value.expectation(error))")
+            }
+        }
+        return nil
+    }
+
+    /// Any field name.
+    private struct Name: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}

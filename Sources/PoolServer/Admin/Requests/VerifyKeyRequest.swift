@@ -1,0 +1,12 @@
+/// `POST /admin/verify-key`: a pool key by `id` (or id or secret), or any key by `apiKey`/`api_key`.
+struct VerifyKeyRequest: AdminRequestBody, ProviderNaming {
+    var id: String?
+    var apiKey: String?
+    var provider: String?
+
+    init(_ fields: BodyFields) throws {
+        id = try fields.value("id")
+        apiKey = try fields.value("apiKey", "api_key")
+        provider = try fields.value("provider")
+    }
+}

@@ -1,0 +1,242 @@
+import Foundation
+import PoolCore
+import Synchronization
+
+/// A store that keeps everything in memory and forgets it with the process: for tests and throwaway gateways.
+///
+/// It keeps the contract the SQLite store keeps, so code tested against one behaves the same on the other:
+/// a provider and secret is stored once, keys load in insertion order, rows about deleted keys or tokens are
+/// skipped rather than failing a batch, and a closed store refuses work. Every call runs under one lock and
+/// applies entirely or (when it throws) not at all, as a transaction would.
+public final class InMemoryStore: PoolStore {
+    /// Model hours older than this are not loaded, as with SQLite.
+    static let modelHourRetention = SQLiteStore.modelHourRetention
+
+    /// Keys per `keyBatches` call, as SQLite hands them over.
+    static let loadBatchSize = 1024
+
+    /// Always `memory`, for `/health`.
+    public var kind: String { "memory" }
+
+    private let state = Mutex(State())
+
+    /// An empty, open store.
+    public init() {}
+
+    // MARK: - Loading
+
+    /// Everything stored; with `keyBatches`, keys and their statistics go to it in batches instead.
+    public func loadSnapshot(
+        keyBatches: (@Sendable (_ keys: [KeyRecord], _ stats: [KeyStatsRecord]) -> Void)?
+    ) async throws -> StoreSnapshot {
+        let since = Int(Date().timeIntervalSince1970 - Self.modelHourRetention)
+        var snapshot = try state.withLock { state in
+            try state.checkOpen()
+            return state.snapshot(modelHoursSince: since)
+        }
+        if let keyBatches {
+            // Handed over outside the lock: the receiver may take its time (the pool indexes every key).
+            let statsByKey = Dictionary(snapshot.keyStats.map { ($0.keyID, $0) }, uniquingKeysWith: { first, _ in first })
+            var start = 0
+            while start < snapshot.keys.count {
+                let keys = Array(snapshot.keys[start..<min(start + Self.loadBatchSize, snapshot.keys.count)])
+                keyBatches(keys, keys.compactMap { statsByKey[$0.id] })
+                start += Self.loadBatchSize
+            }
+            snapshot.keys = []
+            snapshot.keyStats = []
+        }
+        return snapshot
+    }
+
+    // MARK: - Keys
+
+    /// Inserts the keys whose provider and secret are not stored yet (nor earlier in the same batch).
+    /// - Returns: the ids of the keys actually inserted.
+    /// - Throws: `StoreError`, inserting nothing, when a key's id is already taken.
+    public func insertKeys(_ keys: [KeyRecord]) async throws -> Set<String> {
+        try state.withLock { state in
+            try state.checkOpen()
+            return try state.insert(keys)
+        }
+    }
+
+    /// Deletes the keys and their statistics. Unknown ids are ignored.
+    public func deleteKeys(ids: [String]) async throws {
+        try state.withLock { state in
+            try state.checkOpen()
+            state.delete(ids: Set(ids))
+        }
+    }
+
+    /// Replaces condition and failure counters of existing keys; records for unknown keys are ignored.
+    public func updateKeyHealth(_ records: [KeyHealthRecord]) async throws {
+        try state.withLock { state in
+            try state.checkOpen()
+            state.apply(records)
+        }
+    }
+
+    /// Replaces models, category and credit of existing keys; unknown ids are ignored.
+    public func updateKeyProfiles(_ records: [KeyProfileRecord]) async throws {
+        try state.withLock { state in
+            try state.checkOpen()
+            for record in records {
+                state.keys[record.keyID]?.models = record.models
+                state.keys[record.keyID]?.category = record.category
+                state.keys[record.keyID]?.credit = record.credit
+            }
+        }
+    }
+
+    // MARK: - Client tokens
+
+    /// - Throws: `StoreError` when a token with the same id or token hash exists.
+    public func insertToken(_ token: ClientTokenRecord) async throws {
+        try state.withLock { state in
+            try state.checkOpen()
+            guard state.tokens[token.id] == nil, !state.tokens.values.contains(where: { $0.tokenHash == token.tokenHash })
+            else {
+                throw StoreError("a client token with this id or token hash already exists")
+            }
+            state.tokens[token.id] = token
+        }
+    }
+
+    /// - Returns: false when no token had this id.
+    public func deleteToken(id: String) async throws -> Bool {
+        try state.withLock { state in
+            try state.checkOpen()
+            return state.tokens.removeValue(forKey: id) != nil
+        }
+    }
+
+    // MARK: - Traffic batches
+
+    /// Stores the batch's absolute counters; rows about keys or tokens deleted meanwhile are skipped.
+    public func write(_ batch: StatsBatch) async throws {
+        try state.withLock { state in
+            try state.checkOpen()
+            for stats in batch.keyStats where state.keys[stats.keyID] != nil {
+                state.keyStats[stats.keyID] = stats
+            }
+            state.apply(batch.keyHealth)
+            for count in batch.tokenRequestCounts {
+                state.tokens[count.tokenID]?.requestCount = count.requestCount
+            }
+            for stats in batch.globalStats {
+                state.globalStats[stats.provider] = stats
+            }
+            for hour in batch.modelHours {
+                state.modelHours[ModelHourKey(hour)] = hour
+            }
+        }
+    }
+
+    // MARK: - Settings
+
+    public func setting(_ name: String) async throws -> String? {
+        try state.withLock { state in
+            try state.checkOpen()
+            return state.settings[name]
+        }
+    }
+
+    public func setSetting(_ name: String, value: String) async throws {
+        try state.withLock { state in
+            try state.checkOpen()
+            state.settings[name] = value
+        }
+    }
+
+    // MARK: - Lifecycle
+
+    /// Drops everything; later calls throw `StoreError`. Closing twice is harmless.
+    public func close() async throws {
+        state.withLock { state in state = State(closed: true) }
+    }
+}
+
+/// What identifies a stored secret: the same secret may be stored once per provider.
+private struct SecretIdentity: Hashable {
+    var provider: ProviderID
+    var secret: String
+}
+
+/// What identifies a model hour row.
+private struct ModelHourKey: Hashable {
+    var provider: ProviderID
+    var model: String
+    var hourStart: Int
+
+    init(_ hour: ModelHourRecord) {
+        provider = hour.provider
+        model = hour.model
+        hourStart = hour.hourStart
+    }
+}
+
+/// The tables, guarded together by the store's lock.
+private struct State {
+    var closed = false
+    var keys: [String: KeyRecord] = [:]
+    /// Key ids in insertion order, the order keys load in.
+    var keyOrder: [String] = []
+    var secrets: Set<SecretIdentity> = []
+    var keyStats: [String: KeyStatsRecord] = [:]
+    var tokens: [String: ClientTokenRecord] = [:]
+    var globalStats: [ProviderID: GlobalStatsRecord] = [:]
+    var modelHours: [ModelHourKey: ModelHourRecord] = [:]
+    var settings: [String: String] = [:]
+
+    func checkOpen() throws {
+        if closed { throw StoreError("the in-memory store is closed") }
+    }
+
+    /// Checks every id before storing anything, so a refused batch leaves no trace (SQLite rolls back).
+    mutating func insert(_ batch: [KeyRecord]) throws -> Set<String> {
+        var batchIDs = Set<String>()
+        for key in batch where keys[key.id] != nil || !batchIDs.insert(key.id).inserted {
+            throw StoreError("a key with id \(key.id) already exists")
+        }
+        var inserted = Set<String>()
+        for key in batch where secrets.insert(SecretIdentity(provider: key.provider, secret: key.secret)).inserted {
+            inserted.insert(key.id)
+            keys[key.id] = key
+            keyOrder.append(key.id)
+        }
+        return inserted
+    }
+
+    mutating func delete(ids: Set<String>) {
+        let doomed = ids.filter { keys[$0] != nil }
+        guard !doomed.isEmpty else { return }
+        for id in doomed {
+            if let key = keys.removeValue(forKey: id) {
+                secrets.remove(SecretIdentity(provider: key.provider, secret: key.secret))
+            }
+            keyStats.removeValue(forKey: id)
+        }
+        keyOrder.removeAll { doomed.contains($0) }
+    }
+
+    mutating func apply(_ healths: [KeyHealthRecord]) {
+        for record in healths {
+            keys[record.keyID]?.health = record.health
+        }
+    }
+
+    /// Keys in insertion order, tokens by creation, model hours since `since` by hour, provider and model.
+    func snapshot(modelHoursSince since: Int) -> StoreSnapshot {
+        let orderedKeys = keyOrder.compactMap { keys[$0] }
+        return StoreSnapshot(
+            keys: orderedKeys,
+            keyStats: orderedKeys.compactMap { keyStats[$0.id] },
+            tokens: tokens.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) },
+            globalStats: globalStats.values.sorted { $0.provider.rawValue < $1.provider.rawValue },
+            modelHours: modelHours.values.filter { $0.hourStart >= since }.sorted {
+                ($0.hourStart, $0.provider.rawValue, $0.model) < ($1.hourStart, $1.provider.rawValue, $1.model)
+            }
+        )
+    }
+}

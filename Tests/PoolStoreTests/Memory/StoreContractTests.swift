@@ -1,0 +1,196 @@
+import Foundation
+import PoolCore
+import PoolStore
+import Synchronization
+import Testing
+
+/// The stores the contract is checked against.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case memory, sqlite
+
+    var testDescription: String { rawValue }
+
+    /// Runs `body` with a fresh, empty store of this kind and closes it afterwards.
+    func withStore(_ body: (any PoolStore) async throws -> Void) async throws {
+        switch self {
+        case .memory:
+            let store = InMemoryStore()
+            try await body(store)
+            try await store.close()
+        case .sqlite:
+            try await withTemporaryDirectory { folder in
+                let store = try openTestStore(in: folder)
+                try await body(store)
+                try await store.close()
+            }
+        }
+    }
+}
+
+/// What every `PoolStore` promises, checked on each implementation, so tests that run on the in-memory store
+/// say something about the SQLite one.
+@Suite("Every store: the PoolStore contract")
+struct StoreContractTests {
+    @Test("keys in every condition load back as inserted, in insertion order", arguments: StoreKind.allCases)
+    func keysRoundTrip(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let keys = SQLiteStoreKeyTests.keysWithEveryCondition()
+            let inserted = try await store.insertKeys(keys)
+            #expect(inserted == Set(keys.map(\.id)))
+            #expect(try await store.loadSnapshot().keys == keys)
+        }
+    }
+
+    @Test("a provider and secret is stored once, the same secret under another provider again", arguments: StoreKind.allCases)
+    func duplicateSecrets(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let original = makeKey("sk-twice")
+            _ = try await store.insertKeys([original])
+            let repeated = [makeKey("sk-twice"), makeKey("sk-twice", provider: .openrouter), makeKey("sk-a"), makeKey("sk-a")]
+            #expect(try await store.insertKeys(repeated) == [repeated[1].id, repeated[2].id])
+            #expect(try await store.loadSnapshot().keys.map(\.id) == [original.id, repeated[1].id, repeated[2].id])
+        }
+    }
+
+    @Test("a batch with a key id already stored is refused as a whole", arguments: StoreKind.allCases)
+    func takenIDRefusesTheBatch(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let first = makeKey("sk-first")
+            _ = try await store.insertKeys([first])
+            var clash = makeKey("sk-other")
+            clash.id = first.id
+            await #expect(throws: (any Error).self) { try await store.insertKeys([makeKey("sk-fresh"), clash]) }
+            #expect(try await store.loadSnapshot().keys == [first])
+        }
+    }
+
+    @Test("a deleted key goes with its statistics, its secret can be stored again, unknown ids are ignored", arguments: StoreKind.allCases)
+    func deletingKeys(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let doomed = makeKey("sk-doomed")
+            let kept = makeKey("sk-kept")
+            _ = try await store.insertKeys([doomed, kept])
+            try await store.write(StatsBatch(keyStats: [doomed, kept].map { KeyStatsRecord(keyID: $0.id, requests: 2) }))
+            try await store.deleteKeys(ids: [doomed.id, "k_never"])
+            let snapshot = try await store.loadSnapshot()
+            #expect(snapshot.keys == [kept])
+            #expect(snapshot.keyStats.map(\.keyID) == [kept.id])
+            #expect(try await store.insertKeys([makeKey("sk-doomed")]).count == 1)
+        }
+    }
+
+    @Test("health and profile updates change known keys only", arguments: StoreKind.allCases)
+    func updatingKeys(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let key = makeKey("sk-updated")
+            _ = try await store.insertKeys([key])
+            let health = KeyHealth(condition: .invalid(reason: "upstream answered 401"), consecutiveFailures: 3)
+            let credit = KeyCredit(label: "main", limit: 5, usage: 1, limitRemaining: 4, checkedAt: referenceDate)
+            try await store.updateKeyHealth([KeyHealthRecord(keyID: key.id, health: health), KeyHealthRecord(keyID: "k_gone", health: health)])
+            try await store.updateKeyProfiles([
+                KeyProfileRecord(keyID: key.id, models: ["qwen3:8b"], category: "qwen", credit: credit),
+                KeyProfileRecord(keyID: "k_gone", models: ["x"], category: nil),
+            ])
+            var expected = key
+            expected.health = health
+            expected.models = ["qwen3:8b"]
+            expected.category = "qwen"
+            expected.credit = credit
+            #expect(try await store.loadSnapshot().keys == [expected])
+        }
+    }
+
+    @Test("a stats batch stores absolute values and skips keys and tokens that are gone", arguments: StoreKind.allCases)
+    func statsBatches(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let key = makeKey("sk-counted")
+            let token = SQLiteStoreStateTests.token()
+            _ = try await store.insertKeys([key])
+            try await store.insertToken(token)
+            var batch = SQLiteStoreStateTests.batch(for: key, token: token, hour: SQLiteStoreStateTests.currentHour)
+            batch.keyStats.append(KeyStatsRecord(keyID: "k_gone", requests: 9))
+            batch.tokenRequestCounts.append(TokenCount(tokenID: "tok_gone", requestCount: 9))
+            try await store.write(batch)
+            try await store.write(batch)
+            let snapshot = try await store.loadSnapshot()
+            #expect(snapshot.keyStats == [batch.keyStats[0]])
+            #expect(snapshot.keys.map(\.health) == batch.keyHealth.map(\.health))
+            #expect(snapshot.tokens.map(\.requestCount) == [42])
+            #expect(snapshot.globalStats == batch.globalStats)
+            #expect(snapshot.modelHours == batch.modelHours)
+        }
+    }
+
+    @Test("model hours older than thirty days are not loaded", arguments: StoreKind.allCases)
+    func oldModelHours(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let recent = ModelHourRecord(
+                provider: .ollama, model: "m", hourStart: SQLiteStoreStateTests.currentHour, requests: 1, successes: 1,
+                failures: 0)
+            var old = recent
+            old.hourStart -= 31 * 86_400
+            try await store.write(StatsBatch(modelHours: [recent, old]))
+            #expect(try await store.loadSnapshot().modelHours == [recent])
+        }
+    }
+
+    @Test("tokens load by creation time, a second id or token hash is refused, and a token deletes once", arguments: StoreKind.allCases)
+    func tokens(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let later = ClientTokenRecord(
+                id: "tok_a", name: "later", tokenHash: "h-later", prefix: "sk-l", createdAt: referenceDate.addingTimeInterval(5),
+                expiresAt: nil, provider: nil)
+            let earlier = SQLiteStoreStateTests.token("tok_b", hash: "h-earlier")
+            try await store.insertToken(later)
+            try await store.insertToken(earlier)
+            #expect(try await store.loadSnapshot().tokens == [earlier, later])
+            await #expect(throws: StoreError.self) { try await store.insertToken(SQLiteStoreStateTests.token("tok_c", hash: "h-later")) }
+            await #expect(throws: StoreError.self) { try await store.insertToken(SQLiteStoreStateTests.token("tok_a", hash: "h-new")) }
+            #expect(try await store.deleteToken(id: "tok_a"))
+            #expect(try await !store.deleteToken(id: "tok_a"))
+            #expect(try await store.loadSnapshot().tokens == [earlier])
+        }
+    }
+
+    @Test("a setting is absent until set, and the last value wins", arguments: StoreKind.allCases)
+    func settings(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            #expect(try await store.setting("admin_token_hash") == nil)
+            try await store.setSetting("admin_token_hash", value: "first")
+            try await store.setSetting("admin_token_hash", value: "second")
+            #expect(try await store.setting("admin_token_hash") == "second")
+        }
+    }
+
+    @Test("with keyBatches, keys and their statistics arrive in batches and stay out of the snapshot", arguments: StoreKind.allCases)
+    func keyBatches(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let keys = (0..<2_500).map { makeKey("sk-batch-\($0)") }
+            _ = try await store.insertKeys(keys)
+            try await store.write(StatsBatch(keyStats: [KeyStatsRecord(keyID: keys[2_000].id, requests: 7)]))
+            let received = Mutex<(keys: [String], stats: [String], batches: Int)>(([], [], 0))
+            let snapshot = try await store.loadSnapshot { batch, stats in
+                received.withLock { received in
+                    received.keys += batch.map(\.id)
+                    received.stats += stats.map(\.keyID)
+                    received.batches += 1
+                }
+            }
+            #expect(snapshot.keys.isEmpty && snapshot.keyStats.isEmpty)
+            let (ids, statIDs, batches) = received.withLock { $0 }
+            #expect(ids == keys.map(\.id))
+            #expect(statIDs == [keys[2_000].id])
+            #expect(batches == 3)
+        }
+    }
+
+    @Test("a closed store refuses work, and closing twice is harmless", arguments: StoreKind.allCases)
+    func closing(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await store.close()
+            await #expect(throws: StoreError.self) { try await store.loadSnapshot() }
+            await #expect(throws: StoreError.self) { try await store.insertKeys([makeKey("sk-late")]) }
+            await #expect(throws: StoreError.self) { try await store.setting("x") }
+        }
+    }
+}

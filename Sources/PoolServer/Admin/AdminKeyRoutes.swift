@@ -65,7 +65,8 @@ struct AdminKeyRoutes {
                 || (view.category?.lowercased().contains(search) ?? false)
                 || view.models.contains { $0.lowercased().contains(search) }
         }
-        let start = min((page - 1) * pageSize, filtered.count)
+        // A page past the end is empty; clamping first keeps `page * pageSize` from overflowing for any page.
+        let start = min(min(page - 1, filtered.count / pageSize + 1) * pageSize, filtered.count)
         let pageItems = filtered[start..<min(start + pageSize, filtered.count)].map(KeyPayload.init)
         return try JSONResponse.make(KeyListPayload(
             provider: provider.rawValue, keys: pageItems, total: filtered.count, page: page, pageSize: pageSize,

@@ -6,7 +6,7 @@ struct AddKeyRequest: AdminRequestBody, ProviderNaming {
     var expiry: ExpiryFields
 
     init(_ fields: BodyFields) throws {
-        apiKey = try fields.value("apiKey", "api_key", "key")
+        apiKey = try fields.value(.apiKey)
         username = try fields.value("username")
         provider = try fields.value("provider")
         expiry = try ExpiryFields(fields)

@@ -9,11 +9,11 @@ struct BodyFields {
         container = try decoder.container(keyedBy: Name.self)
     }
 
-    /// The first of `names` that is present and not `null`, decoded; nil when none is. Later names are not
+    /// The first name of `fields` that is present and not `null`, decoded; nil when none is. Later names are not
     /// read once one is present, so an alias left over beside the field in use cannot fail the request.
     /// - Throws: `GatewayError` 400 `field '<name>' must be <a string, a number, …>`.
-    func value<Value: BodyValue>(_ names: String...) throws -> Value? {
-        for name in names {
+    func value<Value: BodyValue>(_ fields: FieldName...) throws -> Value? {
+        for name in fields.flatMap(\.names) {
             let key = Name(stringValue: name)
             guard container.contains(key), !(try container.decodeNil(forKey: key)) else { continue }
             do {
@@ -33,4 +33,18 @@ struct BodyFields {
         init(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
     }
+}
+
+/// A body field and the names the reference service also accepts for it; a plain string literal names a field
+/// without aliases. Every alias is declared here, once.
+struct FieldName: ExpressibleByStringLiteral, Sendable {
+    let names: [String]
+
+    init(_ names: String...) { self.names = names }
+    init(stringLiteral name: String) { names = [name] }
+
+    /// An upstream key's secret.
+    static let apiKey = FieldName("apiKey", "api_key", "key")
+    /// An expiry date (ISO 8601).
+    static let expiresAt = FieldName("expiresAt", "expires_at")
 }

@@ -6,7 +6,7 @@ struct ChangeKeyHealthRequest: AdminRequestBody, ProviderNaming {
     var provider: String?
 
     init(_ fields: BodyFields) throws {
-        reference = try fields.value("id", "apiKey", "api_key")
+        reference = try fields.value("id", .apiKey)
         duration = try fields.value("duration")
         provider = try fields.value("provider")
     }

@@ -7,7 +7,7 @@ struct DeleteKeysRequest: AdminRequestBody, ProviderNaming {
 
     init(_ fields: BodyFields) throws {
         ids = try fields.value("ids")
-        reference = try fields.value("id", "apiKey", "api_key")
+        reference = try fields.value("id", .apiKey)
         provider = try fields.value("provider")
     }
 }

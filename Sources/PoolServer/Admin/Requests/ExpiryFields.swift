@@ -9,7 +9,7 @@ struct ExpiryFields: Sendable {
     init(_ fields: BodyFields) throws {
         ttl = try fields.value("ttl")
         // A ttl wins, and the date is then not read at all, as before typed bodies.
-        expiresAt = ttl == nil ? try fields.value("expiresAt", "expires_at") : nil
+        expiresAt = ttl == nil ? try fields.value(.expiresAt) : nil
     }
 
     /// The expiry these fields ask for, or nil for never.

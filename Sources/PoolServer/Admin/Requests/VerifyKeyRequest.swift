@@ -1,4 +1,4 @@
-/// `POST /admin/verify-key`: a pool key by `id` (or id or secret), or any key by `apiKey`/`api_key`.
+/// `POST /admin/verify-key`: a pool key by `id` (or id or secret), or any key by its secret (`apiKey` and its aliases).
 struct VerifyKeyRequest: AdminRequestBody, ProviderNaming {
     var id: String?
     var apiKey: String?
@@ -6,7 +6,7 @@ struct VerifyKeyRequest: AdminRequestBody, ProviderNaming {
 
     init(_ fields: BodyFields) throws {
         id = try fields.value("id")
-        apiKey = try fields.value("apiKey", "api_key")
+        apiKey = try fields.value(.apiKey)
         provider = try fields.value("provider")
     }
 }

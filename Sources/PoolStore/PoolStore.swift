@@ -17,7 +17,9 @@ public protocol PoolStore: Sendable {
 
     /// Reads everything the gateway needs to start. With `keyBatches`, keys and their statistics are handed over
     /// in batches as they are read and left out of the snapshot, so 100,000 keys never sit in memory twice.
-    func loadSnapshot(keyBatches: (@Sendable (_ keys: [KeyRecord], _ stats: [KeyStatsRecord]) -> Void)?) async throws
+    func loadSnapshot(
+        keyBatches: (@Sendable (_ keys: [KeyRecord], _ stats: [KeyStatsRecord]) -> Void)?
+    ) async throws
         -> StoreSnapshot
 
     /// Inserts keys in one transaction. A key whose provider and secret are already stored is skipped.

@@ -12,7 +12,8 @@ struct Keys: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import keys from a file: one per line, username----key, email----password----session----key, or a JSON array."
+            abstract:
+                "Import keys from a file: one per line, username----key, email----password----session----key, or a JSON array."
         )
 
         @Argument(help: "The file to import ('-' reads standard input).") var file: String
@@ -26,14 +27,19 @@ struct Keys: AsyncParsableCommand {
             if file == "-" {
                 text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
             } else {
-                guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw ValidationError("cannot read \(file)")
+                }
                 text = String(decoding: data, as: UTF8.self)
             }
             let summary = try await settings.withGateway { gateway in
                 let expiresAt = ttl.map { gateway.clock.now.addingTimeInterval($0) }
-                return try await KeyImporter(pool: gateway.pool, store: gateway.store, clock: gateway.clock).importKeys(ImportParser.parse(text: text), provider: provider, expiresAt: expiresAt)
+                return try await KeyImporter(pool: gateway.pool, store: gateway.store, clock: gateway.clock).importKeys(
+                    ImportParser.parse(text: text), provider: provider, expiresAt: expiresAt)
             }
-            print("total \(summary.total), added \(summary.added), duplicates \(summary.duplicates), invalid \(summary.invalid.count)")
+            print(
+                "total \(summary.total), added \(summary.added), duplicates \(summary.duplicates), invalid \(summary.invalid.count)"
+            )
             for problem in summary.invalid { print("  line \(problem.line): \(problem.reason)") }
         }
     }
@@ -54,7 +60,11 @@ struct Keys: AsyncParsableCommand {
             let views = try await settings.withGateway { gateway in gateway.pool.views(provider: provider) }
             print(["ID", "PROVIDER", "KEY", "STATUS", "USERNAME", "REQUESTS"].joined(separator: "\t"))
             for view in views where status == nil || view.status == status {
-                print([view.id, view.provider.rawValue, view.maskedSecret, view.status.rawValue, view.username ?? "-", String(view.stats.requests)]
+                print(
+                    [
+                        view.id, view.provider.rawValue, view.maskedSecret, view.status.rawValue, view.username ?? "-",
+                        String(view.stats.requests),
+                    ]
                     .joined(separator: "\t"))
             }
         }

@@ -29,7 +29,7 @@ struct OllamaPool: AsyncParsableCommand {
     /// CPU quotas but not the affinity mask).
     private static func usableCPUCount() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let mask = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
+            let mask = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
         else { return System.coreCount }
         let allowed = mask.dropFirst("Cpus_allowed:".count).reduce(0) { count, digit in
             count + (digit.hexDigitValue ?? 0).nonzeroBitCount

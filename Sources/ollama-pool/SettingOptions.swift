@@ -10,7 +10,8 @@ import PoolStore
 struct SettingOptions: ParsableArguments {
     @Argument(
         parsing: .allUnrecognized,
-        help: ArgumentHelp("Any setting as a flag, e.g. --database-url URL (see `ollama-pool settings`).", valueName: "setting")
+        help: ArgumentHelp(
+            "Any setting as a flag, e.g. --database-url URL (see `ollama-pool settings`).", valueName: "setting")
     )
     var flags: [String] = []
 

@@ -12,7 +12,6 @@ struct SettingsCommand: ParsableCommand {
     var markdown = false
     @OptionGroup var settings: SettingOptions
 
-
     func run() throws {
         if markdown {
             print(SettingsDocumentation.markdownTable(), terminator: "")

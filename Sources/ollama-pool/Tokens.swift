@@ -12,7 +12,8 @@ struct Tokens: AsyncParsableCommand {
     )
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a client token and print it (shown only once).")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a client token and print it (shown only once).")
 
         @Argument(help: "A name for the token.") var name: String
         @Option(help: "Time to live in seconds (default: no expiry).") var ttl: Double?
@@ -46,8 +47,11 @@ struct Tokens: AsyncParsableCommand {
             let formatter = ISO8601DateFormatter()
             for entry in entries {
                 let record = entry.record
-                print([record.id, record.name, record.prefix + "…", record.provider?.rawValue ?? "any",
-                       record.expiresAt.map(formatter.string(from:)) ?? "never", String(entry.requestCount)]
+                print(
+                    [
+                        record.id, record.name, record.prefix + "…", record.provider?.rawValue ?? "any",
+                        record.expiresAt.map(formatter.string(from:)) ?? "never", String(entry.requestCount),
+                    ]
                     .joined(separator: "\t"))
             }
         }

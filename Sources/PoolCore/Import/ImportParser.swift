@@ -110,13 +110,15 @@ public enum ImportParser {
             decoded = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [])
         } catch {
             return ImportParseResult(invalid: [
-                ImportProblem(line: 1, reason: "content looks like a JSON array but is not valid JSON: \(describe(error))"),
+                ImportProblem(
+                    line: 1, reason: "content looks like a JSON array but is not valid JSON: \(describe(error))")
             ])
         }
         // Unreachable with a leading '[' today, but a top-level non-array must not be read as zero keys.
         guard let array = decoded as? [Any] else {
             return ImportParseResult(invalid: [
-                ImportProblem(line: 1, reason: "content looks like a JSON array but is not valid JSON: top level is not an array"),
+                ImportProblem(
+                    line: 1, reason: "content looks like a JSON array but is not valid JSON: top level is not an array")
             ])
         }
         return parse(jsonArray: array)
@@ -129,9 +131,10 @@ public enum ImportParser {
         if let object = element as? [String: Any] {
             return parseObject(object, line: line)
         }
-        return .problem(ImportProblem(
-            line: line, reason: "expected a string or an object, got \(typeDescription(element))"
-        ))
+        return .problem(
+            ImportProblem(
+                line: line, reason: "expected a string or an object, got \(typeDescription(element))"
+            ))
     }
 
     static func parseObject(_ object: [String: Any], line: Int) -> Outcome {
@@ -140,14 +143,16 @@ public enum ImportParser {
         case .absent: username = nil
         case .string(_, let value): username = nonEmpty(trimmed(Substring(value).unicodeScalars))
         case .wrongType(let name, let value):
-            return .problem(ImportProblem(line: line, reason: "\"\(name)\" must be a string, got \(typeDescription(value))"))
+            return .problem(
+                ImportProblem(line: line, reason: "\"\(name)\" must be a string, got \(typeDescription(value))"))
         }
 
         switch stringField(object, names: keyFields) {
         case .absent:
             return .problem(ImportProblem(line: line, reason: "object has no \"api_key\", \"apiKey\" or \"key\" field"))
         case .wrongType(let name, let value):
-            return .problem(ImportProblem(line: line, reason: "\"\(name)\" must be a string, got \(typeDescription(value))"))
+            return .problem(
+                ImportProblem(line: line, reason: "\"\(name)\" must be a string, got \(typeDescription(value))"))
         case .string(let name, let value):
             // No "----" splitting here: an object's key field is the key, whatever it contains.
             let key = trimmed(Substring(value).unicodeScalars)
@@ -182,10 +187,11 @@ public enum ImportParser {
 
         let fields = splitFields(content)
         guard fields.count <= maximumFieldCount else {
-            return .problem(ImportProblem(
-                line: line,
-                reason: "too many \"----\"-separated fields: \(fields.count), at most \(maximumFieldCount) allowed"
-            ))
+            return .problem(
+                ImportProblem(
+                    line: line,
+                    reason: "too many \"----\"-separated fields: \(fields.count), at most \(maximumFieldCount) allowed"
+                ))
         }
         let key = trimmed(fields[fields.count - 1])
         if let reason = KeySecretRules.problem(in: key, fieldName: fields.count == 1 ? nil : "key field") {

@@ -18,7 +18,10 @@ public final class KeyPool: Sendable {
     /// changed them first.
     private let changedKeys = Mutex<[PooledKey]>([])
 
-    public init(providers: [ProviderID] = ProviderID.builtIn, policy: CooldownPolicy = CooldownPolicy(), clock: any PoolClock = SystemClock()) {
+    public init(
+        providers: [ProviderID] = ProviderID.builtIn, policy: CooldownPolicy = CooldownPolicy(),
+        clock: any PoolClock = SystemClock()
+    ) {
         self.clock = clock
         self.policy = policy
         self.providers = Dictionary(uniqueKeysWithValues: providers.map { ($0, Guarded($0)) })
@@ -48,7 +51,9 @@ public final class KeyPool: Sendable {
 
     /// Records how an attempt with a leased key ended: statistics, health and rotation.
     @discardableResult
-    public func report(_ lease: KeyLease, outcome: AttemptOutcome, latencyMillis: Int, usage: TokenUsage? = nil) -> KeyTransition {
+    public func report(
+        _ lease: KeyLease, outcome: AttemptOutcome, latencyMillis: Int, usage: TokenUsage? = nil
+    ) -> KeyTransition {
         let now = clock.now
         if lease.key.counters.record(outcome, latencyMillis: latencyMillis, usage: usage, at: now) {
             changedKeys.withLock { $0.append(lease.key) }
@@ -174,7 +179,9 @@ public final class KeyPool: Sendable {
     /// The key with this id, secret included, for code that must talk to the upstream about it (probes).
     public func key(id: String) -> PooledKey? {
         for guarded in providers.values {
-            let key = guarded.rotation.withLock { rotation in rotation.handle(forID: id).flatMap { rotation.slots[$0]?.key } }
+            let key = guarded.rotation.withLock { rotation in
+                rotation.handle(forID: id).flatMap { rotation.slots[$0]?.key }
+            }
             if let key { return key }
         }
         return nil
@@ -218,7 +225,9 @@ public final class KeyPool: Sendable {
                 rotation.slots.values.map { ($0, rotation.details[$0.key.handle]) }
             }
             views.reserveCapacity(views.count + slots.count)
-            for (slot, details) in slots { views.append(Self.view(of: slot, details: details, provider: candidate, now: now)) }
+            for (slot, details) in slots {
+                views.append(Self.view(of: slot, details: details, provider: candidate, now: now))
+            }
         }
         views.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         return views
@@ -229,9 +238,13 @@ public final class KeyPool: Sendable {
         let now = clock.now
         for candidate in providerIDs {
             let found = guarded(candidate).rotation.withLock { rotation in
-                rotation.handle(forID: id).flatMap { handle in rotation.slots[handle].map { ($0, rotation.details[handle]) } }
+                rotation.handle(forID: id).flatMap { handle in
+                    rotation.slots[handle].map { ($0, rotation.details[handle]) }
+                }
             }
-            if let (slot, details) = found { return Self.view(of: slot, details: details, provider: candidate, now: now) }
+            if let (slot, details) = found {
+                return Self.view(of: slot, details: details, provider: candidate, now: now)
+            }
         }
         return nil
     }

@@ -199,7 +199,8 @@ struct ProviderRotation {
     }
 
     /// Applies an attempt's outcome to the key's health and moves it in or out of rotation.
-    mutating func report(_ lease: KeyLease, outcome: AttemptOutcome, now: Date, policy: CooldownPolicy) -> KeyTransition {
+    mutating func report(_ lease: KeyLease, outcome: AttemptOutcome, now: Date, policy: CooldownPolicy) -> KeyTransition
+    {
         let handle = lease.key.handle
         guard var slot = slots[handle] else { return .unchanged }
         let before = slot.health

@@ -40,7 +40,10 @@ public final class TrafficCounters: Sendable {
     /// Hours of model statistics kept in memory (the statistics page shows the last 24).
     private let retainedHours: Int
 
-    public init(providers: [ProviderID] = ProviderID.builtIn, stored: [GlobalStatsRecord] = [], modelHours: [ModelHourRecord] = [], retainedHours: Int = 48) {
+    public init(
+        providers: [ProviderID] = ProviderID.builtIn, stored: [GlobalStatsRecord] = [],
+        modelHours: [ModelHourRecord] = [], retainedHours: Int = 48
+    ) {
         let storedByProvider = Dictionary(stored.map { ($0.provider, $0) }, uniquingKeysWith: { first, _ in first })
         totals = Dictionary(uniqueKeysWithValues: providers.map { ($0, ProviderTotals(storedByProvider[$0])) })
         stripes = (0..<Self.stripeCount).map { _ in Stripe() }
@@ -48,7 +51,8 @@ public final class TrafficCounters: Sendable {
         for record in modelHours {
             let key = ModelHourKey(provider: record.provider, model: record.model, hourStart: record.hourStart)
             stripe(for: key).table.withLock {
-                $0[key] = ModelHourCounts(requests: record.requests, successes: record.successes, failures: record.failures)
+                $0[key] = ModelHourCounts(
+                    requests: record.requests, successes: record.successes, failures: record.failures)
             }
         }
     }
@@ -122,10 +126,11 @@ public final class TrafficCounters: Sendable {
                     }
                     guard counts.changed else { continue }
                     table[key]!.changed = false
-                    changedHours.append(ModelHourRecord(
-                        provider: key.provider, model: key.model, hourStart: key.hourStart,
-                        requests: counts.requests, successes: counts.successes, failures: counts.failures
-                    ))
+                    changedHours.append(
+                        ModelHourRecord(
+                            provider: key.provider, model: key.model, hourStart: key.hourStart,
+                            requests: counts.requests, successes: counts.successes, failures: counts.failures
+                        ))
                 }
             }
         }

@@ -72,7 +72,9 @@ public final class TokenRegistry: Sendable {
 
     /// Every token, oldest first.
     public func entries() -> [Entry] {
-        byHash.withLock { Array($0.values) }.sorted { ($0.record.createdAt, $0.record.id) < ($1.record.createdAt, $1.record.id) }
+        byHash.withLock { Array($0.values) }.sorted {
+            ($0.record.createdAt, $0.record.id) < ($1.record.createdAt, $1.record.id)
+        }
     }
 
     public var count: Int { byHash.withLock { $0.count } }

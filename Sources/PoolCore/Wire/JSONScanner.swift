@@ -187,7 +187,7 @@ public struct JSONScanner: ~Copyable {
                 guard let escaped = peek else { throw .malformed }
                 switch escaped {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     index += 1
                 case UInt8(ascii: "u"):
                     guard bytes.count - index > 4 else { throw .malformed }
@@ -278,7 +278,7 @@ public struct JSONScanner: ~Copyable {
                 var code = unit(at: position)
                 position += 4
                 if (0xD800..<0xDC00).contains(code), position + 6 <= raw.count, raw[position] == UInt8(ascii: "\\"),
-                   raw[position + 1] == UInt8(ascii: "u")
+                    raw[position + 1] == UInt8(ascii: "u")
                 {
                     let low = unit(at: position + 2)
                     if (0xDC00..<0xE000).contains(low) {

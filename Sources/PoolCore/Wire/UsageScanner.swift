@@ -23,7 +23,9 @@ public enum UsageScanner {
         switch format {
         case .openAI:
             let counts = ["prompt_tokens", "completion_tokens"]
-            guard let object = lastObject(after: Array("\"usage\"".utf8), in: bytes, reading: counts) else { return nil }
+            guard let object = lastObject(after: Array("\"usage\"".utf8), in: bytes, reading: counts) else {
+                return nil
+            }
             return TokenUsage(
                 promptTokens: integer(object["prompt_tokens"]) ?? 0,
                 completionTokens: integer(object["completion_tokens"]) ?? 0
@@ -51,9 +53,15 @@ public enum UsageScanner {
         while let start = lastIndex(of: marker, in: bytes, before: searchEnd) {
             searchEnd = start
             var index = start + marker.count
-            while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: ":") { index += 1 }
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "{"), let end = matchingBrace(in: bytes, from: index) else { continue }
-            if let object = try? JSONScanner.members(of: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[index...end])), named: keys) {
+            while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: ":") {
+                index += 1
+            }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "{"),
+                let end = matchingBrace(in: bytes, from: index)
+            else { continue }
+            if let object = try? JSONScanner.members(
+                of: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[index...end])), named: keys)
+            {
                 return object
             }
         }
@@ -105,7 +113,13 @@ public enum UsageScanner {
         for index in start..<bytes.count {
             let byte = bytes[index]
             if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
                 continue
             }
             switch byte {

@@ -24,7 +24,8 @@ struct AdminBulkRoutes {
         let body = try await AdminBody.decode(BulkActionRequest.self, from: request, limit: limits.maxBodyBytes)
         let action = try AdminRequest.required(body.action, "action")
         guard Self.actions.contains(action) else {
-            throw GatewayError.badRequest("unknown action '\(action)'; use one of \(Self.actions.joined(separator: ", "))")
+            throw GatewayError.badRequest(
+                "unknown action '\(action)'; use one of \(Self.actions.joined(separator: ", "))")
         }
         // Validate everything before touching any key.
         let duration = action == "disable" ? try AdminRequest.disableDuration(body.duration) : nil
@@ -36,7 +37,9 @@ struct AdminBulkRoutes {
         case "enable":
             answer.changed = try await changeHealth(selection.ids) { health, _ in health.enable() }
         case "disable":
-            answer.changed = try await changeHealth(selection.ids) { health, now in health.disable(for: duration, at: now) }
+            answer.changed = try await changeHealth(selection.ids) { health, now in
+                health.disable(for: duration, at: now)
+            }
         case "delete":
             try await store.deleteKeys(ids: selection.ids)
             answer.changed = pool.remove(ids: selection.ids).count
@@ -46,9 +49,11 @@ struct AdminBulkRoutes {
             answer.jobId = job.id
             return try JSONResponse.make(answer, status: .accepted)
         }
-        logger.info("bulk key action", metadata: [
-            "action": "\(action)", "matched": "\(answer.matched)", "changed": "\(answer.changed)",
-        ])
+        logger.info(
+            "bulk key action",
+            metadata: [
+                "action": "\(action)", "matched": "\(answer.matched)", "changed": "\(answer.changed)",
+            ])
         return try JSONResponse.make(answer)
     }
 

@@ -41,13 +41,15 @@ struct AdminKeyRoutes {
         let query = request.uri.queryParameters
         let provider = try AdminRequest.provider(query: request, body: nil)
         let page = try AdminRequest.integer(query.get("page"), name: "page", range: 1...Int.max) ?? 1
-        let pageSize = try AdminRequest.integer(
-            query.get("pageSize") ?? query.get("page_size"), name: "pageSize", range: 1...200
-        ) ?? 50
+        let pageSize =
+            try AdminRequest.integer(
+                query.get("pageSize") ?? query.get("page_size"), name: "pageSize", range: 1...200
+            ) ?? 50
         let status = try query.get("status").flatMap { raw -> KeyStatus? in
             if raw.isEmpty || raw == "all" { return nil }
             guard let status = KeyStatus(rawValue: raw) else {
-                throw GatewayError.badRequest("unknown status '\(raw)'; use one of \(KeyStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw GatewayError.badRequest(
+                    "unknown status '\(raw)'; use one of \(KeyStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return status
         }
@@ -68,10 +70,11 @@ struct AdminKeyRoutes {
         // A page past the end is empty; clamping first keeps `page * pageSize` from overflowing for any page.
         let start = min(min(page - 1, filtered.count / pageSize + 1) * pageSize, filtered.count)
         let pageItems = filtered[start..<min(start + pageSize, filtered.count)].map(KeyPayload.init)
-        return try JSONResponse.make(KeyListPayload(
-            provider: provider.rawValue, keys: pageItems, total: filtered.count, page: page, pageSize: pageSize,
-            totalPages: max(1, (filtered.count + pageSize - 1) / pageSize), counts: counts
-        ))
+        return try JSONResponse.make(
+            KeyListPayload(
+                provider: provider.rawValue, keys: pageItems, total: filtered.count, page: page, pageSize: pageSize,
+                totalPages: max(1, (filtered.count + pageSize - 1) / pageSize), counts: counts
+            ))
     }
 
     private func add(_ request: Request) async throws -> Response {
@@ -86,7 +89,7 @@ struct AdminKeyRoutes {
         let expiresAt = try body.expiry.date(now: clock.now)
         let summary = try await importer.importKeys(parsed, provider: provider, expiresAt: expiresAt)
         guard summary.added == 1, let entry = parsed.entries.first,
-              let id = pool.resolveID(entry.secret, provider: provider), let view = pool.view(id: id)
+            let id = pool.resolveID(entry.secret, provider: provider), let view = pool.view(id: id)
         else {
             throw GatewayError(.conflict, "this key is already in the \(provider) pool")
         }
@@ -145,10 +148,12 @@ struct AdminKeyRoutes {
     ) async throws -> Response {
         let expiresAt = try body.expiry.date(now: clock.now)
         let summary = try await importer.importKeys(parsed, provider: provider, expiresAt: expiresAt)
-        logger.info("keys imported", metadata: [
-            "provider": "\(provider)", "added": "\(summary.added)", "duplicates": "\(summary.duplicates)",
-            "invalid": "\(summary.invalid.count)",
-        ])
+        logger.info(
+            "keys imported",
+            metadata: [
+                "provider": "\(provider)", "added": "\(summary.added)", "duplicates": "\(summary.duplicates)",
+                "invalid": "\(summary.invalid.count)",
+            ])
         return try JSONResponse.make(ImportResultPayload(summary, provider: provider))
     }
 

@@ -25,7 +25,9 @@ enum AdminRequest {
     static func integer(_ raw: String?, name: String, range: ClosedRange<Int>) throws -> Int? {
         guard let raw, !raw.isEmpty else { return nil }
         guard let value = Int(raw), range.contains(value) else {
-            throw GatewayError.badRequest("'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound == Int.max ? "any" : String(range.upperBound))")
+            throw GatewayError.badRequest(
+                "'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound == Int.max ? "any" : String(range.upperBound))"
+            )
         }
         return value
     }

@@ -15,7 +15,9 @@ struct AdminTokenRoutes {
             group.get(RouterPath(path)) { _, _ in try list() }
             group.post(RouterPath(path)) { request, _ in try await create(request) }
             group.delete(RouterPath(path)) { request, _ in try await revokeFromBody(request) }
-            group.delete(RouterPath("\(path)/:id")) { _, context in try await revoke(id: context.parameters.require("id")) }
+            group.delete(RouterPath("\(path)/:id")) { _, context in
+                try await revoke(id: context.parameters.require("id"))
+            }
         }
     }
 

@@ -38,7 +38,8 @@ struct KeySelection {
         let status = body.status ?? request.uri.queryParameters.get("status")
         guard let status else {
             guard case .everyKey = fallback else {
-                throw GatewayError.badRequest("name the keys: 'ids' (an array of ids or keys) or 'status' (a status or 'all')")
+                throw GatewayError.badRequest(
+                    "name the keys: 'ids' (an array of ids or keys) or 'status' (a status or 'all')")
             }
             return KeySelection(ids: pool.views(provider: provider).map(\.id), notFound: 0)
         }

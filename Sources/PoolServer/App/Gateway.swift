@@ -32,7 +32,8 @@ public final class Gateway: Sendable {
         self.clock = clock
         self.admin = admin
         self.logger = logger
-        statsWriter = StatsWriter(pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock, logger: logger)
+        statsWriter = StatsWriter(
+            pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock, logger: logger)
         startedAt = Date()
     }
 
@@ -46,7 +47,8 @@ public final class Gateway: Sendable {
     ) async throws -> Gateway {
         let store = try await openConfiguredStore(configuration, logger: logger)
         return try await load(
-            from: store, configuration: configuration, logger: logger, clock: clock, announceAdminToken: announceAdminToken
+            from: store, configuration: configuration, logger: logger, clock: clock,
+            announceAdminToken: announceAdminToken
         )
     }
 
@@ -69,9 +71,11 @@ public final class Gateway: Sendable {
             configured: configuration.adminToken, store: store, announce: announceAdminToken
         )
         let keyCount = pool.providerIDs.reduce(0) { $0 + pool.count(provider: $1) }
-        logger.info("store loaded", metadata: [
-            "store": "\(store.kind)", "keys": "\(keyCount)", "tokens": "\(snapshot.tokens.count)",
-        ])
+        logger.info(
+            "store loaded",
+            metadata: [
+                "store": "\(store.kind)", "keys": "\(keyCount)", "tokens": "\(snapshot.tokens.count)",
+            ])
         return Gateway(
             configuration: configuration, pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock,
             admin: admin, logger: logger
@@ -79,7 +83,9 @@ public final class Gateway: Sendable {
     }
 
     /// Opens the configured store without loading it, for CLI commands.
-    public static func openConfiguredStore(_ configuration: GatewayConfiguration, logger: Logger) async throws -> any PoolStore {
+    public static func openConfiguredStore(
+        _ configuration: GatewayConfiguration, logger: Logger
+    ) async throws -> any PoolStore {
         let location = try StoreLocation.parse(configuration.persistence.databaseURL)
         let cipher = configuration.persistence.encryptionKey.map { SecretCipher(passphrase: $0) }
         return try await openStore(location, cipher: cipher, logger: logger)

@@ -14,13 +14,14 @@ public func buildApplication(
     let configuration = gateway.configuration
     let upstream = UpstreamClient(settings: configuration.upstream)
     let router = Router(context: GatewayRequestContext.self)
-    router.add(middleware: CORSMiddleware(
-        allowOrigin: .all,
-        allowHeaders: [.accept, .authorization, .contentType, .origin, .xAPIKey, .xRequestID],
-        allowMethods: [.get, .post, .put, .patch, .delete, .options, .head],
-        exposedHeaders: ["x-request-id", "x-pool-key-id", "x-pool-attempts", "retry-after"],
-        maxAge: .seconds(86_400)
-    ))
+    router.add(
+        middleware: CORSMiddleware(
+            allowOrigin: .all,
+            allowHeaders: [.accept, .authorization, .contentType, .origin, .xAPIKey, .xRequestID],
+            allowMethods: [.get, .post, .put, .patch, .delete, .options, .head],
+            exposedHeaders: ["x-request-id", "x-pool-key-id", "x-pool-attempts", "retry-after"],
+            maxAge: .seconds(86_400)
+        ))
 
     router.add(middleware: ErrorDialectMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes))
     HealthRoutes(
@@ -64,7 +65,8 @@ public func buildApplication(
     let engine = ProxyEngine(
         pool: gateway.pool, modelCache: gateway.modelCache, clock: gateway.clock, upstream: configuration.upstream,
         limits: configuration.limits,
-        reporter: AttemptReporter(pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, logger: gateway.logger),
+        reporter: AttemptReporter(
+            pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, logger: gateway.logger),
         client: upstream
     )
     ProxyRoutes(engine: engine, tokens: gateway.tokens).register(on: router)
@@ -73,14 +75,16 @@ public func buildApplication(
     logger.logLevel = configuration.logLevel
     var app = Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ollama-api-pool"),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "ollama-api-pool"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
     // Services stop in reverse order: jobs and recovery stop before the HTTP client they probe with.
     app.addServices(
         StatsFlusher(
-            writer: gateway.statsWriter, interval: configuration.persistence.flushInterval, keyStatsInterval: configuration.persistence.keyStatsFlushInterval
+            writer: gateway.statsWriter, interval: configuration.persistence.flushInterval,
+            keyStatsInterval: configuration.persistence.keyStatsFlushInterval
         ), upstream, jobs,
         KeyRecoveryService(checker: checker, settings: configuration.keyChecks, logger: gateway.logger)
     )

@@ -15,7 +15,10 @@ public final class StatsWriter: Sendable {
     /// A batch the store refused, merged into the next one.
     private let unsaved = Mutex<StatsBatch?>(nil)
 
-    init(pool: KeyPool, tokens: TokenRegistry, traffic: TrafficCounters, store: any PoolStore, clock: any PoolClock, logger: Logger) {
+    init(
+        pool: KeyPool, tokens: TokenRegistry, traffic: TrafficCounters, store: any PoolStore, clock: any PoolClock,
+        logger: Logger
+    ) {
         self.pool = pool
         self.tokens = tokens
         self.traffic = traffic

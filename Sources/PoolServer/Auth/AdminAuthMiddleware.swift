@@ -5,7 +5,9 @@ import Hummingbird
 struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let credential: AdminCredential
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         guard let presented = BearerToken.from(request.headers) else {
             throw GatewayError(.unauthorized, "missing admin token: send Authorization: Bearer <ADMIN_TOKEN>")
         }

@@ -28,12 +28,16 @@ public struct AdminCredential: Sendable {
 
     /// The credential to use: the configured token, else the stored hash, else a newly generated token that is
     /// printed once to stderr and stored only as a hash.
-    static func resolve(configured: String?, store: any PoolStore, announce: (String) -> Void) async throws -> AdminCredential {
+    static func resolve(
+        configured: String?, store: any PoolStore, announce: (String) -> Void
+    ) async throws -> AdminCredential {
         if let configured { return AdminCredential(token: configured) }
         if let stored = try await store.setting(settingName), let credential = AdminCredential(storedHex: stored) {
             return credential
         }
-        let token = "adm-" + ClientTokenFactory.make(name: "", createdAt: Date(), expiresAt: nil, provider: nil).token.dropFirst(3)
+        let token =
+            "adm-"
+            + ClientTokenFactory.make(name: "", createdAt: Date(), expiresAt: nil, provider: nil).token.dropFirst(3)
         try await store.setSetting(settingName, value: SHA256.hash(data: Data(token.utf8)).hexString)
         announce(token)
         return AdminCredential(token: token)

@@ -12,7 +12,7 @@ enum BearerToken {
         while let last = text.last, isBlank(last) { text.removeLast() }
         let scheme = "bearer ".utf8
         guard text.count > scheme.count,
-              zip(text, scheme).allSatisfy({ $0 | 0x20 == $1 })
+            zip(text, scheme).allSatisfy({ $0 | 0x20 == $1 })
         else { return nil }
         text.removeFirst(scheme.count)
         while let first = text.first, isBlank(first) { text.removeFirst() }

@@ -21,7 +21,9 @@ extension GatewayConfiguration {
                 + "Existing plain rows are encrypted on the next start"
         ),
         .logLevel("LOG_LEVEL", \.logLevel, "`trace` … `critical`; logs go to stderr and never contain a secret"),
-        .integer("MAX_RETRIES", \.upstream.maxRetries, range: 0...100, "further attempts on *other* keys after the first fails"),
+        .integer(
+            "MAX_RETRIES", \.upstream.maxRetries, range: 0...100,
+            "further attempts on *other* keys after the first fails"),
         .integer(
             "FAILURE_THRESHOLD", \.cooldown.failureThreshold, range: 1...1_000,
             "consecutive failures (5xx, connect errors, timeouts) that disable a key"
@@ -30,7 +32,8 @@ extension GatewayConfiguration {
             "DISABLE_SECONDS", \.cooldown.disableSeconds, minimum: 1,
             "first automatic disable window; doubles after each failed trial (cap 24 h)"
         ),
-        .integer("MAX_BODY_BYTES", \.limits.maxBodyBytes, range: 1024...Int(Int32.max), "largest request body; larger → 413"),
+        .integer(
+            "MAX_BODY_BYTES", \.limits.maxBodyBytes, range: 1024...Int(Int32.max), "largest request body; larger → 413"),
         .integer(
             "MAX_IMPORT_BYTES", \.limits.maxImportBytes, range: 1024...Int(Int32.max),
             "largest body of the admin import routes (key files; 100,000 keys fit)"
@@ -101,7 +104,9 @@ extension GatewayConfiguration {
     /// Overrides fields with the environment variables that are set (blank counts as unset).
     public mutating func apply(environment: [String: String]) throws {
         for setting in Self.settings {
-            guard let raw = environment[setting.name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { continue }
+            guard let raw = environment[setting.name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else {
+                continue
+            }
             try setting.apply(raw, to: &self)
         }
     }

@@ -5,7 +5,7 @@ import PoolCore
 /// The kinds of value settings take: each reads its text once into a typed field and names the variable when the
 /// text does not fit.
 extension Setting {
-    typealias Field<Value> = WritableKeyPath<GatewayConfiguration, Value> & Sendable
+    typealias Field<Value> = any WritableKeyPath<GatewayConfiguration, Value> & Sendable
 
     static func text(_ name: String, _ field: Field<String>, _ summary: String) -> Setting {
         Setting(
@@ -87,7 +87,8 @@ extension Setting {
             name: name, form: .value, summary: summary, isSecret: false, defaultNote: nil,
             read: { text, configuration in
                 guard let level = Logger.Level(rawValue: text.lowercased()) else {
-                    throw ConfigurationError("\(name) must be one of trace, debug, info, notice, warning, error, critical")
+                    throw ConfigurationError(
+                        "\(name) must be one of trace, debug, info, notice, warning, error, critical")
                 }
                 configuration[keyPath: field] = level
             },
@@ -101,7 +102,8 @@ extension Setting {
         Setting(
             name: name, form: .value, summary: summary, isSecret: false, defaultNote: nil,
             read: { text, configuration in
-                guard let kind = KeyCheckConfiguration.OllamaProbe.all.first(where: { $0.rawValue == text.lowercased() })
+                guard
+                    let kind = KeyCheckConfiguration.OllamaProbe.all.first(where: { $0.rawValue == text.lowercased() })
                 else {
                     let kinds = KeyCheckConfiguration.OllamaProbe.all.map(\.rawValue).joined(separator: " or ")
                     throw ConfigurationError("\(name) must be \(kinds), got \"\(text)\"")

@@ -41,7 +41,9 @@ enum ErrorBody {
     }
 
     /// The body for `message` in `dialect`'s shape.
-    static func json(_ dialect: ErrorDialect, message: String, type: String, anthropicType: String, code: String?) -> String {
+    static func json(
+        _ dialect: ErrorDialect, message: String, type: String, anthropicType: String, code: String?
+    ) -> String {
         switch dialect {
         case .openAI:
             return JSONWriter.text(OpenAI(error: .init(message: message, type: type, code: code)))

@@ -12,7 +12,10 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     public var code: Code?
     public var headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, _ message: String, type: String? = nil, code: Code? = nil, headers: HTTPFields = [:]) {
+    public init(
+        _ status: HTTPResponse.Status, _ message: String, type: String? = nil, code: Code? = nil,
+        headers: HTTPFields = [:]
+    ) {
         self.status = status
         self.message = message
         self.type = type ?? Self.defaultType(for: status)
@@ -61,7 +64,8 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     func response(in dialect: ErrorDialect) -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body(in: dialect))))
+        return Response(
+            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body(in: dialect))))
     }
 
     /// The JSON body in `dialect`'s shape.

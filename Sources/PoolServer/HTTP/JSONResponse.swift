@@ -9,6 +9,7 @@ enum JSONResponse {
     ) throws -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: try JSONWriter.buffer(value, keys: keys)))
+        return Response(
+            status: status, headers: headers, body: ResponseBody(byteBuffer: try JSONWriter.buffer(value, keys: keys)))
     }
 }

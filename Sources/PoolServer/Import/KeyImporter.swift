@@ -16,9 +16,13 @@ public struct KeyImporter: Sendable {
         self.clock = clock
     }
 
-    public func importKeys(_ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?) async throws -> ImportSummary {
+    public func importKeys(
+        _ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?
+    ) async throws -> ImportSummary {
         // Building 100,000 records and adding them to the pool takes a while: not on an event loop.
-        let (records, duplicatesBefore) = try await OffLoop.run { newRecords(parsed, provider: provider, expiresAt: expiresAt) }
+        let (records, duplicatesBefore) = try await OffLoop.run {
+            newRecords(parsed, provider: provider, expiresAt: expiresAt)
+        }
         var duplicates = duplicatesBefore
         let inserted = records.isEmpty ? [] : try await store.insertKeys(records)
         duplicates += records.count - inserted.count
@@ -35,7 +39,9 @@ public struct KeyImporter: Sendable {
         let now = clock.now
         let (entries, duplicates) = pool.newEntries(parsed.entries, provider: provider)
         let records = entries.map { entry in
-            KeyRecord(provider: provider, secret: entry.secret, username: entry.username, createdAt: now, expiresAt: expiresAt)
+            KeyRecord(
+                provider: provider, secret: entry.secret, username: entry.username, createdAt: now, expiresAt: expiresAt
+            )
         }
         return (records, duplicates)
     }

@@ -17,7 +17,9 @@ struct ValidatedImport: Sendable {
     /// Keys are written to the store and the pool in batches of this many.
     static let batchSize = 500
 
-    func run(_ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?, job: Job) async throws -> ValidatedImportSummary {
+    func run(
+        _ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?, job: Job
+    ) async throws -> ValidatedImportSummary {
         let (candidates, duplicates) = pool.newEntries(parsed.entries, provider: provider)
         job.setTotal(candidates.count)
         var summary = ValidatedImportSummary(provider: provider.rawValue, total: parsed.total, duplicates: duplicates)
@@ -32,10 +34,11 @@ struct ValidatedImport: Sendable {
             job.advance(valid: outcome == .valid, invalid: outcome.isInvalid)
             if outcome.isInvalid {
                 tally.withLock { summary in
-                    summary.reject(.init(
-                        line: entry.line, apiKey: SecretMask.mask(entry.secret), reason: outcome.reason,
-                        httpStatus: report.httpStatus
-                    ))
+                    summary.reject(
+                        .init(
+                            line: entry.line, apiKey: SecretMask.mask(entry.secret), reason: outcome.reason,
+                            httpStatus: report.httpStatus
+                        ))
                 }
                 return nil
             }
@@ -50,7 +53,9 @@ struct ValidatedImport: Sendable {
     }
 
     /// A record for a key the probe did not reject, with the health, models and credit it learned.
-    private func newRecord(_ entry: ImportEntry, report: ProbeReport, provider: ProviderID, expiresAt: Date?) -> KeyRecord {
+    private func newRecord(
+        _ entry: ImportEntry, report: ProbeReport, provider: ProviderID, expiresAt: Date?
+    ) -> KeyRecord {
         let now = clock.now
         var health = KeyHealth()
         health.applyProbe(report.outcome, at: now, policy: pool.policy)

@@ -24,9 +24,10 @@ struct HealthCheckTally {
             summary.changedTruncated = true
             return
         }
-        summary.changed.append(.init(
-            id: result.keyID, apiKey: result.maskedSecret, outcome: result.report.outcome.name,
-            httpStatus: result.report.httpStatus, from: result.before.rawValue, to: result.after.rawValue
-        ))
+        summary.changed.append(
+            .init(
+                id: result.keyID, apiKey: result.maskedSecret, outcome: result.report.outcome.name,
+                httpStatus: result.report.httpStatus, from: result.before.rawValue, to: result.after.rawValue
+            ))
     }
 }

@@ -14,10 +14,12 @@ struct KeyCheckJobs: Sendable {
         let (importer, logger) = (self.importer, self.logger)
         return jobs.start(kind: "validated_import", total: parsed.entries.count) { job in
             let summary = try await importer.run(parsed, provider: provider, expiresAt: expiresAt, job: job)
-            logger.info("validated import finished", metadata: [
-                "provider": "\(provider)", "added": "\(summary.added)", "valid": "\(summary.valid)",
-                "invalid": "\(summary.invalidCount)", "duplicates": "\(summary.duplicates)",
-            ])
+            logger.info(
+                "validated import finished",
+                metadata: [
+                    "provider": "\(provider)", "added": "\(summary.added)", "valid": "\(summary.valid)",
+                    "invalid": "\(summary.invalidCount)", "duplicates": "\(summary.duplicates)",
+                ])
             return summary
         }
     }
@@ -27,10 +29,12 @@ struct KeyCheckJobs: Sendable {
         let (checker, logger) = (self.checker, self.logger)
         return jobs.start(kind: kind, total: ids.count) { job in
             let summary = try await checker.check(ids: ids, job: job)
-            logger.info("key check finished", metadata: [
-                "kind": "\(kind)", "checked": "\(summary.checked)", "valid": "\(summary.valid)",
-                "invalid": "\(summary.invalid)", "restored": "\(summary.restored)",
-            ])
+            logger.info(
+                "key check finished",
+                metadata: [
+                    "kind": "\(kind)", "checked": "\(summary.checked)", "valid": "\(summary.valid)",
+                    "invalid": "\(summary.invalid)", "restored": "\(summary.restored)",
+                ])
             return summary
         }
     }

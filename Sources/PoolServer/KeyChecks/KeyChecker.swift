@@ -37,7 +37,9 @@ struct KeyChecker: Sendable {
 
     /// Checks many keys with the prober's concurrency bound, counting progress on `job` and handing every
     /// result to `onResult` as it comes. Keys deleted meanwhile are skipped.
-    func check(ids: [String], job: Job?, onResult: @escaping @Sendable (Result) -> Void = { _ in }) async throws -> HealthCheckSummary {
+    func check(
+        ids: [String], job: Job?, onResult: @escaping @Sendable (Result) -> Void = { _ in }
+    ) async throws -> HealthCheckSummary {
         let tally = SharedState(HealthCheckTally(total: ids.count))
         job?.setTotal(ids.count)
         let store = self.store
@@ -82,13 +84,15 @@ struct KeyChecker: Sendable {
 
     /// The key's profile with what the probe learned, or nil when it learned nothing new.
     static func profile(learned report: ProbeReport, current: KeyView) -> KeyProfileRecord? {
-        var profile = KeyProfileRecord(keyID: current.id, models: current.models, category: current.category, credit: current.credit)
+        var profile = KeyProfileRecord(
+            keyID: current.id, models: current.models, category: current.category, credit: current.credit)
         if let models = report.models {
             profile.models = models
             profile.category = ModelCategory.classify(models: models)
         }
         if let credit = report.credit { profile.credit = credit }
-        let unchanged = profile.models == current.models && profile.category == current.category
+        let unchanged =
+            profile.models == current.models && profile.category == current.category
             && profile.credit == current.credit
         return unchanged ? nil : profile
     }

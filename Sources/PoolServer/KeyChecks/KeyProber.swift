@@ -42,7 +42,9 @@ struct KeyProber: Sendable {
             let report = try await Self.withTimeout(seconds: timeout) {
                 try await inspectNow(secret: secret, provider: provider)
             }
-            return report ?? ProbeReport(outcome: .upstreamError(reason: "no answer within the probe timeout (\(Self.format(timeout)) s)"))
+            return report
+                ?? ProbeReport(
+                    outcome: .upstreamError(reason: "no answer within the probe timeout (\(Self.format(timeout)) s)"))
         }
     }
 
@@ -57,7 +59,8 @@ struct KeyProber: Sendable {
             return report
         }
         let body = try JSONWriter.data(ChatProbe(model: checks.ollamaProbeModel))
-        let answer = try await send(secret: secret, provider: provider, method: .POST, path: "/v1/chat/completions", body: body)
+        let answer = try await send(
+            secret: secret, provider: provider, method: .POST, path: "/v1/chat/completions", body: body)
         var report = report(for: answer)
         if report.outcome == .valid {
             let tags = try await send(secret: secret, provider: provider, method: .GET, path: "/api/tags")
@@ -109,7 +112,8 @@ struct KeyProber: Sendable {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            let response = try await client.http.execute(request, deadline: .now() + .milliseconds(Int64(checks.probeTimeout * 1000)))
+            let response = try await client.http.execute(
+                request, deadline: .now() + .milliseconds(Int64(checks.probeTimeout * 1000)))
             let collected = try await response.body.collect(upTo: Self.maxAnswerBytes)
             return .answered(
                 status: Int(response.status.code), retryAfter: response.headers.first(name: "retry-after"),
@@ -124,7 +128,8 @@ struct KeyProber: Sendable {
     private func report(for answer: Answer) -> ProbeReport {
         switch answer {
         case .answered(let status, let retryAfter, _):
-            return ProbeReport(outcome: .classify(status: status, retryAfter: retryAfter, now: clock.now), httpStatus: status)
+            return ProbeReport(
+                outcome: .classify(status: status, retryAfter: retryAfter, now: clock.now), httpStatus: status)
         case .failed(let reason):
             return ProbeReport(outcome: .upstreamError(reason: reason))
         }
@@ -174,7 +179,9 @@ struct KeyProber: Sendable {
 
     /// Runs `body`, giving up after `seconds`: nil then. A deadline on the request alone would not bound
     /// reading the answer.
-    static func withTimeout<T: Sendable>(seconds: TimeInterval, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+    static func withTimeout<T: Sendable>(
+        seconds: TimeInterval, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T? {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask {

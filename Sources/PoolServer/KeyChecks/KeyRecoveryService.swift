@@ -53,10 +53,12 @@ final class KeyRecoveryService: Service, Sendable {
                 try await Task.sleep(for: .milliseconds(Int64(self.settings.healthCheckInterval * 1000)))
                 let summary = try await self.runRecoveryPass(now: clock.now)
                 if summary.probed > 0 {
-                    logger.info("recovery pass", metadata: [
-                        "probed": "\(summary.probed)", "restored": "\(summary.restored)",
-                        "still_failing": "\(summary.stillFailing)",
-                    ])
+                    logger.info(
+                        "recovery pass",
+                        metadata: [
+                            "probed": "\(summary.probed)", "restored": "\(summary.restored)",
+                            "still_failing": "\(summary.stillFailing)",
+                        ])
                 }
             }
         }
@@ -129,7 +131,8 @@ final class KeyRecoveryService: Service, Sendable {
         case .active:
             if view.health.isOnTrial(at: now) { return true }
             guard settings.idleProbeSeconds > 0 else { return false }
-            let lastActivity = [view.stats.lastUsed, lastProbed, view.createdAt].compactMap { $0 }.max() ?? view.createdAt
+            let lastActivity =
+                [view.stats.lastUsed, lastProbed, view.createdAt].compactMap { $0 }.max() ?? view.createdAt
             return now.timeIntervalSince(lastActivity) >= settings.idleProbeSeconds
         }
     }

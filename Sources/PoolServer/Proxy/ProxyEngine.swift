@@ -38,7 +38,7 @@ struct ProxyEngine: Sendable {
     /// The client's `x-request-id` when it is a sane token, else a new one.
     static func requestID(from headers: HTTPFields) -> String {
         if let given = headers[.xRequestID], !given.isEmpty, given.utf8.count <= 128,
-           given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f })
+            given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f })
         {
             return given
         }
@@ -51,7 +51,9 @@ struct ProxyEngine: Sendable {
         _ request: Request, route: ProxyRoute, dialect: ErrorDialect, requestID: String, logger: Logger
     ) async throws -> Response {
         guard upstream.isEnabled(route.provider) else {
-            throw GatewayError(.serviceUnavailable, "provider '\(route.provider)' is disabled on this gateway", code: .providerDisabled)
+            throw GatewayError(
+                .serviceUnavailable, "provider '\(route.provider)' is disabled on this gateway", code: .providerDisabled
+            )
         }
 
         var request = request
@@ -106,14 +108,17 @@ struct ProxyEngine: Sendable {
                 response.headers[.xPoolKeyID] = lease.key.id
                 response.headers[.xPoolAttempts] = String(tried.count)
                 if !isStream {
-                    reporter.recordRequest(provider: route.provider, model: model, succeeded: response.status.kind == .successful)
+                    reporter.recordRequest(
+                        provider: route.provider, model: model, succeeded: response.status.kind == .successful)
                 }
                 return response
             case .failed(let outcome):
                 failures.append(outcome)
-                call.logger.debug("attempt failed, trying another key", metadata: [
-                    "key": "\(lease.key.id)", "outcome": "\(outcome)", "provider": "\(route.provider)",
-                ])
+                call.logger.debug(
+                    "attempt failed, trying another key",
+                    metadata: [
+                        "key": "\(lease.key.id)", "outcome": "\(outcome)", "provider": "\(route.provider)",
+                    ])
             case .clientGone:
                 throw CancellationError()
             }
@@ -136,12 +141,16 @@ struct ProxyEngine: Sendable {
         } catch let error as GatewayError {
             guard let stale = cache.stale(key) else { throw error }
             cache.recordRefreshFailure()
-            logger.warning("model list refresh failed; serving the cached list", metadata: ["provider": "\(route.provider)", "error": "\(error.message)"])
+            logger.warning(
+                "model list refresh failed; serving the cached list",
+                metadata: ["provider": "\(route.provider)", "error": "\(error.message)"])
             return Self.cachedResponse(stale, state: "stale")
         }
         if refreshed.status.kind != .successful, let stale = cache.stale(key) {
             cache.recordRefreshFailure()
-            logger.warning("model list refresh failed; serving the cached list", metadata: ["provider": "\(route.provider)", "status": "\(refreshed.status.code)"])
+            logger.warning(
+                "model list refresh failed; serving the cached list",
+                metadata: ["provider": "\(route.provider)", "status": "\(refreshed.status.code)"])
             return Self.cachedResponse(stale, state: "stale")
         }
         return refreshed
@@ -160,7 +169,9 @@ struct ProxyEngine: Sendable {
         return Response(status: entry.status, headers: headers, body: ResponseBody(byteBuffer: entry.body))
     }
 
-    private func upstreamRequest(for request: Request, route: ProxyRoute, body: ByteBuffer, requestID: String) -> HTTPClientRequest {
+    private func upstreamRequest(
+        for request: Request, route: ProxyRoute, body: ByteBuffer, requestID: String
+    ) -> HTTPClientRequest {
         var url = upstream.baseURL(for: route.provider) + route.upstreamPath
         if let query = request.uri.query, !query.isEmpty { url += "?" + query }
         var outbound = HTTPClientRequest(url: url)
@@ -170,7 +181,9 @@ struct ProxyEngine: Sendable {
         }
         outbound.headers.replaceOrAdd(name: "x-request-id", value: requestID)
         if route.provider == .openrouter {
-            if let referer = upstream.openRouterReferer { outbound.headers.replaceOrAdd(name: "HTTP-Referer", value: referer) }
+            if let referer = upstream.openRouterReferer {
+                outbound.headers.replaceOrAdd(name: "HTTP-Referer", value: referer)
+            }
             if let title = upstream.openRouterTitle { outbound.headers.replaceOrAdd(name: "X-Title", value: title) }
         }
         if route.method == .post {
@@ -241,7 +254,8 @@ struct ProxyEngine: Sendable {
         } catch {
             return failedAttempt(lease, error: error, started: started)
         }
-        let usage = outcome == .success ? UsageScanner.usage(in: body.readableBytesView, format: route.usageFormat) : nil
+        let usage =
+            outcome == .success ? UsageScanner.usage(in: body.readableBytesView, format: route.usageFormat) : nil
         reporter.report(lease, outcome, started: started, provider: route.provider, usage: usage)
         if route.isModelList, outcome == .success {
             modelCache.store(
@@ -275,9 +289,12 @@ struct ProxyEngine: Sendable {
         // connection after the stream; saying so stops clients from sending another request on it.
         headers[.connection] = "close"
         let inbound = call.request.body
-        return .relay(Response(status: status, headers: headers, body: ResponseBody { writer in
-            try await relay.run(writer: &writer, inbound: inbound)
-        }), isStream: true)
+        return .relay(
+            Response(
+                status: status, headers: headers,
+                body: ResponseBody { writer in
+                    try await relay.run(writer: &writer, inbound: inbound)
+                }), isStream: true)
     }
 
     private func failedAttempt(_ lease: KeyLease, error: any Error, started: ContinuousClock.Instant) -> AttemptResult {
@@ -303,7 +320,9 @@ struct ProxyEngine: Sendable {
         return GatewayError(.serviceUnavailable, message, code: .noUsableKey, headers: retryAfterHeader(retryAt))
     }
 
-    private func exhausted(provider: ProviderID, model: String?, failures: [AttemptOutcome], retryAt: Date?) -> GatewayError {
+    private func exhausted(
+        provider: ProviderID, model: String?, failures: [AttemptOutcome], retryAt: Date?
+    ) -> GatewayError {
         if case .upstreamFailure(let reason) = failures.last {
             return GatewayError(
                 .badGateway, "the upstream failed on \(failures.count) attempt(s) with different keys; last: \(reason)",
@@ -319,7 +338,8 @@ struct ProxyEngine: Sendable {
         if outOfCredit > 0 { reasons.append("\(outOfCredit) out of credit (402)") }
         if rejected > 0 { reasons.append("\(rejected) rejected by the upstream (401/403)") }
         if failed > 0 { reasons.append("\(failed) failed") }
-        let message = "tried \(failures.count) key(s) of the \(provider) pool and none could serve the request: "
+        let message =
+            "tried \(failures.count) key(s) of the \(provider) pool and none could serve the request: "
             + reasons.joined(separator: ", ")
         var headers = retryAfterHeader(retryAt)
         headers[.xPoolAttempts] = String(failures.count)

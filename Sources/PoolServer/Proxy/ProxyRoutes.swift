@@ -31,7 +31,8 @@ struct ProxyRoutes {
         }
         let native = router.group("api").add(middleware: ClientTokenMiddleware(tokens: tokens, provider: .ollama))
         for endpoint in Self.nativeEndpoints {
-            add(ProxyRoute.ollamaNative(endpoint.name, method: endpoint.method, streamsByDefault: endpoint.streams),
+            add(
+                ProxyRoute.ollamaNative(endpoint.name, method: endpoint.method, streamsByDefault: endpoint.streams),
                 at: RouterPath(endpoint.name), on: native)
         }
     }

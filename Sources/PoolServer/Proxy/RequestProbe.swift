@@ -9,7 +9,9 @@ struct RequestProbe {
     /// Reads the body; malformed JSON or a non-object is the client's error, answered before any key is spent.
     /// Wrong types for `model` or `stream` are the upstream's to judge; the gateway only must not misroute or crash.
     static func read(_ body: ByteBuffer) throws -> RequestProbe {
-        guard body.readableBytes > 0 else { throw GatewayError.badRequest("request body is empty; expected a JSON object") }
+        guard body.readableBytes > 0 else {
+            throw GatewayError.badRequest("request body is empty; expected a JSON object")
+        }
         let members: [String: JSONScanner.Value]
         do {
             members = try body.withUnsafeReadableBytes { bytes throws(JSONScanner.Failure) in

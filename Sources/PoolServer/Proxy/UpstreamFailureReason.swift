@@ -24,7 +24,8 @@ enum UpstreamFailureReason {
         if let error = error as? IOError {
             let text = String(cString: strerror(error.errnoCode)).lowercased()
             switch error.errnoCode {
-            case ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ETIMEDOUT: return "could not connect to the upstream (\(text))"
+            case ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ETIMEDOUT:
+                return "could not connect to the upstream (\(text))"
             default: return "I/O error (\(text))"
             }
         }

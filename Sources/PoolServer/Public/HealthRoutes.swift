@@ -37,10 +37,11 @@ struct HealthRoutes {
                 keysActive: counts[.active, default: 0]
             )
         }
-        return try JSONResponse.make(Answer(
-            status: "ok", version: GatewayVersion.current,
-            uptimeSeconds: Int(Date().timeIntervalSince(startedAt)),
-            storage: storage, providers: providers
-        ))
+        return try JSONResponse.make(
+            Answer(
+                status: "ok", version: GatewayVersion.current,
+                uptimeSeconds: Int(Date().timeIntervalSince(startedAt)),
+                storage: storage, providers: providers
+            ))
     }
 }

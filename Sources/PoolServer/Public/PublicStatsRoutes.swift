@@ -81,7 +81,9 @@ struct PublicStatsRoutes {
         var perHour: [Int: (requests: Int, success: Int, failure: Int)] = [:]
         for record in records where record.hourStart >= firstTrendHour {
             let sum = perHour[record.hourStart, default: (0, 0, 0)]
-            perHour[record.hourStart] = (sum.requests + record.requests, sum.success + record.successes, sum.failure + record.failures)
+            perHour[record.hourStart] = (
+                sum.requests + record.requests, sum.success + record.successes, sum.failure + record.failures
+            )
         }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -91,7 +93,9 @@ struct PublicStatsRoutes {
             let start = firstTrendHour + index * 3600
             let sum = perHour[start, default: (0, 0, 0)]
             let time = Date(timeIntervalSince1970: TimeInterval(start))
-            return HourPoint(hour: formatter.string(from: time), time: time, requests: sum.requests, success: sum.success, failure: sum.failure)
+            return HourPoint(
+                hour: formatter.string(from: time), time: time, requests: sum.requests, success: sum.success,
+                failure: sum.failure)
         }
 
         let active = counts[.active, default: 0]
@@ -117,7 +121,9 @@ struct PublicStatsRoutes {
     static func ranked(_ records: [ModelHourRecord], limit: Int) -> [ModelShare] {
         var byModel: [String: ModelShare] = [:]
         for record in records {
-            var share = byModel[record.model, default: ModelShare(model: record.model, requests: 0, success: 0, failure: 0, successRate: 0)]
+            var share = byModel[
+                record.model,
+                default: ModelShare(model: record.model, requests: 0, success: 0, failure: 0, successRate: 0)]
             share.requests += record.requests
             share.success += record.successes
             share.failure += record.failures

@@ -11,7 +11,9 @@ struct WebAssets: Sendable {
 
     /// The assets bundled with the executable (SwiftPM's `Bundle.module`), or none when the bundle lacks them.
     static let bundled: WebAssets = {
-        guard let folder = Bundle.module.url(forResource: "web", withExtension: nil) else { return WebAssets(files: [:]) }
+        guard let folder = Bundle.module.url(forResource: "web", withExtension: nil) else {
+            return WebAssets(files: [:])
+        }
         return (try? load(from: folder)) ?? WebAssets(files: [:])
     }()
 
@@ -31,16 +33,21 @@ struct WebAssets: Sendable {
         for (path, data) in raw where !path.hasSuffix(".html") {
             let digest = hash(data)
             versions[path] = String(digest.prefix(12))
-            files[path] = WebAsset(body: ByteBuffer(bytes: data), contentType: contentType(for: path), etag: "\"\(digest)\"", isPage: false)
+            files[path] = WebAsset(
+                body: ByteBuffer(bytes: data), contentType: contentType(for: path), etag: "\"\(digest)\"", isPage: false
+            )
         }
         for (path, data) in raw where path.hasSuffix(".html") {
             var text = String(decoding: data, as: UTF8.self)
             // Longest names first, so `assets/a.js` never rewrites part of `assets/a.json`-like names.
-            for (asset, version) in versions.sorted(by: { $0.key.count > $1.key.count }) where asset.hasPrefix("assets/") {
+            for (asset, version) in versions.sorted(by: { $0.key.count > $1.key.count })
+            where asset.hasPrefix("assets/") {
                 text = text.replacingOccurrences(of: "\"/\(asset)\"", with: "\"/\(asset)?v=\(version)\"")
             }
             let bytes = Data(text.utf8)
-            files[path] = WebAsset(body: ByteBuffer(bytes: bytes), contentType: contentType(for: path), etag: "\"\(hash(bytes))\"", isPage: true)
+            files[path] = WebAsset(
+                body: ByteBuffer(bytes: bytes), contentType: contentType(for: path), etag: "\"\(hash(bytes))\"",
+                isPage: true)
         }
         return WebAssets(files: files)
     }

@@ -57,7 +57,8 @@ struct WebRoutes {
     /// hash never changes, so the browser may keep it.
     private func cacheControl(_ path: String, asset: WebAsset, request: Request) -> String {
         if !asset.isPage, path.hasPrefix("assets/"), let wanted = request.uri.queryParameters.get("v"),
-           wanted == assets.version(of: path) {
+            wanted == assets.version(of: path)
+        {
             return "public, max-age=31536000, immutable"
         }
         return "no-cache"

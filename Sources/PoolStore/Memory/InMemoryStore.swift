@@ -36,7 +36,8 @@ public final class InMemoryStore: PoolStore {
         }
         if let keyBatches {
             // Handed over outside the lock: the receiver may take its time (the pool indexes every key).
-            let statsByKey = Dictionary(snapshot.keyStats.map { ($0.keyID, $0) }, uniquingKeysWith: { first, _ in first })
+            let statsByKey = Dictionary(
+                snapshot.keyStats.map { ($0.keyID, $0) }, uniquingKeysWith: { first, _ in first })
             var start = 0
             while start < snapshot.keys.count {
                 let keys = Array(snapshot.keys[start..<min(start + Self.loadBatchSize, snapshot.keys.count)])
@@ -95,7 +96,8 @@ public final class InMemoryStore: PoolStore {
     public func insertToken(_ token: ClientTokenRecord) async throws {
         try state.withLock { state in
             try state.checkOpen()
-            guard state.tokens[token.id] == nil, !state.tokens.values.contains(where: { $0.tokenHash == token.tokenHash })
+            guard state.tokens[token.id] == nil,
+                !state.tokens.values.contains(where: { $0.tokenHash == token.tokenHash })
             else {
                 throw StoreError("a client token with this id or token hash already exists")
             }

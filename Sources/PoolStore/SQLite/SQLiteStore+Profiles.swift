@@ -9,7 +9,8 @@ extension SQLiteStore {
         try checkOpen()
         guard !records.isEmpty else { return }
         try await pool.write { db in
-            let statement = try db.makeStatement(sql: "UPDATE keys SET models = ?, category = ?, credit = ? WHERE id = ?")
+            let statement = try db.makeStatement(
+                sql: "UPDATE keys SET models = ?, category = ?, credit = ? WHERE id = ?")
             for record in records {
                 try statement.execute(arguments: [
                     StoreColumns.encodeModels(record.models), record.category,

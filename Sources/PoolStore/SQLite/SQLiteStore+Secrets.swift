@@ -17,10 +17,12 @@ extension SQLiteStore {
 
     func reconcileSecrets() throws {
         let (sealed, rehashed) = try pool.write { [cipher] db -> (Int, Int) in
-            let sealedCount = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM keys WHERE \(Self.sealedCondition)") ?? 0
-            let plainCount = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM keys WHERE NOT \(Self.sealedCondition)") ?? 0
+            let sealedCount =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM keys WHERE \(Self.sealedCondition)") ?? 0
+            let plainCount =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM keys WHERE NOT \(Self.sealedCondition)") ?? 0
 
             if let cipher, sealedCount > 0 {
                 // Check one secret before touching anything: a wrong key must fail loudly, not rehash garbage.
@@ -44,10 +46,12 @@ extension SQLiteStore {
             var rehashed = 0
             if stored != scheme {
                 rehashed = try Self.rewriteKeys(db, onlyPlain: false) { provider, storedSecret in
-                    let secret = SecretCipher.isSealed(storedSecret)
+                    let secret =
+                        SecretCipher.isSealed(storedSecret)
                         ? try cipher?.open(storedSecret) ?? storedSecret
                         : storedSecret
-                    let hash = cipher?.secretHash(provider: provider, secret: secret)
+                    let hash =
+                        cipher?.secretHash(provider: provider, secret: secret)
                         ?? SecretCipher.plainSecretHash(provider: provider, secret: secret)
                     return (secret: nil, hash: hash)
                 }
@@ -79,12 +83,14 @@ extension SQLiteStore {
         change: (ProviderID, String) throws -> (secret: String?, hash: String?)
     ) throws -> Int {
         let filter = onlyPlain ? "AND NOT \(sealedCondition)" : ""
-        let page = try db.makeStatement(sql: """
-            SELECT rowid, provider, secret FROM keys WHERE rowid > ? \(filter) ORDER BY rowid LIMIT \(reconcilePageSize)
-            """)
-        let update = try db.makeStatement(sql: """
-            UPDATE keys SET secret = coalesce(?, secret), secret_hash = coalesce(?, secret_hash) WHERE rowid = ?
-            """)
+        let page = try db.makeStatement(
+            sql: """
+                SELECT rowid, provider, secret FROM keys WHERE rowid > ? \(filter) ORDER BY rowid LIMIT \(reconcilePageSize)
+                """)
+        let update = try db.makeStatement(
+            sql: """
+                UPDATE keys SET secret = coalesce(?, secret), secret_hash = coalesce(?, secret_hash) WHERE rowid = ?
+                """)
         var lastRowID: Int64 = 0
         var rewritten = 0
         while true {

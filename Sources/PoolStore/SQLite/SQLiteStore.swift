@@ -75,14 +75,16 @@ public final class SQLiteStore: PoolStore, Sendable {
         let since = Int(Date().timeIntervalSince1970 - Self.modelHourRetention)
         return try await pool.read { [cipher] db in
             var snapshot = StoreSnapshot()
-            let keyRows = try Row.fetchCursor(db, sql: """
-                SELECT k.id, k.provider, k.secret, k.username, k.created_at, k.expires_at, k.status, k.status_until,
-                       k.status_reason, k.consecutive_failures, k.consecutive_rate_limits, k.failure_disables,
-                       k.models, k.category, k.credit,
-                       s.key_id, s.requests, s.successes, s.failures, s.latency_ms_sum, s.prompt_tokens,
-                       s.completion_tokens, s.last_used, s.last_success, s.last_failure
-                FROM keys k LEFT JOIN key_stats s ON s.key_id = k.id ORDER BY k.rowid
-                """)
+            let keyRows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT k.id, k.provider, k.secret, k.username, k.created_at, k.expires_at, k.status, k.status_until,
+                           k.status_reason, k.consecutive_failures, k.consecutive_rate_limits, k.failure_disables,
+                           k.models, k.category, k.credit,
+                           s.key_id, s.requests, s.successes, s.failures, s.latency_ms_sum, s.prompt_tokens,
+                           s.completion_tokens, s.last_used, s.last_success, s.last_failure
+                    FROM keys k LEFT JOIN key_stats s ON s.key_id = k.id ORDER BY k.rowid
+                    """)
             let batchSize = 1024
             var keys: [KeyRecord] = []
             var stats: [KeyStatsRecord] = []
@@ -90,11 +92,12 @@ public final class SQLiteStore: PoolStore, Sendable {
             while let row = try keyRows.next() {
                 keys.append(try Self.keyRecord(row, cipher: cipher))
                 if let keyID: String = row[15] {
-                    stats.append(KeyStatsRecord(
-                        keyID: keyID, requests: row[16], successes: row[17], failures: row[18],
-                        latencyMillisSum: row[19], promptTokens: row[20], completionTokens: row[21],
-                        lastUsed: StoreColumns.date(row[22]), lastSuccess: StoreColumns.date(row[23]),
-                        lastFailure: StoreColumns.date(row[24])))
+                    stats.append(
+                        KeyStatsRecord(
+                            keyID: keyID, requests: row[16], successes: row[17], failures: row[18],
+                            latencyMillisSum: row[19], promptTokens: row[20], completionTokens: row[21],
+                            lastUsed: StoreColumns.date(row[22]), lastSuccess: StoreColumns.date(row[23]),
+                            lastFailure: StoreColumns.date(row[24])))
                 }
                 if let keyBatches, keys.count == batchSize {
                     keyBatches(keys, stats)
@@ -109,33 +112,40 @@ public final class SQLiteStore: PoolStore, Sendable {
                 snapshot.keyStats = stats
             }
 
-            let tokenRows = try Row.fetchCursor(db, sql: """
-                SELECT id, name, token_hash, prefix, created_at, expires_at, provider, request_count
-                FROM client_tokens ORDER BY created_at, id
-                """)
+            let tokenRows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT id, name, token_hash, prefix, created_at, expires_at, provider, request_count
+                    FROM client_tokens ORDER BY created_at, id
+                    """)
             while let row = try tokenRows.next() {
                 let provider: String? = row[6]
-                snapshot.tokens.append(ClientTokenRecord(
-                    id: row[0], name: row[1], tokenHash: row[2], prefix: row[3],
-                    createdAt: Date(timeIntervalSince1970: row[4]), expiresAt: StoreColumns.date(row[5]),
-                    provider: provider.map(ProviderID.init(rawValue:)), requestCount: row[7]))
+                snapshot.tokens.append(
+                    ClientTokenRecord(
+                        id: row[0], name: row[1], tokenHash: row[2], prefix: row[3],
+                        createdAt: Date(timeIntervalSince1970: row[4]), expiresAt: StoreColumns.date(row[5]),
+                        provider: provider.map(ProviderID.init(rawValue:)), requestCount: row[7]))
             }
 
             let globalRows = try Row.fetchCursor(
                 db, sql: "SELECT provider, requests, successes, failures FROM global_stats")
             while let row = try globalRows.next() {
-                snapshot.globalStats.append(GlobalStatsRecord(
-                    provider: ProviderID(rawValue: row[0]), requests: row[1], successes: row[2], failures: row[3]))
+                snapshot.globalStats.append(
+                    GlobalStatsRecord(
+                        provider: ProviderID(rawValue: row[0]), requests: row[1], successes: row[2], failures: row[3]))
             }
 
-            let hourRows = try Row.fetchCursor(db, sql: """
-                SELECT provider, model, hour_start, requests, successes, failures
-                FROM model_hours WHERE hour_start >= ? ORDER BY hour_start, provider, model
-                """, arguments: [since])
+            let hourRows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT provider, model, hour_start, requests, successes, failures
+                    FROM model_hours WHERE hour_start >= ? ORDER BY hour_start, provider, model
+                    """, arguments: [since])
             while let row = try hourRows.next() {
-                snapshot.modelHours.append(ModelHourRecord(
-                    provider: ProviderID(rawValue: row[0]), model: row[1], hourStart: row[2], requests: row[3],
-                    successes: row[4], failures: row[5]))
+                snapshot.modelHours.append(
+                    ModelHourRecord(
+                        provider: ProviderID(rawValue: row[0]), model: row[1], hourStart: row[2], requests: row[3],
+                        successes: row[4], failures: row[5]))
             }
             return snapshot
         }
@@ -171,17 +181,19 @@ public final class SQLiteStore: PoolStore, Sendable {
         guard !keys.isEmpty else { return [] }
         return try await pool.write { [cipher] db in
             // One prepared statement for the whole batch: parsing SQL once matters at 100,000 rows.
-            let statement = try db.makeStatement(sql: """
-                INSERT INTO keys (id, provider, secret, secret_hash, username, created_at, expires_at, status,
-                                  status_until, status_reason, consecutive_failures, consecutive_rate_limits,
-                                  failure_disables, models, category, credit)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(provider, secret_hash) DO NOTHING
-                """)
+            let statement = try db.makeStatement(
+                sql: """
+                    INSERT INTO keys (id, provider, secret, secret_hash, username, created_at, expires_at, status,
+                                      status_until, status_reason, consecutive_failures, consecutive_rate_limits,
+                                      failure_disables, models, category, credit)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(provider, secret_hash) DO NOTHING
+                    """)
             var inserted = Set<String>()
             for key in keys {
                 let storedSecret = try cipher?.seal(key.secret) ?? key.secret
-                let hash = cipher?.secretHash(provider: key.provider, secret: key.secret)
+                let hash =
+                    cipher?.secretHash(provider: key.provider, secret: key.secret)
                     ?? SecretCipher.plainSecretHash(provider: key.provider, secret: key.secret)
                 let condition = StoredCondition(key.health.condition)
                 try statement.execute(arguments: [
@@ -228,11 +240,13 @@ public final class SQLiteStore: PoolStore, Sendable {
         try checkOpen()
         do {
             try await pool.write { db in
-                try db.execute(sql: """
-                    INSERT INTO client_tokens (id, name, token_hash, prefix, created_at, expires_at, provider,
-                                               request_count)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [
+                try db.execute(
+                    sql: """
+                        INSERT INTO client_tokens (id, name, token_hash, prefix, created_at, expires_at, provider,
+                                                   request_count)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
                         token.id, token.name, token.tokenHash, token.prefix, token.createdAt.timeIntervalSince1970,
                         StoreColumns.seconds(token.expiresAt), token.provider?.rawValue, token.requestCount,
                     ])
@@ -263,16 +277,17 @@ public final class SQLiteStore: PoolStore, Sendable {
             if !batch.keyStats.isEmpty {
                 // INSERT … SELECT … WHERE EXISTS skips stats of keys deleted since the batch was collected,
                 // which a plain upsert would turn into a foreign-key failure of the whole batch.
-                let statement = try db.makeStatement(sql: """
-                    INSERT INTO key_stats (key_id, requests, successes, failures, latency_ms_sum, prompt_tokens,
-                                           completion_tokens, last_used, last_success, last_failure)
-                    SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM keys WHERE id = ?1)
-                    ON CONFLICT(key_id) DO UPDATE SET
-                        requests = excluded.requests, successes = excluded.successes, failures = excluded.failures,
-                        latency_ms_sum = excluded.latency_ms_sum, prompt_tokens = excluded.prompt_tokens,
-                        completion_tokens = excluded.completion_tokens, last_used = excluded.last_used,
-                        last_success = excluded.last_success, last_failure = excluded.last_failure
-                    """)
+                let statement = try db.makeStatement(
+                    sql: """
+                        INSERT INTO key_stats (key_id, requests, successes, failures, latency_ms_sum, prompt_tokens,
+                                               completion_tokens, last_used, last_success, last_failure)
+                        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM keys WHERE id = ?1)
+                        ON CONFLICT(key_id) DO UPDATE SET
+                            requests = excluded.requests, successes = excluded.successes, failures = excluded.failures,
+                            latency_ms_sum = excluded.latency_ms_sum, prompt_tokens = excluded.prompt_tokens,
+                            completion_tokens = excluded.completion_tokens, last_used = excluded.last_used,
+                            last_success = excluded.last_success, last_failure = excluded.last_failure
+                        """)
                 for stats in batch.keyStats {
                     try statement.execute(arguments: [
                         stats.keyID, stats.requests, stats.successes, stats.failures, stats.latencyMillisSum,
@@ -289,11 +304,12 @@ public final class SQLiteStore: PoolStore, Sendable {
                 }
             }
             if !batch.globalStats.isEmpty {
-                let statement = try db.makeStatement(sql: """
-                    INSERT INTO global_stats (provider, requests, successes, failures) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(provider) DO UPDATE SET
-                        requests = excluded.requests, successes = excluded.successes, failures = excluded.failures
-                    """)
+                let statement = try db.makeStatement(
+                    sql: """
+                        INSERT INTO global_stats (provider, requests, successes, failures) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(provider) DO UPDATE SET
+                            requests = excluded.requests, successes = excluded.successes, failures = excluded.failures
+                        """)
                 for stats in batch.globalStats {
                     try statement.execute(arguments: [
                         stats.provider.rawValue, stats.requests, stats.successes, stats.failures,
@@ -301,12 +317,13 @@ public final class SQLiteStore: PoolStore, Sendable {
                 }
             }
             if !batch.modelHours.isEmpty {
-                let statement = try db.makeStatement(sql: """
-                    INSERT INTO model_hours (provider, model, hour_start, requests, successes, failures)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(provider, model, hour_start) DO UPDATE SET
-                        requests = excluded.requests, successes = excluded.successes, failures = excluded.failures
-                    """)
+                let statement = try db.makeStatement(
+                    sql: """
+                        INSERT INTO model_hours (provider, model, hour_start, requests, successes, failures)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(provider, model, hour_start) DO UPDATE SET
+                            requests = excluded.requests, successes = excluded.successes, failures = excluded.failures
+                        """)
                 for hour in batch.modelHours {
                     try statement.execute(arguments: [
                         hour.provider.rawValue, hour.model, hour.hourStart, hour.requests, hour.successes,
@@ -320,11 +337,12 @@ public final class SQLiteStore: PoolStore, Sendable {
     /// Health updates for keys that no longer exist change no row, which is what both callers want.
     private static func writeHealth(_ records: [KeyHealthRecord], _ db: Database) throws {
         guard !records.isEmpty else { return }
-        let statement = try db.makeStatement(sql: """
-            UPDATE keys SET status = ?, status_until = ?, status_reason = ?, consecutive_failures = ?,
-                            consecutive_rate_limits = ?, failure_disables = ?
-            WHERE id = ?
-            """)
+        let statement = try db.makeStatement(
+            sql: """
+                UPDATE keys SET status = ?, status_until = ?, status_reason = ?, consecutive_failures = ?,
+                                consecutive_rate_limits = ?, failure_disables = ?
+                WHERE id = ?
+                """)
         for record in records {
             let condition = StoredCondition(record.health.condition)
             try statement.execute(arguments: [

@@ -11,7 +11,9 @@ struct KeyHealthProbeTests {
     /// Healths a key can be in before a probe, by name for readable test arguments.
     static let resting: [String: KeyHealth] = [
         "invalid": KeyHealth(condition: .invalid(reason: "upstream answered 401")),
-        "cooling": KeyHealth(condition: .cooling(until: now.addingTimeInterval(600), reason: "rate limited (429)"), consecutiveRateLimits: 2),
+        "cooling": KeyHealth(
+            condition: .cooling(until: now.addingTimeInterval(600), reason: "rate limited (429)"),
+            consecutiveRateLimits: 2),
         "disabled by failures": KeyHealth(
             condition: .disabled(until: now.addingTimeInterval(3600), reason: "3 consecutive failures"),
             consecutiveFailures: 3, failureDisables: 1
@@ -71,9 +73,11 @@ struct KeyHealthProbeTests {
         #expect(health.applyProbe(.invalid(status: status), at: now, policy: policy) == .unchanged)
     }
 
-    @Test("a 429 or 402 proves a rejected key genuine: it cools instead of staying invalid", arguments: [
-        (ProbeOutcome.rateLimited(retryAfter: 30), 30.0), (.outOfCredit, 3600),
-    ])
+    @Test(
+        "a 429 or 402 proves a rejected key genuine: it cools instead of staying invalid",
+        arguments: [
+            (ProbeOutcome.rateLimited(retryAfter: 30), 30.0), (.outOfCredit, 3600),
+        ])
     func genuineAfterRejection(outcome: ProbeOutcome, seconds: TimeInterval) {
         var health = Self.resting["invalid"]!
         #expect(health.applyProbe(outcome, at: now, policy: policy) == .cooled(until: now.addingTimeInterval(seconds)))
@@ -84,7 +88,9 @@ struct KeyHealthProbeTests {
     @Test("a 429 cools an active key like traffic does, and is not a dead key")
     func rateLimitCools() {
         var health = KeyHealth()
-        #expect(health.applyProbe(.rateLimited(retryAfter: nil), at: now, policy: policy) == .cooled(until: now.addingTimeInterval(60)))
+        #expect(
+            health.applyProbe(.rateLimited(retryAfter: nil), at: now, policy: policy)
+                == .cooled(until: now.addingTimeInterval(60)))
         #expect(health.status(at: now, expiresAt: nil) == .cooling)
         #expect(health.consecutiveFailures == 0)
     }
@@ -95,10 +101,14 @@ struct KeyHealthProbeTests {
         #expect(health.applyProbe(.upstreamError(reason: "timeout"), at: now, policy: policy) == .unchanged)
         #expect(health.consecutiveFailures == 1)
         health.applyProbe(.upstreamError(reason: "timeout"), at: now, policy: policy)
-        #expect(health.applyProbe(.upstreamError(reason: "timeout"), at: now, policy: policy) == .disabled(until: now.addingTimeInterval(3600)))
+        #expect(
+            health.applyProbe(.upstreamError(reason: "timeout"), at: now, policy: policy)
+                == .disabled(until: now.addingTimeInterval(3600)))
     }
 
-    @Test("an unreachable upstream leaves a resting key as it was", arguments: ["invalid", "cooling", "disabled by failures"])
+    @Test(
+        "an unreachable upstream leaves a resting key as it was",
+        arguments: ["invalid", "cooling", "disabled by failures"])
     func upstreamErrorOnRestingKey(state: String) {
         var health = Self.resting[state]!
         let before = health
@@ -109,7 +119,9 @@ struct KeyHealthProbeTests {
     @Test("an unreachable upstream during a key's trial disables it again, for longer")
     func upstreamErrorOnTrial() {
         var health = Self.resting["waiting for its trial"]!
-        #expect(health.applyProbe(.upstreamError(reason: "502"), at: now, policy: policy) == .disabled(until: now.addingTimeInterval(7200)))
+        #expect(
+            health.applyProbe(.upstreamError(reason: "502"), at: now, policy: policy)
+                == .disabled(until: now.addingTimeInterval(7200)))
     }
 
     @Test("an inconclusive probe changes nothing", arguments: resting.keys.sorted())

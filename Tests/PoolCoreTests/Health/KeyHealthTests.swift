@@ -7,13 +7,18 @@ struct KeyHealthTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
     let policy = CooldownPolicy()
 
-    @Test("upstream statuses are classified as the failure table says", arguments: [
-        (200, AttemptOutcome.success), (201, .success), (401, .rejected(status: 401)), (403, .rejected(status: 403)),
-        (402, .outOfCredit), (429, .rateLimited(retryAfter: nil)), (500, .upstreamFailure(reason: "upstream answered 500")),
-        (502, .upstreamFailure(reason: "upstream answered 502")), (503, .upstreamFailure(reason: "upstream answered 503")),
-        (400, .clientError(status: 400)), (404, .clientError(status: 404)), (413, .clientError(status: 413)),
-        (422, .clientError(status: 422)),
-    ])
+    @Test(
+        "upstream statuses are classified as the failure table says",
+        arguments: [
+            (200, AttemptOutcome.success), (201, .success), (401, .rejected(status: 401)),
+            (403, .rejected(status: 403)),
+            (402, .outOfCredit), (429, .rateLimited(retryAfter: nil)),
+            (500, .upstreamFailure(reason: "upstream answered 500")),
+            (502, .upstreamFailure(reason: "upstream answered 502")),
+            (503, .upstreamFailure(reason: "upstream answered 503")),
+            (400, .clientError(status: 400)), (404, .clientError(status: 404)), (413, .clientError(status: 413)),
+            (422, .clientError(status: 422)),
+        ])
     func classification(status: Int, expected: AttemptOutcome) {
         #expect(AttemptOutcome.classify(status: status) == expected)
     }
@@ -73,7 +78,9 @@ struct KeyHealthTests {
     @Test("429 with Retry-After cools the key for that long")
     func rateLimitWithRetryAfter() {
         var health = KeyHealth()
-        #expect(health.apply(.rateLimited(retryAfter: 42), at: now, policy: policy) == .cooled(until: now.addingTimeInterval(42)))
+        #expect(
+            health.apply(.rateLimited(retryAfter: 42), at: now, policy: policy)
+                == .cooled(until: now.addingTimeInterval(42)))
     }
 
     @Test("429 without Retry-After backs off 60 s doubling, capped at an hour")
@@ -90,7 +97,9 @@ struct KeyHealthTests {
         }
         #expect(expected == [60, 120, 240, 480, 960, 1920, 3600, 3600, 3600])
         health.apply(.success, at: now.addingTimeInterval(4000), policy: policy)
-        #expect(health.apply(.rateLimited(retryAfter: nil), at: now, policy: policy) == .cooled(until: now.addingTimeInterval(60)))
+        #expect(
+            health.apply(.rateLimited(retryAfter: nil), at: now, policy: policy)
+                == .cooled(until: now.addingTimeInterval(60)))
     }
 
     @Test("failures below the threshold keep the key active; reaching it disables the key")
@@ -99,7 +108,9 @@ struct KeyHealthTests {
         #expect(health.apply(.upstreamFailure(reason: "500"), at: now, policy: policy) == .unchanged)
         #expect(health.apply(.upstreamFailure(reason: "500"), at: now, policy: policy) == .unchanged)
         #expect(health.status(at: now, expiresAt: nil) == .active)
-        #expect(health.apply(.upstreamFailure(reason: "500"), at: now, policy: policy) == .disabled(until: now.addingTimeInterval(3600)))
+        #expect(
+            health.apply(.upstreamFailure(reason: "500"), at: now, policy: policy)
+                == .disabled(until: now.addingTimeInterval(3600)))
         #expect(health.status(at: now, expiresAt: nil) == .disabled)
     }
 
@@ -122,7 +133,9 @@ struct KeyHealthTests {
         #expect(health.status(at: later, expiresAt: nil) == .active)
 
         var failing = health
-        #expect(failing.apply(.upstreamFailure(reason: "500"), at: later, policy: policy) == .disabled(until: later.addingTimeInterval(7200)))
+        #expect(
+            failing.apply(.upstreamFailure(reason: "500"), at: later, policy: policy)
+                == .disabled(until: later.addingTimeInterval(7200)))
 
         var recovering = health
         #expect(recovering.apply(.success, at: later, policy: policy) == .recovered)

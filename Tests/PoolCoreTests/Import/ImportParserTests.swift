@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import PoolCore
+import Testing
 
 /// One tricky line and what the parser must make of it, whichever endpoint it arrives through.
 struct ImportLineCase: Sendable, CustomTestStringConvertible {
@@ -29,10 +29,14 @@ private let key = "sk-abcdefgh12345"
 private let lineCases: [ImportLineCase] = [
     ImportLineCase("plain key", key, .entry(secret: key, username: nil)),
     ImportLineCase("plain key with surrounding spaces and tabs", " \t \(key) \t", .entry(secret: key, username: nil)),
-    ImportLineCase("plain key wrapped in no-break spaces", "\u{00A0}\(key)\u{00A0}", .entry(secret: key, username: nil)),
+    ImportLineCase(
+        "plain key wrapped in no-break spaces", "\u{00A0}\(key)\u{00A0}", .entry(secret: key, username: nil)),
     ImportLineCase("username----key", "alice----\(key)", .entry(secret: key, username: "alice")),
-    ImportLineCase("username----key with padded fields", "  alice  ----  \(key)  ", .entry(secret: key, username: "alice")),
-    ImportLineCase("three fields take first as username and last as key", "alice----x----\(key)", .entry(secret: key, username: "alice")),
+    ImportLineCase(
+        "username----key with padded fields", "  alice  ----  \(key)  ", .entry(secret: key, username: "alice")),
+    ImportLineCase(
+        "three fields take first as username and last as key", "alice----x----\(key)",
+        .entry(secret: key, username: "alice")),
     ImportLineCase(
         "four-field account export", "a@b.com----p@ss----sess-123----\(key)",
         .entry(secret: key, username: "a@b.com")
@@ -41,11 +45,13 @@ private let lineCases: [ImportLineCase] = [
         "five-field account export", "a@b.com----p@ss----sess-123----other----\(key)",
         .entry(secret: key, username: "a@b.com")
     ),
-    ImportLineCase("six fields are too many", "a----b----c----d----e----\(key)", .problem("too many \"----\"-separated fields: 6")),
+    ImportLineCase(
+        "six fields are too many", "a----b----c----d----e----\(key)", .problem("too many \"----\"-separated fields: 6")),
     ImportLineCase("empty key after separator", "alice----", .problem("key field is empty")),
     ImportLineCase("blank key after separator", "alice----   ", .problem("key field is empty")),
     ImportLineCase("bare separator", "----", .problem("key field is empty")),
-    ImportLineCase("trailing separator after a key leaves the key field empty", "\(key)----", .problem("key field is empty")),
+    ImportLineCase(
+        "trailing separator after a key leaves the key field empty", "\(key)----", .problem("key field is empty")),
     ImportLineCase("trailing separator after username----key", "alice----\(key)----", .problem("key field is empty")),
     ImportLineCase("empty username becomes nil", "----\(key)", .entry(secret: key, username: nil)),
     ImportLineCase("blank username becomes nil", "   ----\(key)", .entry(secret: key, username: nil)),
@@ -55,9 +61,12 @@ private let lineCases: [ImportLineCase] = [
     ),
     ImportLineCase("space inside key", "alice----sk-abc defgh", .problem("key contains whitespace (U+0020)")),
     ImportLineCase("tab inside key", "sk-abc\tdefgh", .problem("key contains whitespace (U+0009)")),
-    ImportLineCase("control character inside key", "sk-abc\u{07}defgh", .problem("key contains a control character (U+0007)")),
-    ImportLineCase("zero-width space inside key", "sk-abc\u{200B}defgh", .problem("invisible formatting character (U+200B)")),
-    ImportLineCase("key of seven characters is too short", "1234567", .problem("key is too short: 7 characters, at least 8")),
+    ImportLineCase(
+        "control character inside key", "sk-abc\u{07}defgh", .problem("key contains a control character (U+0007)")),
+    ImportLineCase(
+        "zero-width space inside key", "sk-abc\u{200B}defgh", .problem("invisible formatting character (U+200B)")),
+    ImportLineCase(
+        "key of seven characters is too short", "1234567", .problem("key is too short: 7 characters, at least 8")),
     ImportLineCase("key of eight characters is accepted", "12345678", .entry(secret: "12345678", username: nil)),
     ImportLineCase("short key with username", "bob----abc", .problem("key is too short: 3 characters")),
     ImportLineCase(
@@ -68,9 +77,11 @@ private let lineCases: [ImportLineCase] = [
         "key of 513 characters is too long", String(repeating: "k", count: 513),
         .problem("key is too long: 513 characters, at most 512")
     ),
-    ImportLineCase("five dashes split after the first four", "alice-----\(key)", .entry(secret: "-" + key, username: "alice")),
+    ImportLineCase(
+        "five dashes split after the first four", "alice-----\(key)", .entry(secret: "-" + key, username: "alice")),
     ImportLineCase("three dashes do not separate", "alice---\(key)", .entry(secret: "alice---\(key)", username: nil)),
-    ImportLineCase("eight dashes make an empty middle field", "alice--------\(key)", .entry(secret: key, username: "alice")),
+    ImportLineCase(
+        "eight dashes make an empty middle field", "alice--------\(key)", .entry(secret: key, username: "alice")),
     ImportLineCase("hash inside a key is kept", "sk-#abcdefgh", .entry(secret: "sk-#abcdefgh", username: nil)),
     ImportLineCase("comment line", "# exported keys", .skipped),
     ImportLineCase("indented comment line", "   #alice----\(key)", .skipped),
@@ -109,7 +120,10 @@ struct ImportParserTests {
 
     @Test(
         "a problem reason never echoes the rejected secret",
-        arguments: ["sk-secret value", "sk-secret\u{07}value", "sk-secret\u{200B}value", "shhhh", String(repeating: "Z", count: 600)]
+        arguments: [
+            "sk-secret value", "sk-secret\u{07}value", "sk-secret\u{200B}value", "shhhh",
+            String(repeating: "Z", count: 600),
+        ]
     )
     func reasonDoesNotLeakSecret(_ secret: String) throws {
         let result = ImportParser.parse(text: "alice----\(secret)")
@@ -134,10 +148,11 @@ struct ImportParserTests {
             carol----
             """
         let result = ImportParser.parse(text: text)
-        #expect(result.entries == [
-            ImportEntry(secret: key, username: "alice", line: 3),
-            ImportEntry(secret: "sk-second-key-0001", username: nil, line: 5),
-        ])
+        #expect(
+            result.entries == [
+                ImportEntry(secret: key, username: "alice", line: 3),
+                ImportEntry(secret: "sk-second-key-0001", username: nil, line: 5),
+            ])
         #expect(result.invalid.map(\.line) == [7, 8])
         #expect(result.total == 4)
     }
@@ -149,10 +164,11 @@ struct ImportParserTests {
     func lineEndings(_ newline: String) {
         let text = ["alice----\(key)", "", "sk-second-key-0001", "short"].joined(separator: newline) + newline
         let result = ImportParser.parse(text: text)
-        #expect(result.entries == [
-            ImportEntry(secret: key, username: "alice", line: 1),
-            ImportEntry(secret: "sk-second-key-0001", username: nil, line: 3),
-        ])
+        #expect(
+            result.entries == [
+                ImportEntry(secret: key, username: "alice", line: 1),
+                ImportEntry(secret: "sk-second-key-0001", username: nil, line: 3),
+            ])
         #expect(result.invalid.map(\.line) == [4])
         #expect(result.total == 3)
     }
@@ -167,10 +183,11 @@ struct ImportParserTests {
     @Test("a UTF-8 BOM at the start is ignored")
     func byteOrderMarkIsIgnored() {
         let result = ImportParser.parse(text: "\u{FEFF}alice----\(key)\r\n\(key)\r\n")
-        #expect(result.entries == [
-            ImportEntry(secret: key, username: "alice", line: 1),
-            ImportEntry(secret: key, username: nil, line: 2),
-        ])
+        #expect(
+            result.entries == [
+                ImportEntry(secret: key, username: "alice", line: 1),
+                ImportEntry(secret: key, username: nil, line: 2),
+            ])
         #expect(result.invalid.isEmpty)
     }
 
@@ -188,7 +205,9 @@ struct ImportParserTests {
         #expect(result.entries.map(\.line) == [1, 2, 3])
     }
 
-    @Test("empty and whitespace-only text yields nothing", arguments: ["", "\n\n", " \r\n\t\r\n", "\u{FEFF}", "# only\n#comments"])
+    @Test(
+        "empty and whitespace-only text yields nothing",
+        arguments: ["", "\n\n", " \r\n\t\r\n", "\u{FEFF}", "# only\n#comments"])
     func emptyText(_ text: String) {
         let result = ImportParser.parse(text: text)
         #expect(result == ImportParseResult())
@@ -219,11 +238,12 @@ struct ImportParserTests {
               ["\(key)", "alice----\(key)", "a@b.com----pw----sess----\(key)", "", "# note", "short"]
             """
         let result = ImportParser.parse(text: text)
-        #expect(result.entries == [
-            ImportEntry(secret: key, username: nil, line: 1),
-            ImportEntry(secret: key, username: "alice", line: 2),
-            ImportEntry(secret: key, username: "a@b.com", line: 3),
-        ])
+        #expect(
+            result.entries == [
+                ImportEntry(secret: key, username: nil, line: 1),
+                ImportEntry(secret: key, username: "alice", line: 2),
+                ImportEntry(secret: key, username: "a@b.com", line: 3),
+            ])
         #expect(result.invalid.map(\.line) == [6])
         #expect(result.total == 4)
     }
@@ -241,30 +261,34 @@ struct ImportParserTests {
             ]
             """
         let result = ImportParser.parse(text: text)
-        #expect(result.entries == [
-            ImportEntry(secret: "k-api-key-01", username: "alice", line: 1),
-            ImportEntry(secret: "k-apiKey-002", username: "bob@example.com", line: 2),
-            ImportEntry(secret: "k-key-00003", username: "Zoë 用户", line: 3),
-            ImportEntry(secret: "k-no-user-04", username: nil, line: 4),
-            ImportEntry(secret: "k-blank-user", username: nil, line: 5),
-            ImportEntry(secret: "k-null-user5", username: nil, line: 6),
-        ])
+        #expect(
+            result.entries == [
+                ImportEntry(secret: "k-api-key-01", username: "alice", line: 1),
+                ImportEntry(secret: "k-apiKey-002", username: "bob@example.com", line: 2),
+                ImportEntry(secret: "k-key-00003", username: "Zoë 用户", line: 3),
+                ImportEntry(secret: "k-no-user-04", username: nil, line: 4),
+                ImportEntry(secret: "k-blank-user", username: nil, line: 5),
+                ImportEntry(secret: "k-null-user5", username: nil, line: 6),
+            ])
         #expect(result.invalid.isEmpty)
     }
 
     @Test("an object prefers api_key over apiKey over key, and username over email over label")
     func objectFieldPreference() {
         let result = ImportParser.parse(jsonArray: [
-            ["key": "k-third-0001", "apiKey": "k-second-001", "api_key": "k-first-0001",
-             "label": "L", "email": "E", "username": "U"] as [String: Any],
+            [
+                "key": "k-third-0001", "apiKey": "k-second-001", "api_key": "k-first-0001",
+                "label": "L", "email": "E", "username": "U",
+            ] as [String: Any],
             ["key": "k-third-0002", "apiKey": "k-second-002", "label": "L", "email": "E"] as [String: Any],
             ["api_key": NSNull(), "key": "k-fallback-3"] as [String: Any],
         ])
-        #expect(result.entries == [
-            ImportEntry(secret: "k-first-0001", username: "U", line: 1),
-            ImportEntry(secret: "k-second-002", username: "E", line: 2),
-            ImportEntry(secret: "k-fallback-3", username: nil, line: 3),
-        ])
+        #expect(
+            result.entries == [
+                ImportEntry(secret: "k-first-0001", username: "U", line: 1),
+                ImportEntry(secret: "k-second-002", username: "E", line: 2),
+                ImportEntry(secret: "k-fallback-3", username: nil, line: 3),
+            ])
     }
 
     @Test("a mixed array keeps good elements and explains each bad one by index")
@@ -287,10 +311,11 @@ struct ImportParserTests {
             ]
             """
         let result = ImportParser.parse(text: text)
-        #expect(result.entries == [
-            ImportEntry(secret: key, username: "alice", line: 1),
-            ImportEntry(secret: key, username: "bob", line: 2),
-        ])
+        #expect(
+            result.entries == [
+                ImportEntry(secret: key, username: "alice", line: 1),
+                ImportEntry(secret: key, username: "bob", line: 2),
+            ])
         let reasons = Dictionary(uniqueKeysWithValues: result.invalid.map { ($0.line, $0.reason) })
         #expect(reasons.keys.sorted() == Array(3...13))
         #expect(reasons[3] == "expected a string or an object, got a number or boolean")
@@ -315,23 +340,31 @@ struct ImportParserTests {
 
     @Test("a decoded request body array parses like the same content as text")
     func decodedBodyArray() throws {
-        let body = Data("""
+        let body = Data(
+            """
             {"keys": ["\(key)", "alice----\(key)", {"apiKey": "\(key)", "label": "prod"}, 3.5]}
             """.utf8)
         let object = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
         let array = try #require(object["keys"] as? [Any])
         let result = ImportParser.parse(jsonArray: array)
-        #expect(result.entries == [
-            ImportEntry(secret: key, username: nil, line: 1),
-            ImportEntry(secret: key, username: "alice", line: 2),
-            ImportEntry(secret: key, username: "prod", line: 3),
-        ])
-        #expect(result.invalid == [ImportProblem(line: 4, reason: "expected a string or an object, got a number or boolean")])
+        #expect(
+            result.entries == [
+                ImportEntry(secret: key, username: nil, line: 1),
+                ImportEntry(secret: key, username: "alice", line: 2),
+                ImportEntry(secret: key, username: "prod", line: 3),
+            ])
+        #expect(
+            result.invalid == [
+                ImportProblem(line: 4, reason: "expected a string or an object, got a number or boolean")
+            ])
     }
 
     @Test(
         "text starting with a bracket that is not valid JSON is one problem on line 1",
-        arguments: ["[", "[\"\(key)\", ", "  [not json]", "\u{FEFF}[\"a\" \"b\"]", "[\"\(key)\"]\n\(key)", "[{\"api_key\": \"x\"}"]
+        arguments: [
+            "[", "[\"\(key)\", ", "  [not json]", "\u{FEFF}[\"a\" \"b\"]", "[\"\(key)\"]\n\(key)",
+            "[{\"api_key\": \"x\"}",
+        ]
     )
     func invalidJSON(_ text: String) throws {
         let result = ImportParser.parse(text: text)

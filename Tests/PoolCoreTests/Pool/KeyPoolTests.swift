@@ -1,21 +1,28 @@
 import Foundation
-@testable import PoolCore
 import Testing
+
+@testable import PoolCore
 
 @Suite("Key pool rotation")
 struct KeyPoolTests {
     let clock = ManualClock()
 
-    func makePool(keys count: Int, provider: ProviderID = .ollama, policy: CooldownPolicy = CooldownPolicy()) -> KeyPool {
+    func makePool(keys count: Int, provider: ProviderID = .ollama, policy: CooldownPolicy = CooldownPolicy()) -> KeyPool
+    {
         let pool = KeyPool(policy: policy, clock: clock)
-        pool.add((0..<count).map { index in
-            KeyRecord(id: "k\(index)", provider: provider, secret: "secret-\(provider)-\(index)", createdAt: clock.now.addingTimeInterval(Double(index)))
-        })
+        pool.add(
+            (0..<count).map { index in
+                KeyRecord(
+                    id: "k\(index)", provider: provider, secret: "secret-\(provider)-\(index)",
+                    createdAt: clock.now.addingTimeInterval(Double(index)))
+            })
         return pool
     }
 
     func leaseID(_ pool: KeyPool, excluding: [KeyLease] = [], model: String? = nil) -> String? {
-        if case .leased(let lease) = pool.lease(provider: .ollama, model: model, excluding: excluding) { return lease.key.id }
+        if case .leased(let lease) = pool.lease(provider: .ollama, model: model, excluding: excluding) {
+            return lease.key.id
+        }
         return nil
     }
 
@@ -142,7 +149,9 @@ struct KeyPoolTests {
     func expiredKeys() {
         let pool = KeyPool(clock: clock)
         pool.add([
-            KeyRecord(id: "short", provider: .ollama, secret: "secret-short-lived", createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(10)),
+            KeyRecord(
+                id: "short", provider: .ollama, secret: "secret-short-lived", createdAt: clock.now,
+                expiresAt: clock.now.addingTimeInterval(10)),
             KeyRecord(id: "long", provider: .ollama, secret: "secret-long-lived", createdAt: clock.now),
         ])
         clock.advance(by: 10)
@@ -154,8 +163,10 @@ struct KeyPoolTests {
     func modelSeam() {
         let pool = KeyPool(clock: clock)
         pool.add([
-            KeyRecord(id: "qwen", provider: .ollama, secret: "secret-qwen-only", createdAt: clock.now, models: ["qwen3"]),
-            KeyRecord(id: "any", provider: .ollama, secret: "secret-any-model", createdAt: clock.now.addingTimeInterval(1)),
+            KeyRecord(
+                id: "qwen", provider: .ollama, secret: "secret-qwen-only", createdAt: clock.now, models: ["qwen3"]),
+            KeyRecord(
+                id: "any", provider: .ollama, secret: "secret-any-model", createdAt: clock.now.addingTimeInterval(1)),
         ])
         for _ in 0..<4 { #expect(leaseID(pool, model: "llama3") == "any") }
         var seen = Set<String>()
@@ -166,7 +177,9 @@ struct KeyPoolTests {
     @Test("duplicates by secret are not added twice; removal takes keys out of rotation")
     func membership() {
         let pool = makePool(keys: 3)
-        let added = pool.add([KeyRecord(id: "again", provider: .ollama, secret: "secret-ollama-1", createdAt: clock.now)])
+        let added = pool.add([
+            KeyRecord(id: "again", provider: .ollama, secret: "secret-ollama-1", createdAt: clock.now)
+        ])
         #expect(added.isEmpty)
         #expect(pool.contains(secret: "secret-ollama-1", provider: .ollama))
         #expect(!pool.contains(secret: "secret-ollama-1", provider: .openrouter))
@@ -181,7 +194,8 @@ struct KeyPoolTests {
     func counters() {
         let pool = makePool(keys: 1)
         let only = take(pool)!
-        pool.report(only, outcome: .success, latencyMillis: 100, usage: TokenUsage(promptTokens: 5, completionTokens: 7))
+        pool.report(
+            only, outcome: .success, latencyMillis: 100, usage: TokenUsage(promptTokens: 5, completionTokens: 7))
         pool.report(only, outcome: .upstreamFailure(reason: "500"), latencyMillis: 300)
         pool.report(only, outcome: .clientError(status: 400), latencyMillis: 20)
         let changed = pool.takeChangedStats()

@@ -9,12 +9,14 @@ struct ModelRoutingTests {
     /// A pool whose keys list the given models (an empty list: models unknown).
     func makePool(_ keys: [(id: String, models: [String])]) -> KeyPool {
         let pool = KeyPool(clock: clock)
-        pool.add(keys.enumerated().map { index, key in
-            KeyRecord(
-                id: key.id, provider: .ollama, secret: "secret-\(key.id)-0000", createdAt: clock.now.addingTimeInterval(Double(index)),
-                models: key.models
-            )
-        })
+        pool.add(
+            keys.enumerated().map { index, key in
+                KeyRecord(
+                    id: key.id, provider: .ollama, secret: "secret-\(key.id)-0000",
+                    createdAt: clock.now.addingTimeInterval(Double(index)),
+                    models: key.models
+                )
+            })
         return pool
     }
 
@@ -27,7 +29,9 @@ struct ModelRoutingTests {
 
     @Test("a request for a model goes only to keys that list it and keys whose models are unknown")
     func onlyServingKeys() {
-        let pool = makePool([("qwen", ["qwen3:8b"]), ("llama", ["llama3:8b"]), ("both", ["qwen3:8b", "llama3:8b"]), ("unknown", [])])
+        let pool = makePool([
+            ("qwen", ["qwen3:8b"]), ("llama", ["llama3:8b"]), ("both", ["qwen3:8b", "llama3:8b"]), ("unknown", []),
+        ])
         let chosen = leases(pool, model: "qwen3:8b", count: 30)
         #expect(Set(chosen) == ["qwen", "both", "unknown"])
         #expect(chosen.count == 30)
@@ -80,7 +84,9 @@ struct ModelRoutingTests {
         #expect(leases(pool, model: "anything-at-all", count: 3) == ["unknown", "unknown", "unknown"])
     }
 
-    @Test("`name` and `name:latest` are the same model", arguments: [("llama3", "llama3:latest"), ("llama3:latest", "llama3")])
+    @Test(
+        "`name` and `name:latest` are the same model",
+        arguments: [("llama3", "llama3:latest"), ("llama3:latest", "llama3")])
     func latestTag(requested: String, listed: String) {
         let pool = makePool([("a", [listed])])
         #expect(leases(pool, model: requested, count: 2) == ["a", "a"])
@@ -115,7 +121,9 @@ struct ModelRoutingTests {
         var policy = CooldownPolicy()
         policy.failureThreshold = 1
         let pool = KeyPool(policy: policy, clock: clock)
-        pool.add([KeyRecord(id: "a", provider: .ollama, secret: "secret-a-00000000", createdAt: clock.now, models: ["m"])])
+        pool.add([
+            KeyRecord(id: "a", provider: .ollama, secret: "secret-a-00000000", createdAt: clock.now, models: ["m"])
+        ])
         guard case .leased(let first) = pool.lease(provider: .ollama, model: "m") else {
             Issue.record("expected a lease")
             return
@@ -149,9 +157,12 @@ struct ModelRoutingTests {
     @Test("a pool of 20,000 keys in 50 model groups routes a model to its 400 keys only")
     func largePool() {
         let pool = KeyPool(clock: clock)
-        pool.add((0..<20_000).map { index in
-            KeyRecord(id: "k\(index)", provider: .ollama, secret: "secret-large-\(index)", createdAt: clock.now, models: ["model-\(index % 50)"])
-        })
+        pool.add(
+            (0..<20_000).map { index in
+                KeyRecord(
+                    id: "k\(index)", provider: .ollama, secret: "secret-large-\(index)", createdAt: clock.now,
+                    models: ["model-\(index % 50)"])
+            })
         let chosen = leases(pool, model: "model-7", count: 800)
         #expect(Set(chosen).count == 400)
         #expect(chosen.allSatisfy { Int($0.dropFirst())! % 50 == 7 })

@@ -22,9 +22,12 @@ struct TokenRegistryTests {
     @Test("authorization checks presence, identity, expiry and provider scope")
     func authorization() {
         let registry = TokenRegistry(clock: clock)
-        let (open, openRecord) = ClientTokenFactory.make(name: "open", createdAt: clock.now, expiresAt: nil, provider: nil)
-        let (scoped, scopedRecord) = ClientTokenFactory.make(name: "scoped", createdAt: clock.now, expiresAt: nil, provider: .openrouter)
-        let (expiring, expiringRecord) = ClientTokenFactory.make(name: "exp", createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(5), provider: nil)
+        let (open, openRecord) = ClientTokenFactory.make(
+            name: "open", createdAt: clock.now, expiresAt: nil, provider: nil)
+        let (scoped, scopedRecord) = ClientTokenFactory.make(
+            name: "scoped", createdAt: clock.now, expiresAt: nil, provider: .openrouter)
+        let (expiring, expiringRecord) = ClientTokenFactory.make(
+            name: "exp", createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(5), provider: nil)
         registry.load([openRecord, scopedRecord, expiringRecord])
 
         #expect(registry.authorize(nil, provider: .ollama).failureValue == .missing)
@@ -50,7 +53,9 @@ struct TokenRegistryTests {
         #expect(registry.takeChangedCounts().isEmpty)
     }
 
-    @Test("masking never shows a whole secret", arguments: ["", "short", "twelve-chars", "ollama-abcdefghijklmnopqrstuvwxyz"])
+    @Test(
+        "masking never shows a whole secret",
+        arguments: ["", "short", "twelve-chars", "ollama-abcdefghijklmnopqrstuvwxyz"])
     func masking(secret: String) {
         let masked = SecretMask.mask(secret)
         if secret.count > 4 { #expect(!masked.contains(secret)) }

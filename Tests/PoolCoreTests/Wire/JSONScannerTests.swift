@@ -19,7 +19,8 @@ struct JSONScannerTests {
 
     @Test("reads the wanted top-level members and nothing nested")
     func topLevelOnly() throws {
-        let body = #"{"messages":[{"role":"user","content":"{\"model\":\"fake\"}","model":"nested"}],"model":"llama3.2:1b","stream":true,"temperature":0.2}"#
+        let body =
+            #"{"messages":[{"role":"user","content":"{\"model\":\"fake\"}","model":"nested"}],"model":"llama3.2:1b","stream":true,"temperature":0.2}"#
         #expect(try members(body) == ["model": .string("llama3.2:1b"), "stream": .bool(true)])
     }
 
@@ -49,14 +50,18 @@ struct JSONScannerTests {
 
     @Test("whitespace anywhere between tokens is fine")
     func whitespace() throws {
-        #expect(try members(" \n\t{ \"model\" :\r\n \"m\" , \"stream\" : true } \n") == ["model": .string("m"), "stream": .bool(true)])
+        #expect(
+            try members(" \n\t{ \"model\" :\r\n \"m\" , \"stream\" : true } \n") == [
+                "model": .string("m"), "stream": .bool(true),
+            ])
     }
 
     @Test(
         "malformed JSON is refused",
         arguments: [
             "", " ", "{", "}", "{\"model\"}", "{\"model\":}", "{,}", "{\"a\":1 \"b\":2}",
-            "{\"a\":tru}", "{\"a\":nul}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":-}", "{\"a\":+1}",
+            "{\"a\":tru}", "{\"a\":nul}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":-}",
+            "{\"a\":+1}",
             "{\"a\":\"x}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12g4\"}", "{\"a\":\"tab\there\"}", "{'a':1}", "{a:1}",
             "{\"a\":[1 2]}", "{\"a\":1}}", "{\"a\":1} x", "{\"a\":1}{}", "{\"a\":NaN}", "{\"a\":1}\u{0}",
             "// c\n{}", "{\"a\":[}",
@@ -74,7 +79,9 @@ struct JSONScannerTests {
         #expect(failure(#"{"a":[1,]}"#) == .malformed)
     }
 
-    @Test("well-formed JSON that is not an object is told apart", arguments: ["[]", "[1,{\"model\":\"x\"}]", "\"model\"", "12", "null", "true"])
+    @Test(
+        "well-formed JSON that is not an object is told apart",
+        arguments: ["[]", "[1,{\"model\":\"x\"}]", "\"model\"", "12", "null", "true"])
     func notAnObject(_ text: String) {
         #expect(failure(text) == .notAnObject)
     }
@@ -83,13 +90,15 @@ struct JSONScannerTests {
     func depth() throws {
         let deep = "{\"a\":" + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "}"
         #expect(failure(deep) == .tooDeep)
-        let fine = "{\"a\":" + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + ",\"model\":\"m\"}"
+        let fine =
+            "{\"a\":" + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + ",\"model\":\"m\"}"
         #expect(try members(fine) == ["model": .string("m")])
     }
 
     @Test("a realistic chat body agrees with JSONSerialization")
     func agreesWithFoundation() throws {
-        let body = #"{"model":"gpt-oss:20b","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Compare SQLite and PostgreSQL.\n\"quoted\" \u00fc"}],"stream":false,"temperature":0.7,"max_tokens":256,"tools":[],"metadata":{"a":null,"b":[1,2.5,-3e-2,true,false]}}"#
+        let body =
+            #"{"model":"gpt-oss:20b","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Compare SQLite and PostgreSQL.\n\"quoted\" \u00fc"}],"stream":false,"temperature":0.7,"max_tokens":256,"tools":[],"metadata":{"a":null,"b":[1,2.5,-3e-2,true,false]}}"#
         let reference = try #require(JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
         let scanned = try members(body)
         #expect(scanned["model"] == .string(try #require(reference["model"] as? String)))

@@ -8,8 +8,10 @@ struct UsageScannerTests {
 
     @Test("reads usage from an OpenAI JSON body")
     func openAIBody() {
-        let body = #"{"id":"x","choices":[{"message":{"content":"usage: {not json}"}}],"usage":{"prompt_tokens":12,"completion_tokens":34,"total_tokens":46}}"#
-        #expect(UsageScanner.usage(in: bytes(body), format: .openAI) == TokenUsage(promptTokens: 12, completionTokens: 34))
+        let body =
+            #"{"id":"x","choices":[{"message":{"content":"usage: {not json}"}}],"usage":{"prompt_tokens":12,"completion_tokens":34,"total_tokens":46}}"#
+        #expect(
+            UsageScanner.usage(in: bytes(body), format: .openAI) == TokenUsage(promptTokens: 12, completionTokens: 34))
     }
 
     @Test("reads usage from the last SSE chunk and ignores null usage")
@@ -22,7 +24,8 @@ struct UsageScannerTests {
             data: [DONE]
 
             """
-        #expect(UsageScanner.usage(in: bytes(stream), format: .openAI) == TokenUsage(promptTokens: 3, completionTokens: 9))
+        #expect(
+            UsageScanner.usage(in: bytes(stream), format: .openAI) == TokenUsage(promptTokens: 3, completionTokens: 9))
     }
 
     @Test("no usage means nil")
@@ -38,7 +41,9 @@ struct UsageScannerTests {
             {"message":{"content":""},"done":true,"prompt_eval_count":26,"eval_count":290}
 
             """
-        #expect(UsageScanner.usage(in: bytes(lines), format: .ollama) == TokenUsage(promptTokens: 26, completionTokens: 290))
+        #expect(
+            UsageScanner.usage(in: bytes(lines), format: .ollama) == TokenUsage(promptTokens: 26, completionTokens: 290)
+        )
     }
 
     @Test("the stream tail keeps the last bytes only")

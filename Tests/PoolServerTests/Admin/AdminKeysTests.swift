@@ -14,7 +14,8 @@ struct AdminKeysTests {
             #expect((missing.json["error"] as? String)?.contains("admin token") == true)
             let wrong = try await gateway.request(.GET, "/admin/api-keys", token: "nope")
             #expect(wrong.status == 401)
-            let lowercaseScheme = try await gateway.request(.GET, "/admin/api-keys", headers: ["authorization": "bearer \(gateway.adminToken)"])
+            let lowercaseScheme = try await gateway.request(
+                .GET, "/admin/api-keys", headers: ["authorization": "bearer \(gateway.adminToken)"])
             #expect(lowercaseScheme.status == 200)
         }
     }
@@ -23,7 +24,8 @@ struct AdminKeysTests {
     func addListDelete() async throws {
         try await withRouterGateway { gateway in
             let secret = "ollama-0123456789abcdefghij"
-            let added = try await gateway.admin(.POST, "/admin/api-keys", json: ["apiKey": secret, "username": "alice@example.com"])
+            let added = try await gateway.admin(
+                .POST, "/admin/api-keys", json: ["apiKey": secret, "username": "alice@example.com"])
             #expect(added.status == 201)
             #expect(!added.body.contains(secret))
             let key = added.json["key"] as! [String: Any]
@@ -56,8 +58,10 @@ struct AdminKeysTests {
     @Test("the provider comes from the query or the body, defaults to ollama, and an unknown one is a 400")
     func providerSelection() async throws {
         try await withRouterGateway { gateway in
-            _ = try await gateway.admin(.POST, "/admin/api-keys?provider=openrouter", json: ["apiKey": "sk-or-v1-aaaaaaaaaaaaaaaa"])
-            _ = try await gateway.admin(.POST, "/admin/api-keys", json: ["apiKey": "sk-or-v1-bbbbbbbbbbbbbbbb", "provider": "openrouter"])
+            _ = try await gateway.admin(
+                .POST, "/admin/api-keys?provider=openrouter", json: ["apiKey": "sk-or-v1-aaaaaaaaaaaaaaaa"])
+            _ = try await gateway.admin(
+                .POST, "/admin/api-keys", json: ["apiKey": "sk-or-v1-bbbbbbbbbbbbbbbb", "provider": "openrouter"])
             _ = try await gateway.admin(.POST, "/admin/api-keys", json: ["apiKey": "ollama-cccccccccccccccc"])
             #expect(gateway.gateway.pool.count(provider: .openrouter) == 2)
             #expect(gateway.gateway.pool.count(provider: .ollama) == 1)
@@ -66,7 +70,8 @@ struct AdminKeysTests {
             let unknown = try await gateway.admin(.GET, "/admin/api-keys?provider=anthropic")
             #expect(unknown.status == 400)
             #expect((unknown.json["error"] as? String)?.contains("unknown provider") == true)
-            let unknownInBody = try await gateway.admin(.POST, "/admin/api-keys/import", json: ["keys": ["abcdefgh12345"], "provider": "nope"])
+            let unknownInBody = try await gateway.admin(
+                .POST, "/admin/api-keys/import", json: ["keys": ["abcdefgh12345"], "provider": "nope"])
             #expect(unknownInBody.status == 400)
         }
     }
@@ -92,13 +97,20 @@ struct AdminKeysTests {
             let invalid = fromText.json["invalid"] as! [[String: Any]]
             #expect(invalid.map { $0["line"] as? Int } == [7, 8])
 
-            let accounts = try await gateway.admin(.POST, "/admin/import", json: [
-                "accounts": ["x@y.z----p----s----ollama-key-dddddddddddd", ["api_key": "ollama-key-eeeeeeeeeeee", "username": "eve"], "ollama-key-aaaaaaaaaaaa"],
-            ])
+            let accounts = try await gateway.admin(
+                .POST, "/admin/import",
+                json: [
+                    "accounts": [
+                        "x@y.z----p----s----ollama-key-dddddddddddd",
+                        ["api_key": "ollama-key-eeeeeeeeeeee", "username": "eve"], "ollama-key-aaaaaaaaaaaa",
+                    ]
+                ])
             #expect(accounts.json["added"] as? Int == 2)
             #expect(accounts.json["duplicates"] as? Int == 1)
 
-            let jsonContent = try await gateway.admin(.POST, "/admin/api-keys/import", json: ["content": #"["ollama-key-ffffffffffff", {"apiKey": "ollama-key-gggggggggggg"}]"#])
+            let jsonContent = try await gateway.admin(
+                .POST, "/admin/api-keys/import",
+                json: ["content": #"["ollama-key-ffffffffffff", {"apiKey": "ollama-key-gggggggggggg"}]"#])
             #expect(jsonContent.json["added"] as? Int == 2)
             #expect(jsonContent.json["total"] as? Int == 2)
 
@@ -142,7 +154,8 @@ struct AdminKeysTests {
         try await withRouterGateway { gateway in
             let secret = "ollama-key-enable-disable-1"
             let id = try await gateway.addKeys([secret])[0]
-            let timed = try await gateway.admin(.POST, "/admin/keys/disable", json: ["apiKey": secret, "duration": 120])
+            let timed = try await gateway.admin(
+                .POST, "/admin/keys/disable", json: ["apiKey": secret, "duration": 120])
             #expect(timed.status == 200)
             let key = timed.json["key"] as! [String: Any]
             #expect(key["status"] as? String == "disabled")
@@ -158,23 +171,26 @@ struct AdminKeysTests {
         }
     }
 
-    @Test("bad input gets a 4xx JSON error, never a 500", arguments: [
-        ("POST", "/admin/api-keys", "{not json"),
-        ("POST", "/admin/api-keys", "[1,2]"),
-        ("POST", "/admin/api-keys", "{}"),
-        ("POST", "/admin/api-keys", #"{"apiKey": 42}"#),
-        ("POST", "/admin/api-keys/import", #"{"keys": "not-an-array"}"#),
-        ("POST", "/admin/api-keys/import", "{}"),
-        ("POST", "/admin/api-keys/import-from-txt", #"{"content": 5}"#),
-        ("POST", "/admin/keys/disable", #"{"id": "x", "duration": "long"}"#),
-        ("POST", "/admin/keys/enable", ""),
-        ("POST", "/admin/tokens", #"{"name": ""}"#),
-        ("POST", "/admin/tokens", #"{"name": "x", "provider": "nope"}"#),
-        ("GET", "/admin/nothing-here", nil),
-    ] as [(String, String, String?)])
+    @Test(
+        "bad input gets a 4xx JSON error, never a 500",
+        arguments: [
+            ("POST", "/admin/api-keys", "{not json"),
+            ("POST", "/admin/api-keys", "[1,2]"),
+            ("POST", "/admin/api-keys", "{}"),
+            ("POST", "/admin/api-keys", #"{"apiKey": 42}"#),
+            ("POST", "/admin/api-keys/import", #"{"keys": "not-an-array"}"#),
+            ("POST", "/admin/api-keys/import", "{}"),
+            ("POST", "/admin/api-keys/import-from-txt", #"{"content": 5}"#),
+            ("POST", "/admin/keys/disable", #"{"id": "x", "duration": "long"}"#),
+            ("POST", "/admin/keys/enable", ""),
+            ("POST", "/admin/tokens", #"{"name": ""}"#),
+            ("POST", "/admin/tokens", #"{"name": "x", "provider": "nope"}"#),
+            ("GET", "/admin/nothing-here", nil),
+        ] as [(String, String, String?)])
     func badInput(method: String, path: String, body: String?) async throws {
         try await withRouterGateway { gateway in
-            let reply = try await gateway.request(HTTPMethod(rawValue: method), path, token: gateway.adminToken, body: body)
+            let reply = try await gateway.request(
+                HTTPMethod(rawValue: method), path, token: gateway.adminToken, body: body)
             #expect((400..<500).contains(reply.status), "\(method) \(path) answered \(reply.status)")
             #expect(reply.json["error"] is String, "body was \(reply.body)")
         }
@@ -182,9 +198,13 @@ struct AdminKeysTests {
 
     @Test("an oversized body is a 413 with a JSON error")
     func oversized() async throws {
-        try await withRouterGateway({ $0.limits.maxBodyBytes = 2048; $0.limits.maxImportBytes = 2048 }) { gateway in
+        try await withRouterGateway({
+            $0.limits.maxBodyBytes = 2048
+            $0.limits.maxImportBytes = 2048
+        }) { gateway in
             let big = #"{"content":""# + String(repeating: "a", count: 4096) + #""}"#
-            let reply = try await gateway.request(.POST, "/admin/api-keys/import-from-txt", token: gateway.adminToken, body: big)
+            let reply = try await gateway.request(
+                .POST, "/admin/api-keys/import-from-txt", token: gateway.adminToken, body: big)
             #expect(reply.status == 413)
             #expect((reply.json["error"] as? String)?.contains("2048") == true)
         }
@@ -194,7 +214,8 @@ struct AdminKeysTests {
     @Test("100,000 keys import in one request")
     func hugeImport() async throws {
         try await withGateway { gateway in
-            let content = (0..<100_000).map { "user\($0)@example.com----pw----session----ollama-bulk-key-\($0)-zz" }.joined(separator: "\n")
+            let content = (0..<100_000).map { "user\($0)@example.com----pw----session----ollama-bulk-key-\($0)-zz" }
+                .joined(separator: "\n")
             let reply = try await gateway.admin(.POST, "/admin/api-keys/import-from-txt", json: ["content": content])
             #expect(reply.status == 200)
             #expect(reply.json["added"] as? Int == 100_000)

@@ -7,7 +7,8 @@ struct AdminTokensTests {
     @Test("a token is shown once at creation; lists show its prefix only; revoking removes it")
     func lifecycle() async throws {
         try await withRouterGateway { gateway in
-            let created = try await gateway.admin(.POST, "/admin/tokens", json: ["name": "ci", "ttl": 3600, "provider": "ollama"])
+            let created = try await gateway.admin(
+                .POST, "/admin/tokens", json: ["name": "ci", "ttl": 3600, "provider": "ollama"])
             #expect(created.status == 201)
             let token = created.json["token"] as! String
             let id = created.json["id"] as! String
@@ -54,9 +55,11 @@ struct AdminTokensTests {
     @Test("CORS allows any origin and answers preflights including PATCH")
     func cors() async throws {
         try await withGateway { gateway in
-            let preflight = try await gateway.request(.OPTIONS, "/v1/chat/completions", headers: [
-                "origin": "https://example.com", "access-control-request-method": "POST",
-            ])
+            let preflight = try await gateway.request(
+                .OPTIONS, "/v1/chat/completions",
+                headers: [
+                    "origin": "https://example.com", "access-control-request-method": "POST",
+                ])
             #expect(preflight.header("access-control-allow-origin") == "*")
             #expect(preflight.header("access-control-allow-methods")?.contains("PATCH") == true)
         }

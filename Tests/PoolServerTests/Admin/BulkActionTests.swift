@@ -10,10 +10,14 @@ struct BulkActionTests {
     @Test("disable by ids, then enable by status, each answering with counts, and the store keeps it")
     func disableThenEnable() async throws {
         try await withRouterGateway { gateway in
-            let ids = try await gateway.addKeys(["bulk-key-000000000001", "bulk-key-000000000002", "bulk-key-000000000003"])
-            let disabled = try await gateway.admin(.POST, "/admin/keys/bulk", json: [
-                "action": "disable", "ids": [ids[0], "bulk-key-000000000002", "k_missing"],
+            let ids = try await gateway.addKeys([
+                "bulk-key-000000000001", "bulk-key-000000000002", "bulk-key-000000000003",
             ])
+            let disabled = try await gateway.admin(
+                .POST, "/admin/keys/bulk",
+                json: [
+                    "action": "disable", "ids": [ids[0], "bulk-key-000000000002", "k_missing"],
+                ])
             #expect(disabled.status == 200)
             #expect(disabled.json["action"] as? String == "disable")
             #expect(disabled.json["matched"] as? Int == 2)
@@ -24,7 +28,8 @@ struct BulkActionTests {
             let stored = try await gateway.gateway.store.loadSnapshot().keys
             #expect(stored.filter { $0.health.isDisabledByAdmin(at: Date()) }.count == 2)
 
-            let again = try await gateway.admin(.POST, "/admin/keys/bulk", json: ["action": "enable", "status": "disabled"])
+            let again = try await gateway.admin(
+                .POST, "/admin/keys/bulk", json: ["action": "enable", "status": "disabled"])
             #expect(again.json["matched"] as? Int == 2)
             #expect(again.json["changed"] as? Int == 2)
             #expect(gateway.gateway.pool.statusCounts(provider: .ollama) == [.active: 3])
@@ -40,7 +45,8 @@ struct BulkActionTests {
         let clock = ManualClock(Date())
         try await withRouterGateway(clock: clock) { gateway in
             let ids = try await gateway.addKeys(["timed-bulk-key-000001"])
-            let reply = try await gateway.admin(.POST, "/admin/keys/bulk", json: ["action": "disable", "ids": ids, "duration": 600])
+            let reply = try await gateway.admin(
+                .POST, "/admin/keys/bulk", json: ["action": "disable", "ids": ids, "duration": 600])
             #expect(reply.json["changed"] as? Int == 1)
             #expect(gateway.gateway.pool.view(id: ids[0])?.status == .disabled)
             clock.advance(by: 600)
@@ -51,11 +57,16 @@ struct BulkActionTests {
     @Test("delete by status removes the keys from the pool and the store")
     func deleteByStatus() async throws {
         try await withRouterGateway { gateway in
-            let ids = try await gateway.addKeys(["keep-key-000000000001", "drop-key-000000000002", "drop-key-000000000003"])
+            let ids = try await gateway.addKeys([
+                "keep-key-000000000001", "drop-key-000000000002", "drop-key-000000000003",
+            ])
             for id in ids.dropFirst() {
-                gateway.gateway.pool.updateHealth(id: id) { health, _ in health.condition = .invalid(reason: "upstream answered 401") }
+                gateway.gateway.pool.updateHealth(id: id) { health, _ in
+                    health.condition = .invalid(reason: "upstream answered 401")
+                }
             }
-            let reply = try await gateway.admin(.POST, "/admin/keys/bulk", json: ["action": "delete", "status": "invalid"])
+            let reply = try await gateway.admin(
+                .POST, "/admin/keys/bulk", json: ["action": "delete", "status": "invalid"])
             #expect(reply.json["matched"] as? Int == 2)
             #expect(reply.json["changed"] as? Int == 2)
             #expect(gateway.gateway.pool.views().map(\.id) == [ids[0]])
@@ -68,7 +79,8 @@ struct BulkActionTests {
         try await withRouterGateway { gateway in
             try await gateway.addKeys(["ollama-scope-key-0001"])
             try await gateway.addKeys(["sk-or-v1-scope-key-0002"], provider: "openrouter")
-            let reply = try await gateway.admin(.POST, "/admin/keys/bulk", json: ["action": "disable", "status": "all", "provider": "openrouter"])
+            let reply = try await gateway.admin(
+                .POST, "/admin/keys/bulk", json: ["action": "disable", "status": "all", "provider": "openrouter"])
             #expect(reply.json["matched"] as? Int == 1)
             #expect(gateway.gateway.pool.statusCounts(provider: .ollama) == [.active: 1])
             #expect(gateway.gateway.pool.statusCounts(provider: .openrouter) == [.disabled: 1])
@@ -94,11 +106,13 @@ struct BulkActionTests {
         }
     }
 
-    @Test("bad bulk requests are 400s that change nothing", arguments: [
-        #"{"ids":["k_1"]}"#, #"{"action":"explode","ids":[]}"#, #"{"action":"delete"}"#,
-        #"{"action":"disable","status":"sleepy"}"#, #"{"action":"disable","status":"all","duration":-5}"#,
-        #"{"action":"enable","ids":"k_1"}"#, #"{"action":"enable","status":"all","provider":"nope"}"#, #"[]"#,
-    ])
+    @Test(
+        "bad bulk requests are 400s that change nothing",
+        arguments: [
+            #"{"ids":["k_1"]}"#, #"{"action":"explode","ids":[]}"#, #"{"action":"delete"}"#,
+            #"{"action":"disable","status":"sleepy"}"#, #"{"action":"disable","status":"all","duration":-5}"#,
+            #"{"action":"enable","ids":"k_1"}"#, #"{"action":"enable","status":"all","provider":"nope"}"#, #"[]"#,
+        ])
     func badInput(body: String) async throws {
         try await withRouterGateway { gateway in
             try await gateway.addKeys(["untouched-key-0000001"])

@@ -52,10 +52,10 @@ struct CLITests {
         let database = folder.appendingPathComponent("pool.sqlite")
         let keysFile = folder.appendingPathComponent("ollama.txt")
         try """
-            a@b.c----pw----session----ollama-cli-key-aaaaaaaa
-            ollama-cli-key-bbbbbbbb
-            bad key
-            """.write(to: keysFile, atomically: true, encoding: .utf8)
+        a@b.c----pw----session----ollama-cli-key-aaaaaaaa
+        ollama-cli-key-bbbbbbbb
+        bad key
+        """.write(to: keysFile, atomically: true, encoding: .utf8)
 
         let imported = try run(["keys", "import", keysFile.path, "--provider", "ollama"], database: database)
         #expect(imported.status == 0, "\(imported.errors)")
@@ -76,7 +76,8 @@ struct CLITests {
         let tokens = try run(["tokens", "list"], database: database)
         #expect(tokens.output.contains("ci-token"))
         #expect(!tokens.output.contains(token))
-        let id = tokens.output.split(separator: "\n").dropFirst().first?.split(separator: "\t").first.map(String.init) ?? ""
+        let id =
+            tokens.output.split(separator: "\n").dropFirst().first?.split(separator: "\t").first.map(String.init) ?? ""
         #expect(id.hasPrefix("tok_"))
 
         let revoked = try run(["tokens", "revoke", id], database: database)
@@ -91,7 +92,9 @@ struct CLITests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pool-cli-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("pool.sqlite")
-        for command in [["--help"], ["serve", "--help"], ["keys", "import", "--help"], ["tokens", "create", "--help"]] {
+        for command in [
+            ["--help"], ["serve", "--help"], ["keys", "import", "--help"], ["tokens", "create", "--help"],
+        ] {
             let result = try run(command, database: database)
             #expect(result.status == 0)
             #expect(result.output.contains("USAGE"))

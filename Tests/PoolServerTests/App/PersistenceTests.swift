@@ -2,9 +2,10 @@ import Foundation
 import Logging
 import NIOHTTP1
 import PoolCore
-@testable import PoolServer
 import PoolStore
 import Testing
+
+@testable import PoolServer
 
 @Suite("Persistence")
 struct PersistenceTests {
@@ -50,7 +51,9 @@ struct PersistenceTests {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let secret = "ollama-very-secret-key-0123456789"
-        let gateway = try await TestGateway.start(directory: folder) { $0.persistence.encryptionKey = "correct horse battery staple" }
+        let gateway = try await TestGateway.start(directory: folder) {
+            $0.persistence.encryptionKey = "correct horse battery staple"
+        }
         try await gateway.addKeys([secret])
         await gateway.stop(removeFiles: false)
 
@@ -61,7 +64,9 @@ struct PersistenceTests {
             #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(file.lastPathComponent) holds the secret in clear")
         }
 
-        let reopened = try await TestGateway.start(directory: folder) { $0.persistence.encryptionKey = "correct horse battery staple" }
+        let reopened = try await TestGateway.start(directory: folder) {
+            $0.persistence.encryptionKey = "correct horse battery staple"
+        }
         #expect(reopened.gateway.pool.contains(secret: secret, provider: .ollama))
         await reopened.stop(removeFiles: false)
 
@@ -80,7 +85,8 @@ struct PersistenceTests {
         configuration.logLevel = .critical
         var announced: [String] = []
         let logger = Logger(label: "test")
-        let first = try await Gateway.open(configuration: configuration, logger: logger, announceAdminToken: { announced.append($0) })
+        let first = try await Gateway.open(
+            configuration: configuration, logger: logger, announceAdminToken: { announced.append($0) })
         #expect(announced.count == 1)
         let token = announced[0]
         #expect(token.count >= 40)
@@ -88,7 +94,8 @@ struct PersistenceTests {
         #expect(!first.admin.verify("admin"))
         try await first.store.close()
 
-        let second = try await Gateway.open(configuration: configuration, logger: logger, announceAdminToken: { announced.append($0) })
+        let second = try await Gateway.open(
+            configuration: configuration, logger: logger, announceAdminToken: { announced.append($0) })
         #expect(announced.count == 1)
         #expect(second.admin.verify(token))
         try await second.store.close()
@@ -113,10 +120,12 @@ struct PersistenceTests {
         }
     }
 
-    @Test("configuration errors name the setting", arguments: [
-        ["PORT": "eighty"], ["MAX_RETRIES": "-1"], ["LOG_LEVEL": "loud"], ["OLLAMA_UPSTREAM_URL": "ftp://x"],
-        ["DISABLE_OLLAMA": "maybe"],
-    ])
+    @Test(
+        "configuration errors name the setting",
+        arguments: [
+            ["PORT": "eighty"], ["MAX_RETRIES": "-1"], ["LOG_LEVEL": "loud"], ["OLLAMA_UPSTREAM_URL": "ftp://x"],
+            ["DISABLE_OLLAMA": "maybe"],
+        ])
     func configurationErrors(environment: [String: String]) {
         #expect(throws: ConfigurationError.self) { try GatewayConfiguration.fromEnvironment(environment) }
     }

@@ -9,7 +9,8 @@ struct SettingsTests {
     @Test("the README's configuration table is the one the settings declare")
     func readmeTable() throws {
         let readme = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("README.md")
         let text = try String(contentsOf: readme, encoding: .utf8)
         let begin = "<!-- settings:begin (ollama-pool settings --markdown) -->\n"
@@ -49,7 +50,8 @@ struct SettingsTests {
     @Test("flags win over the environment, in both spellings, and switches need no value")
     func flagsOverEnvironment() throws {
         var configuration = try GatewayConfiguration.fromEnvironment(["MAX_RETRIES": "5", "PORT": "9000"])
-        try SettingFlags.apply(["--max-retries", "1", "--port=9100", "--disable-openrouter", "--log-level", "debug"], to: &configuration)
+        try SettingFlags.apply(
+            ["--max-retries", "1", "--port=9100", "--disable-openrouter", "--log-level", "debug"], to: &configuration)
         #expect(configuration.upstream.maxRetries == 1)
         #expect(configuration.port == 9100)
         #expect(!configuration.upstream.isEnabled(.openrouter))

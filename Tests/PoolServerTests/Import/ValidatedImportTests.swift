@@ -21,7 +21,8 @@ struct ValidatedImportTests {
         ]
     }()
 
-    @Test("keys in every condition are sorted: valid active, limited and broke cooling, rejected reported, unjudged kept")
+    @Test(
+        "keys in every condition are sorted: valid active, limited and broke cooling, rejected reported, unjudged kept")
     func everyCondition() async throws {
         try await withProxy(clock: ManualClock(Date())) { gateway, mock in
             for (secret, behavior) in Self.conditions { mock.set(behavior, forKey: secret) }
@@ -59,7 +60,9 @@ struct ValidatedImportTests {
             #expect(view("forbidden-key-000000003") == nil)
             #expect(view("broke-key-0000000000004")?.status == .cooling)
             #expect(view("limited-key-00000000005")?.status == .cooling)
-            #expect(view("limited-key-00000000005")?.health.condition.endsAt == gateway.gateway.clock.now.addingTimeInterval(120))
+            #expect(
+                view("limited-key-00000000005")?.health.condition.endsAt
+                    == gateway.gateway.clock.now.addingTimeInterval(120))
             #expect(view("flaky-key-0000000000006")?.status == .active)
             #expect(view("flaky-key-0000000000006")?.health.consecutiveFailures == 1)
         }
@@ -71,7 +74,8 @@ struct ValidatedImportTests {
             var slow = MockUpstream.Behavior()
             slow.delay = .seconds(60)
             mock.setDefault(slow)
-            let job = try await gateway.runJob("/admin/api-keys/import-with-validation", json: ["keys": ["slow-key-00000000000001"]])
+            let job = try await gateway.runJob(
+                "/admin/api-keys/import-with-validation", json: ["keys": ["slow-key-00000000000001"]])
             let result = job["result"] as! [String: Any]
             #expect(result["unverified"] as? Int == 1)
             #expect(result["added"] as? Int == 1)
@@ -101,9 +105,11 @@ struct ValidatedImportTests {
             var slow = MockUpstream.Behavior()
             slow.delay = .milliseconds(300)
             mock.setDefault(slow)
-            let started = try await gateway.admin(.POST, "/admin/api-keys/import-with-validation", json: [
-                "content": "listed-key-000000000001\nlisted-key-000000000002",
-            ])
+            let started = try await gateway.admin(
+                .POST, "/admin/api-keys/import-with-validation",
+                json: [
+                    "content": "listed-key-000000000001\nlisted-key-000000000002"
+                ])
             #expect(started.status == 202)
             let id = try #require(started.json["job_id"] as? String)
             let list = try await gateway.admin(.GET, "/admin/jobs")
@@ -122,9 +128,11 @@ struct ValidatedImportTests {
         try await withProxy { gateway, mock in
             try await gateway.addKeys(["present-key-0000000001"])
             mock.reset()
-            let job = try await gateway.runJob("/admin/api-keys/import-with-validation", json: [
-                "content": "present-key-0000000001\nfresh-key-000000000002\nfresh-key-000000000002",
-            ])
+            let job = try await gateway.runJob(
+                "/admin/api-keys/import-with-validation",
+                json: [
+                    "content": "present-key-0000000001\nfresh-key-000000000002\nfresh-key-000000000002"
+                ])
             let result = job["result"] as! [String: Any]
             #expect(result["total"] as? Int == 3)
             #expect(result["added"] as? Int == 1)
@@ -147,18 +155,24 @@ struct ValidatedImportTests {
         }
     }
 
-    @Test("OpenRouter keys are probed with GET /v1/key, which records label, limit and usage; a spent limit is out of credit")
+    @Test(
+        "OpenRouter keys are probed with GET /v1/key, which records label, limit and usage; a spent limit is out of credit"
+    )
     func openRouterCredit() async throws {
         try await withProxy { gateway, mock in
             var funded = MockUpstream.Behavior()
-            funded.pathBodies["/api/v1/key"] = #"{"data":{"label":"sk-or-v1-fun...ded","limit":10,"usage":2.5,"limit_remaining":7.5,"is_free_tier":false}}"#
+            funded.pathBodies["/api/v1/key"] =
+                #"{"data":{"label":"sk-or-v1-fun...ded","limit":10,"usage":2.5,"limit_remaining":7.5,"is_free_tier":false}}"#
             var spent = MockUpstream.Behavior()
-            spent.pathBodies["/api/v1/key"] = #"{"data":{"label":"sk-or-v1-spe...ent","limit":5,"usage":5,"limit_remaining":0,"is_free_tier":false}}"#
+            spent.pathBodies["/api/v1/key"] =
+                #"{"data":{"label":"sk-or-v1-spe...ent","limit":5,"usage":5,"limit_remaining":0,"is_free_tier":false}}"#
             mock.set(funded, forKey: "sk-or-v1-funded-0000000001")
             mock.set(spent, forKey: "sk-or-v1-spent-00000000002")
-            let job = try await gateway.runJob("/admin/api-keys/import-with-validation", json: [
-                "provider": "openrouter", "keys": ["sk-or-v1-funded-0000000001", "sk-or-v1-spent-00000000002"],
-            ])
+            let job = try await gateway.runJob(
+                "/admin/api-keys/import-with-validation",
+                json: [
+                    "provider": "openrouter", "keys": ["sk-or-v1-funded-0000000001", "sk-or-v1-spent-00000000002"],
+                ])
             let result = job["result"] as! [String: Any]
             #expect(result["valid"] as? Int == 1)
             #expect(result["out_of_credit"] as? Int == 1)
@@ -179,16 +193,21 @@ struct ValidatedImportTests {
 
     @Test("a 10,000-key validated import completes with correct counts")
     func tenThousandKeys() async throws {
-        try await withProxy({ $0.keyChecks.concurrency = 32; $0.keyChecks.ollamaProbe = .models }) { gateway, mock in
+        try await withProxy({
+            $0.keyChecks.concurrency = 32
+            $0.keyChecks.ollamaProbe = .models
+        }) { gateway, mock in
             let secrets = (0..<10_000).map { "bulk-import-key-\(100_000 + $0)" }
             for (index, secret) in secrets.enumerated() where index % 10 == 3 { mock.set(.status(401), forKey: secret) }
             // A long Retry-After keeps the cooled keys cooling however long a loaded machine takes to run this.
             for (index, secret) in secrets.enumerated() where index % 10 == 7 {
                 mock.set(.status(429, headers: ["retry-after": "86400"]), forKey: secret)
             }
-            let job = try await gateway.runJob("/admin/api-keys/import-with-validation", json: [
-                "content": secrets.joined(separator: "\n"),
-            ])
+            let job = try await gateway.runJob(
+                "/admin/api-keys/import-with-validation",
+                json: [
+                    "content": secrets.joined(separator: "\n")
+                ])
             #expect(job["state"] as? String == "done")
             #expect(job["done"] as? Int == 10_000)
             #expect(job["valid"] as? Int == 8_000)
@@ -222,13 +241,16 @@ struct ValidatedImportTests {
         }
     }
 
-    @Test("bad input is a 400 naming the problem, never a 500", arguments: [
-        #"{}"#, #"{"content":5}"#, #"{"keys":"abc"}"#, #"{"content":"key-0000000001","provider":"nope"}"#,
-        #"{"content":"key-0000000001","ttl":-1}"#, #"[1,2]"#, #"not json"#,
-    ])
+    @Test(
+        "bad input is a 400 naming the problem, never a 500",
+        arguments: [
+            #"{}"#, #"{"content":5}"#, #"{"keys":"abc"}"#, #"{"content":"key-0000000001","provider":"nope"}"#,
+            #"{"content":"key-0000000001","ttl":-1}"#, #"[1,2]"#, #"not json"#,
+        ])
     func badInput(body: String) async throws {
         try await withGateway { gateway in
-            let reply = try await gateway.request(.POST, "/admin/api-keys/import-with-validation", token: gateway.adminToken, body: body)
+            let reply = try await gateway.request(
+                .POST, "/admin/api-keys/import-with-validation", token: gateway.adminToken, body: body)
             #expect(reply.status == 400)
             #expect(reply.json["error"] is String)
         }

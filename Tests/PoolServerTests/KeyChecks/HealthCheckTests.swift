@@ -10,7 +10,10 @@ struct HealthCheckTests {
     func trafficRules() async throws {
         let clock = ManualClock(Date())
         try await withProxy(clock: clock) { gateway, mock in
-            let secrets = ["hc-good-00000000001", "hc-revoked-000000002", "hc-limited-000000003", "hc-broke-0000000004", "hc-flaky-0000000005"]
+            let secrets = [
+                "hc-good-00000000001", "hc-revoked-000000002", "hc-limited-000000003", "hc-broke-0000000004",
+                "hc-flaky-0000000005",
+            ]
             let ids = try await gateway.addKeys(secrets)
             var good = MockUpstream.Behavior()
             good.pathBodies["/api/tags"] = tagsBody(["kimi-k2:1t", "gpt-oss:20b", "kimi-k2-thinking"])
@@ -106,10 +109,13 @@ struct HealthCheckTests {
         }
     }
 
-    @Test("bad health-check input is a 400", arguments: [#"{"status":"sleepy"}"#, #"{"ids":"k_1"}"#, #"{"ids":[1]}"#, #"{"provider":"nope"}"#])
+    @Test(
+        "bad health-check input is a 400",
+        arguments: [#"{"status":"sleepy"}"#, #"{"ids":"k_1"}"#, #"{"ids":[1]}"#, #"{"provider":"nope"}"#])
     func badInput(body: String) async throws {
         try await withGateway { gateway in
-            let reply = try await gateway.request(.POST, "/admin/keys/health-check", token: gateway.adminToken, body: body)
+            let reply = try await gateway.request(
+                .POST, "/admin/keys/health-check", token: gateway.adminToken, body: body)
             #expect(reply.status == 400)
             #expect(reply.json["error"] is String)
         }
@@ -171,9 +177,12 @@ struct HealthCheckTests {
         }
     }
 
-    @Test("verify-key answers bad input with 400 and unknown ids with 404", arguments: [
-        (#"{}"#, 400), (#"{"id":""}"#, 400), (#"{"apiKey":"has spaces in it"}"#, 400), (#"{"id":"k_unknown"}"#, 404),
-    ])
+    @Test(
+        "verify-key answers bad input with 400 and unknown ids with 404",
+        arguments: [
+            (#"{}"#, 400), (#"{"id":""}"#, 400), (#"{"apiKey":"has spaces in it"}"#, 400),
+            (#"{"id":"k_unknown"}"#, 404),
+        ])
     func verifyErrors(body: String, status: Int) async throws {
         try await withGateway { gateway in
             let reply = try await gateway.request(.POST, "/admin/verify-key", token: gateway.adminToken, body: body)

@@ -2,8 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import NIOHTTP1
 import PoolCore
-@testable import PoolServer
 import Testing
+
+@testable import PoolServer
 
 /// Recovery passes are called directly with a manual clock: no sleeps, no background schedule.
 @Suite("Automatic recovery")
@@ -14,10 +15,13 @@ struct RecoveryTests {
         _ body: (TestGateway, MockUpstream, KeyRecoveryService, ManualClock) async throws -> Void
     ) async throws {
         let clock = ManualClock(Date())
-        try await withProxy(clock: clock, {
-            $0.keyChecks.healthCheckInterval = 0
-            configure(&$0)
-        }) { gateway, mock in
+        try await withProxy(
+            clock: clock,
+            {
+                $0.keyChecks.healthCheckInterval = 0
+                configure(&$0)
+            }
+        ) { gateway, mock in
             let configuration = gateway.gateway.configuration
             var settings = configuration.keyChecks
             settings.healthCheckInterval = 600
@@ -27,7 +31,8 @@ struct RecoveryTests {
             )
             let service = KeyRecoveryService(
                 checker: KeyChecker(
-                    pool: gateway.gateway.pool, store: gateway.gateway.store, clock: gateway.gateway.clock, prober: prober
+                    pool: gateway.gateway.pool, store: gateway.gateway.store, clock: gateway.gateway.clock,
+                    prober: prober
                 ),
                 settings: settings, logger: gateway.gateway.logger
             )
@@ -81,7 +86,9 @@ struct RecoveryTests {
             for step in 0...30 {
                 let now = start.addingTimeInterval(Double(step) * 600)
                 clock.advance(by: now.timeIntervalSince(clock.now))
-                if try await recovery.runRecoveryPass(now: now).probed == 1 { probedAt.append(now.timeIntervalSince(start)) }
+                if try await recovery.runRecoveryPass(now: now).probed == 1 {
+                    probedAt.append(now.timeIntervalSince(start))
+                }
             }
             // Waits after failures 1, 2, 3: 1200, 2400, 4800 seconds.
             #expect(probedAt == [0, 1200, 3600, 8400, 18000])
@@ -105,7 +112,10 @@ struct RecoveryTests {
 
     @Test("a key disabled by failures is restored early by a passing probe")
     func restoresFailureDisabledKey() async throws {
-        try await withRecovery({ $0.cooldown.failureThreshold = 1; $0.upstream.maxRetries = 0 }) { gateway, mock, recovery, clock in
+        try await withRecovery({
+            $0.cooldown.failureThreshold = 1
+            $0.upstream.maxRetries = 0
+        }) { gateway, mock, recovery, clock in
             let id = try await gateway.addKeys(["disabled-by-failures-1"])[0]
             mock.setDefault(.status(500))
             let token = try await gateway.createToken()
@@ -127,7 +137,8 @@ struct RecoveryTests {
             gateway.gateway.pool.updateHealth(id: ids[1]) { health, now in
                 health.condition = .cooling(until: now.addingTimeInterval(3600), reason: "rate limited (429)")
             }
-            let reply = try await gateway.admin(.POST, "/admin/api-keys", json: ["apiKey": "expiring-key-00000003", "ttl": 60])
+            let reply = try await gateway.admin(
+                .POST, "/admin/api-keys", json: ["apiKey": "expiring-key-00000003", "ttl": 60])
             #expect(reply.status == 201)
             clock.advance(by: 120)
             mock.reset()
@@ -177,7 +188,11 @@ struct RecoveryTests {
     func concurrencyBound() async throws {
         try await withRecovery({ $0.keyChecks.concurrency = 3 }) { gateway, mock, recovery, clock in
             let ids = try await gateway.addKeys((0..<24).map { "recovery-bound-key-\(100 + $0)" })
-            for id in ids { gateway.gateway.pool.updateHealth(id: id) { health, _ in health.condition = .invalid(reason: "upstream answered 401") } }
+            for id in ids {
+                gateway.gateway.pool.updateHealth(id: id) { health, _ in
+                    health.condition = .invalid(reason: "upstream answered 401")
+                }
+            }
             var slow = MockUpstream.Behavior()
             slow.delay = .milliseconds(30)
             mock.setDefault(slow)
@@ -187,7 +202,9 @@ struct RecoveryTests {
         }
     }
 
-    @Test("HEALTH_CHECK_INTERVAL, IDLE_PROBE_SECONDS, VALIDATION_CONCURRENCY, OLLAMA_PROBE(_MODEL) and PROBE_TIMEOUT are read from the environment")
+    @Test(
+        "HEALTH_CHECK_INTERVAL, IDLE_PROBE_SECONDS, VALIDATION_CONCURRENCY, OLLAMA_PROBE(_MODEL) and PROBE_TIMEOUT are read from the environment"
+    )
     func configuration() throws {
         let configuration = try GatewayConfiguration.fromEnvironment([
             "HEALTH_CHECK_INTERVAL": "0", "IDLE_PROBE_SECONDS": "7200", "VALIDATION_CONCURRENCY": "64",
@@ -204,10 +221,12 @@ struct RecoveryTests {
         #expect(try GatewayConfiguration.fromEnvironment([:]).keyChecks == KeyCheckConfiguration())
     }
 
-    @Test("bad key-check settings are refused naming the variable", arguments: [
-        ("HEALTH_CHECK_INTERVAL", "0.01"), ("HEALTH_CHECK_INTERVAL", "-1"), ("IDLE_PROBE_SECONDS", "soon"),
-        ("VALIDATION_CONCURRENCY", "0"), ("OLLAMA_PROBE", "ping"), ("PROBE_TIMEOUT", "0"),
-    ])
+    @Test(
+        "bad key-check settings are refused naming the variable",
+        arguments: [
+            ("HEALTH_CHECK_INTERVAL", "0.01"), ("HEALTH_CHECK_INTERVAL", "-1"), ("IDLE_PROBE_SECONDS", "soon"),
+            ("VALIDATION_CONCURRENCY", "0"), ("OLLAMA_PROBE", "ping"), ("PROBE_TIMEOUT", "0"),
+        ])
     func badConfiguration(name: String, value: String) {
         #expect {
             try GatewayConfiguration.fromEnvironment([name: value])

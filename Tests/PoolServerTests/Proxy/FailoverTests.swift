@@ -45,7 +45,8 @@ struct FailoverTests {
     @Test("429 retries and cools the key for Retry-After")
     func rateLimited() async throws {
         let clock = ManualClock(Date())
-        try await failOverOnce(.status(429, headers: ["retry-after": "17"]), clock: clock) { reply, failingID, gateway, _ in
+        try await failOverOnce(.status(429, headers: ["retry-after": "17"]), clock: clock) {
+            reply, failingID, gateway, _ in
             #expect(reply.status == 200)
             let view = gateway.gateway.pool.view(id: failingID)!
             #expect(view.status == .cooling)
@@ -78,7 +79,7 @@ struct FailoverTests {
     func timeout() async throws {
         var slow = MockUpstream.Behavior()
         slow.delay = .seconds(60)
-        try await withProxy({ $0.upstream.firstByteTimeout = 2 }) { gateway, mock in
+        try await withProxy({ $0.upstream.firstByteTimeout = 5 }) { gateway, mock in
             let ids = try await gateway.addKeys(["slow-key-000000001", "fast-key-000000002"])
             mock.set(slow, forKey: "slow-key-000000001")
             let token = try await gateway.createToken()
@@ -102,7 +103,8 @@ struct FailoverTests {
         }
     }
 
-    @Test("the client's own errors pass back unchanged and do not count against the key", arguments: [400, 404, 413, 422])
+    @Test(
+        "the client's own errors pass back unchanged and do not count against the key", arguments: [400, 404, 413, 422])
     func clientErrors(status: Int) async throws {
         try await withProxy { gateway, mock in
             let ids = try await gateway.addKeys(["client-error-key-01", "client-error-key-02"])
@@ -142,7 +144,8 @@ struct FailoverTests {
 
             let next = try await gateway.request(.POST, "/v1/chat/completions", token: token, body: chatBody)
             #expect(next.status == 503)
-            #expect((next.json["error"] as? [String: Any])?["code"] as? String == GatewayError.Code.noUsableKey.rawValue)
+            #expect(
+                (next.json["error"] as? [String: Any])?["code"] as? String == GatewayError.Code.noUsableKey.rawValue)
             #expect(next.header("retry-after") == "30")
             #expect(mock.received.count == 3)
         }
@@ -164,7 +167,14 @@ struct FailoverTests {
     @Test("consecutive failures disable a key; after the window one trial brings it back")
     func recoveryAfterDisableWindow() async throws {
         let clock = ManualClock(Date())
-        try await withProxy(clock: clock, { $0.upstream.maxRetries = 0; $0.cooldown.failureThreshold = 2; $0.cooldown.disableSeconds = 600 }) { gateway, mock in
+        try await withProxy(
+            clock: clock,
+            {
+                $0.upstream.maxRetries = 0
+                $0.cooldown.failureThreshold = 2
+                $0.cooldown.disableSeconds = 600
+            }
+        ) { gateway, mock in
             let id = try await gateway.addKeys(["flaky-key-0000001"])[0]
             mock.setDefault(.status(500))
             let token = try await gateway.createToken()

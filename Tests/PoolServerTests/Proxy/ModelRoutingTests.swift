@@ -55,7 +55,8 @@ struct ModelRoutingTests {
             _ = try await gateway.admin(.POST, "/admin/keys/disable", json: ["id": ids[1], "duration": 600])
             let reply = try await gateway.request(.POST, "/v1/chat/completions", token: token, body: chatBody)
             #expect(reply.status == 503)
-            #expect((reply.json["error"] as? [String: Any])?["code"] as? String == GatewayError.Code.noUsableKey.rawValue)
+            #expect(
+                (reply.json["error"] as? [String: Any])?["code"] as? String == GatewayError.Code.noUsableKey.rawValue)
             #expect(mock.received.isEmpty)
         }
     }

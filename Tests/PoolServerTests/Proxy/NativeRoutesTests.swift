@@ -40,7 +40,8 @@ struct NativeRoutesTests {
         try await withProxy { gateway, _ in
             try await gateway.addKeys(["native-key-00000002"])
             let token = try await gateway.createToken()
-            let reply = try await gateway.request(.POST, "/api/generate", token: token, body: #"{"model":"m","prompt":"hi","stream":false}"#)
+            let reply = try await gateway.request(
+                .POST, "/api/generate", token: token, body: #"{"model":"m","prompt":"hi","stream":false}"#)
             #expect(reply.status == 200)
             #expect(reply.json["response"] as? String == "hello")
         }
@@ -114,15 +115,19 @@ struct NativeRoutesTests {
         }
     }
 
-    @Test("every native endpoint reaches the upstream's native path", arguments: [
-        ("POST", "/api/embed"), ("POST", "/api/embeddings"), ("POST", "/api/show"), ("GET", "/api/tags"),
-        ("GET", "/api/version"), ("GET", "/api/ps"), ("POST", "/api/generate"),
-    ])
+    @Test(
+        "every native endpoint reaches the upstream's native path",
+        arguments: [
+            ("POST", "/api/embed"), ("POST", "/api/embeddings"), ("POST", "/api/show"), ("GET", "/api/tags"),
+            ("GET", "/api/version"), ("GET", "/api/ps"), ("POST", "/api/generate"),
+        ])
     func nativeEndpoints(method: String, path: String) async throws {
         try await withProxy { gateway, mock in
             try await gateway.addKeys(["native-key-00000005"])
             let token = try await gateway.createToken()
-            let reply = try await gateway.request(HTTPMethod(rawValue: method), path, token: token, body: method == "POST" ? #"{"model":"m","input":"x","stream":false}"# : nil)
+            let reply = try await gateway.request(
+                HTTPMethod(rawValue: method), path, token: token,
+                body: method == "POST" ? #"{"model":"m","input":"x","stream":false}"# : nil)
             #expect(reply.status == 200)
             #expect(mock.received.last?.path == path)
             #expect(mock.received.last?.key == "native-key-00000005")
@@ -135,7 +140,8 @@ struct NativeRoutesTests {
             let id = try await gateway.addKeys(["anthropic-key-000001"])[0]
             let token = try await gateway.createToken()
             let body = #"{"model":"m","max_tokens":16,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#
-            let reply = try await gateway.request(.POST, "/v1/messages", headers: ["x-api-key": token, "anthropic-version": "2023-06-01"], body: body)
+            let reply = try await gateway.request(
+                .POST, "/v1/messages", headers: ["x-api-key": token, "anthropic-version": "2023-06-01"], body: body)
             #expect(reply.status == 200)
             #expect(reply.body.contains("event: message_stop"))
             let seen = mock.received.last!
@@ -152,7 +158,8 @@ struct NativeRoutesTests {
     @Test("errors on /v1/messages use Anthropic's shape")
     func anthropicErrors() async throws {
         try await withProxy { gateway, _ in
-            let reply = try await gateway.request(.POST, "/ollama/v1/messages", headers: ["x-api-key": "sk-bad"], body: "{}")
+            let reply = try await gateway.request(
+                .POST, "/ollama/v1/messages", headers: ["x-api-key": "sk-bad"], body: "{}")
             #expect(reply.status == 401)
             #expect(reply.json["type"] as? String == "error")
             let error = reply.json["error"] as? [String: Any]

@@ -16,10 +16,12 @@ struct ProxyTests {
         try await withProxy { gateway, mock in
             let ids = try await gateway.addKeys(["upstream-key-aaaaaaaa"])
             let token = try await gateway.createToken()
-            let reply = try await gateway.request(.POST, "/v1/chat/completions", token: token, headers: [
-                "x-request-id": "req-123", "x-custom": "kept", "connection": "keep-alive, x-hop", "x-hop": "1",
-                "openai-organization": "org",
-            ], body: chatBody)
+            let reply = try await gateway.request(
+                .POST, "/v1/chat/completions", token: token,
+                headers: [
+                    "x-request-id": "req-123", "x-custom": "kept", "connection": "keep-alive, x-hop", "x-hop": "1",
+                    "openai-organization": "org",
+                ], body: chatBody)
             #expect(reply.status == 200)
             #expect(reply.json["object"] as? String == "chat.completion")
             #expect(reply.header("x-request-id") == "req-123")
@@ -40,14 +42,16 @@ struct ProxyTests {
         }
     }
 
-    @Test("every route family reaches its provider's upstream path", arguments: [
-        ("/v1/chat/completions", "/v1/chat/completions", "ollama"),
-        ("/v1/completions", "/v1/completions", "ollama"),
-        ("/v1/embeddings", "/v1/embeddings", "ollama"),
-        ("/ollama/v1/chat/completions", "/v1/chat/completions", "ollama"),
-        ("/openrouter/v1/chat/completions", "/api/v1/chat/completions", "openrouter"),
-        ("/openrouter/v1/embeddings", "/api/v1/embeddings", "openrouter"),
-    ])
+    @Test(
+        "every route family reaches its provider's upstream path",
+        arguments: [
+            ("/v1/chat/completions", "/v1/chat/completions", "ollama"),
+            ("/v1/completions", "/v1/completions", "ollama"),
+            ("/v1/embeddings", "/v1/embeddings", "ollama"),
+            ("/ollama/v1/chat/completions", "/v1/chat/completions", "ollama"),
+            ("/openrouter/v1/chat/completions", "/api/v1/chat/completions", "openrouter"),
+            ("/openrouter/v1/embeddings", "/api/v1/embeddings", "openrouter"),
+        ])
     func routing(path: String, upstreamPath: String, provider: String) async throws {
         try await withProxy { gateway, mock in
             try await gateway.addKeys(["routing-key-\(provider)-1234"], provider: provider)
@@ -81,7 +85,9 @@ struct ProxyTests {
             let scoped = try await gateway.createToken(name: "or", provider: "openrouter")
             let expiring = try await gateway.createToken(name: "short", ttl: 0.5)
             try await Task.sleep(for: .milliseconds(700))
-            for (token, fragment) in [(nil, "missing"), ("sk-unknown", "invalid"), (scoped, "limited"), (expiring, "expired")] as [(String?, String)] {
+            for (token, fragment) in [
+                (nil, "missing"), ("sk-unknown", "invalid"), (scoped, "limited"), (expiring, "expired"),
+            ] as [(String?, String)] {
                 let reply = try await gateway.request(.POST, "/v1/chat/completions", token: token, body: chatBody)
                 #expect(reply.status == 401)
                 let error = reply.json["error"] as? [String: Any]
@@ -90,7 +96,8 @@ struct ProxyTests {
                 #expect(error?["code"] as? String == GatewayError.Code.invalidAPIKey.rawValue)
             }
             #expect(mock.received.isEmpty)
-            let viaHeader = try await gateway.request(.POST, "/openrouter/v1/chat/completions", headers: ["x-api-key": scoped], body: chatBody)
+            let viaHeader = try await gateway.request(
+                .POST, "/openrouter/v1/chat/completions", headers: ["x-api-key": scoped], body: chatBody)
             #expect(viaHeader.status != 401)
         }
     }
@@ -105,7 +112,8 @@ struct ProxyTests {
                 #expect(reply.status == 400, "body \(body)")
                 #expect((reply.json["error"] as? [String: Any])?["type"] as? String == "invalid_request_error")
             }
-            let big = #"{"model":"m","messages":[{"role":"user","content":""# + String(repeating: "x", count: 8000) + #""}]}"#
+            let big =
+                #"{"model":"m","messages":[{"role":"user","content":""# + String(repeating: "x", count: 8000) + #""}]}"#
             let tooLarge = try await gateway.request(.POST, "/v1/chat/completions", token: token, body: big)
             #expect(tooLarge.status == 413)
             #expect(tooLarge.json["error"] is [String: Any])
@@ -117,7 +125,8 @@ struct ProxyTests {
     func disabledProvider() async throws {
         try await withProxy({ $0.upstream.disabledProviders = [.openrouter] }) { gateway, _ in
             let token = try await gateway.createToken()
-            let reply = try await gateway.request(.POST, "/openrouter/v1/chat/completions", token: token, body: chatBody)
+            let reply = try await gateway.request(
+                .POST, "/openrouter/v1/chat/completions", token: token, body: chatBody)
             #expect(reply.status == 503)
             #expect(((reply.json["error"] as? [String: Any])?["message"] as? String)?.contains("disabled") == true)
         }
@@ -125,7 +134,10 @@ struct ProxyTests {
 
     @Test("OpenRouter requests carry the configured attribution headers")
     func openRouterAttribution() async throws {
-        try await withProxy({ $0.upstream.openRouterReferer = "https://pool.example"; $0.upstream.openRouterTitle = "Pool" }) { gateway, mock in
+        try await withProxy({
+            $0.upstream.openRouterReferer = "https://pool.example"
+            $0.upstream.openRouterTitle = "Pool"
+        }) { gateway, mock in
             try await gateway.addKeys(["sk-or-attribution-1234"], provider: "openrouter")
             let token = try await gateway.createToken()
             _ = try await gateway.request(.POST, "/openrouter/v1/chat/completions", token: token, body: chatBody)

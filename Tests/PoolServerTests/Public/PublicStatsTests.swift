@@ -14,29 +14,39 @@ struct PublicStatsTests {
             let json = reply.json
             #expect(json["provider"] as? String == "ollama")
             let global = try #require(json["global"] as? [String: Any])
-            for field in ["totalRequests", "successCount", "failureCount", "successRate", "totalApiKeys", "activeKeys", "failedKeys"] {
+            for field in [
+                "totalRequests", "successCount", "failureCount", "successRate", "totalApiKeys", "activeKeys",
+                "failedKeys",
+            ] {
                 #expect(global[field] is NSNumber, "\(field)")
             }
             #expect((json["topModels"] as? [Any])?.isEmpty == true)
             #expect((json["recentTopModels"] as? [Any])?.isEmpty == true)
             let trend = try #require(json["hourlyTrend"] as? [[String: Any]])
             #expect(trend.count == 24)
-            #expect(trend.allSatisfy { ($0["requests"] as? Int) == 0 && ($0["success"] as? Int) == 0 && ($0["failure"] as? Int) == 0 })
+            #expect(
+                trend.allSatisfy {
+                    ($0["requests"] as? Int) == 0 && ($0["success"] as? Int) == 0 && ($0["failure"] as? Int) == 0
+                })
             let formatter = ISO8601DateFormatter()
             let times = trend.compactMap { ($0["time"] as? String).flatMap(formatter.date) }
             #expect(times.count == 24)
             #expect(zip(times, times.dropFirst()).allSatisfy { $1.timeIntervalSince($0) == 3600 })
             let hourStart = floor(Date().timeIntervalSince1970 / 3600) * 3600
             #expect(abs(times.last!.timeIntervalSince1970 - hourStart) <= 3600)
-            #expect(trend.last?["hour"] as? String == String(format: "%02d:00", Int(times.last!.timeIntervalSince1970) % 86400 / 3600))
+            #expect(
+                trend.last?["hour"] as? String
+                    == String(format: "%02d:00", Int(times.last!.timeIntervalSince1970) % 86400 / 3600))
         }
     }
 
-    @Test("after proxied requests: totals, models ranked, the trend sums up, and no key, id, user or token name appears")
+    @Test(
+        "after proxied requests: totals, models ranked, the trend sums up, and no key, id, user or token name appears")
     func afterTraffic() async throws {
         try await withProxy { gateway, mock in
             let secret = "public-stats-secret-key-1"
-            _ = try await gateway.admin(.POST, "/admin/api-keys", json: ["apiKey": secret, "username": "alice-the-owner"])
+            _ = try await gateway.admin(
+                .POST, "/admin/api-keys", json: ["apiKey": secret, "username": "alice-the-owner"])
             let keyID = try #require(gateway.gateway.pool.resolveID(secret))
             let token = try await gateway.createToken(name: "very-private-token-name")
             func chat(_ model: String) async throws -> Int {
@@ -78,7 +88,9 @@ struct PublicStatsTests {
         }
     }
 
-    @Test("the other provider has its own numbers; an unknown provider is a 400; the rest of /admin still needs the token")
+    @Test(
+        "the other provider has its own numbers; an unknown provider is a 400; the rest of /admin still needs the token"
+    )
     func providersAndAuth() async throws {
         try await withGateway { gateway in
             try await gateway.addKeys(["openrouter-public-key-1"], provider: "openrouter")

@@ -26,6 +26,8 @@ final class MockUpstream: Sendable {
         var dropConnection = false
         /// Send every event or line in two writes with a pause between, so it crosses TCP reads.
         var splitEvents = false
+        /// After the first event, wait until the test calls `release()` (at most a minute) before sending the rest.
+        var holdAfterFirst = false
         /// Per-path overrides (path without query, e.g. `/api/tags`): status and body for that path only.
         var pathStatus: [String: Int] = [:]
         var pathBodies: [String: String] = [:]
@@ -49,6 +51,7 @@ final class MockUpstream: Sendable {
         var fallback = Behavior()
         var received: [Received] = []
         var chunksSent = 0
+        var released = false
         var streamsAbandoned = 0
         /// Requests being answered now (until the response head), and the most there ever were at once.
         var inFlight = 0
@@ -130,11 +133,26 @@ final class MockUpstream: Sendable {
     }
 
     fileprivate func enter() {
-        state.withLock { $0.inFlight += 1; $0.maxInFlight = max($0.maxInFlight, $0.inFlight) }
+        state.withLock {
+            $0.inFlight += 1
+            $0.maxInFlight = max($0.maxInFlight, $0.inFlight)
+        }
     }
 
     fileprivate func leave() {
         state.withLock { $0.inFlight -= 1 }
+    }
+
+    /// Lets a stream held by `holdAfterFirst` go on.
+    func release() {
+        state.withLock { $0.released = true }
+    }
+
+    fileprivate func waitForRelease() async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !state.withLock({ $0.released }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     fileprivate func countChunk() {
@@ -163,7 +181,9 @@ private struct MockResponder: HTTPResponder {
         let key = authorization.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
-        mock.record(.init(method: request.method.rawValue, path: request.uri.description, key: key, headers: headers, body: body))
+        mock.record(
+            .init(
+                method: request.method.rawValue, path: request.uri.description, key: key, headers: headers, body: body))
 
         let behavior = mock.behavior(for: key)
         if behavior.delay > .zero { try await Task.sleep(for: behavior.delay) }
@@ -184,29 +204,32 @@ private struct MockResponder: HTTPResponder {
         }
         let events = Self.streamEvents(path: path, count: behavior.chunks)
         responseHeaders[.contentType] = path.hasPrefix("/api/") ? "application/x-ndjson" : "text/event-stream"
-        return Response(status: status, headers: responseHeaders, body: ResponseBody { writer in
-            do {
-                for (index, event) in events.enumerated() {
-                    if let cut = behavior.cutAfter, index == cut { throw MockError() }
-                    if index > 0, behavior.chunkGap > .zero { try await Task.sleep(for: behavior.chunkGap) }
-                    if behavior.splitEvents {
-                        let middle = event.index(event.startIndex, offsetBy: event.count / 2)
-                        try await writer.write(ByteBuffer(string: String(event[..<middle])))
-                        try await Task.sleep(for: .milliseconds(30))
-                        try await writer.write(ByteBuffer(string: String(event[middle...])))
-                    } else {
-                        try await writer.write(ByteBuffer(string: event))
+        return Response(
+            status: status, headers: responseHeaders,
+            body: ResponseBody { writer in
+                do {
+                    for (index, event) in events.enumerated() {
+                        if let cut = behavior.cutAfter, index == cut { throw MockError() }
+                        if index == 1, behavior.holdAfterFirst { try await mock.waitForRelease() }
+                        if index > 0, behavior.chunkGap > .zero { try await Task.sleep(for: behavior.chunkGap) }
+                        if behavior.splitEvents {
+                            let middle = event.index(event.startIndex, offsetBy: event.count / 2)
+                            try await writer.write(ByteBuffer(string: String(event[..<middle])))
+                            try await Task.sleep(for: .milliseconds(30))
+                            try await writer.write(ByteBuffer(string: String(event[middle...])))
+                        } else {
+                            try await writer.write(ByteBuffer(string: event))
+                        }
+                        mock.countChunk()
                     }
-                    mock.countChunk()
+                    try await writer.finish(nil)
+                } catch let error as MockError {
+                    throw error
+                } catch {
+                    mock.countAbandoned()
+                    throw error
                 }
-                try await writer.finish(nil)
-            } catch let error as MockError {
-                throw error
-            } catch {
-                mock.countAbandoned()
-                throw error
-            }
-        })
+            })
     }
 
     /// Ollama's native chat and generate stream unless told not to; everything else streams only when asked.
@@ -222,25 +245,38 @@ private struct MockResponder: HTTPResponder {
         case "/api/chat", "/api/generate":
             let field = path == "/api/chat" ? #""message":{"role":"assistant","content":"c%d"}"# : #""response":"c%d""#
             var lines = (0..<count).map { index in
-                #"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z",\#(String(format: field, index)),"done":false}"# + "\n"
+                #"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z",\#(String(format: field, index)),"done":false}"#
+                    + "\n"
             }
-            lines.append(#"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z",\#(String(format: field, count).replacingOccurrences(of: "c\(count)", with: "")),"done":true,"done_reason":"stop","prompt_eval_count":11,"eval_count":\#(count)}"# + "\n")
+            lines.append(
+                #"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z",\#(String(format: field, count).replacingOccurrences(of: "c\(count)", with: "")),"done":true,"done_reason":"stop","prompt_eval_count":11,"eval_count":\#(count)}"#
+                    + "\n")
             return lines
         case "/v1/messages":
-            var events = [#"event: message_start\#ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"usage":{"input_tokens":11,"output_tokens":0}}}"#]
-            events.append(#"event: content_block_start\#ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#)
+            var events = [
+                #"event: message_start\#ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"usage":{"input_tokens":11,"output_tokens":0}}}"#
+            ]
+            events.append(
+                #"event: content_block_start\#ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#
+            )
             for index in 0..<count {
-                events.append(#"event: content_block_delta\#ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"c\#(index)"}}"#)
+                events.append(
+                    #"event: content_block_delta\#ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"c\#(index)"}}"#
+                )
             }
             events.append(#"event: content_block_stop\#ndata: {"type":"content_block_stop","index":0}"#)
-            events.append(#"event: message_delta\#ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":\#(count)}}"#)
+            events.append(
+                #"event: message_delta\#ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":\#(count)}}"#
+            )
             events.append(#"event: message_stop\#ndata: {"type":"message_stop"}"#)
             return events.map { $0 + "\n\n" }
         default:
             var events = (0..<count - 1).map { index in
                 #"data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"c\#(index)"}}]}"#
             }
-            events.append(#"data: {"object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":\#(count)}}"#)
+            events.append(
+                #"data: {"object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":\#(count)}}"#
+            )
             events.append("data: [DONE]")
             return events.map { $0 + "\n\n" }
         }
@@ -249,14 +285,18 @@ private struct MockResponder: HTTPResponder {
     static func defaultBody(path: String, status: Int) -> String {
         guard status == 200 else {
             if path.hasPrefix("/api/") { return #"{"error":"mock error \#(status)"}"# }
-            if path == "/v1/messages" { return #"{"type":"error","error":{"type":"api_error","message":"mock error \#(status)"}}"# }
+            if path == "/v1/messages" {
+                return #"{"type":"error","error":{"type":"api_error","message":"mock error \#(status)"}}"#
+            }
             return #"{"error":{"message":"mock error \#(status)","type":"mock","code":null}}"#
         }
         switch path {
         case "/api/tags":
-            return #"{"models":[{"name":"llama3.2:1b","model":"llama3.2:1b","modified_at":"2026-01-01T00:00:00Z","size":1,"digest":"d","details":{"family":"llama"}}]}"#
+            return
+                #"{"models":[{"name":"llama3.2:1b","model":"llama3.2:1b","modified_at":"2026-01-01T00:00:00Z","size":1,"digest":"d","details":{"family":"llama"}}]}"#
         case "/api/show":
-            return #"{"modelfile":"FROM llama3.2:1b","parameters":"","template":"","details":{"family":"llama"},"model_info":{}}"#
+            return
+                #"{"modelfile":"FROM llama3.2:1b","parameters":"","template":"","details":{"family":"llama"},"model_info":{}}"#
         case "/api/version":
             return #"{"version":"0.12.0"}"#
         case "/api/ps":
@@ -266,11 +306,14 @@ private struct MockResponder: HTTPResponder {
         case "/api/embeddings":
             return #"{"embedding":[0.1,0.2]}"#
         case "/api/chat":
-            return #"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z","message":{"role":"assistant","content":"hello"},"done":true,"done_reason":"stop","prompt_eval_count":5,"eval_count":7}"#
+            return
+                #"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z","message":{"role":"assistant","content":"hello"},"done":true,"done_reason":"stop","prompt_eval_count":5,"eval_count":7}"#
         case "/api/generate":
-            return #"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z","response":"hello","done":true,"done_reason":"stop","prompt_eval_count":5,"eval_count":7}"#
+            return
+                #"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z","response":"hello","done":true,"done_reason":"stop","prompt_eval_count":5,"eval_count":7}"#
         case "/v1/messages":
-            return #"{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"hello"}],"stop_reason":"end_turn","usage":{"input_tokens":5,"output_tokens":7}}"#
+            return
+                #"{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"hello"}],"stop_reason":"end_turn","usage":{"input_tokens":5,"output_tokens":7}}"#
         default:
             break
         }
@@ -278,11 +321,14 @@ private struct MockResponder: HTTPResponder {
             return #"{"object":"list","data":[{"id":"llama3.2:1b","object":"model","created":1,"owned_by":"mock"}]}"#
         }
         if path.hasSuffix("/embeddings") {
-            return #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"model":"m","usage":{"prompt_tokens":4,"total_tokens":4}}"#
+            return
+                #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"model":"m","usage":{"prompt_tokens":4,"total_tokens":4}}"#
         }
         if path.hasSuffix("/completions") && !path.hasSuffix("/chat/completions") {
-            return #"{"id":"cmpl-1","object":"text_completion","created":1,"model":"llama3.2:1b","choices":[{"index":0,"text":"hello","finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}"#
+            return
+                #"{"id":"cmpl-1","object":"text_completion","created":1,"model":"llama3.2:1b","choices":[{"index":0,"text":"hello","finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}"#
         }
-        return #"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"llama3.2:1b","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}"#
+        return
+            #"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"llama3.2:1b","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}"#
     }
 }

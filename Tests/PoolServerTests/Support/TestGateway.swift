@@ -5,10 +5,11 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import PoolCore
-@testable import PoolServer
 import PoolStore
 import ServiceLifecycle
 import Synchronization
+
+@testable import PoolServer
 
 /// A gateway on an ephemeral loopback port with its own temporary SQLite file, driven over real TCP.
 final class TestGateway: Sendable {
@@ -20,7 +21,10 @@ final class TestGateway: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    private init(gateway: Gateway, port: Int, adminToken: String, directory: URL, group: ServiceGroup, task: Task<Void, any Error>) {
+    private init(
+        gateway: Gateway, port: Int, adminToken: String, directory: URL, group: ServiceGroup,
+        task: Task<Void, any Error>
+    ) {
         self.gateway = gateway
         self.port = port
         self.adminToken = adminToken
@@ -43,7 +47,8 @@ final class TestGateway: Sendable {
         adminToken: String = "test-admin-token",
         _ configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws -> TestGateway {
-        let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pool-test-\(UUID().uuidString)")
+        let directory =
+            directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pool-test-\(UUID().uuidString)")
         var configuration = GatewayConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
@@ -55,7 +60,8 @@ final class TestGateway: Sendable {
         configure(&configuration)
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .critical
-        let gateway = try await Gateway.open(configuration: configuration, logger: logger, clock: clock, announceAdminToken: { _ in })
+        let gateway = try await Gateway.open(
+            configuration: configuration, logger: logger, clock: clock, announceAdminToken: { _ in })
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = buildApplication(gateway: gateway) { port in
             continuation.yield(port)
@@ -65,7 +71,8 @@ final class TestGateway: Sendable {
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }
-        return TestGateway(gateway: gateway, port: port, adminToken: adminToken, directory: directory, group: group, task: task)
+        return TestGateway(
+            gateway: gateway, port: port, adminToken: adminToken, directory: directory, group: group, task: task)
     }
 
     /// Starts a graceful shutdown (what SIGTERM does) without waiting for it.
@@ -113,7 +120,9 @@ final class TestGateway: Sendable {
     }
 
     /// Posts `body` and returns the answer with its body still streaming, for tests that read it chunk by chunk.
-    func openStream(_ path: String, token: String, body: String, client: HTTPClient? = nil) async throws -> HTTPClientResponse {
+    func openStream(
+        _ path: String, token: String, body: String, client: HTTPClient? = nil
+    ) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .POST
         request.headers.add(name: "authorization", value: "Bearer \(token)")
@@ -184,7 +193,9 @@ func withProxy(
 }
 
 /// Runs `body` with a gateway that has no upstream in play.
-func withGateway(_ configure: (inout GatewayConfiguration) -> Void = { _ in }, _ body: (TestGateway) async throws -> Void) async throws {
+func withGateway(
+    _ configure: (inout GatewayConfiguration) -> Void = { _ in }, _ body: (TestGateway) async throws -> Void
+) async throws {
     let gateway = try await TestGateway.start(configure)
     do {
         try await body(gateway)

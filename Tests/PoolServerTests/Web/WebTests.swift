@@ -1,8 +1,9 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
-@testable import PoolServer
 import Testing
+
+@testable import PoolServer
 
 @Suite("Web pages and assets")
 struct WebTests {
@@ -69,7 +70,9 @@ struct WebTests {
     @Test("unknown assets and paths outside the web folder answer JSON 404s; other routes are untouched")
     func notFound() async throws {
         try await withGateway { gateway in
-            for path in ["/assets/nope.js", "/assets/../Package.swift", "/assets/%2e%2e/openapi.json", "/nope", "/index.html"] {
+            for path in [
+                "/assets/nope.js", "/assets/../Package.swift", "/assets/%2e%2e/openapi.json", "/nope", "/index.html",
+            ] {
                 let reply = try await gateway.request(.GET, path)
                 #expect(reply.status == 404, "\(path)")
                 #expect(reply.header("content-type")?.hasPrefix("application/json") == true)
@@ -87,16 +90,26 @@ struct WebTests {
         #expect(files.count >= 10)
         for (path, asset) in files where !path.hasSuffix(".json") {
             let text = String(buffer: asset.body)
-            #expect(!text.contains("innerHTML") && !text.contains("outerHTML") && !text.contains("insertAdjacentHTML"), "\(path)")
+            #expect(
+                !text.contains("innerHTML") && !text.contains("outerHTML") && !text.contains("insertAdjacentHTML"),
+                "\(path)")
             #expect(!text.contains("document.write") && !text.contains("eval("), "\(path)")
             // The only absolute URL allowed is the SVG namespace, which is a name and never fetched.
-            let urls = text.components(separatedBy: "http").dropFirst().filter { !$0.hasPrefix("://www.w3.org/2000/svg") }
-            #expect(urls.filter { $0.hasPrefix("://") || $0.hasPrefix("s://") }.isEmpty, "\(path) names an external URL")
+            let urls = text.components(separatedBy: "http").dropFirst().filter {
+                !$0.hasPrefix("://www.w3.org/2000/svg")
+            }
+            #expect(
+                urls.filter { $0.hasPrefix("://") || $0.hasPrefix("s://") }.isEmpty, "\(path) names an external URL")
             if path.hasSuffix(".html") {
                 let scripts = text.components(separatedBy: "<script").dropFirst()
-                #expect(!scripts.isEmpty && scripts.allSatisfy { $0.prefix(while: { $0 != ">" }).contains("src=") }, "\(path)")
-                #expect(text.range(of: #"\son[a-z]+\s*="#, options: .regularExpression) == nil, "\(path) has an inline handler")
-                #expect(text.range(of: #"\sstyle\s*="#, options: .regularExpression) == nil, "\(path) has an inline style")
+                #expect(
+                    !scripts.isEmpty && scripts.allSatisfy { $0.prefix(while: { $0 != ">" }).contains("src=") },
+                    "\(path)")
+                #expect(
+                    text.range(of: #"\son[a-z]+\s*="#, options: .regularExpression) == nil,
+                    "\(path) has an inline handler")
+                #expect(
+                    text.range(of: #"\sstyle\s*="#, options: .regularExpression) == nil, "\(path) has an inline style")
             }
         }
     }
@@ -107,7 +120,10 @@ struct WebTests {
             let reply = try await gateway.request(.GET, "/openapi.json")
             #expect(reply.json["openapi"] as? String == "3.1.0")
             let paths = try #require(reply.json["paths"] as? [String: Any])
-            for path in ["/admin/public-stats", "/admin/api-keys", "/admin/tokens", "/v1/chat/completions", "/health", "/api/chat"] {
+            for path in [
+                "/admin/public-stats", "/admin/api-keys", "/admin/tokens", "/v1/chat/completions", "/health",
+                "/api/chat",
+            ] {
                 #expect(paths[path] != nil, "\(path)")
             }
         }

@@ -41,12 +41,16 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a provider and secret is stored once, the same secret under another provider again", arguments: StoreKind.allCases)
+    @Test(
+        "a provider and secret is stored once, the same secret under another provider again",
+        arguments: StoreKind.allCases)
     func duplicateSecrets(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let original = makeKey("sk-twice")
             _ = try await store.insertKeys([original])
-            let repeated = [makeKey("sk-twice"), makeKey("sk-twice", provider: .openrouter), makeKey("sk-a"), makeKey("sk-a")]
+            let repeated = [
+                makeKey("sk-twice"), makeKey("sk-twice", provider: .openrouter), makeKey("sk-a"), makeKey("sk-a"),
+            ]
             #expect(try await store.insertKeys(repeated) == [repeated[1].id, repeated[2].id])
             #expect(try await store.loadSnapshot().keys.map(\.id) == [original.id, repeated[1].id, repeated[2].id])
         }
@@ -64,13 +68,16 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a deleted key goes with its statistics, its secret can be stored again, unknown ids are ignored", arguments: StoreKind.allCases)
+    @Test(
+        "a deleted key goes with its statistics, its secret can be stored again, unknown ids are ignored",
+        arguments: StoreKind.allCases)
     func deletingKeys(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let doomed = makeKey("sk-doomed")
             let kept = makeKey("sk-kept")
             _ = try await store.insertKeys([doomed, kept])
-            try await store.write(StatsBatch(keyStats: [doomed, kept].map { KeyStatsRecord(keyID: $0.id, requests: 2) }))
+            try await store.write(
+                StatsBatch(keyStats: [doomed, kept].map { KeyStatsRecord(keyID: $0.id, requests: 2) }))
             try await store.deleteKeys(ids: [doomed.id, "k_never"])
             let snapshot = try await store.loadSnapshot()
             #expect(snapshot.keys == [kept])
@@ -86,7 +93,9 @@ struct StoreContractTests {
             _ = try await store.insertKeys([key])
             let health = KeyHealth(condition: .invalid(reason: "upstream answered 401"), consecutiveFailures: 3)
             let credit = KeyCredit(label: "main", limit: 5, usage: 1, limitRemaining: 4, checkedAt: referenceDate)
-            try await store.updateKeyHealth([KeyHealthRecord(keyID: key.id, health: health), KeyHealthRecord(keyID: "k_gone", health: health)])
+            try await store.updateKeyHealth([
+                KeyHealthRecord(keyID: key.id, health: health), KeyHealthRecord(keyID: "k_gone", health: health),
+            ])
             try await store.updateKeyProfiles([
                 KeyProfileRecord(keyID: key.id, models: ["qwen3:8b"], category: "qwen", credit: credit),
                 KeyProfileRecord(keyID: "k_gone", models: ["x"], category: nil),
@@ -134,18 +143,25 @@ struct StoreContractTests {
         }
     }
 
-    @Test("tokens load by creation time, a second id or token hash is refused, and a token deletes once", arguments: StoreKind.allCases)
+    @Test(
+        "tokens load by creation time, a second id or token hash is refused, and a token deletes once",
+        arguments: StoreKind.allCases)
     func tokens(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let later = ClientTokenRecord(
-                id: "tok_a", name: "later", tokenHash: "h-later", prefix: "sk-l", createdAt: referenceDate.addingTimeInterval(5),
+                id: "tok_a", name: "later", tokenHash: "h-later", prefix: "sk-l",
+                createdAt: referenceDate.addingTimeInterval(5),
                 expiresAt: nil, provider: nil)
             let earlier = SQLiteStoreStateTests.token("tok_b", hash: "h-earlier")
             try await store.insertToken(later)
             try await store.insertToken(earlier)
             #expect(try await store.loadSnapshot().tokens == [earlier, later])
-            await #expect(throws: StoreError.self) { try await store.insertToken(SQLiteStoreStateTests.token("tok_c", hash: "h-later")) }
-            await #expect(throws: StoreError.self) { try await store.insertToken(SQLiteStoreStateTests.token("tok_a", hash: "h-new")) }
+            await #expect(throws: StoreError.self) {
+                try await store.insertToken(SQLiteStoreStateTests.token("tok_c", hash: "h-later"))
+            }
+            await #expect(throws: StoreError.self) {
+                try await store.insertToken(SQLiteStoreStateTests.token("tok_a", hash: "h-new"))
+            }
             #expect(try await store.deleteToken(id: "tok_a"))
             #expect(try await !store.deleteToken(id: "tok_a"))
             #expect(try await store.loadSnapshot().tokens == [earlier])
@@ -162,7 +178,9 @@ struct StoreContractTests {
         }
     }
 
-    @Test("with keyBatches, keys and their statistics arrive in batches and stay out of the snapshot", arguments: StoreKind.allCases)
+    @Test(
+        "with keyBatches, keys and their statistics arrive in batches and stay out of the snapshot",
+        arguments: StoreKind.allCases)
     func keyBatches(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let keys = (0..<2_500).map { makeKey("sk-batch-\($0)") }

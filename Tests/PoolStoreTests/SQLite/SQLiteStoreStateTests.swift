@@ -11,18 +11,18 @@ struct SQLiteStoreStateTests {
                 KeyStatsRecord(
                     keyID: key.id, requests: 10, successes: 7, failures: 3, latencyMillisSum: 12_345,
                     promptTokens: 100, completionTokens: 200, lastUsed: referenceDate,
-                    lastSuccess: referenceDate.addingTimeInterval(-1.5), lastFailure: nil),
+                    lastSuccess: referenceDate.addingTimeInterval(-1.5), lastFailure: nil)
             ],
             keyHealth: [
                 KeyHealthRecord(
                     keyID: key.id,
-                    health: KeyHealth(condition: .invalid(reason: "upstream answered 403"), consecutiveFailures: 2)),
+                    health: KeyHealth(condition: .invalid(reason: "upstream answered 403"), consecutiveFailures: 2))
             ],
             tokenRequestCounts: [TokenCount(tokenID: token.id, requestCount: 42)],
             globalStats: [GlobalStatsRecord(provider: .ollama, requests: 10, successes: 7, failures: 3)],
             modelHours: [
                 ModelHourRecord(
-                    provider: .ollama, model: "llama3.2:3b", hourStart: hour, requests: 10, successes: 7, failures: 3),
+                    provider: .ollama, model: "llama3.2:3b", hourStart: hour, requests: 10, successes: 7, failures: 3)
             ])
     }
 

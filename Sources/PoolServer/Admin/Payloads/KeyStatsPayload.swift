@@ -21,7 +21,8 @@ struct KeyStatsPayload: Encodable {
         failureCount = stats.failures
         let decided = stats.successes + stats.failures
         successRate = decided == 0 ? 0 : (Double(stats.successes) / Double(decided) * 1000).rounded() / 10
-        avgLatencyMs = stats.requests == 0 ? 0 : (Double(stats.latencyMillisSum) / Double(stats.requests) * 10).rounded() / 10
+        avgLatencyMs =
+            stats.requests == 0 ? 0 : (Double(stats.latencyMillisSum) / Double(stats.requests) * 10).rounded() / 10
         promptTokens = stats.promptTokens
         completionTokens = stats.completionTokens
         lastUsed = stats.lastUsed

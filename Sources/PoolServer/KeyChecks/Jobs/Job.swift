@@ -17,7 +17,9 @@ final class Job: Sendable {
     private let done = Atomic<Int>(0)
     private let valid = Atomic<Int>(0)
     private let invalid = Atomic<Int>(0)
-    private let outcome = Mutex<(state: State, result: (any Encodable & Sendable)?, error: String?, finishedAt: Date?, elapsed: Duration?)>(
+    private let outcome = Mutex<
+        (state: State, result: (any Encodable & Sendable)?, error: String?, finishedAt: Date?, elapsed: Duration?)
+    >(
         (.running, nil, nil, nil, nil)
     )
 

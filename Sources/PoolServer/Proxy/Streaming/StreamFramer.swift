@@ -53,7 +53,9 @@ struct StreamFramer {
                         return index + 1
                     case .serverSentEvents:
                         if index >= 1, bytes[index - 1] == newline { return index + 1 }
-                        if index >= 2, bytes[index - 1] == carriageReturn, bytes[index - 2] == newline { return index + 1 }
+                        if index >= 2, bytes[index - 1] == carriageReturn, bytes[index - 2] == newline {
+                            return index + 1
+                        }
                     }
                 }
                 index -= 1

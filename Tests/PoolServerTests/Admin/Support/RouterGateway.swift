@@ -6,8 +6,9 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import PoolCore
-@testable import PoolServer
 import PoolStore
+
+@testable import PoolServer
 
 /// A gateway over an `InMemoryStore`, driven through Hummingbird's router transport: requests go straight to
 /// the router (middleware included), with no socket and no database file. Its request methods mirror
@@ -48,7 +49,9 @@ struct RouterGateway: Sendable {
     @discardableResult
     func addKeys(_ secrets: [String], provider: String = "ollama") async throws -> [String] {
         let reply = try await admin(.POST, "/admin/api-keys/import?provider=\(provider)", json: ["keys": secrets])
-        guard reply.status == 200 else { throw HTTPError(.internalServerError, message: "import failed: \(reply.body)") }
+        guard reply.status == 200 else {
+            throw HTTPError(.internalServerError, message: "import failed: \(reply.body)")
+        }
         return secrets.compactMap { gateway.pool.resolveID($0) }
     }
 

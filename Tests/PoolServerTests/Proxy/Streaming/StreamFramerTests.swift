@@ -1,6 +1,7 @@
 import NIOCore
-@testable import PoolServer
 import Testing
+
+@testable import PoolServer
 
 @Suite("Stream framing")
 struct StreamFramerTests {
@@ -16,22 +17,32 @@ struct StreamFramerTests {
 
     @Test("whole events pass through untouched, one write per read")
     func wholeEvents() {
-        #expect(feed(.serverSentEvents, ["data: a\n\ndata: b\n\n", "data: c\n\n"]) == ["data: a\n\ndata: b\n\n", "data: c\n\n"])
+        #expect(
+            feed(.serverSentEvents, ["data: a\n\ndata: b\n\n", "data: c\n\n"]) == [
+                "data: a\n\ndata: b\n\n", "data: c\n\n",
+            ])
     }
 
     @Test("an event split across reads goes out once complete; complete ones are not held back")
     func splitEvent() {
-        #expect(feed(.serverSentEvents, ["data: a\n\ndata: b", "b\n", "\ndata: c\n\n"]) == ["data: a\n\n", "data: bb\n\ndata: c\n\n"])
+        #expect(
+            feed(.serverSentEvents, ["data: a\n\ndata: b", "b\n", "\ndata: c\n\n"]) == [
+                "data: a\n\n", "data: bb\n\ndata: c\n\n",
+            ])
     }
 
     @Test("CRLF event boundaries are recognised")
     func crlf() {
-        #expect(feed(.serverSentEvents, ["data: a\r\n\r\ndata: b\r", "\n\r\n"]) == ["data: a\r\n\r\n", "data: b\r\n\r\n"])
+        #expect(
+            feed(.serverSentEvents, ["data: a\r\n\r\ndata: b\r", "\n\r\n"]) == ["data: a\r\n\r\n", "data: b\r\n\r\n"])
     }
 
     @Test("NDJSON is cut at line ends")
     func jsonLines() {
-        #expect(feed(.jsonLines, ["{\"a\":1}\n{\"b\"", ":2}\n", "{\"c\":3}"]) == ["{\"a\":1}\n", "{\"b\":2}\n", "{\"c\":3}"])
+        #expect(
+            feed(.jsonLines, ["{\"a\":1}\n{\"b\"", ":2}\n", "{\"c\":3}"]) == [
+                "{\"a\":1}\n", "{\"b\":2}\n", "{\"c\":3}",
+            ])
     }
 
     @Test("a single newline does not end an SSE event")

@@ -8,11 +8,11 @@ import Testing
 
 @Suite("Proxy: streaming")
 struct StreamingTests {
-    @Test("SSE chunks arrive in order, each before the upstream has finished, and usage is counted")
+    @Test("SSE chunks arrive in order, the first while the upstream still holds the rest, and usage is counted")
     func chunksArriveAsTheyAreSent() async throws {
         var behavior = MockUpstream.Behavior()
         behavior.chunks = 6
-        behavior.chunkGap = .milliseconds(150)
+        behavior.holdAfterFirst = true
         try await withProxy { gateway, mock in
             let id = try await gateway.addKeys(["stream-key-00000001"])[0]
             mock.setDefault(behavior)
@@ -22,17 +22,20 @@ struct StreamingTests {
             #expect(response.headers.first(name: "content-type") == "text/event-stream")
             #expect(response.headers.first(name: "x-pool-key-id") == id)
             var received = ""
-            var arrivals: [(ContinuousClock.Instant, Int)] = []
+            var sentWhenFirstArrived: Int?
             for try await chunk in response.body {
                 received += String(buffer: chunk)
-                arrivals.append((ContinuousClock.now, mock.chunksSent))
+                if sentWhenFirstArrived == nil {
+                    // The first event reached the client while the upstream still holds back the rest.
+                    sentWhenFirstArrived = mock.chunksSent
+                    mock.release()
+                }
             }
+            #expect(sentWhenFirstArrived == 1)
             let events = received.components(separatedBy: "\n\n").filter { !$0.isEmpty }
             #expect(events.count == 7)
             #expect(events.last == "data: [DONE]")
             for index in 0..<5 { #expect(events[index].contains("\"c\(index)\"")) }
-            // The first chunk reached the client while the mock still had chunks to send.
-            #expect(arrivals.first!.1 < 6)
 
             try await Task.sleep(for: .milliseconds(200))
             let view = gateway.gateway.pool.view(id: id)!
@@ -95,7 +98,8 @@ struct StreamingTests {
             let token = try await gateway.createToken()
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
             do {
-                let response = try await gateway.openStream("/v1/chat/completions", token: token, body: streamBody, client: client)
+                let response = try await gateway.openStream(
+                    "/v1/chat/completions", token: token, body: streamBody, client: client)
                 var iterator = response.body.makeAsyncIterator()
                 _ = try await iterator.next()
                 _ = try await iterator.next()

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import PoolCore
@@ -24,6 +25,7 @@ public func buildApplication(
         ))
 
     router.add(middleware: ErrorDialectMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes))
+    router.add(middleware: RequestLimitsMiddleware(limits: configuration.limits))
     HealthRoutes(
         pool: gateway.pool, upstream: configuration.upstream, storage: gateway.store.kind, startedAt: gateway.startedAt
     ).register(on: router)
@@ -73,8 +75,21 @@ public func buildApplication(
 
     var logger = Logger(label: "ollama-pool.http")
     logger.logLevel = configuration.logLevel
+    let limits = configuration.limits
+    // The decoder's own limits sit well above the gateway's, so that a large head gets the 431 in the route's
+    // dialect from RequestLimitsMiddleware; only a head far beyond them is cut off by NIO with a bare 400.
+    let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
+        maxHeaderFieldSize: max(4 * limits.maxHeaderBytes, 80 * 1024),
+        maxHeaderListSize: max(4 * limits.maxHeaderBytes, 80 * 1024),
+        maxHeaderFieldCount: max(4 * limits.maxHeaderCount, 1000)
+    )
     var app = Application(
         router: router,
+        server: .http1(
+            configuration: .init(
+                idleTimeout: limits.idleTimeout > 0 ? .milliseconds(Int64(limits.idleTimeout * 1000)) : nil,
+                httpDecoderConfiguration: decoder
+            )),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "ollama-api-pool"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },

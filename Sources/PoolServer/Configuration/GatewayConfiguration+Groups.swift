@@ -40,6 +40,13 @@ extension GatewayConfiguration {
         public var maxImportBytes = 64 * 1024 * 1024
         /// Largest non-streamed upstream answer the gateway relays.
         public var maxUpstreamResponseBytes = 64 * 1024 * 1024
+        /// Largest request head: the header fields' bytes (names, values and separators) and their number.
+        public var maxHeaderBytes = 32 * 1024
+        public var maxHeaderCount = 100
+        /// Longest request URI (path and query).
+        public var maxURIBytes = 8 * 1024
+        /// Seconds a client connection may stay open without a request before it is closed; 0 keeps it open.
+        public var idleTimeout: TimeInterval = 60
 
         public init() {}
     }

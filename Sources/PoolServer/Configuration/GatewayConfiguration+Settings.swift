@@ -38,6 +38,17 @@ extension GatewayConfiguration {
             "MAX_IMPORT_BYTES", \.limits.maxImportBytes, range: 1024...Int(Int32.max),
             "largest body of the admin import routes (key files; 100,000 keys fit)"
         ),
+        .integer(
+            "MAX_HEADER_BYTES", \.limits.maxHeaderBytes, range: 1024...1024 * 1024,
+            "largest request header block (names, values, separators); larger → 431, never forwarded"
+        ),
+        .integer(
+            "MAX_HEADER_COUNT", \.limits.maxHeaderCount, range: 8...10_000, "most request header fields; more → 431"),
+        .integer("MAX_URI_BYTES", \.limits.maxURIBytes, range: 256...1024 * 1024, "longest request URI; longer → 414"),
+        .seconds(
+            "IDLE_TIMEOUT", \.limits.idleTimeout, minimum: 0,
+            "seconds a client connection may sit without a request before it is closed; `0` never closes it"
+        ),
         .url("OLLAMA_UPSTREAM_URL", \.upstream.ollamaURL, "Ollama base; requests go to `{base}/v1/...`"),
         .url("OPENROUTER_UPSTREAM_URL", \.upstream.openRouterURL, "OpenRouter base; requests go to `{base}/v1/...`"),
         .providerOff("DISABLE_OLLAMA", .ollama, "turn the Ollama provider off (its routes answer 503)"),

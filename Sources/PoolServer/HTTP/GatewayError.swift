@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// An error the gateway itself answers with: a status, a message for people, and machine-readable type and code.
 public struct GatewayError: Error, Sendable, CustomStringConvertible {
@@ -46,6 +47,9 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         switch error {
         case let error as GatewayError:
             return error
+        case is HTTPParserError:
+            // Broken framing (a bad chunk size, bare LFs, …): nothing after it on the connection can be trusted.
+            return GatewayError(.badRequest, "malformed HTTP request framing", headers: [.connection: "close"])
         case is NIOTooManyBytesError:
             return GatewayError(.contentTooLarge, "request body is larger than the limit of \(maxBodyBytes) bytes")
         case let error as HTTPError:

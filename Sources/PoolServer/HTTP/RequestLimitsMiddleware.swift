@@ -1,0 +1,40 @@
+import HTTPTypes
+import Hummingbird
+
+/// Refuses requests whose head is larger than the gateway accepts, before anything reads their body or forwards
+/// them: 431 for too many header bytes or fields, 414 for an overlong URI, in the route's dialect. A proxied
+/// request's headers go upstream, and an upstream that answers early to a huge header (as nginx, Cloudflare and
+/// Python's `http.server` do with 431) used to leave the HTTP client in a state it traps on.
+struct RequestLimitsMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+    let limits: GatewayConfiguration.Limits
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        if let refusal = refusal(request) { throw refusal }
+        return try await next(request, context)
+    }
+
+    func refusal(_ request: Request) -> GatewayError? {
+        let uriBytes = request.uri.description.utf8.count
+        if uriBytes > limits.maxURIBytes {
+            return GatewayError(.uriTooLong, "request URI is \(uriBytes) bytes; the limit is \(limits.maxURIBytes)")
+        }
+        if request.headers.count > limits.maxHeaderCount {
+            return GatewayError(
+                .requestHeaderFieldsTooLarge,
+                "request has \(request.headers.count) header fields; the limit is \(limits.maxHeaderCount)"
+            )
+        }
+        // Each field as it travels: name, ": ", value, CRLF.
+        let headerBytes = request.headers.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
+        if headerBytes > limits.maxHeaderBytes {
+            return GatewayError(
+                .requestHeaderFieldsTooLarge,
+                "request headers are \(headerBytes) bytes; the limit is \(limits.maxHeaderBytes)"
+            )
+        }
+        return nil
+    }
+}

@@ -18,6 +18,10 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let configuration = try settings.configuration()
         let logger = settings.logger(configuration)
+        let descriptors = FileDescriptorLimit.raiseToHardLimit()
+        logger.notice(
+            "open file limit", metadata: ["soft_before": "\(descriptors.before)", "soft_now": "\(descriptors.after)"]
+        )
         let gateway = try await Gateway.open(configuration: configuration, logger: logger)
         let app = buildApplication(gateway: gateway) { port in
             logger.notice("ollama-api-pool listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])

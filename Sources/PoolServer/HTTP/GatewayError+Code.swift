@@ -18,6 +18,8 @@ extension GatewayError {
         public static let poolExhausted = Code(rawValue: "pool_exhausted")
         /// The upstream failed (5xx, connect error, timeout) on every attempt.
         public static let upstreamFailed = Code(rawValue: "upstream_failed")
+        /// This machine ran out of descriptors, buffers or memory; no key was judged. Retry shortly.
+        public static let gatewayOverloaded = Code(rawValue: "gateway_overloaded")
         /// No key of the pool serves the requested model.
         public static let modelNotFound = Code(rawValue: "model_not_found")
     }

@@ -121,6 +121,15 @@ struct ProxyEngine: Sendable {
                     ])
             case .clientGone:
                 throw CancellationError()
+            case .gatewayOverloaded(let code):
+                call.logger.error(
+                    "gateway out of local resources; request refused without judging the key",
+                    metadata: ["errno": "\(code)", "reason": "\(String(cString: strerror(code)))"]
+                )
+                throw GatewayError(
+                    .serviceUnavailable, "gateway overloaded: \(String(cString: strerror(code)).lowercased())",
+                    code: .gatewayOverloaded, headers: [.retryAfter: "1", .xPoolAttempts: String(tried.count)]
+                )
             }
         }
         throw exhausted(
@@ -217,6 +226,9 @@ struct ProxyEngine: Sendable {
         case failed(AttemptOutcome)
         /// The client went away.
         case clientGone
+        /// This machine is out of descriptors, buffers or memory: not the key's fault, and no other key would
+        /// fare better right now.
+        case gatewayOverloaded(errno: Int32)
     }
 
     private func attempt(_ call: ProxyCall, lease: KeyLease) async -> AttemptResult {
@@ -301,6 +313,11 @@ struct ProxyEngine: Sendable {
         if error is CancellationError || Task.isCancelled {
             pool.report(lease, outcome: .cancelled, latencyMillis: AttemptReporter.millis(since: started))
             return .clientGone
+        }
+        if let code = UpstreamFailureReason.localResourceExhaustion(error) {
+            // Handing the key back unjudged: the failure was this machine's.
+            pool.report(lease, outcome: .cancelled, latencyMillis: AttemptReporter.millis(since: started))
+            return .gatewayOverloaded(errno: code)
         }
         let outcome = AttemptOutcome.upstreamFailure(reason: UpstreamFailureReason.describe(error))
         pool.report(lease, outcome: outcome, latencyMillis: AttemptReporter.millis(since: started))

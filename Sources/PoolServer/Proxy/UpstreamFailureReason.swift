@@ -8,8 +8,27 @@ import NIOHTTP1
 import NIOPosix
 import PoolCore
 
-/// Short, secret-free descriptions of transport failures.
+/// Short, secret-free descriptions of transport failures, and which of them are the gateway's own.
 enum UpstreamFailureReason {
+    /// Errors that say this machine is out of a resource (descriptors, buffers, memory), not that the upstream
+    /// or the key failed: counting them against keys would disable a healthy pool under a connection flood.
+    static let localResourceErrors: Set<Int32> = [EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL]
+
+    /// The local resource error behind `error`, if that is what it is (also inside a failed connect attempt).
+    static func localResourceExhaustion(_ error: any Error) -> Int32? {
+        switch error {
+        case let error as IOError where localResourceErrors.contains(error.errnoCode):
+            return error.errnoCode
+        case let error as NIOConnectionError:
+            let codes = error.connectionErrors.compactMap { ($0.error as? IOError)?.errnoCode }
+            if let code = codes.first(where: localResourceErrors.contains) { return code }
+            return error.dnsAError.flatMap(localResourceExhaustion)
+                ?? error.dnsAAAAError.flatMap(localResourceExhaustion)
+        default:
+            return nil
+        }
+    }
+
     static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError {
             switch error {

@@ -63,15 +63,34 @@ public enum StoreLocation: Equatable, Sendable {
 public func openStore(_ location: StoreLocation, cipher: SecretCipher?, logger: Logger) async throws -> any PoolStore {
     switch location {
     case .sqlite(let path):
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try prepareSQLiteFiles(path: path)
+        return try SQLiteStore(path: path, cipher: cipher, logger: logger)
+    case .postgres:
+        throw StoreError("PostgreSQL (DATABASE_URL=postgres://…) is not supported yet; use sqlite:PATH")
+    }
+}
+
+/// The database holds upstream keys: a folder the gateway creates is readable by its owner only (0700), and the
+/// database and its WAL files are 0600 whoever created them. SQLite gives the WAL and shared-memory files the
+/// database file's mode, so the file is created 0600 before SQLite first opens it.
+func prepareSQLiteFiles(path: String) throws {
+    let files = FileManager.default
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+    if !files.fileExists(atPath: folder.path) {
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try files.createDirectory(
+                at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw StoreError(
                 "cannot create the folder \(folder.path) for the SQLite database: \(error.localizedDescription)")
         }
-        return try SQLiteStore(path: path, cipher: cipher, logger: logger)
-    case .postgres:
-        throw StoreError("PostgreSQL (DATABASE_URL=postgres://…) is not supported yet; use sqlite:PATH")
+    }
+    if !files.fileExists(atPath: path) {
+        guard files.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw StoreError("cannot create the SQLite database \(path)")
+        }
+    }
+    for file in [path, path + "-wal", path + "-shm"] where files.fileExists(atPath: file) {
+        try? files.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
     }
 }

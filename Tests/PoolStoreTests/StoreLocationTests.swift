@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PoolStore
 import Testing
 
@@ -54,5 +55,42 @@ struct StoreLocationTests {
             #expect(FileManager.default.fileExists(atPath: path))
             try await store.close()
         }
+    }
+}
+
+@Suite("SQLite files are private")
+struct SQLiteFilePermissionTests {
+    @Test("a new data folder is 0700 and the database and its WAL files are 0600")
+    func privateFiles() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("pool-perm-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("data/pool.sqlite").path
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let store = try await openStore(.sqlite(path: path), cipher: nil, logger: logger)
+        try await store.setSetting("probe", value: "x")
+        #expect(try mode(root.appendingPathComponent("data").path) == 0o700)
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            #expect(try mode(file) == 0o600, "\(file)")
+        }
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        try await store.close()
+    }
+
+    @Test("an existing database readable by others is made 0600 at open")
+    func tightensExisting() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("pool-perm-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let path = root.appendingPathComponent("pool.sqlite").path
+        #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644]))
+        let store = try await openStore(.sqlite(path: path), cipher: nil, logger: Logger(label: "test"))
+        #expect(try mode(path) == 0o600)
+        try await store.close()
+    }
+
+    private func mode(_ path: String) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return ((attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1) & 0o777
     }
 }

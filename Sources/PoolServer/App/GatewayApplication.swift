@@ -29,11 +29,14 @@ public func buildApplication(
     HealthRoutes(
         pool: gateway.pool, upstream: configuration.upstream, storage: gateway.store.kind, startedAt: gateway.startedAt
     ).register(on: router)
-    // Public: registered on the router itself, so the admin group's auth middleware does not apply.
-    PublicStatsRoutes(
-        pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, storage: gateway.store.kind
-    ).register(on: router)
-    WebRoutes(assets: .bundled).register(on: router)
+    // Public: registered on the router itself, so the admin group's auth middleware does not apply. Off with
+    // PUBLIC_STATS=false: then `/stats` and `/admin/public-stats` are not found.
+    if configuration.publicStats {
+        PublicStatsRoutes(
+            pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, storage: gateway.store.kind
+        ).register(on: router)
+    }
+    WebRoutes(assets: .bundled, publicStats: configuration.publicStats).register(on: router)
 
     let admin = router.group("admin").add(middleware: AdminAuthMiddleware(credential: gateway.admin))
     AdminKeyRoutes(

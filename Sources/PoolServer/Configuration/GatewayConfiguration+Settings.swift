@@ -21,6 +21,11 @@ extension GatewayConfiguration {
                 + "Existing plain rows are encrypted on the next start"
         ),
         .logLevel("LOG_LEVEL", \.logLevel, "`trace` … `critical`; logs go to stderr and never contain a secret"),
+        .toggle(
+            "PUBLIC_STATS", \.publicStats,
+            "serve the statistics page `/stats` and `/admin/public-stats` without auth (counts and model names only); "
+                + "`false` turns both off"
+        ),
         .integer(
             "MAX_RETRIES", \.upstream.maxRetries, range: 0...100,
             "further attempts on *other* keys after the first fails"),

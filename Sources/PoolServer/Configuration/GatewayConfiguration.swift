@@ -10,6 +10,8 @@ public struct GatewayConfiguration: Sendable {
     /// The admin token in clear; when nil the stored hash (or a newly generated token) is used.
     public var adminToken: String?
     public var logLevel: Logger.Level = .info
+    /// Whether the statistics page `/stats` and its API `/admin/public-stats` are served without auth.
+    public var publicStats = true
 
     /// Where the upstreams are and how the gateway talks to them.
     public var upstream = UpstreamSettings()

@@ -114,6 +114,14 @@ extension Setting {
         )
     }
 
+    static func toggle(_ name: String, _ field: Field<Bool>, _ summary: String) -> Setting {
+        Setting(
+            name: name, form: .toggle, summary: summary, isSecret: false, defaultNote: nil,
+            read: { text, configuration in configuration[keyPath: field] = try parseToggle(text, name: name) },
+            show: { String($0[keyPath: field]) }
+        )
+    }
+
     /// A switch that turns a provider off.
     static func providerOff(_ name: String, _ provider: ProviderID, _ summary: String) -> Setting {
         Setting(

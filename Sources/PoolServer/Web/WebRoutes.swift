@@ -8,6 +8,8 @@ import NIOCore
 /// origin's scripts and styles (no inline script, no foreign origin).
 struct WebRoutes {
     let assets: WebAssets
+    /// Whether `/stats`, the public statistics page, is served (`PUBLIC_STATS`).
+    var publicStats = true
 
     /// Page routes and the file each serves.
     static let pages: [(path: String, file: String)] = [
@@ -21,7 +23,7 @@ struct WebRoutes {
     ].joined(separator: "; ")
 
     func register(on router: Router<GatewayRequestContext>) {
-        for page in Self.pages {
+        for page in Self.pages where publicStats || page.path != "/stats" {
             router.get(RouterPath(page.path)) { request, _ in try serve(page.file, request: request) }
         }
         router.get("assets/**") { request, context in try serve(assetPath(context), request: request) }

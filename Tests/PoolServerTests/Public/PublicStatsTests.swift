@@ -6,6 +6,22 @@ import Testing
 
 @Suite("Public statistics API")
 struct PublicStatsTests {
+    @Test("PUBLIC_STATS=false turns the statistics page and its API off, and nothing else")
+    func turnedOff() async throws {
+        try await withGateway({ $0.publicStats = false }) { gateway in
+            let api = try await gateway.request(.GET, "/admin/public-stats")
+            let page = try await gateway.request(.GET, "/stats")
+            let dashboard = try await gateway.request(.GET, "/dashboard")
+            let adminStats = try await gateway.admin(.GET, "/admin/stats")
+            #expect(api.status == 404)
+            #expect(page.status == 404)
+            #expect(dashboard.status == 200)
+            #expect(adminStats.status == 200)
+        }
+        let configuration = try GatewayConfiguration.fromEnvironment(["PUBLIC_STATS": "false"])
+        #expect(!configuration.publicStats)
+    }
+
     @Test("without traffic: the reference's shape, no auth, 24 zero-filled hourly points ending with this hour")
     func emptyShape() async throws {
         try await withGateway { gateway in

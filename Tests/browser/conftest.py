@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Tests" / "conformance"))
 import mock_upstream  # noqa: E402  (the conformance suite's mock, reused as is)
 
-ADMIN = "browser-admin-token"
+ADMIN = "browser-admin-token-0123456789"
 ARTIFACTS = ROOT / ".artifacts" / "screenshots"
 README_SHOTS = ROOT / "docs" / "screenshots"
 

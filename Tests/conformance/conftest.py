@@ -14,7 +14,7 @@ import pytest
 import mock_upstream
 
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN = "conformance-admin-token"
+ADMIN = "conformance-admin-token-0123456789"
 
 
 def free_port():

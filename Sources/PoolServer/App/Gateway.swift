@@ -45,6 +45,7 @@ public final class Gateway: Sendable {
         clock: any PoolClock = SystemClock(),
         announceAdminToken: (String) -> Void = Gateway.printAdminToken
     ) async throws -> Gateway {
+        try configuration.validate()
         let store = try await openConfiguredStore(configuration, logger: logger)
         return try await load(
             from: store, configuration: configuration, logger: logger, clock: clock,

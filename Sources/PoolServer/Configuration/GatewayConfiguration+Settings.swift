@@ -13,7 +13,11 @@ extension GatewayConfiguration {
         ),
         .optionalText(
             "ADMIN_TOKEN", \.adminToken, secret: true, defaultNote: "generated",
-            "admin credential; unset on the very first start → generated, printed once, stored as a hash"
+            "admin credential, at least 24 characters; unset on the very first start → generated, printed once, stored as a hash"
+        ),
+        .toggle(
+            "ALLOW_WEAK_ADMIN_TOKEN", \.allowWeakAdminToken,
+            "accept an `ADMIN_TOKEN` shorter than 24 characters (refused at start otherwise)"
         ),
         .optionalText(
             "ENCRYPTION_KEY", \.persistence.encryptionKey, secret: true,

@@ -10,6 +10,8 @@ public struct GatewayConfiguration: Sendable {
     /// The admin token in clear; when nil the stored hash (or a newly generated token) is used.
     public var adminToken: String?
     public var logLevel: Logger.Level = .info
+    /// Accept an `ADMIN_TOKEN` shorter than ``minimumAdminTokenLength`` (`ALLOW_WEAK_ADMIN_TOKEN`).
+    public var allowWeakAdminToken = false
     /// Whether the statistics page `/stats` and its API `/admin/public-stats` are served without auth.
     public var publicStats = true
 
@@ -25,4 +27,18 @@ public struct GatewayConfiguration: Sendable {
     public var keyChecks = KeyCheckConfiguration()
 
     public init() {}
+
+    /// Shortest admin token accepted without `ALLOW_WEAK_ADMIN_TOKEN`: it guards every key in the pool.
+    public static let minimumAdminTokenLength = 24
+
+    /// Checks what no single setting can check alone; `Gateway.open` calls it before anything starts.
+    public func validate() throws {
+        if let adminToken, adminToken.count < Self.minimumAdminTokenLength, !allowWeakAdminToken {
+            throw ConfigurationError(
+                "ADMIN_TOKEN is \(adminToken.count) characters; use at least \(Self.minimumAdminTokenLength) (for "
+                    + "example `openssl rand -hex 24`), leave it unset to have one generated, or set "
+                    + "ALLOW_WEAK_ADMIN_TOKEN=1"
+            )
+        }
+    }
 }

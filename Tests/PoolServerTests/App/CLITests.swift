@@ -27,7 +27,7 @@ struct CLITests {
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = "sqlite:" + database.path
-        environment["ADMIN_TOKEN"] = "cli-admin-token"
+        environment["ADMIN_TOKEN"] = "cli-admin-token-0123456789"
         environment["LOG_LEVEL"] = "error"
         process.environment = environment
         let output = Pipe()
@@ -57,7 +57,7 @@ struct CLITests {
         process.arguments = ["-c", "ulimit -Sn 256 && exec \"$0\" serve", Self.binary.path]
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = "sqlite:" + folder.appendingPathComponent("pool.sqlite").path
-        environment["ADMIN_TOKEN"] = "cli-admin-token"
+        environment["ADMIN_TOKEN"] = "cli-admin-token-0123456789"
         environment["HOST"] = "127.0.0.1"
         environment["PORT"] = "0"
         environment["LOG_LEVEL"] = "notice"

@@ -79,6 +79,26 @@ struct SettingsTests {
         }
     }
 
+    @Test("a weak ADMIN_TOKEN is refused at start unless ALLOW_WEAK_ADMIN_TOKEN says otherwise")
+    func weakAdminToken() async throws {
+        let weak = try GatewayConfiguration.fromEnvironment(["ADMIN_TOKEN": "admin123"])
+        #expect {
+            try weak.validate()
+        } throws: { error in
+            let message = (error as? ConfigurationError)?.description ?? ""
+            return message.contains("at least 24") && !message.contains("admin123")
+        }
+        try GatewayConfiguration.fromEnvironment(["ADMIN_TOKEN": "admin123", "ALLOW_WEAK_ADMIN_TOKEN": "1"]).validate()
+        try GatewayConfiguration.fromEnvironment(["ADMIN_TOKEN": String(repeating: "k", count: 24)]).validate()
+        try GatewayConfiguration().validate()
+        var configuration = GatewayConfiguration()
+        configuration.adminToken = "short"
+        configuration.persistence.databaseURL = "sqlite:/nonexistent-never-created/pool.sqlite"
+        await #expect(throws: ConfigurationError.self) {
+            _ = try await Gateway.open(configuration: configuration, logger: .init(label: "test"))
+        }
+    }
+
     @Test("secrets are never shown back")
     func secretsHidden() throws {
         let configuration = try GatewayConfiguration.fromEnvironment([

@@ -44,7 +44,7 @@ final class TestGateway: Sendable {
     static func start(
         directory: URL? = nil,
         clock: any PoolClock = SystemClock(),
-        adminToken: String = "test-admin-token",
+        adminToken: String = "test-admin-token-0123456789",
         _ configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws -> TestGateway {
         let directory =

@@ -72,7 +72,7 @@ func withRouterGateway(
     _ body: @escaping @Sendable (RouterGateway) async throws -> Void
 ) async throws {
     var configuration = GatewayConfiguration()
-    configuration.adminToken = "test-admin-token"
+    configuration.adminToken = "test-admin-token-0123456789"
     configuration.logLevel = .critical
     configure(&configuration)
     var logger = Logger(label: "router-gateway")

@@ -75,16 +75,7 @@ public func openStore(_ location: StoreLocation, cipher: SecretCipher?, logger: 
 /// database file's mode, so the file is created 0600 before SQLite first opens it.
 func prepareSQLiteFiles(path: String) throws {
     let files = FileManager.default
-    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-    if !files.fileExists(atPath: folder.path) {
-        do {
-            try files.createDirectory(
-                at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw StoreError(
-                "cannot create the folder \(folder.path) for the SQLite database: \(error.localizedDescription)")
-        }
-    }
+    try prepareSQLiteFolder(for: path)
     if !files.fileExists(atPath: path) {
         guard files.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw StoreError("cannot create the SQLite database \(path)")
@@ -92,5 +83,18 @@ func prepareSQLiteFiles(path: String) throws {
     }
     for file in [path, path + "-wal", path + "-shm"] where files.fileExists(atPath: file) {
         try? files.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+    }
+}
+
+/// The folder of a SQLite database, created 0700 when missing (a folder that exists is the operator's).
+func prepareSQLiteFolder(for path: String) throws {
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+    guard !FileManager.default.fileExists(atPath: folder.path) else { return }
+    do {
+        try FileManager.default.createDirectory(
+            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    } catch {
+        throw StoreError(
+            "cannot create the folder \(folder.path) for the SQLite database: \(error.localizedDescription)")
     }
 }

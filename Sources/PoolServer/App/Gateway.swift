@@ -88,7 +88,11 @@ public final class Gateway: Sendable {
         _ configuration: GatewayConfiguration, logger: Logger
     ) async throws -> any PoolStore {
         let location = try StoreLocation.parse(configuration.persistence.databaseURL)
-        let cipher = configuration.persistence.encryptionKey.map { SecretCipher(passphrase: $0) }
+        // Secrets are always encrypted at rest: with ENCRYPTION_KEY, or else with a key generated beside the database.
+        let passphrase =
+            try configuration.persistence.encryptionKey
+            ?? EncryptionKeyFile.passphrase(for: location, logger: logger)
+        let cipher = passphrase.map { SecretCipher(passphrase: $0) }
         return try await openStore(location, cipher: cipher, logger: logger)
     }
 

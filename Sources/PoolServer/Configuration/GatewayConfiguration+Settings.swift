@@ -20,9 +20,10 @@ extension GatewayConfiguration {
             "accept an `ADMIN_TOKEN` shorter than 24 characters (refused at start otherwise)"
         ),
         .optionalText(
-            "ENCRYPTION_KEY", \.persistence.encryptionKey, secret: true,
-            "any secret string; upstream keys are then stored AES-GCM encrypted (key derived with HKDF-SHA256). "
-                + "Existing plain rows are encrypted on the next start"
+            "ENCRYPTION_KEY", \.persistence.encryptionKey, secret: true, defaultNote: "generated (`<database>.key`)",
+            "any secret string; upstream keys are stored AES-GCM encrypted with a key derived from it (HKDF-SHA256). "
+                + "Unset: a random key is generated once into a file beside the database (mode 0600); back it up with "
+                + "the database. Existing plain rows are encrypted on the next start"
         ),
         .logLevel("LOG_LEVEL", \.logLevel, "`trace` … `critical`; logs go to stderr and never contain a secret"),
         .toggle(

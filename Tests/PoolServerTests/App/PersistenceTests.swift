@@ -76,6 +76,31 @@ struct PersistenceTests {
         }
     }
 
+    @Test("without ENCRYPTION_KEY secrets are still encrypted, with a key generated once beside the database")
+    func encryptionByDefault() async throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let secret = "ollama-default-encrypted-key-0123456789"
+        let gateway = try await TestGateway.start(directory: folder)
+        try await gateway.addKeys([secret])
+        await gateway.stop(removeFiles: false)
+
+        let keyFile = folder.appendingPathComponent("pool.sqlite.key")
+        let attributes = try FileManager.default.attributesOfItem(atPath: keyFile.path)
+        #expect(((attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0) & 0o777 == 0o600)
+        let key = try String(contentsOf: keyFile, encoding: .utf8)
+        for file in try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+        where file != keyFile {
+            let bytes = try Data(contentsOf: file)
+            #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(file.lastPathComponent) holds the secret in clear")
+        }
+
+        let reopened = try await TestGateway.start(directory: folder)
+        #expect(reopened.gateway.pool.contains(secret: secret, provider: .ollama))
+        await reopened.stop(removeFiles: false)
+        #expect(try String(contentsOf: keyFile, encoding: .utf8) == key, "the key file is made once, never replaced")
+    }
+
     @Test("without ADMIN_TOKEN a strong token is generated once and only its hash is kept")
     func generatedAdminToken() async throws {
         let folder = temporaryFolder()

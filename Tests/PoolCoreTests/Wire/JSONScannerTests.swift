@@ -48,6 +48,13 @@ struct JSONScannerTests {
         #expect(try members(#"{"model":"dé"}"#) == ["model": .string("dé")])
     }
 
+    @Test("a U+FEFF inside a string is a character like any other, also right after an escape")
+    func byteOrderMarkInsideString() throws {
+        // Foundation's JSONSerialization drops it after an escape (found by the json_scanner fuzz target).
+        #expect(try members("{\"model\":\"a\\\"\u{FEFF}b\"}") == ["model": .string("a\"\u{FEFF}b")])
+        #expect(try members("{\"model\":\"\u{FEFF}b\"}") == ["model": .string("\u{FEFF}b")])
+    }
+
     @Test("whitespace anywhere between tokens is fine")
     func whitespace() throws {
         #expect(

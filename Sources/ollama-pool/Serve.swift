@@ -4,6 +4,8 @@ import Hummingbird
 import Logging
 import PoolServer
 import PoolStore
+import ServiceLifecycle
+import UnixSignals
 
 /// `ollama-pool serve`: runs the gateway until SIGINT/SIGTERM, then drains in-flight requests and flushes.
 struct Serve: AsyncParsableCommand {
@@ -23,10 +25,14 @@ struct Serve: AsyncParsableCommand {
             "open file limit", metadata: ["soft_before": "\(descriptors.before)", "soft_now": "\(descriptors.after)"]
         )
         let gateway = try await Gateway.open(configuration: configuration, logger: logger)
-        let app = buildApplication(gateway: gateway) { port in
-            logger.notice("ollama-api-pool listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+        let app = try buildApplication(gateway: gateway) { port in
+            let scheme = configuration.tls.isEnabled ? "https" : "http"
+            logger.notice(
+                "ollama-api-pool listening",
+                metadata: ["host": "\(configuration.host)", "port": "\(port)", "scheme": "\(scheme)"])
         }
-        try await app.runService()
-        try await gateway.store.close()
+        let group = gatewayServiceGroup(
+            running: app, configuration: configuration, signals: [.sigterm, .sigint], logger: logger)
+        await runGateway(group, gateway: gateway, logger: logger)
     }
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import PoolCore
 import PoolStore
 
@@ -11,7 +12,7 @@ import PoolStore
 public func buildApplication(
     gateway: Gateway,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     let configuration = gateway.configuration
     let upstream = UpstreamClient(settings: configuration.upstream)
     let router = Router(context: GatewayRequestContext.self)
@@ -78,26 +79,18 @@ public func buildApplication(
 
     var logger = Logger(label: "ollama-pool.http")
     logger.logLevel = configuration.logLevel
-    let limits = configuration.limits
-    // The decoder's own limits sit well above the gateway's, so that a large head gets the 431 in the route's
-    // dialect from RequestLimitsMiddleware; only a head far beyond them is cut off by NIO with a bare 400.
-    let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
-        maxHeaderFieldSize: max(4 * limits.maxHeaderBytes, 80 * 1024),
-        maxHeaderListSize: max(4 * limits.maxHeaderBytes, 80 * 1024),
-        maxHeaderFieldCount: max(4 * limits.maxHeaderCount, 1000)
-    )
+    let certificates = configuration.tls.isEnabled ? try TLSCertificates(files: configuration.tls) : nil
     var app = Application(
         router: router,
-        server: .http1(
-            configuration: .init(
-                idleTimeout: limits.idleTimeout > 0 ? .milliseconds(Int64(limits.idleTimeout * 1000)) : nil,
-                httpDecoderConfiguration: decoder
-            )),
+        server: connectionServer(configuration: configuration, certificates: certificates, logger: gateway.logger),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "ollama-api-pool"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
+    if let certificates {
+        app.addServices(TLSReloadService(certificates: certificates, logger: gateway.logger))
+    }
     // Services stop in reverse order: jobs and recovery stop before the HTTP client they probe with.
     app.addServices(
         StatsFlusher(
@@ -107,4 +100,28 @@ public func buildApplication(
         KeyRecoveryService(checker: checker, settings: configuration.keyChecks, logger: gateway.logger)
     )
     return app
+}
+
+/// Every client connection's pipeline (``GatewayHTTPChannel``): TLS when configured, `MAX_CONNECTIONS`,
+/// `HEADER_TIMEOUT`, the decoder limits and `IDLE_TIMEOUT`.
+private func connectionServer(
+    configuration: GatewayConfiguration, certificates: TLSCertificates?, logger: Logger
+) -> HTTPServerBuilder {
+    let limits = configuration.limits
+    var settings = GatewayHTTPChannel.Settings()
+    // The decoder's own limits sit well above the gateway's, so that a large head gets the 431 in the route's
+    // dialect from RequestLimitsMiddleware; only a head far beyond them is cut off by NIO with a bare 400.
+    settings.decoderLimits.maxHeaderFieldSize = max(4 * limits.maxHeaderBytes, 80 * 1024)
+    settings.decoderLimits.maxHeaderListSize = max(4 * limits.maxHeaderBytes, 80 * 1024)
+    settings.decoderLimits.maxHeaderFieldCount = max(4 * limits.maxHeaderCount, 1000)
+    settings.idleTimeout = limits.idleTimeout > 0 ? .milliseconds(Int64(limits.idleTimeout * 1000)) : nil
+    settings.headerTimeout = limits.headerTimeout > 0 ? .milliseconds(Int64(limits.headerTimeout * 1000)) : nil
+    let connectionLimit =
+        limits.maxConnections > 0
+        ? limits.maxConnections : ConnectionGate.automaticLimit(openFileLimit: FileDescriptorLimit.current)
+    let gate = ConnectionGate(limit: connectionLimit)
+    logger.info("client connections", metadata: ["max_connections": "\(connectionLimit)"])
+    return HTTPServerBuilder { [settings] responder in
+        GatewayHTTPChannel(responder: responder, settings: settings, gate: gate, certificates: certificates)
+    }
 }

@@ -24,6 +24,9 @@ struct StatsFlusher: Service {
                 if keyStatsDue { lastKeyStats = now }
             }
         }
-        await writer.flush()
+        // In a task of its own: after a shutdown's grace this service is cancelled, and the last flush must
+        // still reach the store.
+        let finalWriter = writer
+        await Task { await finalWriter.flush() }.value
     }
 }

@@ -47,8 +47,25 @@ extension GatewayConfiguration {
         public var maxURIBytes = 8 * 1024
         /// Seconds a client connection may stay open without a request before it is closed; 0 keeps it open.
         public var idleTimeout: TimeInterval = 60
+        /// Seconds a client has, from connecting or from the first byte of a request, to send the whole request
+        /// head; then the connection is closed (slow-header attacks). 0 turns the deadline off.
+        public var headerTimeout: TimeInterval = 10
+        /// Most client connections open at once; 0 derives it from the open-file limit at start
+        /// (``ConnectionGate/automaticLimit(openFileLimit:)``).
+        public var maxConnections = 0
 
         public init() {}
+    }
+
+    /// Serving HTTPS directly: a PEM certificate chain and its private key, both re-read on SIGHUP.
+    public struct TLSFiles: Sendable {
+        public var certificateFile: String?
+        public var keyFile: String?
+
+        public init() {}
+
+        /// Whether the gateway serves TLS (both files given).
+        public var isEnabled: Bool { certificateFile != nil && keyFile != nil }
     }
 
     /// The store and how often memory is written to it.

@@ -59,6 +59,27 @@ extension GatewayConfiguration {
             "IDLE_TIMEOUT", \.limits.idleTimeout, minimum: 0,
             "seconds a client connection may sit without a request before it is closed; `0` never closes it"
         ),
+        .seconds(
+            "HEADER_TIMEOUT", \.limits.headerTimeout, minimum: 0,
+            "seconds a client has to send a whole request head, counted from connecting or from the request's first "
+                + "byte; then 408 and close. `0` turns it off"
+        ),
+        .integer(
+            "MAX_CONNECTIONS", \.limits.maxConnections, range: 0...10_000_000,
+            "most client connections open at once; one more is answered 503 (`Retry-After`) and closed. `0`: half "
+                + "the open-file limit, less 32 (each proxied request also holds an upstream connection)"
+        ),
+        .seconds(
+            "SHUTDOWN_GRACE_SECONDS", \.shutdownGrace, minimum: 0,
+            "on SIGTERM/SIGINT, seconds in-flight requests may take to finish; then open streams end with an error "
+                + "event in their dialect, counters are flushed and the process exits"
+        ),
+        .optionalText(
+            "TLS_CERT_FILE", \.tls.certificateFile,
+            "PEM certificate chain: serve HTTPS (HTTP/1.1) with `TLS_KEY_FILE`; both re-read on SIGHUP without "
+                + "dropping connections; responses then carry HSTS"
+        ),
+        .optionalText("TLS_KEY_FILE", \.tls.keyFile, "PEM private key of `TLS_CERT_FILE`"),
         .url("OLLAMA_UPSTREAM_URL", \.upstream.ollamaURL, "Ollama base; requests go to `{base}/v1/...`"),
         .url("OPENROUTER_UPSTREAM_URL", \.upstream.openRouterURL, "OpenRouter base; requests go to `{base}/v1/...`"),
         .providerOff("DISABLE_OLLAMA", .ollama, "turn the Ollama provider off (its routes answer 503)"),

@@ -14,6 +14,10 @@ public struct GatewayConfiguration: Sendable {
     public var allowWeakAdminToken = false
     /// Whether the statistics page `/stats` and its API `/admin/public-stats` are served without auth.
     public var publicStats = true
+    /// Seconds a shutdown waits for in-flight requests and streams before it ends them.
+    public var shutdownGrace: TimeInterval = 30
+    /// Certificate and key when the gateway serves HTTPS itself.
+    public var tls = TLSFiles()
 
     /// Where the upstreams are and how the gateway talks to them.
     public var upstream = UpstreamSettings()
@@ -33,6 +37,9 @@ public struct GatewayConfiguration: Sendable {
 
     /// Checks what no single setting can check alone; `Gateway.open` calls it before anything starts.
     public func validate() throws {
+        if (tls.certificateFile == nil) != (tls.keyFile == nil) {
+            throw ConfigurationError("TLS_CERT_FILE and TLS_KEY_FILE go together: set both to serve HTTPS, or neither")
+        }
         if let adminToken, adminToken.count < Self.minimumAdminTokenLength, !allowWeakAdminToken {
             throw ConfigurationError(
                 "ADMIN_TOKEN is \(adminToken.count) characters; use at least \(Self.minimumAdminTokenLength) (for "

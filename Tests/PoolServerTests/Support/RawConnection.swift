@@ -51,7 +51,17 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
-    private func blockingRead(seconds: Double) -> (text: String, closed: Bool) {
+    /// What the server sends until the text contains `marker` (e.g. the end of a known body), it closes the
+    /// connection, or `seconds` pass.
+    func read(until marker: String, seconds: Double) async -> (text: String, closed: Bool) {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: self.blockingRead(seconds: seconds, until: marker))
+            }
+        }
+    }
+
+    private func blockingRead(seconds: Double, until marker: String? = nil) -> (text: String, closed: Bool) {
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var received: [UInt8] = []
@@ -60,7 +70,12 @@ final class RawConnection: @unchecked Sendable {
         while Date() < deadline {
             let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
             if count == 0 { return (String(decoding: received, as: UTF8.self), true) }
-            if count > 0 { received += buffer[..<count] }
+            if count > 0 {
+                received += buffer[..<count]
+                if let marker, String(decoding: received, as: UTF8.self).contains(marker) {
+                    return (String(decoding: received, as: UTF8.self), false)
+                }
+            }
         }
         return (String(decoding: received, as: UTF8.self), false)
     }

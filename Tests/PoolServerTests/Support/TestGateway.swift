@@ -19,11 +19,11 @@ final class TestGateway: Sendable {
     let directory: URL
     let client: HTTPClient
     private let group: ServiceGroup
-    private let task: Task<Void, any Error>
+    private let task: Task<Void, Never>
 
     private init(
         gateway: Gateway, port: Int, adminToken: String, directory: URL, group: ServiceGroup,
-        task: Task<Void, any Error>
+        task: Task<Void, Never>
     ) {
         self.gateway = gateway
         self.port = port
@@ -63,12 +63,12 @@ final class TestGateway: Sendable {
         let gateway = try await Gateway.open(
             configuration: configuration, logger: logger, clock: clock, announceAdminToken: { _ in })
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = buildApplication(gateway: gateway) { port in
+        let app = try buildApplication(gateway: gateway) { port in
             continuation.yield(port)
             continuation.finish()
         }
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        let task = Task { try await group.run() }
+        let group = gatewayServiceGroup(running: app, configuration: configuration, signals: [], logger: logger)
+        let task = Task { await runGateway(group, gateway: gateway, logger: logger) }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }
         return TestGateway(
@@ -84,8 +84,7 @@ final class TestGateway: Sendable {
     func stop(removeFiles: Bool = true) async {
         try? await client.shutdown()
         await group.triggerGracefulShutdown()
-        _ = try? await task.value
-        try? await gateway.store.close()
+        await task.value
         if removeFiles { try? FileManager.default.removeItem(at: directory) }
     }
 

@@ -3,12 +3,14 @@ import Foundation
 import Hummingbird
 import NIOCore
 import PoolCore
+import ServiceLifecycle
 
 /// Relays one upstream stream to the client chunk by chunk, as it arrives, with the writer's backpressure.
 ///
 /// It cancels the upstream as soon as the client goes away (inbound close or a failed write), ends the stream
-/// with an error event in the route's dialect when the upstream breaks mid-way, and reports the attempt (with
-/// usage from the stream's tail) when the stream is over.
+/// with an error event in the route's dialect when the upstream breaks mid-way or when a shutdown's grace
+/// (`SHUTDOWN_GRACE_SECONDS`) runs out, and reports the attempt (with usage from the stream's tail) when the
+/// stream is over.
 final class StreamRelay: @unchecked Sendable {
     // The iterator is only touched by one task at a time: the handler that read the first chunk, then the
     // response body writer; that hand-over is why this class is @unchecked Sendable.
@@ -62,8 +64,26 @@ final class StreamRelay: @unchecked Sendable {
                 if let rest = framer.finish() { try await writer.write(rest) }
             }
         } catch {
-            clientGone = true
             if outcome == .success { outcome = .cancelled }
+            // Cancelled while the server shuts down: the grace ran out, and the client is told so. (A client that
+            // left cannot read it; the write then fails quietly.)
+            clientGone = !Task.isShuttingDownGracefully
+            if !clientGone {
+                _ = framer.finish()
+                let notice = event(
+                    for: GatewayError(
+                        .serviceUnavailable, "the gateway is shutting down; this answer is incomplete",
+                        type: "server_error"))
+                // Every write in a cancelled task fails at once, so the last words go out from a task of their
+                // own, while this one waits for it: the writer is never used by two tasks at a time.
+                let transfer = WriterTransfer(writer: writer)
+                await Task {
+                    var writer = transfer.writer
+                    try? await writer.write(notice)
+                    try? await writer.finish(nil)
+                }.value
+                clientGone = true  // finished above
+            }
         }
         let usage = outcome == .success ? UsageScanner.usage(in: tail.contents, format: route.usageFormat) : nil
         reporter.report(lease, outcome, started: started, provider: route.provider, usage: usage)
@@ -71,9 +91,13 @@ final class StreamRelay: @unchecked Sendable {
         if !clientGone { try await writer.finish(nil) }
     }
 
-    /// The event that tells a client mid-stream that the answer is incomplete, in the route's dialect.
+    /// The event that tells a client mid-stream that the upstream broke off, in the route's dialect.
     private func errorEvent(_ message: String) -> ByteBuffer {
-        let error = GatewayError(.badGateway, message, type: "upstream_error")
+        event(for: GatewayError(.badGateway, message, type: "upstream_error"))
+    }
+
+    /// An error as a stream event in the route's dialect.
+    private func event(for error: GatewayError) -> ByteBuffer {
         switch dialect {
         case .openAI, .admin:
             return ByteBuffer(string: "data: " + error.body(in: .openAI) + "\n\n")
@@ -83,4 +107,10 @@ final class StreamRelay: @unchecked Sendable {
             return ByteBuffer(string: error.body(in: .ollama) + "\n")
         }
     }
+}
+
+/// Hands the response writer to the task that writes a stream's last event after a shutdown cancelled the
+/// stream's own task; the owner waits for that task, so the writer is never used by two tasks at once.
+private struct WriterTransfer: @unchecked Sendable {
+    var writer: any ResponseBodyWriter
 }

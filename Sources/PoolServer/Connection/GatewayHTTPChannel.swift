@@ -1,0 +1,73 @@
+import HTTPTypes
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOSSL
+
+/// The pipeline of every client connection, in front of Hummingbird's request handling: TLS when configured,
+/// the connection cap, the request-head deadline, NIO's HTTP/1 codec with the gateway's decoder limits, the
+/// HTTP/1.x lifetime rules (``HTTPVersionPolicy``), the conversion to HTTP types and Hummingbird's idle timer.
+///
+/// Hummingbird's own `HTTP1Channel` builds the same codec chain but leaves no room before the decoder (for the
+/// deadline, which must see bytes) nor between the decoder and the conversion (where the HTTP version is still
+/// known); the rest — reading requests and writing answers through the router — is Hummingbird's `handleHTTP`.
+struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
+    typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+
+    /// How connections are read and bounded.
+    struct Settings: Sendable {
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        /// No request for this long closes the connection (`IDLE_TIMEOUT`); nil keeps it.
+        var idleTimeout: Duration?
+        /// `HEADER_TIMEOUT`; nil turns the deadline off.
+        var headerTimeout: TimeAmount?
+    }
+
+    let responder: HTTPChannelHandler.Responder
+    let settings: Settings
+    let gate: ConnectionGate
+    let certificates: TLSCertificates?
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let pipeline = channel.pipeline.syncOperations
+            if let certificates {
+                try pipeline.addHandler(NIOSSLServerHandler(context: certificates.context))
+            }
+            if !gate.admit(channel) {
+                // Answers and closes; nothing reaches the handlers behind it.
+                try pipeline.addHandler(ConnectionRefusalHandler())
+                let refusals = gate.countRefusal()
+                if refusals.worthLogging {
+                    logger.warning(
+                        "connections refused: MAX_CONNECTIONS reached",
+                        metadata: ["limit": "\(gate.limit)", "refused_so_far": "\(refusals.total)"]
+                    )
+                }
+            }
+            let deadline = settings.headerTimeout.map { RequestHeadDeadline.handlers(timeout: $0) }
+            if let deadline { try pipeline.addHandler(deadline.0) }
+            try pipeline.configureHTTPServerPipeline(
+                withPipeliningAssistance: false,  // Hummingbird's handler reads one request at a time itself
+                withErrorHandling: false,  // a parse error reaches handleHTTP, which answers 400 and closes
+                withOutboundHeaderValidation: false,  // HTTP types validate fields already
+                withEncoderConfiguration: .init(),
+                withDecoderLimitConfiguration: settings.decoderLimits
+            )
+            if let deadline { try pipeline.addHandler(deadline.1) }
+            try pipeline.addHandler(HTTPVersionPolicy(tls: certificates != nil))
+            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: certificates != nil))
+            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: settings.idleTimeout, logger: logger))
+            return try NIOAsyncChannel(
+                wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)
+            )
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await handleHTTP(asyncChannel: value, logger: logger)
+    }
+}

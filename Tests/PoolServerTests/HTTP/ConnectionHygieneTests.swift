@@ -1,0 +1,112 @@
+import Foundation
+import NIOHTTP1
+import PoolServer
+import Testing
+
+/// What the gateway does with client connections below the routes: slow or silent heads, HTTP/1.0 lifetimes and
+/// the connection cap, over raw TCP.
+@Suite("Connection hygiene")
+struct ConnectionHygieneTests {
+    @Test("a request head still unfinished after HEADER_TIMEOUT gets a 408 and the connection closes")
+    func slowHeadsAreCut() async throws {
+        try await withGateway({ $0.limits.headerTimeout = 1 }) { gateway in
+            let started = ContinuousClock.now
+            let slow = try RawConnection(port: gateway.port)
+            slow.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-")
+            let (reply, closed) = await slow.readUntilClosed(seconds: 20)
+            #expect(closed)
+            #expect(reply.hasPrefix("HTTP/1.1 408"))
+            #expect(reply.contains(#""error":"the request head did not arrive within 1 s (HEADER_TIMEOUT)""#))
+            #expect(ContinuousClock.now - started < .seconds(15))
+
+            // Connected and silent: closed without an answer.
+            let silent = try RawConnection(port: gateway.port)
+            let quiet = await silent.readUntilClosed(seconds: 20)
+            #expect(quiet.closed)
+            #expect(quiet.text.isEmpty)
+        }
+    }
+
+    @Test("HEADER_TIMEOUT bounds the head only: a slow answer and a keep-alive wait are not cut by it")
+    func slowAnswersAreNotCut() async throws {
+        try await withProxy({
+            $0.limits.headerTimeout = 1
+            $0.limits.idleTimeout = 0
+        }) { gateway, mock in
+            var slow = MockUpstream.Behavior()
+            slow.delay = .milliseconds(2_500)
+            mock.setDefault(slow)
+            _ = try await gateway.addKeys(["hygiene-key-00000001"])
+            let token = try await gateway.createToken()
+            let connection = try RawConnection(port: gateway.port)
+            let request =
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(chatBody.utf8.count)\r\n\r\n\(chatBody)"
+            connection.send(request)
+            let first = await connection.read(until: "chat.completion", seconds: 30)
+            #expect(first.text.hasPrefix("HTTP/1.1 200"), "\(first.text)")
+            #expect(!first.closed)
+            // Waiting between requests is IDLE_TIMEOUT's business (off here), not HEADER_TIMEOUT's.
+            let idle = await connection.readUntilClosed(seconds: 2.5)
+            #expect(!idle.closed)
+            mock.setDefault(.ok)
+            connection.send(request)
+            let second = await connection.read(until: "chat.completion", seconds: 30)
+            #expect(second.text.hasPrefix("HTTP/1.1 200"), "\(second.text)")
+        }
+    }
+
+    @Test("an HTTP/1.0 request without keep-alive is answered in HTTP/1.0 and the connection closes")
+    func http10Closes() async throws {
+        try await withGateway { gateway in
+            let plain = try RawConnection(port: gateway.port)
+            plain.send("GET /health HTTP/1.0\r\n\r\n")
+            let (reply, closed) = await plain.readUntilClosed(seconds: 10)
+            #expect(closed)
+            #expect(reply.hasPrefix("HTTP/1.0 200"))
+            #expect(reply.lowercased().contains("connection: close"))
+            #expect(!reply.lowercased().contains("transfer-encoding"))
+
+            let kept = try RawConnection(port: gateway.port)
+            kept.send("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            let answer = await kept.read(until: #""status":"ok""#, seconds: 20)
+            #expect(answer.text.hasPrefix("HTTP/1.0 200"))
+            #expect(answer.text.lowercased().contains("connection: keep-alive"))
+            #expect(!answer.closed)
+
+            let closing = try RawConnection(port: gateway.port)
+            closing.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let closed11 = await closing.readUntilClosed(seconds: 10)
+            #expect(closed11.closed)
+            #expect(closed11.text.hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
+    @Test("beyond MAX_CONNECTIONS a connection gets a 503 with Retry-After; once others close, it is served again")
+    func connectionCap() async throws {
+        try await withGateway({ $0.limits.maxConnections = 2 }) { gateway in
+            var held = [try RawConnection(port: gateway.port), try RawConnection(port: gateway.port)]
+            for connection in held { connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n") }
+            for connection in held {
+                let reply = await connection.read(until: #""status":"ok""#, seconds: 20).text
+                #expect(reply.hasPrefix("HTTP/1.1 200"), "\(reply)")
+            }
+            let refused = try RawConnection(port: gateway.port)
+            refused.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let (reply, closed) = await refused.readUntilClosed(seconds: 10)
+            #expect(closed)
+            #expect(reply.hasPrefix("HTTP/1.1 503"))
+            #expect(reply.contains("Retry-After: 1"))
+            #expect(reply.contains(#"{"error":"the gateway has as many connections open as it serves"#))
+
+            held.removeAll()  // closes both
+            var served = false
+            for _ in 0..<50 where !served {
+                try await Task.sleep(for: .milliseconds(100))
+                let again = try await gateway.request(.GET, "/health")
+                served = again.status == 200
+            }
+            #expect(served)
+        }
+    }
+}

@@ -14,6 +14,8 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let configuration = gateway.configuration
+    // Read first: a start that fails here must not leave the upstream client behind unclosed.
+    let certificates = configuration.tls.isEnabled ? try TLSCertificates(files: configuration.tls) : nil
     let upstream = UpstreamClient(settings: configuration.upstream)
     let router = Router(context: GatewayRequestContext.self)
     router.add(
@@ -79,7 +81,6 @@ public func buildApplication(
 
     var logger = Logger(label: "ollama-pool.http")
     logger.logLevel = configuration.logLevel
-    let certificates = configuration.tls.isEnabled ? try TLSCertificates(files: configuration.tls) : nil
     var app = Application(
         router: router,
         server: connectionServer(configuration: configuration, certificates: certificates, logger: gateway.logger),

@@ -48,6 +48,11 @@ public protocol PoolStore: Sendable {
 
     func setSetting(_ name: String, value: String) async throws
 
+    /// Re-encrypts every stored secret under `cipher` (and recomputes the duplicate-detection hashes) in one
+    /// transaction: all keys move to the new key, or none do.
+    /// - Returns: the number of keys rewritten.
+    func rotateSecrets(to cipher: SecretCipher) async throws -> Int
+
     /// Closes the store; later calls fail.
     func close() async throws
 }

@@ -12,7 +12,7 @@ struct OllamaPool: AsyncParsableCommand {
         commandName: "ollama-pool",
         abstract: "A self-hosted gateway over a pool of Ollama / OpenRouter API keys.",
         version: GatewayVersion.current,
-        subcommands: [Serve.self, Keys.self, Tokens.self, SettingsCommand.self],
+        subcommands: [Serve.self, Keys.self, Tokens.self, SettingsCommand.self, RotateEncryptionKey.self],
         defaultSubcommand: Serve.self
     )
 

@@ -42,4 +42,34 @@ public enum EncryptionKeyFile {
         )
         return key
     }
+
+    /// Where `rotate-encryption-key` puts the new key before the database moves to it, and where the old key
+    /// goes after: a rotation cut short leaves both keys on disk, never neither.
+    public static func pendingPath(for keyFile: String) -> String { keyFile + ".next" }
+    public static func previousPath(for keyFile: String) -> String { keyFile + ".previous" }
+
+    /// Writes `passphrase` to `path`, readable by the owner only, replacing nothing (the caller renames).
+    public static func write(_ passphrase: String, to path: String) throws {
+        let files = FileManager.default
+        try? files.removeItem(atPath: path)
+        guard files.createFile(atPath: path, contents: Data((passphrase + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw StoreError("cannot write the encryption key file \(path)")
+        }
+    }
+
+    /// Makes the pending key (written by ``write(_:to:)`` to ``pendingPath(for:)``) the key file; the old one is
+    /// kept as ``previousPath(for:)`` for backups made before the rotation.
+    public static func promotePending(keyFile: String) throws {
+        let files = FileManager.default
+        let previous = previousPath(for: keyFile)
+        do {
+            try? files.removeItem(atPath: previous)
+            if files.fileExists(atPath: keyFile) { try files.moveItem(atPath: keyFile, toPath: previous) }
+            try files.moveItem(atPath: pendingPath(for: keyFile), toPath: keyFile)
+        } catch {
+            throw StoreError(
+                "the database now uses the key in \(pendingPath(for: keyFile)); move it to \(keyFile) by hand")
+        }
+    }
 }

@@ -151,6 +151,14 @@ public final class InMemoryStore: PoolStore {
         }
     }
 
+    /// Secrets in memory are never encrypted: nothing to rewrite beyond counting them.
+    public func rotateSecrets(to cipher: SecretCipher) async throws -> Int {
+        try state.withLock { state in
+            try state.checkOpen()
+            return state.keys.count
+        }
+    }
+
     // MARK: - Lifecycle
 
     /// Drops everything; later calls throw `StoreError`. Closing twice is harmless.

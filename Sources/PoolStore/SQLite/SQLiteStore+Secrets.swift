@@ -76,6 +76,28 @@ extension SQLiteStore {
         }
     }
 
+    public func rotateSecrets(to newCipher: SecretCipher) async throws -> Int {
+        let rewritten = try await pool.write { [cipher] db -> Int in
+            let count = try Self.rewriteKeys(db, onlyPlain: false) { provider, stored in
+                let secret: String
+                if SecretCipher.isSealed(stored) {
+                    // Reconciliation at open guarantees a cipher whenever sealed rows exist.
+                    guard let cipher else { throw StoreError("the database holds encrypted secrets: set ENCRYPTION_KEY") }
+                    secret = try cipher.open(stored)
+                } else {
+                    secret = stored
+                }
+                return (secret: try newCipher.seal(secret), hash: newCipher.secretHash(provider: provider, secret: secret))
+            }
+            try Self.storeSetting(Self.hashFingerprintSetting, value: newCipher.fingerprint, db)
+            return count
+        }
+        // As after sealing plain rows: no page sealed under the old key stays behind in the -wal file.
+        _ = try? await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        logger.notice("re-encrypted the stored upstream keys under a new key", metadata: ["keys": "\(rewritten)"])
+        return rewritten
+    }
+
     /// Walks the keys table by rowid in pages and rewrites the columns `change` returns.
     /// - Returns: the number of rows rewritten.
     private static func rewriteKeys(

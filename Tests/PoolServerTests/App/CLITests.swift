@@ -21,7 +21,9 @@ struct CLITests {
         return testBinary.deletingLastPathComponent().appendingPathComponent("ollama-pool")
     }
 
-    func run(_ arguments: [String], database: URL, stdin: String? = nil) throws -> Run {
+    func run(
+        _ arguments: [String], database: URL, stdin: String? = nil, environment extra: [String: String] = [:]
+    ) throws -> Run {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
@@ -29,6 +31,8 @@ struct CLITests {
         environment["DATABASE_URL"] = "sqlite:" + database.path
         environment["ADMIN_TOKEN"] = "cli-admin-token-0123456789"
         environment["LOG_LEVEL"] = "error"
+        environment["ENCRYPTION_KEY"] = nil
+        for (name, value) in extra { environment[name] = value }
         process.environment = environment
         let output = Pipe()
         let errors = Pipe()

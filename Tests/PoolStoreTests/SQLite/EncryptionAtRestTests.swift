@@ -41,6 +41,25 @@ struct EncryptionAtRestTests {
         }
     }
 
+    @Test("rotating re-seals every secret under the new passphrase: it reads them back, the old one no longer opens")
+    func rotationMovesEverySecret() async throws {
+        try await withTemporaryDirectory { folder in
+            let store = try openTestStore(in: folder, cipher: SecretCipher(passphrase: "pass-1"))
+            let secrets = (0..<2_500).map { "sk-rotate-\($0)-0123456789abcdef" }
+            _ = try await store.insertKeys(secrets.map { makeKey($0) })
+            #expect(try await store.rotateSecrets(to: SecretCipher(passphrase: "pass-2")) == secrets.count)
+            try await store.close()
+
+            #expect(throws: StoreError.self) { try openTestStore(in: folder, cipher: SecretCipher(passphrase: "pass-1")) }
+            let reopened = try openTestStore(in: folder, cipher: SecretCipher(passphrase: "pass-2"))
+            #expect(Set(try await reopened.loadSnapshot().keys.map(\.secret)) == Set(secrets))
+            // Duplicate detection follows the new key's hashes.
+            #expect(try await reopened.insertKeys([makeKey(secrets[7])]).isEmpty)
+            try await reopened.close()
+            #expect(!fileContains(databasePath(in: folder), secrets[0]))
+        }
+    }
+
     @Test("reopening an encrypted database without a cipher fails and asks for ENCRYPTION_KEY")
     func missingCipherFails() async throws {
         try await withTemporaryDirectory { folder in

@@ -7,26 +7,12 @@ struct ProxyRoute: Sendable {
         case post
     }
 
-    /// How a streamed answer is framed; the relay only ever forwards whole events or lines.
-    enum StreamFraming: Sendable {
-        /// Server-sent events, separated by a blank line.
-        case serverSentEvents
-        /// One JSON object per line (Ollama's native API).
-        case jsonLines
-
-        var contentType: String {
-            switch self {
-            case .serverSentEvents: return "text/event-stream"
-            case .jsonLines: return "application/x-ndjson"
-            }
-        }
-    }
-
     var provider: ProviderID
     /// Path appended to the provider's base URL, e.g. `/v1/chat/completions`.
     var upstreamPath: String
     var method: Method
     var usageFormat: UsageScanner.Format
+    /// How a streamed answer is framed; the relay only ever forwards whole events or lines.
     var framing: StreamFraming
     /// Whether a request without `stream` streams (Ollama's native chat and generate do; OpenAI's API does not).
     var streamsByDefault: Bool

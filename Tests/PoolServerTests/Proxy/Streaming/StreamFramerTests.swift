@@ -1,11 +1,12 @@
 import NIOCore
+import PoolCore
 import Testing
 
 @testable import PoolServer
 
 @Suite("Stream framing")
 struct StreamFramerTests {
-    func feed(_ framing: ProxyRoute.StreamFraming, _ pieces: [String]) -> [String] {
+    func feed(_ framing: StreamFraming, _ pieces: [String]) -> [String] {
         var framer = StreamFramer(framing: framing)
         var out: [String] = []
         for piece in pieces {

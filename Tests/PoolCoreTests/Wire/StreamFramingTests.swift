@@ -9,7 +9,7 @@ struct StreamFramingTests {
 
     @Test("an SSE event ends at a blank line (LF or CRLF); the last complete one counts")
     func serverSentEvents() {
-        #expect(end(.serverSentEvents, "data: a\n\ndata: b\n\ndata: c") == 16)
+        #expect(end(.serverSentEvents, "data: a\n\ndata: b\n\ndata: c") == 18)
         #expect(end(.serverSentEvents, "data: a\r\n\r\n") == 11)
         #expect(end(.serverSentEvents, "data: a\ndata: b\n") == nil)
         #expect(end(.serverSentEvents, "") == nil)

@@ -40,12 +40,22 @@ enum AdminRequest {
         return value
     }
 
+    /// The longest span an admin may give (a `duration` or `ttl`): a hundred years. Longer ones are refused
+    /// rather than turned into dates that later arithmetic (seconds left, as whole numbers) cannot hold.
+    static let longestSpan: TimeInterval = 100 * 365.25 * 86_400
+
+    /// A span in seconds from a body field, checked: finite, 0 … ``longestSpan``.
+    static func span(_ seconds: Double, field: String) throws -> TimeInterval {
+        guard seconds.isFinite, seconds >= 0, seconds <= longestSpan else {
+            throw GatewayError.badRequest(
+                "field '\(field)' must be between 0 and \(Int(longestSpan)) seconds (a hundred years)")
+        }
+        return seconds
+    }
+
     /// A disable's `duration` in seconds; 0 or absent disables until enabled.
     static func disableDuration(_ seconds: Double?) throws -> TimeInterval? {
-        let seconds = seconds ?? 0
-        guard seconds.isFinite, seconds >= 0 else {
-            throw GatewayError.badRequest("field 'duration' must be ≥ 0 seconds")
-        }
+        let seconds = try span(seconds ?? 0, field: "duration")
         return seconds == 0 ? nil : seconds
     }
 }

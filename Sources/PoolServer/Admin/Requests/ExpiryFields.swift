@@ -15,12 +15,14 @@ struct ExpiryFields: Sendable {
     /// The expiry these fields ask for, or nil for never.
     func date(now: Date) throws -> Date? {
         if let ttl {
-            guard ttl >= 0, ttl.isFinite else { throw GatewayError.badRequest("field 'ttl' must be ≥ 0 seconds") }
+            let ttl = try AdminRequest.span(ttl, field: "ttl")
             return ttl == 0 ? nil : now.addingTimeInterval(ttl)
         }
         guard let expiresAt else { return nil }
-        guard let date = ISO8601DateFormatter().date(from: expiresAt) else {
-            throw GatewayError.badRequest("field 'expiresAt' must be an ISO 8601 date")
+        guard let date = ISO8601DateFormatter().date(from: expiresAt),
+            abs(date.timeIntervalSince(now)) <= AdminRequest.longestSpan
+        else {
+            throw GatewayError.badRequest("field 'expiresAt' must be an ISO 8601 date within a hundred years")
         }
         return date
     }

@@ -79,14 +79,7 @@ extension SQLiteStore {
     public func rotateSecrets(to newCipher: SecretCipher) async throws -> Int {
         let rewritten = try await pool.write { [cipher] db -> Int in
             let count = try Self.rewriteKeys(db, onlyPlain: false) { provider, stored in
-                let secret: String
-                if SecretCipher.isSealed(stored) {
-                    // Reconciliation at open guarantees a cipher whenever sealed rows exist.
-                    guard let cipher else { throw StoreError("the database holds encrypted secrets: set ENCRYPTION_KEY") }
-                    secret = try cipher.open(stored)
-                } else {
-                    secret = stored
-                }
+                let secret = try Self.openSecret(stored, cipher: cipher)
                 return (secret: try newCipher.seal(secret), hash: newCipher.secretHash(provider: provider, secret: secret))
             }
             try Self.storeSetting(Self.hashFingerprintSetting, value: newCipher.fingerprint, db)

@@ -151,16 +151,16 @@ public final class SQLiteStore: PoolStore, Sendable {
         }
     }
 
+    /// A stored secret in clear: opened with `cipher` when sealed, as stored when plain.
+    static func openSecret(_ stored: String, cipher: SecretCipher?) throws -> String {
+        guard SecretCipher.isSealed(stored) else { return stored }
+        // Reconciliation at open guarantees a cipher whenever sealed rows exist.
+        guard let cipher else { throw StoreError("the database holds encrypted secrets: set ENCRYPTION_KEY") }
+        return try cipher.open(stored)
+    }
+
     private static func keyRecord(_ row: Row, cipher: SecretCipher?) throws -> KeyRecord {
-        let stored: String = row[2]
-        let secret: String
-        if SecretCipher.isSealed(stored) {
-            // Reconciliation at open guarantees a cipher whenever sealed rows exist.
-            guard let cipher else { throw StoreError("the database holds encrypted secrets: set ENCRYPTION_KEY") }
-            secret = try cipher.open(stored)
-        } else {
-            secret = stored
-        }
+        let secret = try openSecret(row[2], cipher: cipher)
         let condition = StoredCondition(status: row[6], until: row[7], reason: row[8]).condition
         return KeyRecord(
             id: row[0], provider: ProviderID(rawValue: row[1]), secret: secret, username: row[3],

@@ -55,32 +55,12 @@ struct CLITests {
         let hard = UInt64(limit.rlim_max)
         try #require(hard > 256)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pool-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "ulimit -Sn 256 && exec \"$0\" serve", Self.binary.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = "sqlite:" + folder.appendingPathComponent("pool.sqlite").path
-        environment["ADMIN_TOKEN"] = "cli-admin-token-0123456789"
-        environment["HOST"] = "127.0.0.1"
-        environment["PORT"] = "0"
-        environment["LOG_LEVEL"] = "notice"
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        var seen = ""
-        let deadline = Date().addingTimeInterval(60)
-        while !seen.contains("listening"), Date() < deadline, process.isRunning {
-            seen += String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
-        }
-        #expect(seen.contains("soft_before=256"), "\(seen)")
-        #expect(seen.contains("soft_now=\(hard)"), "\(seen)")
+        let server = try ServedBinary.start(folder: folder, softFileLimit: 256)
+        defer { server.stop() }
+        #expect(server.waitForLog("soft_before=256"))
+        #expect(server.waitForLog("soft_now=\(hard)"))
     }
 
     @Test("keys import, keys list, tokens create, list and revoke work on the configured database")

@@ -176,4 +176,38 @@ struct RequestStatsTests {
             #expect(stats["success_rate_basis"] as? Int == 0)
         }
     }
+
+    @Test("the categories, refusal reasons and the no-model row survive a restart")
+    func survivesRestart() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pool-stats-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mock = try await MockUpstream.start()
+        defer { Task { await mock.stop() } }
+        func start() async throws -> TestGateway {
+            try await TestGateway.start(directory: folder) { $0.upstream.ollamaURL = mock.baseURL }
+        }
+        let first = try await start()
+        try await first.addKeys([Self.key])
+        let token = try await first.createToken()
+        #expect(try await chat(first, token: token, model: nil) == 200)
+        mock.setDefault(.status(404))
+        #expect(try await chat(first, token: token) == 404)
+        #expect(try await chat(first, token: "sk-wrong") == 401)
+        let before = try await overview(first, total: 3)
+        await first.stop(removeFiles: false)
+
+        let second = try await start()
+        let after = try await second.admin(.GET, "/admin/stats").json
+        for field in [
+            "total_requests", "success_count", "failure_count", "client_error_count", "upstream_failure_count",
+            "refused_count", "success_rate_basis",
+        ] {
+            #expect(after[field] as? Int == before[field] as? Int, "\(field)")
+        }
+        #expect((after["refused_by_reason"] as? [String: Int])?["auth"] == 1)
+        #expect(after["client_error_count"] as? Int == 1 && after["success_rate"] as? Double == 100)
+        let models = try await second.request(.GET, "/admin/public-stats").json["topModels"] as? [[String: Any]]
+        #expect(Set(models?.compactMap { $0["model"] as? String } ?? []) == ["", "llama3.2:1b"])
+        await second.stop()
+    }
 }

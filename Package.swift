@@ -86,7 +86,11 @@ let package = Package(
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore"], swiftSettings: strictness),
         .testTarget(
             name: "PoolStoreTests",
-            dependencies: ["PoolStore", "PoolCore", .product(name: "Logging", package: "swift-log")],
+            // GRDB directly: migration tests build databases of older schema versions with raw SQL.
+            dependencies: [
+                "PoolStore", "PoolCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictness
         ),
         .testTarget(

@@ -14,6 +14,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "Sources" / "PoolServer" / "Resources" / "web" / "openapi.json"
+# Chinese for every text the API docs page shows (tag names and descriptions, summaries, descriptions of operations,
+# parameters, responses and request body fields), keyed by the English text: written into the document as x-…-zh
+# extensions, which the page shows when Chinese is chosen. The script fails when a shown text has none.
+TRANSLATIONS = ROOT / "scripts" / "openapi.zh.json"
 VERSION = "0.1.0"
 ERROR_CODES_SOURCE = ROOT / "Sources" / "PoolServer" / "HTTP" / "GatewayError+Code.swift"
 
@@ -74,6 +78,28 @@ def error_codes():
     return codes
 
 
+def camel(name):
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+REFUSAL_REASONS = ["auth", "bad_request", "limits", "model_not_found", "no_key", "overloaded", "provider_disabled"]
+# How requests ended, apart (RequestResult in PoolCore); snake_case as /admin/stats spells them.
+REQUEST_RESULT_FIELDS = {
+    "client_error_count": i("The upstream judged the client's request (400, 404, 413, 422, …); its answer was "
+                            "passed back."),
+    "upstream_failure_count": i("Every attempt failed upstream; the gateway answered 502 or 503."),
+    "refused_count": i("The gateway answered without an upstream answer: bad token, malformed body, limits, "
+                       "model not served, no usable key, overloaded."),
+    "refused_by_reason": obj({reason: i() for reason in REFUSAL_REASONS}, REFUSAL_REASONS,
+                             "refused_count by reason."),
+    "unclassified_failure_count": i("Failures recorded before requests were classified (an older database); "
+                                    "counted against the success rate."),
+    "success_rate_basis": i("Successes, upstream failures and unclassified failures: what the success rate is "
+                            "about."),
+}
+MODEL_RESULT_FIELDS = {"clientErrors": i(), "upstreamFailures": i(), "refused": i()}
+
 DATE = {"type": "string", "format": "date-time"}
 NDATE = {"type": ["string", "null"], "format": "date-time"}
 PROVIDER_ENUM = ["ollama", "openrouter"]
@@ -117,7 +143,14 @@ SCHEMAS = {
                          ["total", "added", "duplicates", "invalid"]),
     "KeyStatsList": obj({"provider": s(), "keys": arr(ref("Key")), "total": i()}, ["keys", "total"]),
     "Overview": obj({"provider": s(), "keys": ref("StatusCounts"), "tokens": i("Client tokens (all providers)."),
-                     "total_requests": i(), "success_count": i(), "failure_count": i(), "success_rate": n("Percent."),
+                     "total_requests": i("Every proxied request; each is in exactly one of success_count, "
+                                         "client_error_count, upstream_failure_count, refused_count and "
+                                         "unclassified_failure_count."),
+                     "success_count": i("The upstream answered 2xx."),
+                     "failure_count": i("Every request that did not succeed (the four counts below together)."),
+                     **REQUEST_RESULT_FIELDS,
+                     "success_rate": n("Percent of success_rate_basis that succeeded, one decimal; client errors and "
+                                       "refusals are not in it."),
                      "requests_today": i("Since midnight, server time."), "uptime_seconds": i()},
                     ["keys", "tokens", "total_requests", "success_rate", "requests_today"]),
     "Token": obj({"id": s(), "name": s(), "prefix": s("The token's first characters and an ellipsis."),
@@ -138,14 +171,21 @@ SCHEMAS = {
                    "providers": {"type": "object", "additionalProperties": obj(
                        {"enabled": b(), "keys_total": i(), "keys_active": i()})}},
                   ["status", "version", "uptime_seconds", "storage", "providers"]),
-    "ModelShare": obj({"model": s(), "requests": i(), "success": i(), "failure": i(), "successRate": n("Percent.")},
+    "ModelShare": obj({"model": s("The requested model; \"\" for requests that named none."), "requests": i(),
+                       "success": i(), "failure": i("Every request that did not succeed."),
+                       **MODEL_RESULT_FIELDS,
+                       "successRate": n("Percent of successes among successes and upstream failures.")},
                       ["model", "requests", "success", "failure", "successRate"]),
     "HourPoint": obj({"hour": s("HH:00, UTC."), "time": {**DATE, "description": "Start of the hour."},
-                      "requests": i(), "success": i(), "failure": i()},
+                      "requests": i(), "success": i(), "failure": i("Every request that did not succeed."),
+                      **MODEL_RESULT_FIELDS},
                      ["hour", "time", "requests", "success", "failure"]),
     "PublicStats": obj({
         "provider": s(enum=PROVIDER_ENUM),
-        "global": obj({"totalRequests": i(), "successCount": i(), "failureCount": i(), "successRate": n("Percent."),
+        "global": obj({"totalRequests": i(), "successCount": i(),
+                       "failureCount": i("Every request that did not succeed."),
+                       **{camel(name): schema for name, schema in REQUEST_RESULT_FIELDS.items()},
+                       "successRate": n("Percent of successRateBasis that succeeded, two decimals."),
                        "totalApiKeys": i(), "activeKeys": i(), "coolingKeys": i(),
                        "failedKeys": i("Disabled, invalid or expired keys."), "storage": s(), "lastUpdated": DATE},
                       ["totalRequests", "successCount", "failureCount", "successRate", "totalApiKeys", "activeKeys"]),
@@ -506,8 +546,65 @@ def used_schemas(paths):
     return {name: schema for name, schema in SCHEMAS.items() if name in wanted}
 
 
+def translations():
+    return json.loads(TRANSLATIONS.read_text())
+
+
+def shown_texts(document):
+    """Every text the API docs page shows (docs.js): tags, operations, their parameters, responses and request
+    body fields."""
+    schemas = document["components"]["schemas"]
+
+    def resolve(schema):
+        while "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+        return schema
+
+    for tag in document["tags"]:
+        yield tag["name"]
+        yield tag["description"]
+    for item in document["paths"].values():
+        for operation in item.values():
+            yield operation["summary"]
+            yield operation.get("description")
+            for parameter in operation.get("parameters", []):
+                yield parameter.get("description")
+            for response in operation["responses"].values():
+                yield response["description"]
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                for prop in resolve(content["schema"]).get("properties", {}).values():
+                    yield resolve(prop).get("description") or prop.get("description")
+
+
+def localize(document):
+    """Adds x-name-zh (tags), x-summary-zh and x-description-zh next to every text with a translation; exits when
+    a text the page shows has none."""
+    zh = translations()
+    missing = sorted({text for text in shown_texts(document) if text and text not in zh})
+    if missing:
+        sys.exit("no Chinese for these texts in %s:\n  %s" % (TRANSLATIONS.relative_to(ROOT), "\n  ".join(missing)))
+
+    def walk(node):
+        if isinstance(node, dict):
+            for field in ("summary", "description"):
+                if isinstance(node.get(field), str) and node[field] in zh:
+                    node["x-%s-zh" % field] = zh[node[field]]
+            for value in list(node.values()):
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document["paths"])
+    walk(document["components"]["schemas"])
+    for tag in document["tags"]:
+        tag["x-name-zh"] = zh[tag["name"]]
+        tag["x-description-zh"] = zh[tag["description"]]
+    return document
+
+
 def render():
-    return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(localize(build()), indent=2, ensure_ascii=False) + "\n"
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ DYNAMIC = {
     "duration.": ["3600", "21600", "86400", "604800"],
     "ttl.": ["3600", "86400", "604800", "2592000", "7776000"],
     "unit.": ["d", "h", "m", "s"],
-    "stats.series_": ["total", "success", "failure"],
+    "stats.series_": ["total", "success", "upstream", "client", "refused"],
+    "reason.": ["auth", "bad_request", "limits", "model_not_found", "no_key", "overloaded", "provider_disabled"],
 }
 
 
@@ -47,3 +48,10 @@ def test_english_and_chinese_have_the_same_keys():
 def test_every_key_the_pages_use_is_translated():
     english, _ = tables()
     assert used_keys() - english == set()
+
+
+def test_every_refusal_reason_has_a_label():
+    """The reasons the statistics report (PoolCore's RefusalReason raw values) are the ones the pages label."""
+    source = (ROOT / "Sources" / "PoolCore" / "Stats" / "RefusalReason.swift").read_text()
+    reasons = [raw or name for name, raw in re.findall(r'^\s*case (\w+)(?: = "([^"]+)")?$', source, re.M)]
+    assert reasons == DYNAMIC["reason."]

@@ -3,17 +3,50 @@ import Synchronization
 
 /// Gateway-wide request counters per provider and per model per hour, updated on the request path
 /// without a global lock (atomics per provider, a striped lock for the model table).
+///
+/// Every finished client request is counted once, in exactly one `RequestResult` category.
 public final class TrafficCounters: Sendable {
+    private final class Counter: Sendable {
+        let value: Atomic<Int>
+        init(_ value: Int) { self.value = Atomic(value) }
+    }
+
     private final class ProviderTotals: Sendable {
         let requests: Atomic<Int>
         let successes: Atomic<Int>
         let failures: Atomic<Int>
+        let clientErrors: Atomic<Int>
+        let upstreamFailures: Atomic<Int>
+        /// One counter per reason, made once: the dictionary itself is never written after init.
+        let refusals: [RefusalReason: Counter]
         let dirty = Atomic<Bool>(false)
 
         init(_ stored: GlobalStatsRecord?) {
             requests = Atomic(stored?.requests ?? 0)
             successes = Atomic(stored?.successes ?? 0)
             failures = Atomic(stored?.failures ?? 0)
+            clientErrors = Atomic(stored?.clientErrors ?? 0)
+            upstreamFailures = Atomic(stored?.upstreamFailures ?? 0)
+            refusals = Dictionary(
+                uniqueKeysWithValues: RefusalReason.allCases.map { ($0, Counter(stored?.refusals[$0] ?? 0)) })
+        }
+
+        func add(_ result: RequestResult) {
+            requests.add(1, ordering: .relaxed)
+            switch result {
+            case .success:
+                successes.add(1, ordering: .relaxed)
+            case .clientError:
+                failures.add(1, ordering: .relaxed)
+                clientErrors.add(1, ordering: .relaxed)
+            case .upstreamFailure:
+                failures.add(1, ordering: .relaxed)
+                upstreamFailures.add(1, ordering: .relaxed)
+            case .refused(let reason):
+                failures.add(1, ordering: .relaxed)
+                refusals[reason]!.value.add(1, ordering: .relaxed)
+            }
+            dirty.store(true, ordering: .releasing)
         }
     }
 
@@ -27,7 +60,29 @@ public final class TrafficCounters: Sendable {
         var requests = 0
         var successes = 0
         var failures = 0
+        var clientErrors = 0
+        var upstreamFailures = 0
+        var refused = 0
         var changed = false
+
+        mutating func add(_ result: RequestResult) {
+            requests += 1
+            switch result {
+            case .success: successes += 1
+            case .clientError: clientErrors += 1
+            case .upstreamFailure: upstreamFailures += 1
+            case .refused: refused += 1
+            }
+            if result != .success { failures += 1 }
+            changed = true
+        }
+
+        func record(_ key: ModelHourKey) -> ModelHourRecord {
+            ModelHourRecord(
+                provider: key.provider, model: key.model, hourStart: key.hourStart, requests: requests,
+                successes: successes, failures: failures, clientErrors: clientErrors,
+                upstreamFailures: upstreamFailures, refused: refused)
+        }
     }
 
     private final class Stripe: Sendable {
@@ -52,7 +107,9 @@ public final class TrafficCounters: Sendable {
             let key = ModelHourKey(provider: record.provider, model: record.model, hourStart: record.hourStart)
             stripe(for: key).table.withLock {
                 $0[key] = ModelHourCounts(
-                    requests: record.requests, successes: record.successes, failures: record.failures)
+                    requests: record.requests, successes: record.successes, failures: record.failures,
+                    clientErrors: record.clientErrors, upstreamFailures: record.upstreamFailures,
+                    refused: record.refused)
             }
         }
     }
@@ -61,35 +118,38 @@ public final class TrafficCounters: Sendable {
         stripes[Int(UInt(bitPattern: key.model.hashValue) % UInt(Self.stripeCount))]
     }
 
-    /// Counts one finished client request (after all its attempts).
-    public func record(provider: ProviderID, model: String?, succeeded: Bool, at now: Date) {
-        if let totals = totals[provider] {
-            totals.requests.add(1, ordering: .relaxed)
-            if succeeded {
-                totals.successes.add(1, ordering: .relaxed)
-            } else {
-                totals.failures.add(1, ordering: .relaxed)
-            }
-            totals.dirty.store(true, ordering: .releasing)
-        }
+    /// Counts one finished client request (after all its attempts) in the provider's totals and in its model's
+    /// hour; `model` nil means the request named none (it is counted under `ModelHourRecord.noModel`).
+    public func record(provider: ProviderID, model: String?, result: RequestResult, at now: Date) {
+        record(provider: provider, result: result)
         let hourStart = Int(now.timeIntervalSince1970) / 3600 * 3600
-        let key = ModelHourKey(provider: provider, model: model ?? "unknown", hourStart: hourStart)
+        let key = ModelHourKey(provider: provider, model: model ?? ModelHourRecord.noModel, hourStart: hourStart)
         stripe(for: key).table.withLock { table in
-            var counts = table[key, default: ModelHourCounts()]
-            counts.requests += 1
-            if succeeded { counts.successes += 1 } else { counts.failures += 1 }
-            counts.changed = true
-            table[key] = counts
+            table[key, default: ModelHourCounts()].add(result)
         }
+    }
+
+    /// Counts one request in the provider's totals only: for requests refused before the gateway read what model
+    /// they were for (a bad client token, an oversized head, a body that is not JSON).
+    public func record(provider: ProviderID, result: RequestResult) {
+        totals[provider]?.add(result)
     }
 
     public func totals(provider: ProviderID) -> GlobalStatsRecord {
         guard let totals = totals[provider] else { return GlobalStatsRecord(provider: provider) }
+        var refusals: [RefusalReason: Int] = [:]
+        for (reason, counter) in totals.refusals {
+            let count = counter.value.load(ordering: .relaxed)
+            if count > 0 { refusals[reason] = count }
+        }
         return GlobalStatsRecord(
             provider: provider,
             requests: totals.requests.load(ordering: .relaxed),
             successes: totals.successes.load(ordering: .relaxed),
-            failures: totals.failures.load(ordering: .relaxed)
+            failures: totals.failures.load(ordering: .relaxed),
+            clientErrors: totals.clientErrors.load(ordering: .relaxed),
+            upstreamFailures: totals.upstreamFailures.load(ordering: .relaxed),
+            refusals: refusals
         )
     }
 
@@ -100,10 +160,7 @@ public final class TrafficCounters: Sendable {
             stripe.table.withLock { table in
                 table.compactMap { key, counts in
                     guard key.provider == provider, key.hourStart >= from else { return nil }
-                    return ModelHourRecord(
-                        provider: key.provider, model: key.model, hourStart: key.hourStart,
-                        requests: counts.requests, successes: counts.successes, failures: counts.failures
-                    )
+                    return counts.record(key)
                 }
             }
         }
@@ -126,11 +183,7 @@ public final class TrafficCounters: Sendable {
                     }
                     guard counts.changed else { continue }
                     table[key]!.changed = false
-                    changedHours.append(
-                        ModelHourRecord(
-                            provider: key.provider, model: key.model, hourStart: key.hourStart,
-                            requests: counts.requests, successes: counts.successes, failures: counts.failures
-                        ))
+                    changedHours.append(counts.record(key))
                 }
             }
         }

@@ -24,15 +24,8 @@ struct AdminStatsRoutes {
         let today = traffic.modelHours(provider: provider, since: dayStart)
         return try JSONResponse.make(
             StatsOverviewPayload(
-                provider: provider.rawValue,
-                keys: StatusCountsPayload(pool.statusCounts(provider: provider)),
-                tokens: tokens.entries().count,
-                totalRequests: totals.requests,
-                successCount: totals.successes,
-                failureCount: totals.failures,
-                successRate: totals.requests == 0
-                    ? 0 : (Double(totals.successes) / Double(totals.requests) * 1000).rounded() / 10,
-                requestsToday: today.reduce(0) { $0 + $1.requests },
+                provider: provider, keys: StatusCountsPayload(pool.statusCounts(provider: provider)),
+                tokens: tokens.entries().count, totals: totals, requestsToday: today.reduce(0) { $0 + $1.requests },
                 uptimeSeconds: Int(Date().timeIntervalSince(startedAt))
             ))
     }

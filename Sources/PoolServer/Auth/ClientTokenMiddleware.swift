@@ -9,12 +9,20 @@ struct ClientTokenMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let tokens: TokenRegistry
     let provider: ProviderID
+    /// Counts refusals in the statistics (as `auth`); nil counts nothing.
+    var stats: StatsRecorder?
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        context.clientToken = try Self.authorize(request.headers, tokens: tokens, provider: provider).get()
+        switch Self.authorize(request.headers, tokens: tokens, provider: provider) {
+        case .success(let entry):
+            context.clientToken = entry
+        case .failure(let refusal):
+            stats?.refused(provider: provider, reason: .auth)
+            throw refusal
+        }
         return try await next(request, context)
     }
 

@@ -8,6 +8,8 @@ import Logging
 struct ErrorDialectMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let maxBodyBytes: Int
+    /// Counts the header and URI limit refusals of proxied routes in the statistics; nil counts nothing.
+    var stats: StatsRecorder?
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -18,6 +20,7 @@ struct ErrorDialectMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let gatewayError = GatewayError.from(error, maxBodyBytes: maxBodyBytes)
+            stats?.recordEdgeRefusal(path: request.uri.path, status: Int(gatewayError.status.code))
             if gatewayError.status.code >= 500, !(error is GatewayError) {
                 context.logger.error(
                     "request failed",

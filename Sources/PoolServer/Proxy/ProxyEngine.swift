@@ -50,7 +50,9 @@ struct ProxyEngine: Sendable {
     private func forward(
         _ request: Request, route: ProxyRoute, dialect: ErrorDialect, requestID: String, logger: Logger
     ) async throws -> Response {
+        let stats = reporter.stats
         guard upstream.isEnabled(route.provider) else {
+            stats.refused(provider: route.provider, reason: .providerDisabled)
             throw GatewayError(
                 .serviceUnavailable, "provider '\(route.provider)' is disabled on this gateway", code: .providerDisabled
             )
@@ -60,8 +62,17 @@ struct ProxyEngine: Sendable {
         var body = ByteBuffer()
         var probe: RequestProbe?
         if route.method == .post {
-            body = try await request.collectBody(upTo: limits.maxBodyBytes)
-            probe = try RequestProbe.read(body)
+            do {
+                body = try await request.collectBody(upTo: limits.maxBodyBytes)
+                probe = try RequestProbe.read(body)
+            } catch {
+                // An oversized or malformed body is refused (4xx); a client gone mid-body is not counted.
+                let answer = GatewayError.from(error, maxBodyBytes: limits.maxBodyBytes)
+                if (400..<500).contains(answer.status.code) {
+                    stats.recordWithoutModel(provider: route.provider, result: StatsRecorder.result(of: answer))
+                }
+                throw error
+            }
         }
         let model = probe?.model
         let wantsStream = probe?.stream ?? (route.method == .post && route.streamsByDefault)
@@ -72,7 +83,7 @@ struct ProxyEngine: Sendable {
         do {
             return try await route.isModelList ? serveModelList(call) : forward(call)
         } catch let error as GatewayError {
-            reporter.recordRequest(provider: route.provider, model: model, succeeded: false)
+            reporter.recordRequest(provider: route.provider, model: model, result: StatsRecorder.result(of: error))
             throw error
         }
     }
@@ -109,7 +120,7 @@ struct ProxyEngine: Sendable {
                 response.headers[.xPoolAttempts] = String(tried.count)
                 if !isStream {
                     reporter.recordRequest(
-                        provider: route.provider, model: model, succeeded: response.status.kind == .successful)
+                        provider: route.provider, model: model, result: .relayed(status: Int(response.status.code)))
                 }
                 return response
             case .failed(let outcome):
@@ -292,7 +303,7 @@ struct ProxyEngine: Sendable {
         }
         let relay = StreamRelay(
             iterator: iterator, first: first, lease: lease, started: started, route: call.route, model: call.model,
-            dialect: call.dialect, reporter: reporter
+            dialect: call.dialect, reporter: reporter.forStream()
         )
         var headers = headers
         if headers[.contentType] == nil { headers[.contentType] = call.route.framing.contentType }

@@ -5,8 +5,8 @@ import PoolCore
 import PoolStore
 
 /// `GET /admin/public-stats?provider=`: the statistics page's data, without auth, in the reference service's
-/// shape (camelCase: `global`, `topModels`, `recentTopModels`, `hourlyTrend`). It holds counts and model names
-/// only: never a key, key id, username or client token name.
+/// shape (camelCase: `global`, `topModels`, `recentTopModels`, `hourlyTrend`; see `PublicStatsPayload`). It holds
+/// counts and model names only: never a key, key id, username or client token name.
 struct PublicStatsRoutes {
     let pool: KeyPool
     let traffic: TrafficCounters
@@ -23,88 +23,46 @@ struct PublicStatsRoutes {
         router.get("admin/public-stats") { request, _ in try publicStats(request) }
     }
 
-    struct Global: Encodable {
-        var totalRequests: Int
-        var successCount: Int
-        var failureCount: Int
-        /// Percent, two decimals.
-        var successRate: Double
-        var totalApiKeys: Int
-        var activeKeys: Int
-        var coolingKeys: Int
-        /// Keys that cannot serve now: disabled, invalid or expired (the reference's `failedKeys`).
-        var failedKeys: Int
-        var storage: String
-        var lastUpdated: Date
-    }
-
-    struct ModelShare: Encodable {
-        var model: String
-        var requests: Int
-        var success: Int
-        var failure: Int
-        var successRate: Double
-    }
-
-    struct HourPoint: Encodable {
-        /// `HH:00` in UTC, as the reference labels its points.
-        var hour: String
-        /// Start of the hour.
-        var time: Date
-        var requests: Int
-        var success: Int
-        var failure: Int
-    }
-
-    struct Answer: Encodable {
-        var provider: String
-        var global: Global
-        var topModels: [ModelShare]
-        var recentTopModels: [ModelShare]
-        var hourlyTrend: [HourPoint]
-        var storage: String
-        var timestamp: Date
-    }
-
     private func publicStats(_ request: Request) throws -> Response {
         let provider = try AdminRequest.provider(query: request, body: nil)
         return try Self.camelCaseJSON(answer(provider: provider, now: clock.now))
     }
 
-    func answer(provider: ProviderID, now: Date) -> Answer {
+    func answer(provider: ProviderID, now: Date) -> PublicStatsPayload {
         let totals = traffic.totals(provider: provider)
         let counts = pool.statusCounts(provider: provider)
         let currentHour = Int(now.timeIntervalSince1970) / 3600 * 3600
         let firstTrendHour = currentHour - (Self.trendHours - 1) * 3600
         let records = traffic.modelHours(provider: provider, since: .distantPast)
 
-        var perHour: [Int: (requests: Int, success: Int, failure: Int)] = [:]
+        var perHour: [Int: RequestSums] = [:]
         for record in records where record.hourStart >= firstTrendHour {
-            let sum = perHour[record.hourStart, default: (0, 0, 0)]
-            perHour[record.hourStart] = (
-                sum.requests + record.requests, sum.success + record.successes, sum.failure + record.failures
-            )
+            perHour[record.hourStart, default: RequestSums()].add(record)
         }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "HH:00"
-        let trend = (0..<Self.trendHours).map { index -> HourPoint in
+        let trend = (0..<Self.trendHours).map { index -> PublicStatsPayload.HourPoint in
             let start = firstTrendHour + index * 3600
-            let sum = perHour[start, default: (0, 0, 0)]
+            let sum = perHour[start, default: RequestSums()]
             let time = Date(timeIntervalSince1970: TimeInterval(start))
-            return HourPoint(
-                hour: formatter.string(from: time), time: time, requests: sum.requests, success: sum.success,
-                failure: sum.failure)
+            return PublicStatsPayload.HourPoint(
+                hour: formatter.string(from: time), time: time, requests: sum.requests, success: sum.successes,
+                failure: sum.failures, clientErrors: sum.clientErrors, upstreamFailures: sum.upstreamFailures,
+                refused: sum.refused)
         }
 
         let active = counts[.active, default: 0]
         let cooling = counts[.cooling, default: 0]
-        return Answer(
+        return PublicStatsPayload(
             provider: provider.rawValue,
-            global: Global(
+            global: PublicStatsPayload.Global(
                 totalRequests: totals.requests, successCount: totals.successes, failureCount: totals.failures,
-                successRate: Self.percent(totals.successes, of: totals.requests),
+                clientErrorCount: totals.clientErrors, upstreamFailureCount: totals.upstreamFailures,
+                refusedCount: totals.refused, refusedByReason: StatsOverviewPayload.byReason(totals.refusals),
+                unclassifiedFailureCount: totals.unclassifiedFailures, successRateBasis: totals.successRateBasis,
+                successRate: Self.percent(totals.successRate),
                 totalApiKeys: counts.values.reduce(0, +), activeKeys: active, coolingKeys: cooling,
                 failedKeys: counts.values.reduce(0, +) - active - cooling,
                 storage: storage, lastUpdated: now
@@ -118,29 +76,23 @@ struct PublicStatsRoutes {
     }
 
     /// Models by requests, most first (ties by name), summed over the given hours.
-    static func ranked(_ records: [ModelHourRecord], limit: Int) -> [ModelShare] {
-        var byModel: [String: ModelShare] = [:]
+    static func ranked(_ records: [ModelHourRecord], limit: Int) -> [PublicStatsPayload.ModelShare] {
+        var byModel: [String: RequestSums] = [:]
         for record in records {
-            var share = byModel[
-                record.model,
-                default: ModelShare(model: record.model, requests: 0, success: 0, failure: 0, successRate: 0)]
-            share.requests += record.requests
-            share.success += record.successes
-            share.failure += record.failures
-            byModel[record.model] = share
+            byModel[record.model, default: RequestSums()].add(record)
         }
-        return byModel.values
-            .sorted { ($0.requests, $1.model) > ($1.requests, $0.model) }
-            .prefix(limit)
-            .map { share in
-                var share = share
-                share.successRate = percent(share.success, of: share.requests)
-                return share
-            }
+        let top = byModel.sorted { ($0.value.requests, $1.key) > ($1.value.requests, $0.key) }.prefix(limit)
+        return top.map { model, sums in
+            PublicStatsPayload.ModelShare(
+                model: model, requests: sums.requests, success: sums.successes, failure: sums.failures,
+                clientErrors: sums.clientErrors, upstreamFailures: sums.upstreamFailures, refused: sums.refused,
+                successRate: percent(sums.successRate))
+        }
     }
 
-    static func percent(_ part: Int, of whole: Int) -> Double {
-        whole == 0 ? 0 : (Double(part) / Double(whole) * 10_000).rounded() / 100
+    /// A 0…1 rate as a percent with two decimals; 0 when there is no rate yet.
+    static func percent(_ rate: Double?) -> Double {
+        ((rate ?? 0) * 10_000).rounded() / 100
     }
 
     /// This route keeps the reference's camelCase field names (every other admin answer is snake_case).

@@ -41,31 +41,22 @@ extension SQLiteStore {
                     try statement.execute(arguments: [count.requestCount, count.tokenID])
                 }
             }
-            if !batch.globalStats.isEmpty {
-                let statement = try db.makeStatement(
-                    sql: """
-                        INSERT INTO global_stats (provider, requests, successes, failures) VALUES (?, ?, ?, ?)
-                        ON CONFLICT(provider) DO UPDATE SET
-                            requests = excluded.requests, successes = excluded.successes, failures = excluded.failures
-                        """)
-                for stats in batch.globalStats {
-                    try statement.execute(arguments: [
-                        stats.provider.rawValue, stats.requests, stats.successes, stats.failures,
-                    ])
-                }
-            }
+            try Self.writeGlobalStats(batch.globalStats, db)
             if !batch.modelHours.isEmpty {
                 let statement = try db.makeStatement(
                     sql: """
-                        INSERT INTO model_hours (provider, model, hour_start, requests, successes, failures)
-                        VALUES (?, ?, ?, ?, ?, ?)
+                        INSERT INTO model_hours (provider, model, hour_start, requests, successes, failures,
+                                                 client_errors, upstream_failures, refused)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(provider, model, hour_start) DO UPDATE SET
-                            requests = excluded.requests, successes = excluded.successes, failures = excluded.failures
+                            requests = excluded.requests, successes = excluded.successes, failures = excluded.failures,
+                            client_errors = excluded.client_errors, upstream_failures = excluded.upstream_failures,
+                            refused = excluded.refused
                         """)
                 for hour in batch.modelHours {
                     try statement.execute(arguments: [
                         hour.provider.rawValue, hour.model, hour.hourStart, hour.requests, hour.successes,
-                        hour.failures,
+                        hour.failures, hour.clientErrors, hour.upstreamFailures, hour.refused,
                     ])
                 }
             }

@@ -14,6 +14,9 @@ enum StoreSchema {
         migrator.registerMigration("v2-key-credit") { db in
             try db.execute(sql: v2KeyCredit)
         }
+        migrator.registerMigration("v3-request-results") { db in
+            try db.execute(sql: v3RequestResults)
+        }
         return migrator
     }
 
@@ -95,5 +98,26 @@ enum StoreSchema {
     /// asked. Models and category already have columns since v1.
     private static let v2KeyCredit = """
         ALTER TABLE keys ADD COLUMN credit TEXT;
+        """
+
+    /// Requests by how they ended (`RequestResult`): client errors, upstream failures and refusals (by reason)
+    /// apart from each other. `failures` keeps meaning every request that did not succeed, so rows from before
+    /// this migration keep their totals; their failures have no breakdown (the new columns start at 0) and are
+    /// read as unclassified (`RequestTally.unclassifiedFailures`).
+    private static let v3RequestResults = """
+        ALTER TABLE global_stats ADD COLUMN client_errors INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE global_stats ADD COLUMN upstream_failures INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE refusal_stats (
+            provider TEXT NOT NULL,
+            -- RefusalReason raw value: auth, bad_request, limits, model_not_found, no_key, overloaded, ...
+            reason TEXT NOT NULL,
+            requests INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (provider, reason)
+        ) WITHOUT ROWID;
+
+        ALTER TABLE model_hours ADD COLUMN client_errors INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE model_hours ADD COLUMN upstream_failures INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE model_hours ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
         """
 }

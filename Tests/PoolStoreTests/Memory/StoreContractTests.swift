@@ -130,6 +130,41 @@ struct StoreContractTests {
         }
     }
 
+    @Test(
+        "request results by category and refusal reason round-trip; no model and a model named unknown stay apart",
+        arguments: StoreKind.allCases)
+    func requestResultsRoundTrip(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let hour = SQLiteStoreStateTests.currentHour
+            let totals = [
+                GlobalStatsRecord(
+                    provider: .ollama, requests: 20, successes: 9, failures: 11, clientErrors: 3, upstreamFailures: 2,
+                    refusals: [.auth: 1, .noKey: 4, .limits: 1]),
+                GlobalStatsRecord(provider: .openrouter, requests: 1, successes: 1),
+            ]
+            let hours = [
+                ModelHourRecord(
+                    provider: .ollama, model: ModelHourRecord.noModel, hourStart: hour, requests: 3, successes: 0,
+                    failures: 3, clientErrors: 2, upstreamFailures: 0, refused: 1),
+                ModelHourRecord(
+                    provider: .ollama, model: "unknown", hourStart: hour, requests: 4, successes: 2, failures: 2,
+                    clientErrors: 0, upstreamFailures: 2, refused: 0),
+            ]
+            try await store.write(StatsBatch(globalStats: totals, modelHours: hours))
+            try await store.write(StatsBatch(globalStats: totals, modelHours: hours))
+            let snapshot = try await store.loadSnapshot()
+            #expect(snapshot.globalStats == totals)
+            #expect(snapshot.modelHours.sorted { $0.model < $1.model } == hours)
+
+            var later = totals[0]
+            later.requests += 1
+            later.failures += 1
+            later.refusals[.overloaded] = 1
+            try await store.write(StatsBatch(globalStats: [later]))
+            #expect(try await store.loadSnapshot().globalStats == [later, totals[1]])
+        }
+    }
+
     @Test("model hours older than thirty days are not loaded", arguments: StoreKind.allCases)
     func oldModelHours(kind: StoreKind) async throws {
         try await kind.withStore { store in

@@ -105,13 +105,13 @@ export function createKeysPanel(ctx) {
   function rowActions(key) {
     const button = (label, action, cls = "") =>
       h("button", { type: "button", class: "btn small " + cls, dataset: { action }, on: { click: () => rowAction(key, action) } }, label);
-    return [
+    // Wrapped in a box that breaks onto a second line rather than widening the table past the screen.
+    return h("div", { class: "row-actions" },
       ctx.routes.has("POST /admin/verify-key") && button(t("action.verify"), "verify"),
       button(t("action.copy_id"), "copy-id", "ghost"),
       key.status !== "active" && button(t("action.enable"), "enable"),
       key.status !== "disabled" && button(t("action.disable"), "disable"),
-      button(t("action.delete"), "delete", "danger-ghost"),
-    ];
+      button(t("action.delete"), "delete", "danger-ghost"));
   }
 
   async function rowAction(key, action) {

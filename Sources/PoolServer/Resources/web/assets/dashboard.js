@@ -1,6 +1,6 @@
 // Dashboard bootstrap: login check, provider switch, tabs, overview cards and the 10-second refresh.
 import {
-  $, $$, api, bindProviderSwitch, clearAdminToken, fill, fmtNumber, fmtPercent, fmtTime, getAdminToken, getProvider, initChrome,
+  $, $$, api, bindProviderSwitch, clearAdminToken, fill, fmtNumber, fmtPercent, fmtTime, getAdminToken, getProvider, h, initChrome,
   serverRoutes, t, toast, withQuery,
 } from "./common.js";
 import { isDialogOpen } from "./dialogs.js";
@@ -24,6 +24,7 @@ async function start() {
 
   async function loadOverview() {
     const stats = await api(withQuery("/admin/stats", { provider: getProvider() }));
+    const basis = stats.success_rate_basis ?? stats.total_requests;
     const cards = {
       "keys-total": fmtNumber(stats.keys.total),
       "keys-active": fmtNumber(stats.keys.active),
@@ -31,13 +32,29 @@ async function start() {
       "keys-disabled": fmtNumber(stats.keys.disabled),
       tokens: fmtNumber(stats.tokens),
       "requests-today": fmtNumber(stats.requests_today),
-      "success-rate": stats.total_requests ? fmtPercent(stats.success_rate) : "—",
+      "success-rate": basis ? fmtPercent(stats.success_rate) : "—",
+      "upstream-failures": fmtNumber(stats.upstream_failure_count ?? 0),
+      "client-errors": fmtNumber(stats.client_error_count ?? 0),
+      refused: fmtNumber(stats.refused_count ?? 0),
     };
     for (const [name, value] of Object.entries(cards)) fill($(`[data-card="${name}"] .card-value`), value);
     fill($('[data-card="keys-total"] .card-sub'), t("overview.invalid_expired", { invalid: fmtNumber(stats.keys.invalid), expired: fmtNumber(stats.keys.expired) }));
-    fill($('[data-card="success-rate"] .card-sub'), t("overview.of_requests", { count: fmtNumber(stats.total_requests) }));
+    fill($('[data-card="requests-today"] .card-sub'), t("overview.requests_today_sub", { total: fmtNumber(stats.total_requests) }));
+    const rateCard = $('[data-card="success-rate"]');
+    const unclassified = stats.unclassified_failure_count ?? 0;
+    fill($(".card-sub", rateCard), t("overview.rate_basis", { success: fmtNumber(stats.success_count), basis: fmtNumber(basis) }),
+      unclassified ? h("span", { class: "unclassified" }, " · " + t("overview.unclassified", { count: fmtNumber(unclassified) })) : null);
+    rateCard.title = t("overview.rate_hint");
+    fill($('[data-card="refused"] .card-sub'), refusalSummary(stats.refused_by_reason || {}));
     fill($("#tab-count-keys"), fmtNumber(stats.keys.total));
     fill($("#tab-count-tokens"), fmtNumber(stats.tokens));
+  }
+
+  /** The two most frequent refusal reasons, e.g. "no usable key 12 · bad client token 3". */
+  function refusalSummary(byReason) {
+    const top = Object.entries(byReason).filter(([, count]) => count > 0).sort((a, b) => b[1] - a[1]).slice(0, 2);
+    if (top.length === 0) return t("overview.refused_sub");
+    return top.map(([reason, count]) => t("reason." + reason) + " " + fmtNumber(count)).join(" · ");
   }
 
   /** Reloads the overview and the visible tab; concurrent calls share one refresh. */

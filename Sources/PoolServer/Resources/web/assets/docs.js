@@ -1,5 +1,5 @@
 // API docs: code examples for this server's address, and the endpoint reference rendered from /openapi.json.
-import { $, $$, copyText, fill, h, initChrome, t, toast } from "./common.js";
+import { $, $$, copyText, fill, getLang, h, initChrome, t, toast } from "./common.js";
 import { initTester } from "./tester.js";
 
 const origin = location.origin;
@@ -59,6 +59,12 @@ function showExample(name) {
 
 // ---- OpenAPI rendering -------------------------------------------------------------------------------------
 
+/** `node[field]` in the chosen language: the document carries Chinese as `x-<field>-zh` (scripts/openapi.py). */
+function loc(node, field) {
+  if (!node) return "";
+  return (getLang() === "zh" && node["x-" + field + "-zh"]) || node[field] || "";
+}
+
 function resolve(schema) {
   let current = schema || {};
   for (let depth = 0; current.$ref && depth < 10; depth += 1) {
@@ -87,7 +93,7 @@ function fieldsTable(schema) {
     h("tbody", {}, properties.map(([name, property]) => h("tr", {},
       h("td", { class: "mono" }, name, required.has(name) ? h("span", { class: "required" }, " *") : null),
       h("td", { class: "mono muted" }, typeName(property)),
-      h("td", {}, resolve(property).description || property.description || "")))));
+      h("td", {}, loc(resolve(property), "description") || loc(property, "description"))))));
 }
 
 function authBadge(operation) {
@@ -105,21 +111,21 @@ function operationView(path, method, operation) {
     h("summary", {},
       h("span", { class: "method method-" + method }, method.toUpperCase()),
       h("code", { class: "mono path" }, path),
-      h("span", { class: "endpoint-summary" }, operation.summary || ""),
+      h("span", { class: "endpoint-summary" }, loc(operation, "summary")),
       authBadge(operation)),
     h("div", { class: "endpoint-body" },
-      operation.description && h("p", {}, operation.description),
+      operation.description && h("p", {}, loc(operation, "description")),
       parameters.length > 0 && [h("h4", {}, t("docs.parameters")), h("table", { class: "table compact" },
         h("thead", {}, h("tr", {}, h("th", {}, t("docs.name")), h("th", {}, t("docs.in")), h("th", {}, t("docs.type")), h("th", {}, t("docs.description")))),
         h("tbody", {}, parameters.map((parameter) => h("tr", {},
           h("td", { class: "mono" }, parameter.name, parameter.required ? h("span", { class: "required" }, " *") : null),
           h("td", { class: "muted" }, parameter.in),
           h("td", { class: "mono muted" }, typeName(parameter.schema)),
-          h("td", {}, parameter.description || "")))))],
+          h("td", {}, loc(parameter, "description"))))))],
       body && [h("h4", {}, t("docs.request_body")), fieldsTable(body.schema)],
       h("h4", {}, t("docs.responses")),
       h("ul", { class: "responses" }, Object.entries(operation.responses || {}).map(([code, response]) =>
-        h("li", {}, h("span", { class: "code code-" + code[0] }, code), " ", response.description || "")))));
+        h("li", {}, h("span", { class: "code code-" + code[0] }, code), " ", loc(response, "description"))))));
 }
 
 function renderSpec() {
@@ -136,10 +142,10 @@ function renderSpec() {
   for (const { tag, operations } of groups.values()) {
     if (operations.length === 0) continue;
     const id = "tag-" + tag.name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
-    links.push(h("a", { href: "#" + id, class: "toc-sub" }, tag.name));
+    links.push(h("a", { href: "#" + id, class: "toc-sub" }, loc(tag, "name")));
     sections.push(h("section", { class: "card endpoint-group", id },
-      h("h3", {}, tag.name),
-      tag.description && h("p", { class: "muted small" }, tag.description),
+      h("h3", {}, loc(tag, "name")),
+      tag.description && h("p", { class: "muted small" }, loc(tag, "description")),
       operations));
   }
   fill($("#endpoint-groups"), sections);

@@ -27,7 +27,11 @@ public func buildApplication(
             maxAge: .seconds(86_400)
         ))
 
-    router.add(middleware: ErrorDialectMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes))
+    router.add(
+        middleware: ErrorDialectMiddleware(
+            maxBodyBytes: configuration.limits.maxBodyBytes,
+            stats: StatsRecorder(traffic: gateway.traffic, clock: gateway.clock)
+        ))
     router.add(middleware: RequestLimitsMiddleware(limits: configuration.limits))
     HealthRoutes(
         pool: gateway.pool, upstream: configuration.upstream, storage: gateway.store.kind, startedAt: gateway.startedAt

@@ -303,7 +303,7 @@ struct ProxyEngine: Sendable {
         }
         let relay = StreamRelay(
             iterator: iterator, first: first, lease: lease, started: started, route: call.route, model: call.model,
-            dialect: call.dialect, reporter: reporter.forStream()
+            dialect: call.dialect, reporter: reporter
         )
         var headers = headers
         if headers[.contentType] == nil { headers[.contentType] = call.route.framing.contentType }

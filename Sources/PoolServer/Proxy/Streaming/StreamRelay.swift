@@ -87,7 +87,8 @@ final class StreamRelay: @unchecked Sendable {
         }
         let usage = outcome == .success ? UsageScanner.usage(in: tail.contents, format: route.usageFormat) : nil
         reporter.report(lease, outcome, started: started, provider: route.provider, usage: usage)
-        reporter.recordRequest(provider: route.provider, model: model, succeeded: outcome == .success)
+        // The attempt's outcome decides: a client that left mid-stream is not the upstream's failure.
+        reporter.recordRequest(provider: route.provider, model: model, result: .streamEnded(outcome))
         if !clientGone { try await writer.finish(nil) }
     }
 

@@ -85,11 +85,15 @@ public func buildApplication(
 
     var logger = Logger(label: "ollama-pool.http")
     logger.logLevel = configuration.logLevel
+    let gate = connectionGate(configuration: configuration, logger: gateway.logger)
     var app = Application(
         router: router,
-        server: connectionServer(configuration: configuration, certificates: certificates, logger: gateway.logger),
+        server: connectionServer(configuration: configuration, gate: gate, certificates: certificates),
         configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "ollama-api-pool"),
+            address: .hostname(configuration.host, port: configuration.port), serverName: "ollama-api-pool",
+            // At the cap the server stops accepting; a connection closing resumes it.
+            availableConnectionsDelegate: MaximumAvailableConnections(gate.acceptLimit)
+        ),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
@@ -110,7 +114,7 @@ public func buildApplication(
 /// Every client connection's pipeline (``GatewayHTTPChannel``): TLS when configured, `MAX_CONNECTIONS`,
 /// `HEADER_TIMEOUT`, the decoder limits and `IDLE_TIMEOUT`.
 private func connectionServer(
-    configuration: GatewayConfiguration, certificates: TLSCertificates?, logger: Logger
+    configuration: GatewayConfiguration, gate: ConnectionGate, certificates: TLSCertificates?
 ) -> HTTPServerBuilder {
     let limits = configuration.limits
     var settings = GatewayHTTPChannel.Settings()
@@ -121,12 +125,24 @@ private func connectionServer(
     settings.decoderLimits.maxHeaderFieldCount = max(4 * limits.maxHeaderCount, 1000)
     settings.idleTimeout = limits.idleTimeout > 0 ? .milliseconds(Int64(limits.idleTimeout * 1000)) : nil
     settings.headerTimeout = limits.headerTimeout > 0 ? .milliseconds(Int64(limits.headerTimeout * 1000)) : nil
-    let connectionLimit =
-        limits.maxConnections > 0
-        ? limits.maxConnections : ConnectionGate.automaticLimit(openFileLimit: FileDescriptorLimit.current)
-    let gate = ConnectionGate(limit: connectionLimit)
-    logger.info("client connections", metadata: ["max_connections": "\(connectionLimit)"])
     return HTTPServerBuilder { [settings] responder in
         GatewayHTTPChannel(responder: responder, settings: settings, gate: gate, certificates: certificates)
     }
+}
+
+/// `MAX_CONNECTIONS`, clamped to what the open-file limit can carry (said in the log when it is).
+private func connectionGate(configuration: GatewayConfiguration, logger: Logger) -> ConnectionGate {
+    let openFiles = FileDescriptorLimit.current
+    let (limit, clamped) = ConnectionGate.effectiveLimit(
+        configured: configuration.limits.maxConnections, openFileLimit: openFiles)
+    if clamped {
+        logger.warning(
+            "MAX_CONNECTIONS is more than the open-file limit can carry; using less",
+            metadata: [
+                "configured": "\(configuration.limits.maxConnections)", "open_file_limit": "\(openFiles)",
+                "max_connections": "\(limit)",
+            ])
+    }
+    logger.info("client connections", metadata: ["max_connections": "\(limit)"])
+    return ConnectionGate(limit: limit)
 }

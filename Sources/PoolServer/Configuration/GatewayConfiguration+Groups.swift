@@ -50,8 +50,8 @@ extension GatewayConfiguration {
         /// Seconds a client has, from connecting or from the first byte of a request, to send the whole request
         /// head; then the connection is closed (slow-header attacks). 0 turns the deadline off.
         public var headerTimeout: TimeInterval = 10
-        /// Most client connections open at once; 0 derives it from the open-file limit at start
-        /// (``ConnectionGate/automaticLimit(openFileLimit:)``).
+        /// Most client connections open at once; 0 derives it from the open-file limit at start, which also caps
+        /// any value given (``ConnectionGate/effectiveLimit(configured:openFileLimit:)``).
         public var maxConnections = 0
 
         public init() {}

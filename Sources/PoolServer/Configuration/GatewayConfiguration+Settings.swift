@@ -66,8 +66,9 @@ extension GatewayConfiguration {
         ),
         .integer(
             "MAX_CONNECTIONS", \.limits.maxConnections, range: 0...10_000_000,
-            "most client connections open at once; one more is answered 503 (`Retry-After`) and closed. `0`: half "
-                + "the open-file limit, less 32 (each proxied request also holds an upstream connection)"
+            "most client connections open at once; the next few are answered 503 (`Retry-After`) and closed, more "
+                + "wait in the listen backlog. `0`, and the most ever used: half the open-file limit, less 64 (each "
+                + "proxied request also holds an upstream connection)"
         ),
         .seconds(
             "SHUTDOWN_GRACE_SECONDS", \.shutdownGrace, minimum: 0,

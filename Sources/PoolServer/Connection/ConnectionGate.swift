@@ -1,3 +1,4 @@
+import HTTPTypes
 import NIOCore
 import Synchronization
 
@@ -7,6 +8,12 @@ import Synchronization
 /// the listen backlog: a client learns at once that the gateway is full, and the process keeps descriptors for
 /// the connections it serves and their upstream connections.
 final class ConnectionGate: Sendable {
+    /// Connections beyond the limit that are accepted only to be told "503": more than this many at once and the
+    /// server stops accepting until some close (the rest wait in the kernel's listen backlog), so that a flood
+    /// never takes the descriptors the gateway needs — running out of them is fatal to more than one request
+    /// (Dispatch, which the store uses, ends the process when it cannot read `/proc`).
+    static let refusalBudget = 16
+
     let limit: Int
     private let open = Atomic<Int>(0)
     private let refused = Atomic<Int>(0)
@@ -15,10 +22,20 @@ final class ConnectionGate: Sendable {
         self.limit = limit
     }
 
-    /// Half the open-file limit, less 32 for the store, logs and listeners: each proxied request holds a client
-    /// and an upstream connection. At least 16.
+    /// Most connections the server accepts at once: the served ones and those being refused.
+    var acceptLimit: Int { limit + Self.refusalBudget }
+
+    /// Half the open-file limit, less 64 for the refusals, the store, logs and listeners: each proxied request
+    /// holds a client and an upstream connection. At least 16.
     static func automaticLimit(openFileLimit: Int) -> Int {
-        max(16, openFileLimit / 2 - 32)
+        max(16, openFileLimit / 2 - 64)
+    }
+
+    /// `MAX_CONNECTIONS` as configured (0: automatic), but never more than the open-file limit can carry.
+    static func effectiveLimit(configured: Int, openFileLimit: Int) -> (limit: Int, clamped: Bool) {
+        let carried = automaticLimit(openFileLimit: openFileLimit)
+        guard configured > 0 else { return (carried, false) }
+        return configured > carried ? (carried, true) : (configured, false)
     }
 
     /// Client connections open now.
@@ -60,14 +77,15 @@ final class ConnectionRefusalHandler: ChannelInboundHandler, RemovableChannelHan
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !answered else { return }
         answered = true
-        let answer = RawHTTPAnswer.make(
-            status: "503 Service Unavailable",
-            message: "the gateway has as many connections open as it serves (MAX_CONNECTIONS); retry shortly",
-            extraHeaders: ["Retry-After: 1"]
+        let error = GatewayError(
+            .serviceUnavailable,
+            "the gateway has as many connections open as it serves (MAX_CONNECTIONS); retry shortly",
+            code: .gatewayOverloaded, headers: [.retryAfter: "1"]
         )
+        let dialect = RawHTTPAnswer.dialect(ofRequestLine: unwrapInboundIn(data).readableBytesView)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(answer)).assumeIsolated().whenComplete { _ in
-            loopBound.value.close(mode: .output, promise: nil)
+        context.writeAndFlush(wrapOutboundOut(RawHTTPAnswer.make(error, in: dialect))).assumeIsolated().whenComplete {
+            _ in loopBound.value.close(mode: .output, promise: nil)
         }
     }
 

@@ -8,7 +8,7 @@ import NIOHTTPTypesHTTP1
 import NIOSSL
 
 /// The pipeline of every client connection, in front of Hummingbird's request handling: TLS when configured,
-/// the connection cap, the request-head deadline, NIO's HTTP/1 codec with the gateway's decoder limits, the
+/// the connection cap, the request-head watch (deadline, malformed heads), NIO's HTTP/1 codec with the gateway's decoder limits, the
 /// HTTP/1.x lifetime rules (``HTTPVersionPolicy``), the conversion to HTTP types and Hummingbird's idle timer.
 ///
 /// Hummingbird's own `HTTP1Channel` builds the same codec chain but leaves no room before the decoder (for the
@@ -48,8 +48,8 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                     )
                 }
             }
-            let deadline = settings.headerTimeout.map { RequestHeadDeadline.handlers(timeout: $0) }
-            if let deadline { try pipeline.addHandler(deadline.0) }
+            let headWatch = RequestHeadWatch.handlers(timeout: settings.headerTimeout)
+            try pipeline.addHandler(headWatch.0)
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false,  // Hummingbird's handler reads one request at a time itself
                 withErrorHandling: false,  // a parse error reaches handleHTTP, which answers 400 and closes
@@ -57,7 +57,7 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: settings.decoderLimits
             )
-            if let deadline { try pipeline.addHandler(deadline.1) }
+            try pipeline.addHandler(headWatch.1)
             try pipeline.addHandler(HTTPVersionPolicy(tls: certificates != nil))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: certificates != nil))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: settings.idleTimeout, logger: logger))

@@ -1,0 +1,176 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+
+/// Watches each request head from its first byte until it is complete, and answers for heads that never become a
+/// request, in the dialect of the route their request line names:
+/// - `HEADER_TIMEOUT`: a client must send a whole head within the deadline, counted from connecting and from the
+///   first byte of each later request. A slow-header client (slowloris) or one that connects and stays silent is
+///   closed then; one whose head had begun gets a `408` first.
+/// - A head NIO's decoder refuses (request smuggling with both `Content-Length` and `Transfer-Encoding`, two
+///   lengths, a broken request line, …) gets a `400` with a JSON error, and the connection closes: nothing after
+///   broken framing can be trusted.
+///
+/// Two handlers share this state on the connection's event loop: ``ByteWatcher`` sits before the HTTP decoder
+/// and sees bytes arrive, ``HeadWatcher`` sits after it and sees heads and ends complete. Between a request's
+/// end and the next head no deadline runs unless new bytes arrive, so a keep-alive connection waiting for its
+/// next request (or a slow upstream answer) is the business of `IDLE_TIMEOUT`, not of this one. The bytes of a
+/// pipelined head that arrived with the previous request start no deadline either; `IDLE_TIMEOUT` (which counts
+/// complete request parts only) bounds that case.
+final class RequestHeadWatch {
+    /// Bytes of a head's request line kept to learn its path (the dialect of an answer made here).
+    private static let requestLineBytes = 512
+
+    private let timeout: TimeAmount?
+    private var awaitingHead = true
+    private var headBegun = false
+    private var requestLine: [UInt8] = []
+    private var scheduled: Scheduled<Void>?
+
+    init(timeout: TimeAmount?) {
+        self.timeout = timeout
+    }
+
+    /// The two handlers, to place before and after the HTTP decoder.
+    static func handlers(timeout: TimeAmount?) -> (ByteWatcher, HeadWatcher) {
+        let watch = RequestHeadWatch(timeout: timeout)
+        let bytes = ByteWatcher(watch)
+        return (bytes, HeadWatcher(watch, bytes: bytes))
+    }
+
+    fileprivate func bytesArrived(_ bytes: ByteBuffer?, _ context: ChannelHandlerContext) {
+        if let bytes, awaitingHead {
+            headBegun = true
+            if requestLine.count < Self.requestLineBytes, !requestLine.contains(UInt8(ascii: "\n")) {
+                requestLine += bytes.readableBytesView.prefix(Self.requestLineBytes - requestLine.count)
+            }
+        }
+        guard awaitingHead, scheduled == nil, let timeout else { return }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        scheduled = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            let (watch, context) = loopBound.value
+            watch.expire(context)
+        }
+    }
+
+    fileprivate func headArrived() {
+        awaitingHead = false
+        headBegun = false
+        requestLine.removeAll(keepingCapacity: true)
+        stop()
+    }
+
+    fileprivate func requestEnded() {
+        awaitingHead = true
+    }
+
+    fileprivate func stop() {
+        scheduled?.cancel()
+        scheduled = nil
+    }
+
+    /// The dialect of the route the unfinished head's request line names.
+    private var dialect: ErrorDialect { RawHTTPAnswer.dialect(ofRequestLine: requestLine) }
+
+    private func expire(_ context: ChannelHandlerContext) {
+        scheduled = nil
+        guard awaitingHead, context.channel.isActive, let timeout else { return }
+        guard headBegun else {
+            context.close(promise: nil)
+            return
+        }
+        let millis = timeout.nanoseconds / 1_000_000
+        let limit = millis % 1000 == 0 ? "\(millis / 1000) s" : "\(millis) ms"
+        let error = GatewayError(.requestTimeout, "the request head did not arrive within \(limit) (HEADER_TIMEOUT)")
+        answerAndClose(context, RawHTTPAnswer.make(error, in: dialect))
+    }
+
+    /// A head the decoder refused: answered here, before any route sees it.
+    fileprivate func refuseMalformedHead(_ context: ChannelHandlerContext) {
+        stop()
+        awaitingHead = false
+        let error = GatewayError(
+            .badRequest,
+            "malformed HTTP request head (for example both Content-Length and Transfer-Encoding, or two lengths)")
+        answerAndClose(context, RawHTTPAnswer.make(error, in: dialect))
+    }
+
+    private func answerAndClose(_ context: ChannelHandlerContext, _ answer: ByteBuffer) {
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(NIOAny(answer)).assumeIsolated().whenComplete { _ in
+            loopBound.value.close(promise: nil)
+        }
+    }
+
+    /// Before the HTTP decoder: starts the deadline when the connection opens and when a request's first bytes
+    /// arrive; keeps the request line.
+    final class ByteWatcher: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        private let watch: RequestHeadWatch
+        private var context: ChannelHandlerContext?
+
+        init(_ watch: RequestHeadWatch) {
+            self.watch = watch
+        }
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            self.context = context
+            if context.channel.isActive { watch.bytesArrived(nil, context) }
+        }
+
+        func channelActive(context: ChannelHandlerContext) {
+            watch.bytesArrived(nil, context)
+            context.fireChannelActive()
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            watch.bytesArrived(unwrapInboundIn(data), context)
+            context.fireChannelRead(data)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            watch.stop()
+            context.fireChannelInactive()
+        }
+
+        func handlerRemoved(context: ChannelHandlerContext) {
+            watch.stop()
+            self.context = nil
+        }
+
+        /// Where the raw answers go: before the HTTP encoder, straight to the socket (or TLS).
+        fileprivate var rawContext: ChannelHandlerContext? { context }
+    }
+
+    /// After the HTTP decoder: a complete head stops the deadline, a request's end lets the next one start it, and
+    /// a decoder error while no request is under way is answered here.
+    final class HeadWatcher: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        private let watch: RequestHeadWatch
+        private weak var bytes: ByteWatcher?
+
+        init(_ watch: RequestHeadWatch, bytes: ByteWatcher) {
+            self.watch = watch
+            self.bytes = bytes
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head: watch.headArrived()
+            case .end: watch.requestEnded()
+            case .body: break
+            }
+            context.fireChannelRead(data)
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            // A broken body belongs to a request under way: its route answers it, in its dialect.
+            guard error is HTTPParserError, watch.awaitingHead, let raw = bytes?.rawContext else {
+                context.fireErrorCaught(error)
+                return
+            }
+            watch.refuseMalformedHead(raw)
+        }
+    }
+}

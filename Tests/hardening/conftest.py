@@ -33,8 +33,9 @@ EXPECTED_TEXT = "".join(faulty_upstream.PIECES)
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "lead_pending(setting): behaviour the lead is implementing now (HEADER_TIMEOUT, MAX_CONNECTIONS); "
-                   "written against the brief, expected to fail until the binary has it")
+        "markers", "connection_setting(name): tests of a connection setting added for issue #12 (HEADER_TIMEOUT, "
+                   "MAX_CONNECTIONS), written against the issue's description before the binary had them; "
+                   "`-m connection_setting` runs them alone")
 
 
 def binary():

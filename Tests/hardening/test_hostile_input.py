@@ -233,7 +233,7 @@ def header_timeout_gateway(launch, upstream):
     return gateway
 
 
-@pytest.mark.lead_pending("HEADER_TIMEOUT")
+@pytest.mark.connection_setting("HEADER_TIMEOUT")
 def test_slowloris_head_is_cut_after_header_timeout(header_timeout_gateway):
     drip = ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
             "X-Slow: %s" % (header_timeout_gateway.token, "s" * 200)).encode()
@@ -248,7 +248,7 @@ def test_slowloris_head_is_cut_after_header_timeout(header_timeout_gateway):
     assert header_timeout_gateway.client("POST", "/v1/chat/completions", chat_body("openai", False)).status == 200
 
 
-@pytest.mark.lead_pending("HEADER_TIMEOUT")
+@pytest.mark.connection_setting("HEADER_TIMEOUT")
 def test_slowloris_second_head_on_a_kept_alive_connection_is_cut(header_timeout_gateway):
     raw = Raw(header_timeout_gateway.port)
     try:
@@ -319,7 +319,7 @@ def limited_gateway(launch, upstream):
     return gateway
 
 
-@pytest.mark.lead_pending("MAX_CONNECTIONS")
+@pytest.mark.connection_setting("MAX_CONNECTIONS")
 def test_connections_beyond_max_connections_get_503_or_close_and_service_resumes(limited_gateway):
     held = []
     try:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import (ADMIN, EXPECTED_TEXT, ROUTES, Raw, answer_text, assert_dialect_error, chat_body,
+from conftest import (ADMIN, EXPECTED_TEXT, Answer, ROUTES, Raw, answer_text, assert_dialect_error, chat_body,
                       parse_raw_answer, read_stream)
 from faulty_upstream import Fault
 
@@ -165,6 +165,9 @@ def test_malformed_chunked_body_gets_400_and_close(pooled, route, who, case):
         raw.close()
     assert data.startswith(b"HTTP/1.1 400"), (case, route, data[:400])
     assert closed, "connection left open after a malformed chunked body (%s on %s): %r" % (case, route, data[:400])
+    status, headers, body = parse_raw_answer(data)
+    dialect = {"/v1/chat/completions": "openai", "/api/chat": "ollama", "/v1/messages": "anthropic"}.get(route, "admin")
+    assert_dialect_error(dialect, Answer(status, headers, body))
     assert pooled.upstream.requests()[seen_before:] == []
     assert pooled.alive()
 

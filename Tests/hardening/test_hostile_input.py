@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import (ADMIN, CANARY, EXPECTED_TEXT, Raw, assert_dialect_error, chat_body, parse_raw_answer,
+from conftest import (ADMIN, CANARY, Answer, EXPECTED_TEXT, Raw, assert_dialect_error, chat_body, parse_raw_answer,
                       read_stream)
 from faulty_upstream import Fault
 
@@ -119,6 +119,20 @@ def test_smuggling_attempt_gets_400_and_close_and_is_never_forwarded_twice(poole
     assert [request.model for request in forwarded if request.model == "smuggled-model"] == [], forwarded
     assert len(forwarded) == 0, forwarded
     assert pooled.alive()
+
+
+@pytest.mark.parametrize("case", sorted(SMUGGLING))
+def test_smuggling_refusal_is_a_json_error_in_the_route_dialect(pooled, case):
+    """The house rule for bad input: a 4xx with a JSON error in the route's dialect (here OpenAI's, /v1)."""
+    raw = Raw(pooled.port)
+    try:
+        raw.send(SMUGGLING[case](pooled, smuggled_request(pooled)))
+        data, _ = raw.read_to_close(timeout=10)
+    finally:
+        raw.close()
+    status, headers, body = parse_raw_answer(data)
+    assert status == 400, data[:400]
+    assert_dialect_error("openai", Answer(status, headers, body))
 
 
 # -- path traversal ---------------------------------------------------------------------------------------------

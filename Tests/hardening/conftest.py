@@ -365,11 +365,9 @@ def launch(upstream):
     started = []
 
     def start(settings=None, nofile=None):
-        preexec = None
-        if nofile:
-            def preexec():
-                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-        gateway = Gateway(upstream, settings, preexec)
+        def limit_descriptors():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+        gateway = Gateway(upstream, settings, limit_descriptors if nofile else None)
         started.append(gateway)
         return gateway
 

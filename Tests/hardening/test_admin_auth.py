@@ -71,7 +71,8 @@ class State:
         tokens = sorted(gateway.tokens())
         jobs = [job["id"] for job in gateway.admin("GET", "/admin/jobs", expect=200).json()["jobs"]]
         entries = gateway.admin("GET", "/admin/cache/stats", expect=200).json()["entries"]
-        cache = sorted((entry["provider"], entry["path"]) for entry in entries) if isinstance(entries, list) else entries
+        cache = sorted((entry["provider"], entry["path"]) for entry in entries) if isinstance(entries, list) \
+            else entries
         return {"keys": keys, "tokens": tokens, "jobs": jobs, "cache_entries": cache}
 
     def request(self, method, path):

@@ -14,7 +14,7 @@ and then the key's status in `GET /admin/api-keys` follows the rule (401/403 →
 5xx / transport faults / timeouts → a failure counted)."""
 
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 

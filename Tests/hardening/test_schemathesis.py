@@ -4,10 +4,11 @@
 Admin operations get the admin token; the proxied and model-list routes get a client token (the admin token is
 no client credential, so with it they would all stop at the 401). Both pools hold keys and the upstream is the
 faulty mock answering normally, so a 5xx here is the gateway's own. Operations run in the document's order, so
-the admin operations that may delete every key (bulk delete) come after the proxied routes. Nothing is excluded: the routes that start background jobs
-(validated import, health check, bulk verify) probe the mock, which answers at once, and the jobs' size is
-bounded by what schemathesis generates. Shrinking is off so that a failure costs one example, not minutes; the
-failing request is printed as schemathesis reports it (with a curl line)."""
+the admin operations that may delete every key (bulk delete) come after the proxied routes. Nothing is
+excluded: the routes that start background jobs (validated import, health check, bulk verify) probe the mock,
+which answers at once, and the jobs' size is bounded by what schemathesis generates. Shrinking is off so that a
+failure costs one example, not minutes; the failing request is printed as schemathesis reports it (with a curl
+line)."""
 
 import os
 import time
@@ -62,8 +63,10 @@ def test_no_server_errors(case, fuzzed_gateway):
 
 def test_every_operation_was_fuzzed(fuzzed_gateway, api_schema):
     """The run above really sent requests: at least a few to every operation the document lists."""
-    listed = {operation.ok().method.upper() + " " + operation.ok().path for operation in api_schema.get_all_operations()}
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    listed = {operation.method.upper() + " " + operation.path for operation in operations}
     assert len(listed) >= 50, listed
-    starved = {label: fuzzed_gateway.fuzzed.get(label, 0) for label in listed if fuzzed_gateway.fuzzed.get(label, 0) < 3}
+    starved = {label: fuzzed_gateway.fuzzed.get(label, 0) for label in listed
+               if fuzzed_gateway.fuzzed.get(label, 0) < 3}
     assert not starved, "operations with fewer than 3 requests (budget spent?): %r" % starved
     print("schemathesis requests: %d over %d operations" % (sum(fuzzed_gateway.fuzzed.values()), len(listed)))

@@ -168,9 +168,13 @@ def test_fault(matrix_gateway, fault, dialect, stream, healthy):
         assert key["status"] == "invalid", key
     elif fault in ("402", "429"):
         assert key["status"] == "cooling", key
+        until = parse_time(key["cooling_until"]).timestamp()
         if fault == "429":
-            until = parse_time(key["cooling_until"]).timestamp()
+            assert "rate" in key["status_reason"], key
             assert started + 60 <= until <= time.time() + 200, ("Retry-After: 120 not honoured", key)
+        else:
+            assert "credit" in key["status_reason"], key
+            assert until >= started + 1800, ("out of credit should cool long (README: 1 h)", key)
     elif fault in TRANSPORT or fault in MID_BODY:
         assert key["status"] in ("active", "disabled"), key
         assert key["consecutive_failures"] >= 1 or key["status"] == "disabled", key

@@ -23,6 +23,22 @@ def pooled(gateway):
     return gateway
 
 
+def test_the_mock_upstream_answers_431_to_a_huge_header_and_closes(upstream):
+    """The upstream behaviour the gateway once crashed on, shown on the mock itself."""
+    port = int(upstream.base.rsplit(":", 1)[1])
+    seen = len(upstream.requests())
+    raw = Raw(port)
+    try:
+        raw.send(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k-12345678\r\n"
+                  "X-Big: %s\r\nContent-Length: 2\r\n\r\n{}" % BIG).encode())
+        data, closed = raw.read_to_close(timeout=10)
+    finally:
+        raw.close()
+    assert data.startswith(b"HTTP/1.") and b" 431 " in data.split(b"\r\n")[0], data[:200]
+    assert closed
+    assert [request.refused for request in upstream.requests()[seen:]] == [True]
+
+
 @pytest.mark.parametrize("dialect", sorted(ROUTES))
 def test_huge_header_gets_431_in_dialect_and_is_never_forwarded(pooled, dialect):
     route = ROUTES[dialect]

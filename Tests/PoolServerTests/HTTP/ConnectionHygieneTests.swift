@@ -16,7 +16,9 @@ struct ConnectionHygieneTests {
             let (reply, closed) = await slow.readUntilClosed(seconds: 20)
             #expect(closed)
             #expect(reply.hasPrefix("HTTP/1.1 408"))
-            #expect(reply.contains(#""error":"the request head did not arrive within 1 s (HEADER_TIMEOUT)""#))
+            // In the dialect of the route the request line named: OpenAI's error object.
+            #expect(reply.contains(#"{"error":{"#))
+            #expect(reply.contains(#""message":"the request head did not arrive within 1 s (HEADER_TIMEOUT)""#))
             #expect(ContinuousClock.now - started < .seconds(15))
 
             // Connected and silent: closed without an answer.
@@ -99,6 +101,13 @@ struct ConnectionHygieneTests {
             #expect(reply.contains("Retry-After: 1"))
             #expect(reply.contains(#"{"error":"the gateway has as many connections open as it serves"#))
 
+            // Refused on a proxy route: the route's dialect, with the gateway's own code.
+            let refusedProxy = try RawConnection(port: gateway.port)
+            refusedProxy.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+            let anthropic = await refusedProxy.readUntilClosed(seconds: 10).text
+            #expect(anthropic.hasPrefix("HTTP/1.1 503"))
+            #expect(anthropic.contains(#""type":"error""#), "\(anthropic)")
+
             held.removeAll()  // closes both
             var served = false
             for _ in 0..<50 where !served {
@@ -107,6 +116,26 @@ struct ConnectionHygieneTests {
                 served = again.status == 200
             }
             #expect(served)
+        }
+    }
+
+    @Test("a head the decoder refuses (smuggling) is a 400 in the request line's dialect, and the connection closes")
+    func malformedHeads() async throws {
+        try await withProxy { gateway, mock in
+            let attempts = [
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+                "POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 7\r\n\r\n{}",
+            ]
+            let shapes = [#"{"error":{"#, #"{"error":"malformed HTTP request head"#]
+            for (attempt, shape) in zip(attempts, shapes) {
+                let connection = try RawConnection(port: gateway.port)
+                connection.send(attempt)
+                let (reply, closed) = await connection.readUntilClosed(seconds: 60)
+                #expect(reply.hasPrefix("HTTP/1.1 400"), "\(reply)")
+                #expect(reply.contains(shape), "\(reply)")
+                #expect(closed)
+            }
+            #expect(mock.received.isEmpty)
         }
     }
 }

@@ -8,7 +8,8 @@ struct RotateEncryptionKeyTests {
 
     func importTwoKeys(_ database: URL, environment: [String: String] = [:]) throws {
         let file = database.deletingLastPathComponent().appendingPathComponent("keys.txt")
-        try "ollama-rotate-key-aaaaaaaa\nollama-rotate-key-bbbbbbbb\n".write(to: file, atomically: true, encoding: .utf8)
+        try "ollama-rotate-key-aaaaaaaa\nollama-rotate-key-bbbbbbbb\n".write(
+            to: file, atomically: true, encoding: .utf8)
         let imported = try cli.run(["keys", "import", file.path], database: database, environment: environment)
         #expect(imported.status == 0, "\(imported.errors)")
     }
@@ -71,6 +72,7 @@ struct RotateEncryptionKeyTests {
         #expect(generated.status == 0, "\(generated.errors)")
         let printed = generated.output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(printed.count == 64)
-        #expect(try cli.run(["keys", "list"], database: database, environment: ["ENCRYPTION_KEY": printed]).status == 0)
+        #expect(
+            try cli.run(["keys", "list"], database: database, environment: ["ENCRYPTION_KEY": printed]).status == 0)
     }
 }

@@ -23,7 +23,9 @@ struct TLSTests {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
-    static func health(_ client: HTTPClient, port: Int, timeout: TimeAmount = .seconds(30)) async throws
+    static func health(
+        _ client: HTTPClient, port: Int, timeout: TimeAmount = .seconds(30)
+    ) async throws
         -> HTTPClientResponse
     {
         let response = try await client.execute(
@@ -52,7 +54,7 @@ struct TLSTests {
             let answer = try await Self.health(first, port: server.port)
             #expect(answer.status == .ok)
             #expect(answer.headers.first(name: "strict-transport-security") == "max-age=31536000")
-            await #expect(throws: (any Error).self) { 
+            await #expect(throws: (any Error).self) {
                 // Refused by the client (untrusted certificate); a short deadline, since the client retries.
                 _ = try await Self.health(second, port: server.port, timeout: .seconds(3))
             }
@@ -89,7 +91,8 @@ struct TLSTests {
             ["serve", "--tls-cert-file", missing, "--tls-key-file", key],
             database: folder.appendingPathComponent("pool.sqlite"))
         #expect(run.status != 0)
-        #expect(run.errors.contains("TLS_CERT_FILE \(missing) is not a readable PEM certificate chain"), "\(run.errors)")
+        #expect(
+            run.errors.contains("TLS_CERT_FILE \(missing) is not a readable PEM certificate chain"), "\(run.errors)")
         let keyText = try String(contentsOfFile: key, encoding: .utf8)
         let keyBody = keyText.split(separator: "\n").dropFirst().first.map(String.init) ?? "-"
         #expect(!run.errors.contains(keyBody))

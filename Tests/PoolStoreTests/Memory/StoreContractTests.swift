@@ -6,9 +6,15 @@ import Testing
 
 /// The stores the contract is checked against.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case memory, sqlite
+    case memory, sqlite, postgres
 
     var testDescription: String { rawValue }
+
+    /// The kinds this run can check: PostgreSQL only when `scripts/test` started a server for the tests
+    /// (`PostgresStoreTests` shows the skip note otherwise).
+    static var tested: [StoreKind] {
+        PostgresTestServer.isAvailable ? allCases : allCases.filter { $0 != .postgres }
+    }
 
     /// Runs `body` with a fresh, empty store of this kind and closes it afterwards.
     func withStore(_ body: (any PoolStore) async throws -> Void) async throws {
@@ -23,15 +29,22 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
                 try await body(store)
                 try await store.close()
             }
+        case .postgres:
+            try await PostgresTestServer.withDatabase { settings in
+                let store = try await PostgresStore(
+                    settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
+                try await body(store)
+                try await store.close()
+            }
         }
     }
 }
 
 /// What every `PoolStore` promises, checked on each implementation, so tests that run on the in-memory store
-/// say something about the SQLite one.
+/// say something about the SQLite and PostgreSQL ones.
 @Suite("Every store: the PoolStore contract")
 struct StoreContractTests {
-    @Test("keys in every condition load back as inserted, in insertion order", arguments: StoreKind.allCases)
+    @Test("keys in every condition load back as inserted, in insertion order", arguments: StoreKind.tested)
     func keysRoundTrip(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let keys = SQLiteStoreKeyTests.keysWithEveryCondition()
@@ -43,7 +56,7 @@ struct StoreContractTests {
 
     @Test(
         "a provider and secret is stored once, the same secret under another provider again",
-        arguments: StoreKind.allCases)
+        arguments: StoreKind.tested)
     func duplicateSecrets(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let original = makeKey("sk-twice")
@@ -56,7 +69,7 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a batch with a key id already stored is refused as a whole", arguments: StoreKind.allCases)
+    @Test("a batch with a key id already stored is refused as a whole", arguments: StoreKind.tested)
     func takenIDRefusesTheBatch(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let first = makeKey("sk-first")
@@ -70,7 +83,7 @@ struct StoreContractTests {
 
     @Test(
         "a deleted key goes with its statistics, its secret can be stored again, unknown ids are ignored",
-        arguments: StoreKind.allCases)
+        arguments: StoreKind.tested)
     func deletingKeys(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let doomed = makeKey("sk-doomed")
@@ -86,7 +99,7 @@ struct StoreContractTests {
         }
     }
 
-    @Test("health and profile updates change known keys only", arguments: StoreKind.allCases)
+    @Test("health and profile updates change known keys only", arguments: StoreKind.tested)
     func updatingKeys(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let key = makeKey("sk-updated")
@@ -109,7 +122,7 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a stats batch stores absolute values and skips keys and tokens that are gone", arguments: StoreKind.allCases)
+    @Test("a stats batch stores absolute values and skips keys and tokens that are gone", arguments: StoreKind.tested)
     func statsBatches(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let key = makeKey("sk-counted")
@@ -132,7 +145,7 @@ struct StoreContractTests {
 
     @Test(
         "request results by category and refusal reason round-trip; no model and a model named unknown stay apart",
-        arguments: StoreKind.allCases)
+        arguments: StoreKind.tested)
     func requestResultsRoundTrip(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let hour = SQLiteStoreStateTests.currentHour
@@ -165,7 +178,7 @@ struct StoreContractTests {
         }
     }
 
-    @Test("model hours older than thirty days are not loaded", arguments: StoreKind.allCases)
+    @Test("model hours older than thirty days are not loaded", arguments: StoreKind.tested)
     func oldModelHours(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let recent = ModelHourRecord(
@@ -180,7 +193,7 @@ struct StoreContractTests {
 
     @Test(
         "tokens load by creation time, a second id or token hash is refused, and a token deletes once",
-        arguments: StoreKind.allCases)
+        arguments: StoreKind.tested)
     func tokens(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let later = ClientTokenRecord(
@@ -203,7 +216,7 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a setting is absent until set, and the last value wins", arguments: StoreKind.allCases)
+    @Test("a setting is absent until set, and the last value wins", arguments: StoreKind.tested)
     func settings(kind: StoreKind) async throws {
         try await kind.withStore { store in
             #expect(try await store.setting("admin_token_hash") == nil)
@@ -215,7 +228,7 @@ struct StoreContractTests {
 
     @Test(
         "with keyBatches, keys and their statistics arrive in batches and stay out of the snapshot",
-        arguments: StoreKind.allCases)
+        arguments: StoreKind.tested)
     func keyBatches(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let keys = (0..<2_500).map { makeKey("sk-batch-\($0)") }
@@ -237,7 +250,7 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a closed store refuses work, and closing twice is harmless", arguments: StoreKind.allCases)
+    @Test("a closed store refuses work, and closing twice is harmless", arguments: StoreKind.tested)
     func closing(kind: StoreKind) async throws {
         try await kind.withStore { store in
             try await store.close()

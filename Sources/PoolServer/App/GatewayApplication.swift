@@ -100,7 +100,9 @@ public func buildApplication(
     app.addServices(
         StatsFlusher(
             writer: gateway.statsWriter, interval: configuration.persistence.flushInterval,
-            keyStatsInterval: configuration.persistence.keyStatsFlushInterval
+            // With PostgreSQL every instance's per-key counters are part of the shared totals: every flush.
+            keyStatsInterval: gateway.store.kind == "postgres"
+                ? configuration.persistence.flushInterval : configuration.persistence.keyStatsFlushInterval
         ), upstream, jobs,
         KeyRecoveryService(checker: checker, settings: configuration.keyChecks, logger: gateway.logger)
     )

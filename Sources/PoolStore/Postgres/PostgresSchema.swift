@@ -148,6 +148,13 @@ enum PostgresSchema {
         """,
         "CREATE INDEX model_hours_by_hour ON model_hours(hour_start)",
         """
+        CREATE TABLE applied_batches (
+            id text PRIMARY KEY,
+            applied_at double precision NOT NULL
+        )
+        """,
+        "CREATE INDEX applied_batches_by_time ON applied_batches(applied_at)",
+        """
         CREATE TABLE settings (
             name text PRIMARY KEY,
             value text NOT NULL

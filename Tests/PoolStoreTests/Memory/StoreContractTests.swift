@@ -122,7 +122,9 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a stats batch stores absolute values and skips keys and tokens that are gone", arguments: StoreKind.tested)
+    @Test(
+        "a stats batch adds its increments once per batch id and skips keys and tokens that are gone",
+        arguments: StoreKind.tested)
     func statsBatches(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let key = makeKey("sk-counted")
@@ -133,13 +135,32 @@ struct StoreContractTests {
             batch.keyStats.append(KeyStatsRecord(keyID: "k_gone", requests: 9))
             batch.tokenRequestCounts.append(TokenCount(tokenID: "tok_gone", requestCount: 9))
             try await store.write(batch)
-            try await store.write(batch)
+            try await store.write(batch)  // a retry after an unknown outcome: the same id counts once
             let snapshot = try await store.loadSnapshot()
             #expect(snapshot.keyStats == [batch.keyStats[0]])
             #expect(snapshot.keys.map(\.health) == batch.keyHealth.map(\.health))
             #expect(snapshot.tokens.map(\.requestCount) == [42])
             #expect(snapshot.globalStats == batch.globalStats)
             #expect(snapshot.modelHours == batch.modelHours)
+
+            // Another instance's increments for the same rows add up; the later date wins.
+            var other = SQLiteStoreStateTests.batch(for: key, token: token, hour: SQLiteStoreStateTests.currentHour)
+            other.keyStats[0].lastUsed = referenceDate.addingTimeInterval(60)
+            other.keyStats[0].lastSuccess = nil
+            try await store.write(other)
+            let added = try await store.loadSnapshot()
+            var expected = batch.keyStats[0]
+            expected.requests *= 2
+            expected.successes *= 2
+            expected.failures *= 2
+            expected.latencyMillisSum *= 2
+            expected.promptTokens *= 2
+            expected.completionTokens *= 2
+            expected.lastUsed = other.keyStats[0].lastUsed
+            #expect(added.keyStats == [expected])
+            #expect(added.tokens.map(\.requestCount) == [84])
+            #expect(added.globalStats.map(\.requests) == [20])
+            #expect(added.modelHours.map(\.requests) == [20])
         }
     }
 
@@ -163,17 +184,19 @@ struct StoreContractTests {
                     provider: .ollama, model: "unknown", hourStart: hour, requests: 4, successes: 2, failures: 2,
                     clientErrors: 0, upstreamFailures: 2, refused: 0),
             ]
-            try await store.write(StatsBatch(globalStats: totals, modelHours: hours))
-            try await store.write(StatsBatch(globalStats: totals, modelHours: hours))
+            let batch = StatsBatch(globalStats: totals, modelHours: hours)
+            try await store.write(batch)
+            try await store.write(batch)
             let snapshot = try await store.loadSnapshot()
             #expect(snapshot.globalStats == totals)
             #expect(snapshot.modelHours.sorted { $0.model < $1.model } == hours)
 
+            let increment = GlobalStatsRecord(provider: .ollama, requests: 1, failures: 1, refusals: [.overloaded: 1])
+            try await store.write(StatsBatch(globalStats: [increment]))
             var later = totals[0]
             later.requests += 1
             later.failures += 1
             later.refusals[.overloaded] = 1
-            try await store.write(StatsBatch(globalStats: [later]))
             #expect(try await store.loadSnapshot().globalStats == [later, totals[1]])
         }
     }

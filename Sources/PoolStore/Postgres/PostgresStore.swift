@@ -15,6 +15,9 @@ public final class PostgresStore: PoolStore, Sendable {
     /// How long opening waits for the server before it gives up with a clear message.
     static let connectTimeout: Duration = .seconds(15)
 
+    /// How long an operation waits for a pooled connection (see `connection(_:)`).
+    static let leaseTimeout: Duration = .seconds(10)
+
     /// Always `postgres`, for `/health`.
     public var kind: String { "postgres" }
 
@@ -45,7 +48,10 @@ public final class PostgresStore: PoolStore, Sendable {
             }
             try await reconcileSecrets()
             let cutoff = Date().timeIntervalSince1970 - Self.modelHourRetention
-            try await client.query("DELETE FROM model_hours WHERE hour_start < \(Int64(cutoff))", logger: logger)
+            try await connection { connection in
+                try await connection.query(
+                    "DELETE FROM model_hours WHERE hour_start < \(Int64(cutoff))", logger: logger)
+            }
         } catch {
             running.cancel()
             await running.value
@@ -110,7 +116,7 @@ public final class PostgresStore: PoolStore, Sendable {
                     ORDER BY ord
                     ON CONFLICT (provider, secret_hash) DO NOTHING
                     RETURNING id
-                    """, logger: logger)
+                    """, logger: self.logger)
                 for try await id in insertedRows.decode(String.self) { inserted.insert(id) }
             }
             return inserted
@@ -168,14 +174,16 @@ public final class PostgresStore: PoolStore, Sendable {
         try checkOpen()
         let expires = StoreColumns.seconds(token.expiresAt)
         do {
-            try await client.query(
-                """
-                INSERT INTO client_tokens (id, name, token_hash, prefix, created_at, expires_at, provider,
+            try await connection { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO client_tokens (id, name, token_hash, prefix, created_at, expires_at, provider,
                                            request_count)
-                VALUES (\(token.id), \(token.name), \(token.tokenHash), \(token.prefix),
-                        \(token.createdAt.timeIntervalSince1970), \(expires), \(token.provider?.rawValue),
-                        \(Int64(token.requestCount)))
-                """, logger: logger)
+                    VALUES (\(token.id), \(token.name), \(token.tokenHash), \(token.prefix),
+                            \(token.createdAt.timeIntervalSince1970), \(expires), \(token.provider?.rawValue),
+                            \(Int64(token.requestCount)))
+                    """, logger: self.logger)
+            }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw StoreError("a client token with this id or token hash already exists")
         }
@@ -185,10 +193,13 @@ public final class PostgresStore: PoolStore, Sendable {
     /// - Returns: false when no token had this id.
     public func deleteToken(id: String) async throws -> Bool {
         try checkOpen()
-        let rows = try await client.query("DELETE FROM client_tokens WHERE id = \(id) RETURNING id", logger: logger)
-        var deleted = false
-        for try await _ in rows { deleted = true }
-        return deleted
+        return try await connection { connection in
+            let rows = try await connection.query(
+                "DELETE FROM client_tokens WHERE id = \(id) RETURNING id", logger: self.logger)
+            var deleted = false
+            for try await _ in rows { deleted = true }
+            return deleted
+        }
     }
 
     // MARK: - Settings
@@ -196,15 +207,18 @@ public final class PostgresStore: PoolStore, Sendable {
     /// A stored setting, or nil when it was never set.
     public func setting(_ name: String) async throws -> String? {
         try checkOpen()
-        let rows = try await client.query("SELECT value FROM settings WHERE name = \(name)", logger: logger)
-        for try await value in rows.decode(String.self) { return value }
-        return nil
+        return try await connection { connection in
+            let rows = try await connection.query("SELECT value FROM settings WHERE name = \(name)", logger: self.logger)
+            var value: String?
+            for try await stored in rows.decode(String.self) { value = stored }
+            return value
+        }
     }
 
     /// Creates or replaces a setting.
     public func setSetting(_ name: String, value: String) async throws {
         try checkOpen()
-        try await client.withConnection { connection in try await Self.storeSetting(name, value: value, connection, logger) }
+        try await connection { connection in try await Self.storeSetting(name, value: value, connection, self.logger) }
     }
 
     static func storeSetting(_ name: String, value: String, _ connection: PostgresConnection, _ logger: Logger)
@@ -235,16 +249,46 @@ public final class PostgresStore: PoolStore, Sendable {
         if closed.withLock({ $0 }) { throw StoreError("the PostgreSQL store is closed") }
     }
 
-    /// Runs `body` in one transaction on a pooled connection.
+    /// Runs `body` in one transaction on a pooled connection (see `connection(_:)`).
     func transaction<Result: Sendable>(
-        _ body: @Sendable (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await client.withConnection { connection in
-                try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+            return try await connection { connection in
+                try await connection.withTransaction(logger: self.logger) { connection in try await body(connection) }
             }
         } catch let error as PostgresTransactionError {
             throw error.closureError ?? error.commitError ?? error.beginError ?? error
+        }
+    }
+
+    /// Runs `body` on a pooled connection. postgres-nio waits for a connection as long as the server is away;
+    /// this gives up after `leaseTimeout` instead, so that a flush (or the last flush at shutdown) fails and is
+    /// retried rather than hanging. Work that has begun is never cut short.
+    func connection<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let leased = LeaseFlag()
+        let client = self.client
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    leased.set()
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.leaseTimeout)
+                guard leased.isSet else {
+                    throw StoreError("cannot reach PostgreSQL at \(self.settings) (no connection within 10 s)")
+                }
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let result { return result }
+            }
+            throw StoreError("PostgreSQL operation ended without a result")
         }
     }
 
@@ -287,4 +331,13 @@ public final class PostgresStore: PoolStore, Sendable {
         if let error = error as? StoreError { return error.description }
         return String(describing: type(of: error))
     }
+}
+
+/// Whether an operation got its connection, set from the pool's task and read by the deadline's.
+private final class LeaseFlag: Sendable {
+    private let value = Mutex(false)
+
+    func set() { value.withLock { $0 = true } }
+
+    var isSet: Bool { value.withLock { $0 } }
 }

@@ -53,6 +53,13 @@ public protocol PoolStore: Sendable {
     /// - Returns: the number of keys rewritten.
     func rotateSecrets(to cipher: SecretCipher) async throws -> Int
 
+    /// The store's change revision: it grows with every change another instance should see.
+    func revision() async throws -> Int64
+
+    /// What other writers changed after `revision` (this store object's own writes left out), with the
+    /// revision it brings the reader to.
+    func changes(after revision: Int64) async throws -> StoreChanges
+
     /// Closes the store; later calls fail.
     func close() async throws
 }

@@ -103,7 +103,7 @@ public func buildApplication(
             // With PostgreSQL every instance's per-key counters are part of the shared totals: every flush.
             keyStatsInterval: gateway.store.kind == "postgres"
                 ? configuration.persistence.flushInterval : configuration.persistence.keyStatsFlushInterval
-        ), upstream, jobs,
+        ), ChangeFeedService(gateway: gateway, interval: .seconds(1)), upstream, jobs,
         KeyRecoveryService(checker: checker, settings: configuration.keyChecks, logger: gateway.logger)
     )
     return app

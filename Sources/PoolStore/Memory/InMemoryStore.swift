@@ -153,6 +153,21 @@ public final class InMemoryStore: PoolStore {
         }
     }
 
+    /// One object is one writer: there is never anybody else's change to report.
+    public func revision() async throws -> Int64 {
+        try state.withLock { state in
+            try state.checkOpen()
+            return 0
+        }
+    }
+
+    public func changes(after revision: Int64) async throws -> StoreChanges {
+        try state.withLock { state in
+            try state.checkOpen()
+            return StoreChanges(revision: revision)
+        }
+    }
+
     /// Secrets in memory are never encrypted: nothing to rewrite beyond counting them.
     public func rotateSecrets(to cipher: SecretCipher) async throws -> Int {
         try state.withLock { state in

@@ -154,6 +154,19 @@ enum PostgresSchema {
         )
         """,
         "CREATE INDEX applied_batches_by_time ON applied_batches(applied_at)",
+        // The change feed (PostgresStore+Changes): the revision counter and what each revision changed.
+        "CREATE TABLE store_revision (id integer PRIMARY KEY CHECK (id = 1), rev bigint NOT NULL)",
+        "INSERT INTO store_revision (id, rev) VALUES (1, 0)",
+        """
+        CREATE TABLE change_log (
+            rev bigint NOT NULL,
+            origin text NOT NULL,
+            kind text NOT NULL,
+            item text NOT NULL,
+            at double precision NOT NULL
+        )
+        """,
+        "CREATE INDEX change_log_by_rev ON change_log(rev)",
         """
         CREATE TABLE settings (
             name text PRIMARY KEY,

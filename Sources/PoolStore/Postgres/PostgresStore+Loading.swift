@@ -94,7 +94,7 @@ extension PostgresStore {
         }
     }
 
-    private func keyRecord(_ row: PostgresRandomAccessRow) throws -> KeyRecord {
+    func keyRecord(_ row: PostgresRandomAccessRow) throws -> KeyRecord {
         let secret = try SQLiteStore.openSecret(try row[2].decode(String.self), cipher: cipher)
         let condition = StoredCondition(
             status: try row[6].decode(String.self), until: try row[7].decode(Double?.self),

@@ -26,6 +26,8 @@ public final class PostgresStore: PoolStore, Sendable {
 
     let client: PostgresClient
     let cipher: SecretCipher
+    /// Marks this object's rows in the change log, which `changes(after:)` leaves out.
+    let origin = UUID().uuidString
     let logger: Logger
     private let running: Task<Void, Never>
     private let closed = Mutex(false)
@@ -51,6 +53,8 @@ public final class PostgresStore: PoolStore, Sendable {
             try await connection { connection in
                 try await connection.query(
                     "DELETE FROM model_hours WHERE hour_start < \(Int64(cutoff))", logger: logger)
+                let oldChanges = Date().timeIntervalSince1970 - SQLiteStore.changeLogRetention
+                try await connection.query("DELETE FROM change_log WHERE at < \(oldChanges)", logger: logger)
             }
         } catch {
             running.cancel()
@@ -77,7 +81,13 @@ public final class PostgresStore: PoolStore, Sendable {
         }
         let rows = sealed
         return try await transaction { connection in
+            // First: the revision row's lock orders this insert with every other logged change.
+            let revision = try await connection.query(
+                "SELECT rev FROM store_revision WHERE id = 1 FOR UPDATE", logger: self.logger)
+            for try await _ in revision {}
             var inserted = Set<String>()
+            var firstSeq = Int64.max
+            var lastSeq = Int64.min
             for chunk in PostgresArrays.chunks(rows) {
                 let conditions = chunk.map { StoredCondition($0.key.health.condition) }
                 let ids = chunk.map(\.key.id)
@@ -115,9 +125,16 @@ public final class PostgresStore: PoolStore, Sendable {
                                               reason, failures, rate_limits, disables, models, category, credit, ord)
                     ORDER BY ord
                     ON CONFLICT (provider, secret_hash) DO NOTHING
-                    RETURNING id
+                    RETURNING id, seq
                     """, logger: self.logger)
-                for try await id in insertedRows.decode(String.self) { inserted.insert(id) }
+                for try await (id, seq) in insertedRows.decode((String, Int64).self) {
+                    inserted.insert(id)
+                    firstSeq = min(firstSeq, seq)
+                    lastSeq = max(lastSeq, seq)
+                }
+            }
+            if !inserted.isEmpty {
+                try await self.logChanges(ChangeKind.keysAdded, items: ["\(firstSeq):\(lastSeq)"], connection)
             }
             return inserted
         }
@@ -128,6 +145,7 @@ public final class PostgresStore: PoolStore, Sendable {
         try checkOpen()
         guard !ids.isEmpty else { return }
         try await transaction { connection in
+            try await self.logChanges(ChangeKind.key, items: ids, connection)
             for chunk in PostgresArrays.chunks(ids.sorted()) {
                 let chunkIDs = Array(chunk)
                 try await connection.query(
@@ -140,7 +158,10 @@ public final class PostgresStore: PoolStore, Sendable {
     public func updateKeyHealth(_ records: [KeyHealthRecord]) async throws {
         try checkOpen()
         guard !records.isEmpty else { return }
-        try await transaction { connection in try await self.writeHealth(records, connection) }
+        try await transaction { connection in
+            try await self.logChanges(ChangeKind.key, items: records.map(\.keyID), connection)
+            try await self.writeHealth(records, connection)
+        }
     }
 
     /// Replaces models, category and credit of existing keys; unknown ids change no row.
@@ -174,7 +195,8 @@ public final class PostgresStore: PoolStore, Sendable {
         try checkOpen()
         let expires = StoreColumns.seconds(token.expiresAt)
         do {
-            try await connection { connection in
+            try await transaction { connection in
+                try await self.logChanges(ChangeKind.token, items: [token.id], connection)
                 try await connection.query(
                     """
                     INSERT INTO client_tokens (id, name, token_hash, prefix, created_at, expires_at, provider,
@@ -193,11 +215,12 @@ public final class PostgresStore: PoolStore, Sendable {
     /// - Returns: false when no token had this id.
     public func deleteToken(id: String) async throws -> Bool {
         try checkOpen()
-        return try await connection { connection in
+        return try await transaction { connection in
             let rows = try await connection.query(
                 "DELETE FROM client_tokens WHERE id = \(id) RETURNING id", logger: self.logger)
             var deleted = false
             for try await _ in rows { deleted = true }
+            if deleted { try await self.logChanges(ChangeKind.token, items: [id], connection) }
             return deleted
         }
     }

@@ -20,6 +20,9 @@ enum StoreSchema {
         migrator.registerMigration("v4-applied-batches") { db in
             try db.execute(sql: v4AppliedBatches)
         }
+        migrator.registerMigration("v5-change-log") { db in
+            try db.execute(sql: v5ChangeLog)
+        }
         return migrator
     }
 
@@ -132,5 +135,18 @@ enum StoreSchema {
             applied_at REAL NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX applied_batches_by_time ON applied_batches(applied_at);
+        """
+
+    /// What a running server must pick up from another writer (a CLI command, another instance): each change
+    /// is a row, its `rev` the store's revision (`ChangeKind` names the kinds). Rows older than a day are pruned
+    /// at open.
+    private static let v5ChangeLog = """
+        CREATE TABLE change_log (
+            rev INTEGER PRIMARY KEY AUTOINCREMENT,
+            origin TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            item TEXT NOT NULL,
+            at REAL NOT NULL
+        );
         """
 }

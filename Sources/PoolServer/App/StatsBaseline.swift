@@ -32,7 +32,8 @@ struct StatsBaseline: Sendable {
     mutating func advance(
         keyStats: [KeyStatsRecord], tokenCounts: [(id: String, count: Int)], totals current: [GlobalStatsRecord],
         modelHours: [ModelHourRecord]
-    ) -> (keyStats: [KeyStatsRecord], tokenCounts: [TokenCount], totals: [GlobalStatsRecord], hours: [ModelHourRecord]) {
+    ) -> (keyStats: [KeyStatsRecord], tokenCounts: [TokenCount], totals: [GlobalStatsRecord], hours: [ModelHourRecord])
+    {
         var keyDeltas: [KeyStatsRecord] = []
         for record in keyStats {
             let delta = StatsDeltas.change(from: keys[record.keyID], to: record)

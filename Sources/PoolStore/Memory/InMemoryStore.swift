@@ -132,7 +132,8 @@ public final class InMemoryStore: PoolStore {
                 state.globalStats[stats.provider] = StatsDeltas.adding(stats, to: state.globalStats[stats.provider])
             }
             for hour in batch.modelHours {
-                state.modelHours[ModelHourKey(hour)] = StatsDeltas.adding(hour, to: state.modelHours[ModelHourKey(hour)])
+                state.modelHours[ModelHourKey(hour)] = StatsDeltas.adding(
+                    hour, to: state.modelHours[ModelHourKey(hour)])
             }
         }
     }

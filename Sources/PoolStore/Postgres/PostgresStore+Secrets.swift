@@ -57,7 +57,9 @@ extension PostgresStore {
         let rewritten = try await transaction { connection -> Int in
             let count = try await self.rewriteKeys(connection, onlyPlain: false) { provider, stored in
                 let secret = try SQLiteStore.openSecret(stored, cipher: self.cipher)
-                return (secret: try newCipher.seal(secret), hash: newCipher.secretHash(provider: provider, secret: secret))
+                return (
+                    secret: try newCipher.seal(secret), hash: newCipher.secretHash(provider: provider, secret: secret)
+                )
             }
             try await Self.storeSetting(
                 SQLiteStore.hashFingerprintSetting, value: newCipher.fingerprint, connection, self.logger)

@@ -102,7 +102,8 @@ extension PostgresStore {
             let disables = chunk.map { Int64($0.health.failureDisables) }
             try await connection.query(
                 """
-                UPDATE keys SET status = u.status, status_until = \(unescaped: PostgresArrays.nullableNumber("u.until")),
+                UPDATE keys SET status = u.status,
+                                status_until = \(unescaped: PostgresArrays.nullableNumber("u.until")),
                                 status_reason = \(unescaped: PostgresArrays.nullableText("u.reason")),
                                 consecutive_failures = u.failures, consecutive_rate_limits = u.rate_limits,
                                 failure_disables = u.disables
@@ -121,8 +122,10 @@ extension PostgresStore {
         try await connection.query(
             """
             INSERT INTO global_stats (provider, requests, successes, failures, client_errors, upstream_failures)
-            SELECT * FROM unnest(\(records.map(\.provider.rawValue))::text[], \(records.map { Int64($0.requests) })::int8[],
-                                 \(records.map { Int64($0.successes) })::int8[], \(records.map { Int64($0.failures) })::int8[],
+            SELECT * FROM unnest(\(records.map(\.provider.rawValue))::text[],
+                                 \(records.map { Int64($0.requests) })::int8[],
+                                 \(records.map { Int64($0.successes) })::int8[],
+                                 \(records.map { Int64($0.failures) })::int8[],
                                  \(records.map { Int64($0.clientErrors) })::int8[],
                                  \(records.map { Int64($0.upstreamFailures) })::int8[])
             ORDER BY 1
@@ -140,7 +143,8 @@ extension PostgresStore {
         try await connection.query(
             """
             INSERT INTO refusal_stats (provider, reason, requests)
-            SELECT * FROM unnest(\(refusals.map(\.0))::text[], \(refusals.map(\.1))::text[], \(refusals.map(\.2))::int8[])
+            SELECT * FROM unnest(\(refusals.map(\.0))::text[], \(refusals.map(\.1))::text[],
+                                 \(refusals.map(\.2))::int8[])
             ON CONFLICT (provider, reason) DO UPDATE SET requests = refusal_stats.requests + excluded.requests
             """, logger: logger)
     }
@@ -152,8 +156,10 @@ extension PostgresStore {
                 INSERT INTO model_hours (provider, model, hour_start, requests, successes, failures, client_errors,
                                          upstream_failures, refused)
                 SELECT * FROM unnest(\(chunk.map(\.provider.rawValue))::text[], \(chunk.map(\.model))::text[],
-                                     \(chunk.map { Int64($0.hourStart) })::int8[], \(chunk.map { Int64($0.requests) })::int8[],
-                                     \(chunk.map { Int64($0.successes) })::int8[], \(chunk.map { Int64($0.failures) })::int8[],
+                                     \(chunk.map { Int64($0.hourStart) })::int8[],
+                                     \(chunk.map { Int64($0.requests) })::int8[],
+                                     \(chunk.map { Int64($0.successes) })::int8[],
+                                     \(chunk.map { Int64($0.failures) })::int8[],
                                      \(chunk.map { Int64($0.clientErrors) })::int8[],
                                      \(chunk.map { Int64($0.upstreamFailures) })::int8[],
                                      \(chunk.map { Int64($0.refused) })::int8[])
@@ -170,7 +176,9 @@ extension PostgresStore {
 
     /// One row per key (increments of the same row summed), sorted by key, so that concurrent writers lock rows
     /// in one order and a statement never touches a row twice.
-    static func summed<Record>(_ records: [Record], key: (Record) -> String, add: (Record, Record?) -> Record)
+    static func summed<Record>(
+        _ records: [Record], key: (Record) -> String, add: (Record, Record?) -> Record
+    )
         -> [Record]
     {
         var byKey: [String: Record] = [:]

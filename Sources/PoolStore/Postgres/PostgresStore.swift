@@ -177,7 +177,8 @@ public final class PostgresStore: PoolStore, Sendable {
                 let credits = chunk.map { PostgresArrays.text(StoreColumns.encodeCredit($0.credit)) }
                 try await connection.query(
                     """
-                    UPDATE keys SET models = u.models, category = \(unescaped: PostgresArrays.nullableText("u.category")),
+                    UPDATE keys SET models = u.models,
+                                    category = \(unescaped: PostgresArrays.nullableText("u.category")),
                                     credit = \(unescaped: PostgresArrays.nullableText("u.credit"))
                     FROM unnest(\(ids)::text[], \(models)::text[], \(categories)::text[], \(credits)::text[])
                          AS u(id, models, category, credit)
@@ -231,7 +232,8 @@ public final class PostgresStore: PoolStore, Sendable {
     public func setting(_ name: String) async throws -> String? {
         try checkOpen()
         return try await connection { connection in
-            let rows = try await connection.query("SELECT value FROM settings WHERE name = \(name)", logger: self.logger)
+            let rows = try await connection.query(
+                "SELECT value FROM settings WHERE name = \(name)", logger: self.logger)
             var value: String?
             for try await stored in rows.decode(String.self) { value = stored }
             return value
@@ -244,7 +246,9 @@ public final class PostgresStore: PoolStore, Sendable {
         try await connection { connection in try await Self.storeSetting(name, value: value, connection, self.logger) }
     }
 
-    static func storeSetting(_ name: String, value: String, _ connection: PostgresConnection, _ logger: Logger)
+    static func storeSetting(
+        _ name: String, value: String, _ connection: PostgresConnection, _ logger: Logger
+    )
         async throws
     {
         try await connection.query(

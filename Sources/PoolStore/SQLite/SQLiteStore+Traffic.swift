@@ -53,7 +53,8 @@ extension SQLiteStore {
             }
             try Self.writeHealth(batch.keyHealth, db)
             if !batch.tokenRequestCounts.isEmpty {
-                let statement = try db.makeStatement(sql: "UPDATE client_tokens SET request_count = request_count + ? WHERE id = ?")
+                let statement = try db.makeStatement(
+                    sql: "UPDATE client_tokens SET request_count = request_count + ? WHERE id = ?")
                 for count in batch.tokenRequestCounts {
                     try statement.execute(arguments: [count.requestCount, count.tokenID])
                 }

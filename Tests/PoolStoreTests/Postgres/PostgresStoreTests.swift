@@ -7,7 +7,9 @@ import Testing
 /// imports in a few statements. The shared contract runs in `StoreContractTests`.
 @Suite("PostgreSQL store", .enabled(if: PostgresTestServer.isAvailable, PostgresTestServer.skipNote))
 struct PostgresStoreTests {
-    private func open(_ settings: PostgresConnectionSettings, cipher: SecretCipher = PostgresTestServer.cipher)
+    private func open(
+        _ settings: PostgresConnectionSettings, cipher: SecretCipher = PostgresTestServer.cipher
+    )
         async throws -> PostgresStore
     {
         try await PostgresStore(settings: settings, cipher: cipher, logger: testLogger)
@@ -41,7 +43,8 @@ struct PostgresStoreTests {
             #expect(stored.first?[1] != SecretCipher.plainSecretHash(provider: .ollama, secret: "sk-very-secret-value"))
 
             await #expect(throws: (any Error).self) {
-                _ = try await self.open(settings, cipher: SecretCipher(passphrase: "another-passphrase-0123456789abcdef"))
+                _ = try await self.open(
+                    settings, cipher: SecretCipher(passphrase: "another-passphrase-0123456789abcdef"))
             }
         }
     }

@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// Picks up what other writers changed in the store (another instance on the same database, or a CLI command
 /// against a running server's database): keys added or deleted, admin enable/disable, client tokens created or
-/// revoked. Polls the store's revision every `interval` and applies the changes after the last one it saw.
+/// revoked. Polls the store's revision every `interval` (and, with PostgreSQL, wakes up at once on a LISTEN
+/// notification) and applies the changes after the last one it saw.
 ///
 /// Not (yet) in the feed: key health decided by another instance's traffic or probes, and profiles.
 struct ChangeFeedService: Service {
@@ -14,11 +15,25 @@ struct ChangeFeedService: Service {
     let interval: Duration
 
     func run() async throws {
+        // One queue of wake-ups, fed by the poll timer and (with PostgreSQL) by LISTEN; one reader applies.
+        let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let interval = self.interval
+        let signals = gateway.store.changeSignals()
         try? await cancelWhenGracefulShutdown {
-            var seen = gateway.loadedRevision
-            while !Task.isCancelled {
-                try await Task.sleep(for: interval)
-                seen = await catchUp(from: seen)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while (try? await Task.sleep(for: interval)) != nil { wake.yield() }
+                }
+                if let signals {
+                    group.addTask {
+                        for await _ in signals { wake.yield() }
+                    }
+                }
+                var seen = gateway.loadedRevision
+                for await _ in wakeups {
+                    seen = await catchUp(from: seen)
+                }
+                group.cancelAll()
             }
         }
     }

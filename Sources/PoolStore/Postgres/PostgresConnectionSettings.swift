@@ -90,4 +90,19 @@ public struct PostgresConnectionSettings: Sendable, CustomStringConvertible, Cus
         configuration.options.maximumConnections = 8
         return configuration
     }
+
+    /// The configuration of a connection of its own (the LISTEN connection), with the same TLS rules.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        switch tlsMode {
+        case .disable: tls = .disable
+        case .prefer:
+            var lenient = TLSConfiguration.makeClientConfiguration()
+            lenient.certificateVerification = .none
+            tls = .prefer(try NIOSSLContext(configuration: lenient))
+        case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        return PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
+    }
 }

@@ -13,6 +13,8 @@ extension PostgresStore {
             "UPDATE store_revision SET rev = rev + 1 WHERE id = 1 RETURNING rev", logger: logger)
         var revision: Int64 = 0
         for try await value in rows.decode(Int64.self) { revision = value }
+        // Delivered when (and only if) the transaction commits: other instances' LISTEN connections wake up.
+        try await connection.query("SELECT pg_notify(\(Self.changeChannel), \(String(revision)))", logger: logger)
         let now = Date().timeIntervalSince1970
         for chunk in PostgresArrays.chunks(items) {
             let chunkItems = Array(chunk)

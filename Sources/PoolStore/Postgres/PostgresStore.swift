@@ -28,6 +28,8 @@ public final class PostgresStore: PoolStore, Sendable {
     let cipher: SecretCipher
     /// Marks this object's rows in the change log, which `changes(after:)` leaves out.
     let origin = UUID().uuidString
+    /// Whether the LISTEN connection (`changeSignals()`) is up.
+    let listening = LeaseFlag()
     let logger: Logger
     private let running: Task<Void, Never>
     private let closed = Mutex(false)
@@ -360,11 +362,12 @@ public final class PostgresStore: PoolStore, Sendable {
     }
 }
 
-/// Whether an operation got its connection, set from the pool's task and read by the deadline's.
-private final class LeaseFlag: Sendable {
+/// A flag set from one task and read from another: whether an operation got its connection, whether the LISTEN
+/// connection is up.
+final class LeaseFlag: Sendable {
     private let value = Mutex(false)
 
-    func set() { value.withLock { $0 = true } }
+    func set(_ isSet: Bool = true) { value.withLock { $0 = isSet } }
 
     var isSet: Bool { value.withLock { $0 } }
 }

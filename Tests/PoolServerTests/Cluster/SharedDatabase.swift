@@ -49,6 +49,23 @@ enum SharedDatabase: String, CaseIterable, CustomTestStringConvertible, Sendable
         }
     }
 
+    /// Runs `body` with the URL of a fresh PostgreSQL database (dropped afterwards), for gateway processes.
+    static func withPostgresURL(_ body: (String) async throws -> Void) async throws {
+        guard let url = postgresURL else { throw StoreError("POOL_TEST_POSTGRES_URL is not set") }
+        let maintenance = try PostgresConnectionSettings(url: url)
+        let name = "cluster_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await run(maintenance, "CREATE DATABASE \(name)")
+        let shared =
+            "postgres://\(maintenance.username)@\(maintenance.host):\(maintenance.port)/\(name)?sslmode=disable"
+        do {
+            try await body(shared)
+        } catch {
+            try? await run(maintenance, "DROP DATABASE \(name) WITH (FORCE)")
+            throw error
+        }
+        try await run(maintenance, "DROP DATABASE \(name) WITH (FORCE)")
+    }
+
     private static func run(_ settings: PostgresConnectionSettings, _ sql: String) async throws {
         let connection = try await PostgresConnection.connect(
             configuration: .init(

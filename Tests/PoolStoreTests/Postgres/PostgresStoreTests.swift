@@ -104,6 +104,34 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("another store's committed change wakes the LISTEN stream")
+    func listenWakesUp() async throws {
+        try await PostgresTestServer.withDatabase { settings in
+            let reader = try await open(settings)
+            let writer = try await open(settings)
+            let signals = try #require(reader.changeSignals())
+            let woke = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    var wakeups = signals.makeAsyncIterator()
+                    // The first wake-up says the LISTEN connection is up (and asks for a catch-up).
+                    guard await wakeups.next() != nil, reader.isListening else { return false }
+                    guard (try? await writer.insertToken(SQLiteStoreStateTests.token())) != nil else { return false }
+                    return await wakeups.next() != nil
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(30))
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            #expect(woke)
+            try await reader.close()
+            try await writer.close()
+        }
+    }
+
     @Test("a server that cannot be reached fails the open with a message that hides the password")
     func unreachable() async throws {
         let settings = try PostgresConnectionSettings(url: "postgres://pool:hunter2@127.0.0.1:1/pool?sslmode=disable")

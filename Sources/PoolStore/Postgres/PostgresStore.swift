@@ -12,11 +12,13 @@ public final class PostgresStore: PoolStore, Sendable {
     /// Model hours older than this are neither loaded nor kept (as with SQLite).
     static let modelHourRetention: TimeInterval = 30 * 86_400
 
-    /// How long opening waits for the server before it gives up with a clear message.
-    static let connectTimeout: Duration = .seconds(15)
+    /// How long opening waits for the server (and for another instance's migration) before it gives up with a
+    /// clear message. Generous: a loaded machine can take many seconds to hand out a first connection.
+    public static let connectTimeout: Duration = .seconds(60)
 
-    /// How long an operation waits for a pooled connection (see `connection(_:)`).
-    static let leaseTimeout: Duration = .seconds(10)
+    /// How long an operation waits for a pooled connection (see `connection(_:)`); as long as the shutdown
+    /// grace, so that a last flush during an outage does not hold the exit much longer.
+    static let leaseTimeout: Duration = .seconds(30)
 
     /// Always `postgres`, for `/health`.
     public var kind: String { "postgres" }
@@ -37,7 +39,11 @@ public final class PostgresStore: PoolStore, Sendable {
     /// Connects, migrates the schema (under an advisory lock) and reconciles stored secrets with `cipher`:
     /// refuses a cipher that cannot open them, seals plain ones, recomputes hashes when the hash key changed.
     /// - Throws: `StoreError` phrased for operators, never with the password.
-    public init(settings: PostgresConnectionSettings, cipher: SecretCipher, logger: Logger) async throws {
+    /// - Parameter connectTimeout: how long to wait for the server (default `PostgresStore.connectTimeout`).
+    public init(
+        settings: PostgresConnectionSettings, cipher: SecretCipher, logger: Logger,
+        connectTimeout: Duration = PostgresStore.connectTimeout
+    ) async throws {
         self.settings = settings
         self.cipher = cipher
         self.logger = logger
@@ -45,7 +51,7 @@ public final class PostgresStore: PoolStore, Sendable {
         self.client = client
         running = Task { await client.run() }
         do {
-            try await Self.withDeadline(Self.connectTimeout, what: "reach PostgreSQL at \(settings)") {
+            try await Self.withDeadline(connectTimeout, what: "reach PostgreSQL at \(settings)") {
                 try await client.withConnection { connection in
                     try await PostgresSchema.migrate(connection, logger: logger)
                 }
@@ -309,7 +315,7 @@ public final class PostgresStore: PoolStore, Sendable {
             group.addTask {
                 try await Task.sleep(for: Self.leaseTimeout)
                 guard leased.isSet else {
-                    throw StoreError("cannot reach PostgreSQL at \(self.settings) (no connection within 10 s)")
+                    throw StoreError("cannot reach PostgreSQL at \(self.settings) (no connection within 30 s)")
                 }
                 return nil
             }

@@ -136,7 +136,8 @@ struct PostgresStoreTests {
     func unreachable() async throws {
         let settings = try PostgresConnectionSettings(url: "postgres://pool:hunter2@127.0.0.1:1/pool?sslmode=disable")
         do {
-            _ = try await open(settings)
+            _ = try await PostgresStore(
+                settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger, connectTimeout: .seconds(2))
             Issue.record("opening an unreachable server should fail")
         } catch {
             let message = String(describing: error)

@@ -6,6 +6,9 @@ extension PoolStore {
     public func loadSnapshot() async throws -> StoreSnapshot {
         try await loadSnapshot(keyBatches: nil)
     }
+
+    /// No wake-ups: the reader polls `revision()`.
+    public func changeSignals() -> AsyncStream<Void>? { nil }
 }
 
 /// Persistence behind the in-memory pool. Implementations: SQLite (embedded default); PostgreSQL can follow
@@ -52,6 +55,17 @@ public protocol PoolStore: Sendable {
     /// transaction: all keys move to the new key, or none do.
     /// - Returns: the number of keys rewritten.
     func rotateSecrets(to cipher: SecretCipher) async throws -> Int
+
+    /// The store's change revision: it grows with every change another instance should see.
+    func revision() async throws -> Int64
+
+    /// What other writers changed after `revision` (this store object's own writes left out), with the
+    /// revision it brings the reader to.
+    func changes(after revision: Int64) async throws -> StoreChanges
+
+    /// Wake-ups soon after another writer committed a change (PostgreSQL's LISTEN), or nil where the reader
+    /// must poll. A wake-up may also come without a change (e.g. after a reconnect): it means "catch up now".
+    func changeSignals() -> AsyncStream<Void>?
 
     /// Closes the store; later calls fail.
     func close() async throws

@@ -1,20 +1,28 @@
 import Foundation
 import PoolCore
 
-/// What traffic changed since the last flush. Counters are absolute values (the in-memory totals), so writing
-/// the same batch twice is harmless.
+/// What traffic changed since the last flush.
+///
+/// Counters (per key, per token, per provider, per model hour) are increments the store adds to its totals
+/// (`requests = requests + n`), so several instances can count the same key; the `last_*` dates of a key are
+/// its latest known and the store keeps the later one; health replaces what is stored. A store applies a batch
+/// `id` once: a flush retried after an unknown commit outcome (a lost connection during COMMIT) with the same
+/// id is not counted twice.
 public struct StatsBatch: Sendable {
+    /// Names the batch for the store's idempotency record; a retry keeps it, new changes get a new one.
+    public var id: String
     public var keyStats: [KeyStatsRecord]
     public var keyHealth: [KeyHealthRecord]
-    /// Client token id and its total request count.
+    /// Client token id and the requests it made since the last flush.
     public var tokenRequestCounts: [TokenCount]
     public var globalStats: [GlobalStatsRecord]
     public var modelHours: [ModelHourRecord]
 
     public init(
-        keyStats: [KeyStatsRecord] = [], keyHealth: [KeyHealthRecord] = [], tokenRequestCounts: [TokenCount] = [],
-        globalStats: [GlobalStatsRecord] = [], modelHours: [ModelHourRecord] = []
+        id: String = UUID().uuidString, keyStats: [KeyStatsRecord] = [], keyHealth: [KeyHealthRecord] = [],
+        tokenRequestCounts: [TokenCount] = [], globalStats: [GlobalStatsRecord] = [], modelHours: [ModelHourRecord] = []
     ) {
+        self.id = id
         self.keyStats = keyStats
         self.keyHealth = keyHealth
         self.tokenRequestCounts = tokenRequestCounts
@@ -28,7 +36,7 @@ public struct StatsBatch: Sendable {
     }
 }
 
-/// A client token's id and total request count.
+/// A client token's id and a request count (an increment in a `StatsBatch`).
 public struct TokenCount: Sendable, Equatable {
     public var tokenID: String
     public var requestCount: Int

@@ -5,7 +5,8 @@ import Logging
 public enum StoreLocation: Equatable, Sendable {
     /// An SQLite file; a relative path resolves against the working directory.
     case sqlite(path: String)
-    /// A PostgreSQL server (recognised so the operator gets a clear answer, not yet supported).
+    /// A PostgreSQL server; the URL carries the password, so it is never printed (see
+    /// `PostgresConnectionSettings.description`).
     case postgres(url: String)
 
     /// The forms `parse(_:)` accepts, for error messages and help texts.
@@ -58,15 +59,22 @@ public enum StoreLocation: Equatable, Sendable {
 /// Opens the store named by `location`.
 ///
 /// For SQLite the parent folder is created when missing, the schema migrated and secrets reconciled with
-/// `cipher` (see `SQLiteStore.init`).
+/// `cipher` (see `SQLiteStore.init`). PostgreSQL needs a cipher (`ENCRYPTION_KEY`): there is no file beside the
+/// database to keep a generated key in, and each instance must seal with the same key.
 /// - Throws: `StoreError`, phrased for operators; never contains a secret or a database password.
 public func openStore(_ location: StoreLocation, cipher: SecretCipher?, logger: Logger) async throws -> any PoolStore {
     switch location {
     case .sqlite(let path):
         try prepareSQLiteFiles(path: path)
         return try SQLiteStore(path: path, cipher: cipher, logger: logger)
-    case .postgres:
-        throw StoreError("PostgreSQL (DATABASE_URL=postgres://…) is not supported yet; use sqlite:PATH")
+    case .postgres(let url):
+        let settings = try PostgresConnectionSettings(url: url)
+        guard let cipher else {
+            throw StoreError(
+                "PostgreSQL (\(settings)) needs ENCRYPTION_KEY: every instance seals the stored upstream keys with "
+                    + "it, and there is no file beside the database to keep a generated one in")
+        }
+        return try await PostgresStore(settings: settings, cipher: cipher, logger: logger)
     }
 }
 

@@ -12,7 +12,9 @@ struct OllamaPool: AsyncParsableCommand {
         commandName: "ollama-pool",
         abstract: "A self-hosted gateway over a pool of Ollama / OpenRouter API keys.",
         version: GatewayVersion.current,
-        subcommands: [Serve.self, Keys.self, Tokens.self, SettingsCommand.self, RotateEncryptionKey.self],
+        subcommands: [
+            Serve.self, Keys.self, Tokens.self, SettingsCommand.self, RotateEncryptionKey.self, Migrate.self,
+        ],
         defaultSubcommand: Serve.self
     )
 

@@ -34,14 +34,15 @@ struct StoreLocationTests {
         #expect(error?.description.contains("hunter2") == false)
     }
 
-    @Test("opening a PostgreSQL location says it is not supported yet and does not echo the password")
-    func postgresIsNotSupportedYet() async throws {
+    @Test("opening a PostgreSQL location without ENCRYPTION_KEY fails and does not echo the password")
+    func postgresNeedsAnEncryptionKey() async throws {
         let location = try StoreLocation.parse("postgres://pool:hunter2@db:5432/pool")
         do {
             _ = try await openStore(location, cipher: nil, logger: testLogger)
-            Issue.record("opening PostgreSQL should fail")
+            Issue.record("opening PostgreSQL without a cipher should fail")
         } catch let error as StoreError {
-            #expect(error.description.contains("not supported yet"))
+            #expect(error.description.contains("ENCRYPTION_KEY"))
+            #expect(error.description.contains("postgres://pool@db:5432/pool"))
             #expect(!error.description.contains("hunter2"))
         }
     }

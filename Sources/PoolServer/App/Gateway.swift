@@ -16,13 +16,18 @@ public final class Gateway: Sendable {
     public let startedAt: Date
     let admin: AdminCredential
     let logger: Logger
+    /// The store's change revision just before the snapshot was read: `ChangeFeedService` applies what other
+    /// writers change after it.
+    let loadedRevision: Int64
     /// Writes what traffic changed to the store (`StatsFlusher` calls it on a schedule, CLI commands once).
     public let statsWriter: StatsWriter
 
     init(
         configuration: GatewayConfiguration, pool: KeyPool, tokens: TokenRegistry, traffic: TrafficCounters,
-        store: any PoolStore, clock: any PoolClock, admin: AdminCredential, logger: Logger
+        store: any PoolStore, clock: any PoolClock, admin: AdminCredential, baseline: StatsBaseline = StatsBaseline(),
+        loadedRevision: Int64 = 0, logger: Logger
     ) {
+        self.loadedRevision = loadedRevision
         self.configuration = configuration
         self.pool = pool
         self.tokens = tokens
@@ -33,7 +38,8 @@ public final class Gateway: Sendable {
         self.admin = admin
         self.logger = logger
         statsWriter = StatsWriter(
-            pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock, logger: logger)
+            pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock, baseline: baseline,
+            logger: logger)
         startedAt = Date()
     }
 
@@ -62,9 +68,16 @@ public final class Gateway: Sendable {
         announceAdminToken: (String) -> Void = Gateway.printAdminToken
     ) async throws -> Gateway {
         let pool = KeyPool(policy: configuration.cooldown, clock: clock)
+        // Read before the snapshot: a change made while loading is applied (again, harmlessly) by the feed.
+        let loadedRevision = try await store.revision()
+        // What was loaded is where the counters start: flushes send increments from there.
+        let loadedKeyStats = Mutex(StatsBaseline())
         let snapshot = try await store.loadSnapshot { keys, stats in
             pool.add(keys, stats: Dictionary(stats.map { ($0.keyID, $0) }, uniquingKeysWith: { first, _ in first }))
+            loadedKeyStats.withLock { $0.addLoaded(stats) }
         }
+        var baseline = loadedKeyStats.withLock { $0 }
+        baseline.loadRest(from: snapshot)
         let tokens = TokenRegistry(clock: clock)
         tokens.load(snapshot.tokens)
         let traffic = TrafficCounters(stored: snapshot.globalStats, modelHours: snapshot.modelHours)
@@ -79,7 +92,7 @@ public final class Gateway: Sendable {
             ])
         return Gateway(
             configuration: configuration, pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock,
-            admin: admin, logger: logger
+            admin: admin, baseline: baseline, loadedRevision: loadedRevision, logger: logger
         )
     }
 

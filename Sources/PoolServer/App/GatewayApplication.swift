@@ -104,8 +104,10 @@ public func buildApplication(
     app.addServices(
         StatsFlusher(
             writer: gateway.statsWriter, interval: configuration.persistence.flushInterval,
-            keyStatsInterval: configuration.persistence.keyStatsFlushInterval
-        ), upstream, jobs,
+            // With PostgreSQL every instance's per-key counters are part of the shared totals: every flush.
+            keyStatsInterval: gateway.store.kind == "postgres"
+                ? configuration.persistence.flushInterval : configuration.persistence.keyStatsFlushInterval
+        ), ChangeFeedService(gateway: gateway, interval: .seconds(1)), upstream, jobs,
         KeyRecoveryService(checker: checker, settings: configuration.keyChecks, logger: gateway.logger)
     )
     return app

@@ -9,7 +9,8 @@ extension GatewayConfiguration {
         .text("HOST", \.host, "address to listen on"),
         .text(
             "DATABASE_URL", \.persistence.databaseURL,
-            "`sqlite:PATH` (relative or absolute; folder created). `postgres://…` is refused at start: not supported yet"
+            "`sqlite:PATH` (relative or absolute; folder created), or `postgres://USER:PASSWORD@HOST:PORT/DB` "
+                + "(`postgresql://` too; `?sslmode=` `disable`, `prefer` (default) or `require`; needs `ENCRYPTION_KEY`)"
         ),
         .optionalText(
             "ADMIN_TOKEN", \.adminToken, secret: true, defaultNote: "generated",
@@ -23,7 +24,7 @@ extension GatewayConfiguration {
             "ENCRYPTION_KEY", \.persistence.encryptionKey, secret: true, defaultNote: "generated (`<database>.key`)",
             "any secret string; upstream keys are stored AES-GCM encrypted with a key derived from it (HKDF-SHA256). "
                 + "Unset: a random key is generated once into a file beside the database (mode 0600); back it up with "
-                + "the database. Existing plain rows are encrypted on the next start"
+                + "the database (SQLite only: required with PostgreSQL). Existing plain rows are encrypted on the next start"
         ),
         .logLevel("LOG_LEVEL", \.logLevel, "`trace` … `critical`; logs go to stderr and never contain a secret"),
         .toggle(

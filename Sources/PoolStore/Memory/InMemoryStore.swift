@@ -119,18 +119,21 @@ public final class InMemoryStore: PoolStore {
     public func write(_ batch: StatsBatch) async throws {
         try state.withLock { state in
             try state.checkOpen()
+            // A batch id is applied once, as the other stores record it.
+            guard state.appliedBatches.insert(batch.id).inserted else { return }
             for stats in batch.keyStats where state.keys[stats.keyID] != nil {
-                state.keyStats[stats.keyID] = stats
+                state.keyStats[stats.keyID] = StatsDeltas.adding(stats, to: state.keyStats[stats.keyID])
             }
             state.apply(batch.keyHealth)
             for count in batch.tokenRequestCounts {
-                state.tokens[count.tokenID]?.requestCount = count.requestCount
+                state.tokens[count.tokenID]?.requestCount += count.requestCount
             }
             for stats in batch.globalStats {
-                state.globalStats[stats.provider] = stats
+                state.globalStats[stats.provider] = StatsDeltas.adding(stats, to: state.globalStats[stats.provider])
             }
             for hour in batch.modelHours {
-                state.modelHours[ModelHourKey(hour)] = hour
+                state.modelHours[ModelHourKey(hour)] = StatsDeltas.adding(
+                    hour, to: state.modelHours[ModelHourKey(hour)])
             }
         }
     }
@@ -148,6 +151,21 @@ public final class InMemoryStore: PoolStore {
         try state.withLock { state in
             try state.checkOpen()
             state.settings[name] = value
+        }
+    }
+
+    /// One object is one writer: there is never anybody else's change to report.
+    public func revision() async throws -> Int64 {
+        try state.withLock { state in
+            try state.checkOpen()
+            return 0
+        }
+    }
+
+    public func changes(after revision: Int64) async throws -> StoreChanges {
+        try state.withLock { state in
+            try state.checkOpen()
+            return StoreChanges(revision: revision)
         }
     }
 
@@ -198,6 +216,8 @@ private struct State {
     var globalStats: [ProviderID: GlobalStatsRecord] = [:]
     var modelHours: [ModelHourKey: ModelHourRecord] = [:]
     var settings: [String: String] = [:]
+    /// Ids of the stats batches already applied.
+    var appliedBatches: Set<String> = []
 
     func checkOpen() throws {
         if closed { throw StoreError("the in-memory store is closed") }

@@ -38,7 +38,7 @@ extension SQLiteStore {
         return order.map { records[$0]! }
     }
 
-    /// Upserts absolute totals; a reason with no refusals writes no row.
+    /// Adds increments to the totals; a reason with no new refusals writes no row.
     static func writeGlobalStats(_ records: [GlobalStatsRecord], _ db: Database) throws {
         guard !records.isEmpty else { return }
         let totals = try db.makeStatement(
@@ -46,20 +46,21 @@ extension SQLiteStore {
                 INSERT INTO global_stats (provider, requests, successes, failures, client_errors, upstream_failures)
                 VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(provider) DO UPDATE SET
-                    requests = excluded.requests, successes = excluded.successes, failures = excluded.failures,
-                    client_errors = excluded.client_errors, upstream_failures = excluded.upstream_failures
+                    requests = requests + excluded.requests, successes = successes + excluded.successes,
+                    failures = failures + excluded.failures, client_errors = client_errors + excluded.client_errors,
+                    upstream_failures = upstream_failures + excluded.upstream_failures
                 """)
         let refusals = try db.makeStatement(
             sql: """
                 INSERT INTO refusal_stats (provider, reason, requests) VALUES (?, ?, ?)
-                ON CONFLICT(provider, reason) DO UPDATE SET requests = excluded.requests
+                ON CONFLICT(provider, reason) DO UPDATE SET requests = requests + excluded.requests
                 """)
         for stats in records {
             try totals.execute(arguments: [
                 stats.provider.rawValue, stats.requests, stats.successes, stats.failures, stats.clientErrors,
                 stats.upstreamFailures,
             ])
-            for (reason, count) in stats.refusals.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where count > 0 {
+            for (reason, count) in stats.refusals.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where count != 0 {
                 try refusals.execute(arguments: [stats.provider.rawValue, reason.rawValue, count])
             }
         }

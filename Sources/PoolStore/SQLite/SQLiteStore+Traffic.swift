@@ -6,12 +6,23 @@ import Synchronization
 
 /// Traffic batches: what the flusher writes every second.
 extension SQLiteStore {
-    /// Writes a traffic batch in one transaction. Counters are upserted as absolute values; rows about keys or
-    /// tokens that were deleted meanwhile are skipped instead of failing the batch.
+    /// How long a batch id is remembered: far longer than any retry of a flush.
+    static let appliedBatchRetention: TimeInterval = 86_400
+
+    /// Writes a traffic batch in one transaction: counters are added to the stored totals, once per batch id
+    /// (`applied_batches`); rows about keys or tokens that were deleted meanwhile are skipped instead of failing
+    /// the batch.
     public func write(_ batch: StatsBatch) async throws {
         try checkOpen()
         guard !batch.isEmpty else { return }
         try await pool.write { db in
+            let now = Date().timeIntervalSince1970
+            try db.execute(
+                sql: "INSERT INTO applied_batches (id, applied_at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING",
+                arguments: [batch.id, now])
+            guard db.changesCount > 0 else { return }  // applied before: its commit outcome was unknown
+            try db.execute(
+                sql: "DELETE FROM applied_batches WHERE applied_at < ?", arguments: [now - Self.appliedBatchRetention])
             if !batch.keyStats.isEmpty {
                 // INSERT … SELECT … WHERE EXISTS skips stats of keys deleted since the batch was collected,
                 // which a plain upsert would turn into a foreign-key failure of the whole batch.
@@ -21,10 +32,16 @@ extension SQLiteStore {
                                                completion_tokens, last_used, last_success, last_failure)
                         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM keys WHERE id = ?1)
                         ON CONFLICT(key_id) DO UPDATE SET
-                            requests = excluded.requests, successes = excluded.successes, failures = excluded.failures,
-                            latency_ms_sum = excluded.latency_ms_sum, prompt_tokens = excluded.prompt_tokens,
-                            completion_tokens = excluded.completion_tokens, last_used = excluded.last_used,
-                            last_success = excluded.last_success, last_failure = excluded.last_failure
+                            requests = requests + excluded.requests, successes = successes + excluded.successes,
+                            failures = failures + excluded.failures,
+                            latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum,
+                            prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+                            completion_tokens = completion_tokens + excluded.completion_tokens,
+                            last_used = coalesce(max(last_used, excluded.last_used), last_used, excluded.last_used),
+                            last_success = coalesce(
+                                max(last_success, excluded.last_success), last_success, excluded.last_success),
+                            last_failure = coalesce(
+                                max(last_failure, excluded.last_failure), last_failure, excluded.last_failure)
                         """)
                 for stats in batch.keyStats {
                     try statement.execute(arguments: [
@@ -36,7 +53,8 @@ extension SQLiteStore {
             }
             try Self.writeHealth(batch.keyHealth, db)
             if !batch.tokenRequestCounts.isEmpty {
-                let statement = try db.makeStatement(sql: "UPDATE client_tokens SET request_count = ? WHERE id = ?")
+                let statement = try db.makeStatement(
+                    sql: "UPDATE client_tokens SET request_count = request_count + ? WHERE id = ?")
                 for count in batch.tokenRequestCounts {
                     try statement.execute(arguments: [count.requestCount, count.tokenID])
                 }
@@ -49,9 +67,11 @@ extension SQLiteStore {
                                                  client_errors, upstream_failures, refused)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(provider, model, hour_start) DO UPDATE SET
-                            requests = excluded.requests, successes = excluded.successes, failures = excluded.failures,
-                            client_errors = excluded.client_errors, upstream_failures = excluded.upstream_failures,
-                            refused = excluded.refused
+                            requests = requests + excluded.requests, successes = successes + excluded.successes,
+                            failures = failures + excluded.failures,
+                            client_errors = client_errors + excluded.client_errors,
+                            upstream_failures = upstream_failures + excluded.upstream_failures,
+                            refused = refused + excluded.refused
                         """)
                 for hour in batch.modelHours {
                     try statement.execute(arguments: [

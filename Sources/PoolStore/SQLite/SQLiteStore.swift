@@ -23,6 +23,8 @@ public final class SQLiteStore: PoolStore, Sendable {
 
     let pool: DatabasePool
     let cipher: SecretCipher?
+    /// Marks this object's rows in the change log, which `changes(after:)` leaves out.
+    let origin = UUID().uuidString
     let logger: Logger
     private let closed = Mutex(false)
 
@@ -61,6 +63,7 @@ public final class SQLiteStore: PoolStore, Sendable {
         }
         try reconcileSecrets()
         try pruneModelHours()
+        try pool.write { db in try Self.pruneChangeLog(db) }
         logger.info("SQLite store opened", metadata: ["path": "\(path)", "encrypted": "\(cipher != nil)"])
     }
 
@@ -154,7 +157,7 @@ public final class SQLiteStore: PoolStore, Sendable {
         return try cipher.open(stored)
     }
 
-    private static func keyRecord(_ row: Row, cipher: SecretCipher?) throws -> KeyRecord {
+    static func keyRecord(_ row: Row, cipher: SecretCipher?) throws -> KeyRecord {
         let secret = try openSecret(row[2], cipher: cipher)
         let condition = StoredCondition(status: row[6], until: row[7], reason: row[8]).condition
         return KeyRecord(
@@ -174,7 +177,8 @@ public final class SQLiteStore: PoolStore, Sendable {
     public func insertKeys(_ keys: [KeyRecord]) async throws -> Set<String> {
         try checkOpen()
         guard !keys.isEmpty else { return [] }
-        return try await pool.write { [cipher] db in
+        return try await pool.write { [cipher, origin] db in
+            let before = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM keys") ?? 0
             // One prepared statement for the whole batch: parsing SQL once matters at 100,000 rows.
             let statement = try db.makeStatement(
                 sql: """
@@ -200,6 +204,10 @@ public final class SQLiteStore: PoolStore, Sendable {
                 ])
                 if db.changesCount > 0 { inserted.insert(key.id) }
             }
+            if !inserted.isEmpty {
+                let last = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM keys") ?? before
+                try Self.logChange(ChangeKind.keysAdded, item: "\(before + 1):\(last)", origin: origin, db)
+            }
             return inserted
         }
     }
@@ -208,7 +216,8 @@ public final class SQLiteStore: PoolStore, Sendable {
     public func deleteKeys(ids: [String]) async throws {
         try checkOpen()
         guard !ids.isEmpty else { return }
-        try await pool.write { db in
+        try await pool.write { [origin] db in
+            try Self.logChanges(ChangeKind.key, items: ids, origin: origin, db)
             var start = 0
             while start < ids.count {
                 let chunk = Array(ids[start..<min(start + Self.deleteChunkSize, ids.count)])
@@ -224,7 +233,10 @@ public final class SQLiteStore: PoolStore, Sendable {
     public func updateKeyHealth(_ records: [KeyHealthRecord]) async throws {
         try checkOpen()
         guard !records.isEmpty else { return }
-        try await pool.write { db in try Self.writeHealth(records, db) }
+        try await pool.write { [origin] db in
+            try Self.writeHealth(records, db)
+            try Self.logChanges(ChangeKind.key, items: records.map(\.keyID), origin: origin, db)
+        }
     }
 
     // MARK: - Client tokens
@@ -234,7 +246,8 @@ public final class SQLiteStore: PoolStore, Sendable {
     public func insertToken(_ token: ClientTokenRecord) async throws {
         try checkOpen()
         do {
-            try await pool.write { db in
+            try await pool.write { [origin] db in
+                try Self.logChange(ChangeKind.token, item: token.id, origin: origin, db)
                 try db.execute(
                     sql: """
                         INSERT INTO client_tokens (id, name, token_hash, prefix, created_at, expires_at, provider,
@@ -255,9 +268,11 @@ public final class SQLiteStore: PoolStore, Sendable {
     /// - Returns: false when no token had this id.
     public func deleteToken(id: String) async throws -> Bool {
         try checkOpen()
-        return try await pool.write { db in
+        return try await pool.write { [origin] db in
             try db.execute(sql: "DELETE FROM client_tokens WHERE id = ?", arguments: [id])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try Self.logChange(ChangeKind.token, item: id, origin: origin, db)
+            return true
         }
     }
 

@@ -17,6 +17,12 @@ enum StoreSchema {
         migrator.registerMigration("v3-request-results") { db in
             try db.execute(sql: v3RequestResults)
         }
+        migrator.registerMigration("v4-applied-batches") { db in
+            try db.execute(sql: v4AppliedBatches)
+        }
+        migrator.registerMigration("v5-change-log") { db in
+            try db.execute(sql: v5ChangeLog)
+        }
         return migrator
     }
 
@@ -119,5 +125,28 @@ enum StoreSchema {
         ALTER TABLE model_hours ADD COLUMN client_errors INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE model_hours ADD COLUMN upstream_failures INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE model_hours ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
+        """
+
+    /// Statistics are written as increments since v4; a batch id recorded here was added once already, so a
+    /// flush retried after an unknown outcome is skipped. Ids older than a day are pruned by the writes.
+    private static let v4AppliedBatches = """
+        CREATE TABLE applied_batches (
+            id TEXT PRIMARY KEY NOT NULL,
+            applied_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX applied_batches_by_time ON applied_batches(applied_at);
+        """
+
+    /// What a running server must pick up from another writer (a CLI command, another instance): each change
+    /// is a row, its `rev` the store's revision (`ChangeKind` names the kinds). Rows older than a day are pruned
+    /// at open.
+    private static let v5ChangeLog = """
+        CREATE TABLE change_log (
+            rev INTEGER PRIMARY KEY AUTOINCREMENT,
+            origin TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            item TEXT NOT NULL,
+            at REAL NOT NULL
+        );
         """
 }

@@ -6,9 +6,15 @@ import Testing
 
 /// The stores the contract is checked against.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case memory, sqlite
+    case memory, sqlite, postgres
 
     var testDescription: String { rawValue }
+
+    /// The kinds this run can check: PostgreSQL only when `scripts/test` started a server for the tests
+    /// (`PostgresStoreTests` shows the skip note otherwise).
+    static var tested: [StoreKind] {
+        PostgresTestServer.isAvailable ? allCases : allCases.filter { $0 != .postgres }
+    }
 
     /// Runs `body` with a fresh, empty store of this kind and closes it afterwards.
     func withStore(_ body: (any PoolStore) async throws -> Void) async throws {
@@ -23,15 +29,22 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
                 try await body(store)
                 try await store.close()
             }
+        case .postgres:
+            try await PostgresTestServer.withDatabase { settings in
+                let store = try await PostgresStore(
+                    settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
+                try await body(store)
+                try await store.close()
+            }
         }
     }
 }
 
 /// What every `PoolStore` promises, checked on each implementation, so tests that run on the in-memory store
-/// say something about the SQLite one.
+/// say something about the SQLite and PostgreSQL ones.
 @Suite("Every store: the PoolStore contract")
 struct StoreContractTests {
-    @Test("keys in every condition load back as inserted, in insertion order", arguments: StoreKind.allCases)
+    @Test("keys in every condition load back as inserted, in insertion order", arguments: StoreKind.tested)
     func keysRoundTrip(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let keys = SQLiteStoreKeyTests.keysWithEveryCondition()
@@ -43,7 +56,7 @@ struct StoreContractTests {
 
     @Test(
         "a provider and secret is stored once, the same secret under another provider again",
-        arguments: StoreKind.allCases)
+        arguments: StoreKind.tested)
     func duplicateSecrets(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let original = makeKey("sk-twice")
@@ -56,7 +69,7 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a batch with a key id already stored is refused as a whole", arguments: StoreKind.allCases)
+    @Test("a batch with a key id already stored is refused as a whole", arguments: StoreKind.tested)
     func takenIDRefusesTheBatch(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let first = makeKey("sk-first")
@@ -70,7 +83,7 @@ struct StoreContractTests {
 
     @Test(
         "a deleted key goes with its statistics, its secret can be stored again, unknown ids are ignored",
-        arguments: StoreKind.allCases)
+        arguments: StoreKind.tested)
     func deletingKeys(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let doomed = makeKey("sk-doomed")
@@ -86,7 +99,7 @@ struct StoreContractTests {
         }
     }
 
-    @Test("health and profile updates change known keys only", arguments: StoreKind.allCases)
+    @Test("health and profile updates change known keys only", arguments: StoreKind.tested)
     func updatingKeys(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let key = makeKey("sk-updated")
@@ -109,7 +122,9 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a stats batch stores absolute values and skips keys and tokens that are gone", arguments: StoreKind.allCases)
+    @Test(
+        "a stats batch adds its increments once per batch id and skips keys and tokens that are gone",
+        arguments: StoreKind.tested)
     func statsBatches(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let key = makeKey("sk-counted")
@@ -120,19 +135,38 @@ struct StoreContractTests {
             batch.keyStats.append(KeyStatsRecord(keyID: "k_gone", requests: 9))
             batch.tokenRequestCounts.append(TokenCount(tokenID: "tok_gone", requestCount: 9))
             try await store.write(batch)
-            try await store.write(batch)
+            try await store.write(batch)  // a retry after an unknown outcome: the same id counts once
             let snapshot = try await store.loadSnapshot()
             #expect(snapshot.keyStats == [batch.keyStats[0]])
             #expect(snapshot.keys.map(\.health) == batch.keyHealth.map(\.health))
             #expect(snapshot.tokens.map(\.requestCount) == [42])
             #expect(snapshot.globalStats == batch.globalStats)
             #expect(snapshot.modelHours == batch.modelHours)
+
+            // Another instance's increments for the same rows add up; the later date wins.
+            var other = SQLiteStoreStateTests.batch(for: key, token: token, hour: SQLiteStoreStateTests.currentHour)
+            other.keyStats[0].lastUsed = referenceDate.addingTimeInterval(60)
+            other.keyStats[0].lastSuccess = nil
+            try await store.write(other)
+            let added = try await store.loadSnapshot()
+            var expected = batch.keyStats[0]
+            expected.requests *= 2
+            expected.successes *= 2
+            expected.failures *= 2
+            expected.latencyMillisSum *= 2
+            expected.promptTokens *= 2
+            expected.completionTokens *= 2
+            expected.lastUsed = other.keyStats[0].lastUsed
+            #expect(added.keyStats == [expected])
+            #expect(added.tokens.map(\.requestCount) == [84])
+            #expect(added.globalStats.map(\.requests) == [20])
+            #expect(added.modelHours.map(\.requests) == [20])
         }
     }
 
     @Test(
         "request results by category and refusal reason round-trip; no model and a model named unknown stay apart",
-        arguments: StoreKind.allCases)
+        arguments: StoreKind.tested)
     func requestResultsRoundTrip(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let hour = SQLiteStoreStateTests.currentHour
@@ -150,22 +184,24 @@ struct StoreContractTests {
                     provider: .ollama, model: "unknown", hourStart: hour, requests: 4, successes: 2, failures: 2,
                     clientErrors: 0, upstreamFailures: 2, refused: 0),
             ]
-            try await store.write(StatsBatch(globalStats: totals, modelHours: hours))
-            try await store.write(StatsBatch(globalStats: totals, modelHours: hours))
+            let batch = StatsBatch(globalStats: totals, modelHours: hours)
+            try await store.write(batch)
+            try await store.write(batch)
             let snapshot = try await store.loadSnapshot()
             #expect(snapshot.globalStats == totals)
             #expect(snapshot.modelHours.sorted { $0.model < $1.model } == hours)
 
+            let increment = GlobalStatsRecord(provider: .ollama, requests: 1, failures: 1, refusals: [.overloaded: 1])
+            try await store.write(StatsBatch(globalStats: [increment]))
             var later = totals[0]
             later.requests += 1
             later.failures += 1
             later.refusals[.overloaded] = 1
-            try await store.write(StatsBatch(globalStats: [later]))
             #expect(try await store.loadSnapshot().globalStats == [later, totals[1]])
         }
     }
 
-    @Test("model hours older than thirty days are not loaded", arguments: StoreKind.allCases)
+    @Test("model hours older than thirty days are not loaded", arguments: StoreKind.tested)
     func oldModelHours(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let recent = ModelHourRecord(
@@ -180,7 +216,7 @@ struct StoreContractTests {
 
     @Test(
         "tokens load by creation time, a second id or token hash is refused, and a token deletes once",
-        arguments: StoreKind.allCases)
+        arguments: StoreKind.tested)
     func tokens(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let later = ClientTokenRecord(
@@ -203,7 +239,7 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a setting is absent until set, and the last value wins", arguments: StoreKind.allCases)
+    @Test("a setting is absent until set, and the last value wins", arguments: StoreKind.tested)
     func settings(kind: StoreKind) async throws {
         try await kind.withStore { store in
             #expect(try await store.setting("admin_token_hash") == nil)
@@ -215,7 +251,7 @@ struct StoreContractTests {
 
     @Test(
         "with keyBatches, keys and their statistics arrive in batches and stay out of the snapshot",
-        arguments: StoreKind.allCases)
+        arguments: StoreKind.tested)
     func keyBatches(kind: StoreKind) async throws {
         try await kind.withStore { store in
             let keys = (0..<2_500).map { makeKey("sk-batch-\($0)") }
@@ -237,7 +273,7 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a closed store refuses work, and closing twice is harmless", arguments: StoreKind.allCases)
+    @Test("a closed store refuses work, and closing twice is harmless", arguments: StoreKind.tested)
     func closing(kind: StoreKind) async throws {
         try await kind.withStore { store in
             try await store.close()

@@ -34,7 +34,7 @@ struct SQLiteStoreStateTests {
 
     static var currentHour: Int { Int(Date().timeIntervalSince1970) / 3600 * 3600 }
 
-    @Test("writing the same stats batch twice leaves the same absolute values")
+    @Test("writing the same stats batch twice counts it once; a new batch adds to the totals")
     func statsBatchIsIdempotent() async throws {
         try await withTemporaryDirectory { folder in
             let store = try openTestStore(in: folder)
@@ -57,9 +57,10 @@ struct SQLiteStoreStateTests {
             #expect(once.keyStats == twice.keyStats && once.modelHours == twice.modelHours)
 
             var later = batch
-            later.keyStats[0].requests = 11
-            later.globalStats[0].requests = 11
-            later.modelHours[0].requests = 11
+            later.id = UUID().uuidString
+            later.keyStats[0].requests = 1
+            later.globalStats[0].requests = 1
+            later.modelHours[0].requests = 1
             try await store.write(later)
             let updated = try await store.loadSnapshot()
             #expect(updated.keyStats.map(\.requests) == [11])

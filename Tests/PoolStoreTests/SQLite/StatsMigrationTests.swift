@@ -105,8 +105,18 @@ struct StatsMigrationTests {
             traffic.record(provider: .ollama, model: "llama3.2:1b", result: .refused(.noKey), at: now)
             traffic.record(provider: .ollama, result: .refused(.auth))
             traffic.record(provider: .ollama, model: "llama3.2:1b", result: .upstreamFailure, at: now)
+            // The flusher writes increments: what changed since the totals were loaded.
+            let loaded = try await store.loadSnapshot()
             let changed = traffic.takeChanged(now: now)
-            try await store.write(StatsBatch(globalStats: changed.totals, modelHours: changed.modelHours))
+            let totalDeltas = changed.totals.map { current in
+                StatsDeltas.change(from: loaded.globalStats.first { $0.provider == current.provider }, to: current)
+            }
+            let hourDeltas = changed.modelHours.map { current in
+                StatsDeltas.change(
+                    from: loaded.modelHours.first { StatsDeltas.hourKey($0) == StatsDeltas.hourKey(current) },
+                    to: current)
+            }
+            try await store.write(StatsBatch(globalStats: totalDeltas, modelHours: hourDeltas))
             try await store.close()
 
             let reopened = try openTestStore(in: folder)

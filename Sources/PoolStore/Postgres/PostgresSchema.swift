@@ -1,0 +1,177 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL schema, as an ordered list of named migrations, applied at open under an advisory lock so
+/// that two instances starting together cannot both migrate.
+///
+/// Migrations are append-only, as SQLite's (`StoreSchema`). Each is a list of statements (the extended query
+/// protocol takes one statement at a time) run in one transaction with its row in `schema_migrations`. The
+/// tables mirror SQLite's at its v3; dates are `double precision` seconds since 1970, as there, so values
+/// round-trip bit for bit and both stores share their column encodings (`StoreColumns`, `StoredCondition`).
+enum PostgresSchema {
+    /// `pg_advisory_lock` key held while migrating (the bytes of "olpoolmg").
+    static let migrationLock: Int64 = 0x6F6C_706F_6F6C_6D67
+
+    static let migrations: [(name: String, statements: [String])] = [
+        ("v1-initial", v1Initial)
+    ]
+
+    /// Applies the migrations not yet recorded, each in its own transaction, holding the advisory lock.
+    /// - Throws: `StoreError` when the database has migrations this version does not know (a newer gateway ran).
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        _ = try await connection.query("SELECT pg_advisory_lock(\(migrationLock))", logger: logger)
+        do {
+            try await applyPending(connection, logger: logger)
+        } catch {
+            _ = try? await connection.query("SELECT pg_advisory_unlock(\(migrationLock))", logger: logger)
+            throw error
+        }
+        _ = try await connection.query("SELECT pg_advisory_unlock(\(migrationLock))", logger: logger)
+    }
+
+    private static func applyPending(_ connection: PostgresConnection, logger: Logger) async throws {
+        _ = try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                name text PRIMARY KEY, applied_at double precision NOT NULL)
+            """, logger: logger)
+        var applied = Set<String>()
+        for try await name in try await connection.query("SELECT name FROM schema_migrations", logger: logger)
+            .decode(String.self)
+        {
+            applied.insert(name)
+        }
+        let known = Set(migrations.map(\.name))
+        if let unknown = applied.subtracting(known).sorted().first {
+            throw StoreError(
+                "the PostgreSQL database was migrated by a newer version of ollama-pool (\(unknown)); upgrade")
+        }
+        for migration in migrations where !applied.contains(migration.name) {
+            try await connection.withTransaction(logger: logger) { connection in
+                for statement in migration.statements {
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                let now = Date().timeIntervalSince1970
+                _ = try await connection.query(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), \(now))",
+                    logger: logger)
+            }
+            logger.info("PostgreSQL schema migrated", metadata: ["migration": "\(migration.name)"])
+        }
+    }
+
+    private static let v1Initial = [
+        """
+        CREATE TABLE keys (
+            -- insertion order, which the snapshot keeps (SQLite's rowid)
+            seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+            id text PRIMARY KEY,
+            provider text NOT NULL,
+            -- "enc:v1:…": sealed with ENCRYPTION_KEY (required with PostgreSQL)
+            secret text NOT NULL,
+            -- HMAC of provider and secret; see the secret_hash_fingerprint setting
+            secret_hash text NOT NULL,
+            username text,
+            created_at double precision NOT NULL,
+            expires_at double precision,
+            status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'cooling', 'disabled', 'invalid')),
+            status_until double precision,
+            status_reason text,
+            consecutive_failures bigint NOT NULL DEFAULT 0,
+            consecutive_rate_limits bigint NOT NULL DEFAULT 0,
+            failure_disables bigint NOT NULL DEFAULT 0,
+            -- JSON array of model names; empty means "not yet known"
+            models text NOT NULL DEFAULT '[]',
+            category text,
+            credit text,
+            UNIQUE (provider, secret_hash)
+        )
+        """,
+        """
+        CREATE TABLE key_stats (
+            key_id text PRIMARY KEY REFERENCES keys(id) ON DELETE CASCADE,
+            requests bigint NOT NULL DEFAULT 0,
+            successes bigint NOT NULL DEFAULT 0,
+            failures bigint NOT NULL DEFAULT 0,
+            latency_ms_sum bigint NOT NULL DEFAULT 0,
+            prompt_tokens bigint NOT NULL DEFAULT 0,
+            completion_tokens bigint NOT NULL DEFAULT 0,
+            last_used double precision,
+            last_success double precision,
+            last_failure double precision
+        )
+        """,
+        """
+        CREATE TABLE client_tokens (
+            id text PRIMARY KEY,
+            name text NOT NULL,
+            token_hash text NOT NULL UNIQUE,
+            prefix text NOT NULL,
+            created_at double precision NOT NULL,
+            expires_at double precision,
+            provider text,
+            request_count bigint NOT NULL DEFAULT 0
+        )
+        """,
+        """
+        CREATE TABLE global_stats (
+            provider text PRIMARY KEY,
+            requests bigint NOT NULL DEFAULT 0,
+            successes bigint NOT NULL DEFAULT 0,
+            failures bigint NOT NULL DEFAULT 0,
+            client_errors bigint NOT NULL DEFAULT 0,
+            upstream_failures bigint NOT NULL DEFAULT 0
+        )
+        """,
+        """
+        CREATE TABLE refusal_stats (
+            provider text NOT NULL,
+            reason text NOT NULL,
+            requests bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (provider, reason)
+        )
+        """,
+        """
+        CREATE TABLE model_hours (
+            provider text NOT NULL,
+            model text NOT NULL,
+            hour_start bigint NOT NULL,
+            requests bigint NOT NULL DEFAULT 0,
+            successes bigint NOT NULL DEFAULT 0,
+            failures bigint NOT NULL DEFAULT 0,
+            client_errors bigint NOT NULL DEFAULT 0,
+            upstream_failures bigint NOT NULL DEFAULT 0,
+            refused bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (provider, model, hour_start)
+        )
+        """,
+        "CREATE INDEX model_hours_by_hour ON model_hours(hour_start)",
+        """
+        CREATE TABLE applied_batches (
+            id text PRIMARY KEY,
+            applied_at double precision NOT NULL
+        )
+        """,
+        "CREATE INDEX applied_batches_by_time ON applied_batches(applied_at)",
+        // The change feed (PostgresStore+Changes): the revision counter and what each revision changed.
+        "CREATE TABLE store_revision (id integer PRIMARY KEY CHECK (id = 1), rev bigint NOT NULL)",
+        "INSERT INTO store_revision (id, rev) VALUES (1, 0)",
+        """
+        CREATE TABLE change_log (
+            rev bigint NOT NULL,
+            origin text NOT NULL,
+            kind text NOT NULL,
+            item text NOT NULL,
+            at double precision NOT NULL
+        )
+        """,
+        "CREATE INDEX change_log_by_rev ON change_log(rev)",
+        """
+        CREATE TABLE settings (
+            name text PRIMARY KEY,
+            value text NOT NULL
+        )
+        """,
+    ]
+}

@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+import PoolCore
+
+/// The change feed: every change another process should pick up is logged in `change_log` in its own
+/// transaction; a running server polls `revision()` and reads `changes(after:)`.
+extension SQLiteStore {
+    /// Change log rows older than this are pruned at open; a reader further behind reloads nothing it missed
+    /// and should restart.
+    static let changeLogRetention: TimeInterval = 86_400
+
+    static func logChange(_ kind: String, item: String, origin: String, _ db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO change_log (origin, kind, item, at) VALUES (?, ?, ?, ?)",
+            arguments: [origin, kind, item, Date().timeIntervalSince1970])
+    }
+
+    static func logChanges(_ kind: String, items: [String], origin: String, _ db: Database) throws {
+        guard !items.isEmpty else { return }
+        let statement = try db.makeStatement(
+            sql: "INSERT INTO change_log (origin, kind, item, at) VALUES (?, ?, ?, ?)")
+        let now = Date().timeIntervalSince1970
+        for item in items { try statement.execute(arguments: [origin, kind, item, now]) }
+    }
+
+    static func pruneChangeLog(_ db: Database) throws {
+        try db.execute(
+            sql: "DELETE FROM change_log WHERE at < ?",
+            arguments: [Date().timeIntervalSince1970 - changeLogRetention])
+    }
+
+    public func revision() async throws -> Int64 {
+        try checkOpen()
+        return try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(rev) FROM change_log") ?? 0 }
+    }
+
+    /// Reads the logged changes of other writers after `revision`, and the keys and tokens they name as they are
+    /// now, in one read transaction.
+    public func changes(after revision: Int64) async throws -> StoreChanges {
+        try checkOpen()
+        return try await pool.read { [cipher, origin] db in
+            var changes = StoreChanges(revision: revision)
+            var keyIDs: [String] = []
+            var ranges: [(Int64, Int64)] = []
+            var tokenIDs: [String] = []
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT rev, origin, kind, item FROM change_log WHERE rev > ? ORDER BY rev",
+                arguments: [revision])
+            while let row = try rows.next() {
+                changes.revision = row[0]
+                guard (row[1] as String) != origin else { continue }
+                let item: String = row[3]
+                switch row[2] as String {
+                case ChangeKind.keysAdded:
+                    let bounds = item.split(separator: ":").compactMap { Int64($0) }
+                    if bounds.count == 2 { ranges.append((bounds[0], bounds[1])) }
+                case ChangeKind.key: keyIDs.append(item)
+                case ChangeKind.token: tokenIDs.append(item)
+                default: continue
+                }
+            }
+            var found = Set<String>()
+            for (first, last) in ranges {
+                let keys = try Row.fetchCursor(
+                    db, sql: "\(Self.keyColumns) WHERE rowid BETWEEN ? AND ? ORDER BY rowid", arguments: [first, last])
+                while let row = try keys.next() {
+                    let key = try Self.keyRecord(row, cipher: cipher)
+                    if found.insert(key.id).inserted { changes.keys.append(key) }
+                }
+            }
+            for id in Set(keyIDs) where !found.contains(id) {
+                if let row = try Row.fetchOne(db, sql: "\(Self.keyColumns) WHERE id = ?", arguments: [id]) {
+                    changes.keys.append(try Self.keyRecord(row, cipher: cipher))
+                } else {
+                    changes.removedKeyIDs.append(id)
+                }
+            }
+            for id in Set(tokenIDs) {
+                if let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT id, name, token_hash, prefix, created_at, expires_at, provider, request_count
+                        FROM client_tokens WHERE id = ?
+                        """, arguments: [id])
+                {
+                    changes.tokens.append(Self.tokenRecord(row))
+                } else {
+                    changes.removedTokenIDs.append(id)
+                }
+            }
+            changes.removedKeyIDs.sort()
+            changes.removedTokenIDs.sort()
+            return changes
+        }
+    }
+
+    /// The columns `keyRecord(_:cipher:)` reads, in its order.
+    static let keyColumns = """
+        SELECT id, provider, secret, username, created_at, expires_at, status, status_until, status_reason,
+               consecutive_failures, consecutive_rate_limits, failure_disables, models, category, credit
+        FROM keys
+        """
+
+    static func tokenRecord(_ row: Row) -> ClientTokenRecord {
+        let provider: String? = row[6]
+        return ClientTokenRecord(
+            id: row[0], name: row[1], tokenHash: row[2], prefix: row[3],
+            createdAt: Date(timeIntervalSince1970: row[4]), expiresAt: StoreColumns.date(row[5]),
+            provider: provider.map(ProviderID.init(rawValue:)), requestCount: row[7])
+    }
+}

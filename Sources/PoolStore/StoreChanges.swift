@@ -1,0 +1,40 @@
+import Foundation
+import PoolCore
+
+/// What other writers (another gateway instance, a CLI command) changed in the store after a revision: keys
+/// added, deleted or given a new health by an admin action, client tokens created or revoked. A store leaves
+/// out what it wrote itself (its instance already holds those changes in memory).
+public struct StoreChanges: Sendable, Equatable {
+    /// The revision these changes bring the reader to.
+    public var revision: Int64
+    /// Keys added or changed, as stored now (secrets opened).
+    public var keys: [KeyRecord]
+    public var removedKeyIDs: [String]
+    public var tokens: [ClientTokenRecord]
+    public var removedTokenIDs: [String]
+
+    public init(
+        revision: Int64, keys: [KeyRecord] = [], removedKeyIDs: [String] = [], tokens: [ClientTokenRecord] = [],
+        removedTokenIDs: [String] = []
+    ) {
+        self.revision = revision
+        self.keys = keys
+        self.removedKeyIDs = removedKeyIDs
+        self.tokens = tokens
+        self.removedTokenIDs = removedTokenIDs
+    }
+
+    public var isEmpty: Bool {
+        keys.isEmpty && removedKeyIDs.isEmpty && tokens.isEmpty && removedTokenIDs.isEmpty
+    }
+}
+
+/// The kinds of rows in a store's change log.
+enum ChangeKind {
+    /// Keys inserted in one transaction: the item is `FIRST:LAST` of their insertion order (rowid or seq).
+    static let keysAdded = "keys_added"
+    /// One key deleted or its health replaced: the item is its id.
+    static let key = "key"
+    /// One client token created or revoked: the item is its id.
+    static let token = "token"
+}

@@ -131,8 +131,8 @@ struct PersistenceTests {
         }
     }
 
-    @Test("a postgres DATABASE_URL fails at start with a clear message that hides the password")
-    func postgresNotYet() async throws {
+    @Test("a postgres DATABASE_URL without ENCRYPTION_KEY fails at start with a clear message that hides the password")
+    func postgresNeedsEncryptionKey() async throws {
         var configuration = GatewayConfiguration()
         configuration.persistence.databaseURL = "postgres://pool:hunter2@127.0.0.1:5432/pool"
         do {
@@ -140,7 +140,7 @@ struct PersistenceTests {
             Issue.record("expected an error")
         } catch {
             let message = String(describing: error)
-            #expect(message.contains("PostgreSQL"))
+            #expect(message.contains("PostgreSQL") && message.contains("needs ENCRYPTION_KEY"), "\(message)")
             #expect(!message.contains("hunter2"))
         }
     }

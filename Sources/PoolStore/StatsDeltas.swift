@@ -6,77 +6,71 @@ import PoolCore
 public enum StatsDeltas {
     /// `stored` plus the increment `delta`: counters add, dates keep the later one.
     public static func adding(_ delta: KeyStatsRecord, to stored: KeyStatsRecord?) -> KeyStatsRecord {
-        guard var total = stored else { return delta }
-        total.requests += delta.requests
-        total.successes += delta.successes
-        total.failures += delta.failures
-        total.latencyMillisSum += delta.latencyMillisSum
-        total.promptTokens += delta.promptTokens
-        total.completionTokens += delta.completionTokens
-        total.lastUsed = later(total.lastUsed, delta.lastUsed)
-        total.lastSuccess = later(total.lastSuccess, delta.lastSuccess)
-        total.lastFailure = later(total.lastFailure, delta.lastFailure)
+        guard let stored else { return delta }
+        var total = counters(stored, plus: delta, times: 1)
+        total.lastUsed = later(stored.lastUsed, delta.lastUsed)
+        total.lastSuccess = later(stored.lastSuccess, delta.lastSuccess)
+        total.lastFailure = later(stored.lastFailure, delta.lastFailure)
         return total
     }
 
     /// What changed from `base` to `current`: counters subtract, dates are `current`'s.
     public static func change(from base: KeyStatsRecord?, to current: KeyStatsRecord) -> KeyStatsRecord {
-        guard let base else { return current }
-        var delta = current
-        delta.requests -= base.requests
-        delta.successes -= base.successes
-        delta.failures -= base.failures
-        delta.latencyMillisSum -= base.latencyMillisSum
-        delta.promptTokens -= base.promptTokens
-        delta.completionTokens -= base.completionTokens
-        return delta
+        base.map { counters(current, plus: $0, times: -1) } ?? current
     }
 
     public static func adding(_ delta: GlobalStatsRecord, to stored: GlobalStatsRecord?) -> GlobalStatsRecord {
-        guard var total = stored else { return delta }
-        total.requests += delta.requests
-        total.successes += delta.successes
-        total.failures += delta.failures
-        total.clientErrors += delta.clientErrors
-        total.upstreamFailures += delta.upstreamFailures
-        total.refusals.merge(delta.refusals, uniquingKeysWith: +)
-        return total
+        stored.map { counters($0, plus: delta, times: 1) } ?? delta
     }
 
     public static func change(from base: GlobalStatsRecord?, to current: GlobalStatsRecord) -> GlobalStatsRecord {
-        guard let base else { return current }
-        var delta = current
-        delta.requests -= base.requests
-        delta.successes -= base.successes
-        delta.failures -= base.failures
-        delta.clientErrors -= base.clientErrors
-        delta.upstreamFailures -= base.upstreamFailures
-        delta.refusals.merge(base.refusals.mapValues { -$0 }, uniquingKeysWith: +)
-        delta.refusals = delta.refusals.filter { $0.value != 0 }
-        return delta
+        base.map { counters(current, plus: $0, times: -1) } ?? current
     }
 
     public static func adding(_ delta: ModelHourRecord, to stored: ModelHourRecord?) -> ModelHourRecord {
-        guard var total = stored else { return delta }
-        total.requests += delta.requests
-        total.successes += delta.successes
-        total.failures += delta.failures
-        total.clientErrors += delta.clientErrors
-        total.upstreamFailures += delta.upstreamFailures
-        total.refused += delta.refused
-        return total
+        stored.map { counters($0, plus: delta, times: 1) } ?? delta
     }
 
     public static func change(from base: ModelHourRecord?, to current: ModelHourRecord) -> ModelHourRecord {
-        guard let base else { return current }
-        var delta = current
-        delta.requests -= base.requests
-        delta.successes -= base.successes
-        delta.failures -= base.failures
-        delta.clientErrors -= base.clientErrors
-        delta.upstreamFailures -= base.upstreamFailures
-        delta.refused -= base.refused
-        return delta
+        base.map { counters(current, plus: $0, times: -1) } ?? current
+    }
+
+    /// `record`'s counters plus `times` × `other`'s (1 to add an increment, -1 to take a base away); everything
+    /// else is `record`'s.
+    private static func counters(_ record: KeyStatsRecord, plus other: KeyStatsRecord, times: Int) -> KeyStatsRecord {
+        var result = record
+        result.requests += times * other.requests
+        result.successes += times * other.successes
+        result.failures += times * other.failures
+        result.latencyMillisSum += times * other.latencyMillisSum
+        result.promptTokens += times * other.promptTokens
+        result.completionTokens += times * other.completionTokens
+        return result
+    }
+
+    private static func counters(
+        _ record: GlobalStatsRecord, plus other: GlobalStatsRecord, times: Int
+    ) -> GlobalStatsRecord {
+        var result = record
+        result.requests += times * other.requests
+        result.successes += times * other.successes
+        result.failures += times * other.failures
+        result.clientErrors += times * other.clientErrors
+        result.upstreamFailures += times * other.upstreamFailures
+        result.refusals.merge(other.refusals.mapValues { times * $0 }, uniquingKeysWith: +)
+        result.refusals = result.refusals.filter { $0.value != 0 }
+        return result
+    }
+
+    private static func counters(_ record: ModelHourRecord, plus other: ModelHourRecord, times: Int) -> ModelHourRecord {
+        var result = record
+        result.requests += times * other.requests
+        result.successes += times * other.successes
+        result.failures += times * other.failures
+        result.clientErrors += times * other.clientErrors
+        result.upstreamFailures += times * other.upstreamFailures
+        result.refused += times * other.refused
+        return result
     }
 
     /// The key of a model hour row.

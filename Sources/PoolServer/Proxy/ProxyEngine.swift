@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -191,10 +190,10 @@ struct ProxyEngine: Sendable {
 
     private func upstreamRequest(
         for request: Request, route: ProxyRoute, body: ByteBuffer, requestID: String
-    ) -> HTTPClientRequest {
+    ) -> UpstreamRequest {
         var url = upstream.baseURL(for: route.provider) + route.upstreamPath
         if let query = request.uri.query, !query.isEmpty { url += "?" + query }
-        var outbound = HTTPClientRequest(url: url)
+        var outbound = UpstreamRequest(url: url)
         outbound.method = route.method == .post ? .POST : .GET
         for (name, value) in HeaderPolicy.upstreamHeaders(from: request.headers) {
             outbound.headers.add(name: name, value: value)
@@ -210,7 +209,7 @@ struct ProxyEngine: Sendable {
             if !outbound.headers.contains(name: "content-type") {
                 outbound.headers.add(name: "content-type", value: "application/json")
             }
-            outbound.body = .bytes(body)
+            outbound.body = body
         }
         return outbound
     }
@@ -225,7 +224,7 @@ struct ProxyEngine: Sendable {
         let model: String?
         let wantsStream: Bool
         /// The upstream request without a key; each attempt adds its key's authorization.
-        let template: HTTPClientRequest
+        let template: UpstreamRequest
         let logger: Logger
     }
 
@@ -247,11 +246,9 @@ struct ProxyEngine: Sendable {
         var outbound = call.template
         outbound.headers.replaceOrAdd(name: "authorization", value: "Bearer \(lease.key.secret)")
         let started = ContinuousClock.now
-        let response: HTTPClientResponse
+        let response: UpstreamResponse
         do {
-            response = try await client.http.execute(
-                outbound, deadline: .now() + .milliseconds(Int64(upstream.firstByteTimeout * 1000))
-            )
+            response = try await client.execute(outbound)
         } catch {
             return failedAttempt(lease, error: error, started: started)
         }
@@ -291,7 +288,7 @@ struct ProxyEngine: Sendable {
 
     /// Waits for the first chunk before answering, so a stream that dies before its first byte can still fail over.
     private func startStream(
-        _ call: ProxyCall, _ response: HTTPClientResponse, status: HTTPResponse.Status, headers: HTTPFields,
+        _ call: ProxyCall, _ response: UpstreamResponse, status: HTTPResponse.Status, headers: HTTPFields,
         lease: KeyLease, started: ContinuousClock.Instant
     ) async -> AttemptResult {
         var iterator = response.body.makeAsyncIterator()

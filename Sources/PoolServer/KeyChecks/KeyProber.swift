@@ -110,12 +110,11 @@ struct KeyProber: Sendable {
             request.body = ByteBuffer(bytes: body)
         }
         do {
-            let response = try await client.execute(
-                request, firstByteTimeout: .milliseconds(Int64(checks.probeTimeout * 1000)))
-            let collected = try await response.body.collect(upTo: Self.maxAnswerBytes)
+            let answer = try await client.fetch(
+                request, upTo: Self.maxAnswerBytes, firstByteTimeout: .milliseconds(Int64(checks.probeTimeout * 1000)))
             return .answered(
-                status: Int(response.status.code), retryAfter: response.headers.first(name: "retry-after"),
-                body: Data(collected.readableBytesView)
+                status: Int(answer.status.code), retryAfter: answer.headers.first(name: "retry-after"),
+                body: Data(answer.body.readableBytesView)
             )
         } catch {
             if error is CancellationError || Task.isCancelled { throw CancellationError() }

@@ -242,30 +242,38 @@ struct ProxyEngine: Sendable {
     }
 
     private func attempt(_ call: ProxyCall, lease: KeyLease) async -> AttemptResult {
-        let route = call.route
         var outbound = call.template
         outbound.headers.replaceOrAdd(name: "authorization", value: "Bearer \(lease.key.secret)")
         let started = ContinuousClock.now
+        guard call.wantsStream else {
+            // The whole answer is read on the connection's loop and handed over once.
+            let answer: UpstreamAnswer
+            do {
+                answer = try await client.fetch(outbound, upTo: limits.maxUpstreamResponseBytes)
+            } catch {
+                return failedAttempt(lease, error: error, started: started)
+            }
+            let outcome = classify(answer.status, answer.headers)
+            return relay(call, outcome, answer.status, answer.headers, answer.body, lease: lease, started: started)
+        }
+
         let response: UpstreamResponse
         do {
             response = try await client.execute(outbound)
         } catch {
             return failedAttempt(lease, error: error, started: started)
         }
-
-        let outcome = AttemptOutcome.classify(
-            status: Int(response.status.code), retryAfter: response.headers.first(name: "retry-after"), now: clock.now
-        )
+        let outcome = classify(response.status, response.headers)
         if outcome.shouldRetryOnAnotherKey {
             // Drain a little so the connection can be reused; the body is not shown to the client.
             _ = try? await response.body.collect(upTo: 64 * 1024)
-            reporter.report(lease, outcome, started: started, provider: route.provider)
+            reporter.report(lease, outcome, started: started, provider: call.route.provider)
             return .failed(outcome)
         }
-
-        let headers = HeaderPolicy.downstreamHeaders(from: response.headers)
-        let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
-        if call.wantsStream, outcome == .success {
+        if outcome == .success {
+            let headers = HeaderPolicy.downstreamHeaders(from: response.headers)
+            let status = HTTPResponse.Status(
+                code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
             return await startStream(call, response, status: status, headers: headers, lease: lease, started: started)
         }
         let body: ByteBuffer
@@ -274,6 +282,26 @@ struct ProxyEngine: Sendable {
         } catch {
             return failedAttempt(lease, error: error, started: started)
         }
+        return relay(call, outcome, response.status, response.headers, body, lease: lease, started: started)
+    }
+
+    private func classify(_ status: HTTPResponseStatus, _ headers: HTTPHeaders) -> AttemptOutcome {
+        AttemptOutcome.classify(
+            status: Int(status.code), retryAfter: headers.first(name: "retry-after"), now: clock.now)
+    }
+
+    /// A whole answer: another key's turn when the key was at fault, else the answer for the client.
+    private func relay(
+        _ call: ProxyCall, _ outcome: AttemptOutcome, _ upstreamStatus: HTTPResponseStatus,
+        _ upstreamHeaders: HTTPHeaders, _ body: ByteBuffer, lease: KeyLease, started: ContinuousClock.Instant
+    ) -> AttemptResult {
+        let route = call.route
+        if outcome.shouldRetryOnAnotherKey {
+            reporter.report(lease, outcome, started: started, provider: route.provider)
+            return .failed(outcome)
+        }
+        let headers = HeaderPolicy.downstreamHeaders(from: upstreamHeaders)
+        let status = HTTPResponse.Status(code: Int(upstreamStatus.code), reasonPhrase: upstreamStatus.reasonPhrase)
         let usage =
             outcome == .success ? UsageScanner.usage(in: body.readableBytesView, format: route.usageFormat) : nil
         reporter.report(lease, outcome, started: started, provider: route.provider, usage: usage)

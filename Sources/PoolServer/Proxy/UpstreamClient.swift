@@ -61,6 +61,25 @@ public final class UpstreamClient: Service, Sendable {
     /// - Throws: ``UpstreamError`` for timeouts and closes, NIO's errors for connect, TLS and I/O failures,
     ///   `CancellationError` when the task is cancelled first.
     func execute(_ request: UpstreamRequest, firstByteTimeout: TimeAmount? = nil) async throws -> UpstreamResponse {
+        try await exchange(request, firstByteTimeout: firstByteTimeout) { AsyncResponseReceiver($0) }
+    }
+
+    /// Sends `request` and returns the whole answer, read on the connection's event loop: one hand-over to the
+    /// caller instead of one per chunk, for answers that are not relayed as they arrive.
+    /// - Throws: as ``execute(_:firstByteTimeout:)``, and ``UpstreamError/bodyTooLarge(limit:)`` for a body over
+    ///   `limit` bytes.
+    func fetch(
+        _ request: UpstreamRequest, upTo limit: Int, firstByteTimeout: TimeAmount? = nil
+    ) async throws
+        -> UpstreamAnswer
+    {
+        try await exchange(request, firstByteTimeout: firstByteTimeout) { CollectingReceiver($0, limit: limit) }
+    }
+
+    private func exchange<Result: Sendable>(
+        _ request: UpstreamRequest, firstByteTimeout: TimeAmount?,
+        receiver: @escaping @Sendable (CheckedContinuation<Result, any Error>) -> any UpstreamResponseReceiver
+    ) async throws -> Result {
         guard let split = UpstreamOrigin.split(request.url) else { throw UpstreamError.invalidURL }
         let (origin, target) = split
         let loop = group.any()
@@ -71,10 +90,10 @@ public final class UpstreamClient: Service, Sendable {
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
-                    loop.execute {
+                    let start: @Sendable () -> Void = {
                         let exchange = UpstreamExchange(
                             eventLoop: loop, origin: origin, head: head, body: body, firstByteTimeout: timeout,
-                            receiver: AsyncResponseReceiver(continuation))
+                            receiver: receiver(continuation))
                         if case .cancelled = slot.value {
                             exchange.fail(UpstreamError.cancelled)
                             return
@@ -82,6 +101,8 @@ public final class UpstreamClient: Service, Sendable {
                         slot.value = .started(exchange)
                         self.pool(on: loop, from: box).execute(exchange)
                     }
+                    // On NIO's executor the task already runs on the loop: no hop.
+                    if loop.inEventLoop { start() } else { loop.execute(start) }
                 }
             } onCancel: {
                 loop.execute {

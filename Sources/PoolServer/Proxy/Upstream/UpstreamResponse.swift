@@ -9,6 +9,13 @@ struct UpstreamResponse: Sendable {
     var body: UpstreamResponseBody
 }
 
+/// A whole upstream answer, read before it is handed over.
+struct UpstreamAnswer: Sendable {
+    var status: HTTPResponseStatus
+    var headers: HTTPHeaders
+    var body: ByteBuffer
+}
+
 /// The body of an ``UpstreamResponse``: chunks as they arrive. Dropping it unread, or cancelling the task reading
 /// it, closes the upstream connection at once.
 struct UpstreamResponseBody: AsyncSequence, Sendable {
@@ -105,5 +112,59 @@ final class AsyncResponseReceiver: UpstreamResponseReceiver {
         }
         source?.finish(error)
         source = nil
+    }
+}
+
+/// Collects a whole answer on the connection's event loop and resumes the caller once, with all of it.
+final class CollectingReceiver: UpstreamResponseReceiver {
+    private var waiting: CheckedContinuation<UpstreamAnswer, any Error>?
+    private let limit: Int
+    private var head: HTTPResponseHead?
+    private var body = ByteBuffer()
+    private weak var exchange: UpstreamExchange?
+    var wantsMore = true
+
+    init(_ continuation: CheckedContinuation<UpstreamAnswer, any Error>, limit: Int) {
+        self.waiting = continuation
+        self.limit = limit
+    }
+
+    func receiveHead(_ head: HTTPResponseHead, exchange: UpstreamExchange) {
+        self.head = head
+        self.exchange = exchange
+    }
+
+    func receiveBody(_ part: ByteBuffer) {
+        guard waiting != nil else { return }
+        guard body.readableBytes + part.readableBytes <= limit else {
+            resume(throwing: UpstreamError.bodyTooLarge(limit: limit))
+            exchange?.cancel()
+            return
+        }
+        if body.readableBytes == 0 {
+            body = part
+        } else {
+            var part = part
+            body.writeBuffer(&part)
+        }
+    }
+
+    func receiveEnd() {
+        guard let waiting, let head else {
+            resume(throwing: UpstreamError.remoteClosed)
+            return
+        }
+        self.waiting = nil
+        waiting.resume(returning: UpstreamAnswer(status: head.status, headers: head.headers, body: body))
+    }
+
+    func receiveFailure(_ error: any Error) {
+        resume(throwing: error)
+    }
+
+    private func resume(throwing error: any Error) {
+        guard let waiting else { return }
+        self.waiting = nil
+        waiting.resume(throwing: error)
     }
 }

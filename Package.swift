@@ -82,6 +82,18 @@ let package = Package(
             ],
             swiftSettings: strictness
         ),
+        // The gateway behind a synchronous main, for the benchmark's instruction count under valgrind (which
+        // crashes on the async main's parked thread); not a product.
+        .executableTarget(
+            name: "pool-callgrind-server",
+            dependencies: [
+                "PoolServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictness
+        ),
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore"], swiftSettings: strictness),
         .testTarget(
             name: "PoolStoreTests",

@@ -733,25 +733,36 @@ def callgrind_total(path):
     raise RuntimeError("no totals in %s" % path)
 
 
+def callgrind_bin(args):
+    """The `pool-callgrind-server` binary: given, or beside the gateway binary."""
+    return args.callgrind_bin or str(Path(args.gateway_bin).parent / "pool-callgrind-server")
+
+
 def measure_instructions(binary, run_dir, admin, mock_port, requests, cpus, keep):
     """Instructions the gateway process executes per proxied non-stream request: the gateway (10 keys, on the
     nginx mock) runs under `valgrind --tool=callgrind` with instrumentation off; after a warm-up on one keep-alive
     connection, instrumentation is switched on for exactly `requests` requests and the counts are dumped while the
-    process runs (valgrind 3.19 cannot follow an async Swift main to its end). Repeatable on a noisy machine,
-    unlike wall-clock figures. The binary is stripped first: valgrind 3.19 cannot read Swift's DWARF 5."""
+    process runs. `binary` is `pool-callgrind-server` (the gateway behind a synchronous main: valgrind 3.19
+    crashes on the async main's parked thread). Repeatable on a noisy machine,
+    unlike wall-clock figures. The binary's debug info is stripped first: valgrind 3.19 cannot read Swift's DWARF 5.
+    The dump stays in the run's folder for `callgrind_annotate`."""
     if not (shutil.which("valgrind") and shutil.which("callgrind_control") and shutil.which("strip")):
         return {"error": "valgrind, callgrind_control or strip is missing"}
     stripped = run_dir / "ollama-pool.stripped"
-    subprocess.run(["strip", "-o", str(stripped), str(binary)], check=True)
+    # Debug info only: the symbols stay, so `callgrind_annotate` on the dump shows where the instructions go.
+    subprocess.run(["strip", "--strip-debug", "-o", str(stripped), str(binary)], check=True)
     port, db = free_port(), run_dir / "callgrind.sqlite"
     out = run_dir / "callgrind.out"
-    argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=%s" % out, stripped, "serve"]
+    argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=%s" % out, stripped]
     server = keep(Server("gateway-callgrind", argv, cpus,
                          env=gateway_env(port, db, admin, "http://127.0.0.1:%d" % mock_port), log_dir=run_dir))
     wait_until(lambda: request(port, "GET", "/health", timeout=5)[0] == 200, 300, "the gateway under valgrind",
                interval=0.2)
     admin_post(port, admin, "/admin/api-keys/import-from-txt", {"content": "\n".join(make_keys(10, "cg"))})
-    token = admin_post(port, admin, "/admin/tokens", {"name": "callgrind"})["token"]
+    created = admin_post(port, admin, "/admin/tokens", {"name": "callgrind"})
+    if "token" not in created:
+        raise RuntimeError("POST /admin/tokens answered %s" % json.dumps(created)[:300])
+    token = created["token"]
     body = chat_body(UPSTREAM_MODEL).encode()
     headers = {"authorization": "Bearer " + token, "content-type": "application/json"}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -776,6 +787,7 @@ def measure_instructions(binary, run_dir, admin, mock_port, requests, cpus, keep
         conn.close()
         server.stop()
     return {"requests": requests, "instructions_total": total, "per_request": round(total / requests),
+            "dump": str(dumps[-1]),
             "method": "valgrind --tool=callgrind over the gateway process only (10 keys, nginx mock, one keep-alive "
                       "client connection), instrumentation on for exactly these requests after 200 warm-up ones"}
 
@@ -814,7 +826,7 @@ def main(args):
     if args.instructions_only:
         try:
             run.start_upstreams()
-            result = measure_instructions(args.gateway_bin, run.dir, run.admin, run.ports["mock"],
+            result = measure_instructions(callgrind_bin(args), run.dir, run.admin, run.ports["mock"],
                                           max(1, args.callgrind_requests), server_cpus, run.keep)
         finally:
             run.close()
@@ -831,7 +843,7 @@ def main(args):
         instructions = None
         if args.callgrind_requests > 0:
             try:
-                instructions = measure_instructions(args.gateway_bin, run.dir, run.admin, run.ports["mock"],
+                instructions = measure_instructions(callgrind_bin(args), run.dir, run.admin, run.ports["mock"],
                                                     args.callgrind_requests, server_cpus, run.keep)
             except Exception as error:
                 log("callgrind run failed: %s" % error)
@@ -1003,6 +1015,7 @@ def parse_args(argv):
                    help="first wait up to SECONDS for no Swift build to run and the load to drop")
     p.add_argument("--quiet-load", type=float, default=1.0, help="1-minute load average counted as quiet")
     p.add_argument("--litellm-start-timeout", type=int, default=300)
+    p.add_argument("--callgrind-bin", help="pool-callgrind-server (default: beside --gateway-bin)")
     p.add_argument("--instructions-only", action="store_true",
                    help="only the callgrind instruction count (nginx mock + gateway), printed as JSON")
     p.add_argument("--callgrind-requests", type=int, default=1000,

@@ -10,7 +10,7 @@
 #   scripts/bench/run.sh --report FILE       print a results file as Markdown tables
 #   scripts/bench/run.sh --instructions-only instructions per proxied request under callgrind (a minute or two)
 #
-# OLLAMA_POOL_BIN=/path/to/ollama-pool skips the build; BENCH_SKIP_PEERS=1 skips installing the peers.
+# OLLAMA_POOL_BIN=/path/to/ollama-pool skips the build (pool-callgrind-server is expected beside it); BENCH_SKIP_PEERS=1 skips installing the peers.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bench=scripts/bench
@@ -60,6 +60,8 @@ bin=${OLLAMA_POOL_BIN:-}
 if [ -z "$bin" ]; then
   echo "building ollama-pool (release)" >&2
   swift build -c release --product ollama-pool >&2
+  # The gateway behind a synchronous main, for the instruction count under valgrind (beside ollama-pool).
+  swift build -c release --product pool-callgrind-server >&2
   bin="$(swift build -c release --show-bin-path)/ollama-pool"
 fi
 

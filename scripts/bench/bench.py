@@ -756,7 +756,7 @@ def measure_instructions(binary, run_dir, admin, mock_port, requests, cpus, keep
     argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=%s" % out, stripped]
     server = keep(Server("gateway-callgrind", argv, cpus,
                          env=gateway_env(port, db, admin, "http://127.0.0.1:%d" % mock_port), log_dir=run_dir))
-    wait_until(lambda: request(port, "GET", "/health", timeout=5)[0] == 200, 300, "the gateway under valgrind",
+    wait_until(lambda: request(port, "GET", "/health", timeout=5)[0] == 200, 600, "the gateway under valgrind",
                interval=0.2)
     admin_post(port, admin, "/admin/api-keys/import-from-txt", {"content": "\n".join(make_keys(10, "cg"))})
     created = admin_post(port, admin, "/admin/tokens", {"name": "callgrind"})

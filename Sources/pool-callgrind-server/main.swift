@@ -11,7 +11,8 @@ import PoolServer
 
 NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 let started = DispatchSemaphore(value: 0)
-Task {
+// Detached: top-level code is on the main actor, whose thread parks below.
+Task.detached {
     do {
         let configuration = try GatewayConfiguration.fromEnvironment()
         var logger = Logger(label: "pool-callgrind-server")

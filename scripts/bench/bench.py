@@ -1018,8 +1018,11 @@ def parse_args(argv):
     p.add_argument("--callgrind-bin", help="pool-callgrind-server (default: beside --gateway-bin)")
     p.add_argument("--instructions-only", action="store_true",
                    help="only the callgrind instruction count (nginx mock + gateway), printed as JSON")
-    p.add_argument("--callgrind-requests", type=int, default=1000,
-                   help="requests counted under valgrind --tool=callgrind (0 skips the instruction count)")
+    # Off by default: not yet trustworthy. On 2026-12-05 `callgrind_control -i on` answered OK but 1,000 requests
+    # then ran at full speed and the dump counted 0 instructions (the switch seems to reach the process only when
+    # vgdb can stop it; a run with --instr-atstart=yes and the difference of two request counts would avoid it).
+    p.add_argument("--callgrind-requests", type=int, default=0,
+                   help="requests counted under valgrind --tool=callgrind (0, the default, skips the count)")
     return p.parse_args(argv)
 
 

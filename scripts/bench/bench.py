@@ -725,6 +725,74 @@ class Run:
                 "targets": measured}
 
 
+def callgrind_total(path):
+    """The total instruction count (Ir) of a callgrind dump: its `totals:` (or `summary:`) line."""
+    for line in Path(path).read_text(errors="replace").splitlines():
+        if line.startswith(("totals:", "summary:")):
+            return int(line.split()[1])
+    raise RuntimeError("no totals in %s" % path)
+
+
+def callgrind_bin(args):
+    """The `pool-callgrind-server` binary: given, or beside the gateway binary."""
+    return args.callgrind_bin or str(Path(args.gateway_bin).parent / "pool-callgrind-server")
+
+
+def measure_instructions(binary, run_dir, admin, mock_port, requests, cpus, keep):
+    """Instructions the gateway process executes per proxied non-stream request: the gateway (10 keys, on the
+    nginx mock) runs under `valgrind --tool=callgrind` with instrumentation off; after a warm-up on one keep-alive
+    connection, instrumentation is switched on for exactly `requests` requests and the counts are dumped while the
+    process runs. `binary` is `pool-callgrind-server` (the gateway behind a synchronous main: valgrind 3.19
+    crashes on the async main's parked thread). Repeatable on a noisy machine,
+    unlike wall-clock figures. The binary's debug info is stripped first: valgrind 3.19 cannot read Swift's DWARF 5.
+    The dump stays in the run's folder for `callgrind_annotate`."""
+    if not (shutil.which("valgrind") and shutil.which("callgrind_control") and shutil.which("strip")):
+        return {"error": "valgrind, callgrind_control or strip is missing"}
+    stripped = run_dir / "ollama-pool.stripped"
+    # Debug info only: the symbols stay, so `callgrind_annotate` on the dump shows where the instructions go.
+    subprocess.run(["strip", "--strip-debug", "-o", str(stripped), str(binary)], check=True)
+    port, db = free_port(), run_dir / "callgrind.sqlite"
+    out = run_dir / "callgrind.out"
+    argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=%s" % out, stripped]
+    server = keep(Server("gateway-callgrind", argv, cpus,
+                         env=gateway_env(port, db, admin, "http://127.0.0.1:%d" % mock_port), log_dir=run_dir))
+    wait_until(lambda: request(port, "GET", "/health", timeout=5)[0] == 200, 600, "the gateway under valgrind",
+               interval=0.2)
+    admin_post(port, admin, "/admin/api-keys/import-from-txt", {"content": "\n".join(make_keys(10, "cg"))})
+    created = admin_post(port, admin, "/admin/tokens", {"name": "callgrind"})
+    if "token" not in created:
+        raise RuntimeError("POST /admin/tokens answered %s" % json.dumps(created)[:300])
+    token = created["token"]
+    body = chat_body(UPSTREAM_MODEL).encode()
+    headers = {"authorization": "Bearer " + token, "content-type": "application/json"}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def send(count):
+        for _ in range(count):
+            conn.request("POST", Run.CHAT, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError("callgrind run: %s answered %d" % (Run.CHAT, response.status))
+
+    try:
+        send(200)
+        subprocess.run(["callgrind_control", "-i", "on", str(server.pid)], check=True, capture_output=True)
+        send(requests)
+        subprocess.run(["callgrind_control", "-i", "off", str(server.pid)], check=True, capture_output=True)
+        subprocess.run(["callgrind_control", "-d", str(server.pid)], check=True, capture_output=True)
+        dumps = sorted(run_dir.glob("callgrind.out*"), key=lambda p: p.stat().st_mtime)
+        total = callgrind_total(dumps[-1])
+    finally:
+        conn.close()
+        server.stop()
+    return {"requests": requests, "instructions_total": total, "per_request": round(total / requests),
+            "dump": str(dumps[-1]),
+            "method": "valgrind --tool=callgrind over the gateway process only (10 keys, nginx mock, one keep-alive "
+                      "client connection), instrumentation on for exactly these requests after 200 warm-up ones"}
+
+
+
 def main(args):
     if args.quick:
         args.rounds, args.duration, args.duration_1, args.warmup, args.stream_runs = 1, 3, 3, 1, 5
@@ -755,6 +823,15 @@ def main(args):
         meta["machine"]["cpu"], meta["load_average_before"], server_cpus or "-", client_cpus or "-"))
 
     run = Run(args, client_cpus, server_cpus)
+    if args.instructions_only:
+        try:
+            run.start_upstreams()
+            result = measure_instructions(callgrind_bin(args), run.dir, run.admin, run.ports["mock"],
+                                          max(1, args.callgrind_requests), server_cpus, run.keep)
+        finally:
+            run.close()
+        print(json.dumps(result, indent=2))
+        return
     try:
         run.start_upstreams()
         startup = run.start_gateways()
@@ -763,11 +840,20 @@ def main(args):
         run.check_targets()
         results, errors = run.load()
         stream = run.streams()
+        instructions = None
+        if args.callgrind_requests > 0:
+            try:
+                instructions = measure_instructions(callgrind_bin(args), run.dir, run.admin, run.ports["mock"],
+                                                    args.callgrind_requests, server_cpus, run.keep)
+            except Exception as error:
+                log("callgrind run failed: %s" % error)
+                instructions = {"error": str(error)}
     finally:
         run.close()
     meta["load_average_after"] = load_average()
     meta["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     report = {"results": results, "stream": stream, "startup": startup, "rss": run.rss, "rounds": run.rounds,
+              "instructions": instructions,
               "unavailable": run.unavailable, "errors": errors, "meta": meta}
     report["checks"] = checks(report)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -835,6 +921,10 @@ def checks(report):
                 g["events"], g["reads_median"], d["reads_median"], g["coalesced_reads_total"],
                 g["runs"] * g["reads_median"], d["coalesced_reads_total"]),
             g["events"] == report["stream"]["chunks"] and g["reads_median"] >= d["reads_median"])
+    ins = report.get("instructions") or {}
+    if "per_request" in ins:
+        add("instructions_per_request", "<= 200,000 (gateway process, callgrind)", "%d" % ins["per_request"],
+            ins["per_request"] <= 200_000)
     add("startup_%d_keys" % big, "<= 2 s", "%.3f s" % report["startup"]["startup_s"],
         report["startup"]["startup_s"] <= 2)
     add("import_%d_keys" % big, "<= 10 s", "%.3f s" % report["startup"]["import_s"],
@@ -888,6 +978,10 @@ def table(report, markdown=False):
     lines += ["", "start-up with %d keys: %.3f s (runs %s); import of %d keys: %.3f s over the admin API%s" % (
         s["keys"], s["startup_s"], s["startup_runs_s"], s["keys"], s["import_s"],
         ", %.3f s with the CLI" % s["cli_import_s"] if s.get("cli_import_s") else "")]
+    ins = report.get("instructions") or {}
+    if "per_request" in ins:
+        lines += ["instructions per proxied request (callgrind, gateway process): %d over %d requests" % (
+            ins["per_request"], ins["requests"])]
     lines += [""] + render(check_header, check_rows)
     if report.get("unavailable"):
         lines += [""] + ["not runnable: %s: %s" % kv for kv in report["unavailable"].items()]
@@ -921,6 +1015,14 @@ def parse_args(argv):
                    help="first wait up to SECONDS for no Swift build to run and the load to drop")
     p.add_argument("--quiet-load", type=float, default=1.0, help="1-minute load average counted as quiet")
     p.add_argument("--litellm-start-timeout", type=int, default=300)
+    p.add_argument("--callgrind-bin", help="pool-callgrind-server (default: beside --gateway-bin)")
+    p.add_argument("--instructions-only", action="store_true",
+                   help="only the callgrind instruction count (nginx mock + gateway), printed as JSON")
+    # Off by default: not yet trustworthy. On 2026-12-05 `callgrind_control -i on` answered OK but 1,000 requests
+    # then ran at full speed and the dump counted 0 instructions (the switch seems to reach the process only when
+    # vgdb can stop it; a run with --instr-atstart=yes and the difference of two request counts would avoid it).
+    p.add_argument("--callgrind-requests", type=int, default=0,
+                   help="requests counted under valgrind --tool=callgrind (0, the default, skips the count)")
     return p.parse_args(argv)
 
 

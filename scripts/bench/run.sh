@@ -8,8 +8,9 @@
 #   scripts/bench/run.sh --wait-quiet 1200   first wait up to 20 min for other builds to finish
 #   scripts/bench/run.sh --help              every option of bench.py
 #   scripts/bench/run.sh --report FILE       print a results file as Markdown tables
+#   scripts/bench/run.sh --instructions-only instructions per proxied request under callgrind (a minute or two)
 #
-# OLLAMA_POOL_BIN=/path/to/ollama-pool skips the build; BENCH_SKIP_PEERS=1 skips installing the peers.
+# OLLAMA_POOL_BIN=/path/to/ollama-pool skips the build (pool-callgrind-server is expected beside it); BENCH_SKIP_PEERS=1 skips installing the peers.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bench=scripts/bench
@@ -23,6 +24,7 @@ need_apt=()
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 command -v wrk >/dev/null || need_apt+=(wrk)
 command -v taskset >/dev/null || need_apt+=(util-linux)
+command -v valgrind >/dev/null || need_apt+=(valgrind)                # instructions per request (callgrind)
 [ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)          # the gateway links the system SQLite
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -58,6 +60,8 @@ bin=${OLLAMA_POOL_BIN:-}
 if [ -z "$bin" ]; then
   echo "building ollama-pool (release)" >&2
   swift build -c release --product ollama-pool >&2
+  # The gateway behind a synchronous main, for the instruction count under valgrind (beside ollama-pool).
+  swift build -c release --product pool-callgrind-server >&2
   bin="$(swift build -c release --show-bin-path)/ollama-pool"
 fi
 

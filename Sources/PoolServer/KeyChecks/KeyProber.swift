@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -99,8 +98,7 @@ struct KeyProber: Sendable {
     private func send(
         secret: String, provider: ProviderID, method: HTTPMethod, path: String, body: Data? = nil
     ) async throws -> Answer {
-        var request = HTTPClientRequest(url: upstream.baseURL(for: provider) + path)
-        request.method = method
+        var request = UpstreamRequest(url: upstream.baseURL(for: provider) + path, method: method)
         request.headers.add(name: "authorization", value: "Bearer \(secret)")
         request.headers.add(name: "accept", value: "application/json")
         if provider == .openrouter {
@@ -109,15 +107,14 @@ struct KeyProber: Sendable {
         }
         if let body {
             request.headers.add(name: "content-type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
+            request.body = ByteBuffer(bytes: body)
         }
         do {
-            let response = try await client.http.execute(
-                request, deadline: .now() + .milliseconds(Int64(checks.probeTimeout * 1000)))
-            let collected = try await response.body.collect(upTo: Self.maxAnswerBytes)
+            let answer = try await client.fetch(
+                request, upTo: Self.maxAnswerBytes, firstByteTimeout: .milliseconds(Int64(checks.probeTimeout * 1000)))
             return .answered(
-                status: Int(response.status.code), retryAfter: response.headers.first(name: "retry-after"),
-                body: Data(collected.readableBytesView)
+                status: Int(answer.status.code), retryAfter: answer.headers.first(name: "retry-after"),
+                body: Data(answer.body.readableBytesView)
             )
         } catch {
             if error is CancellationError || Task.isCancelled { throw CancellationError() }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -191,10 +190,10 @@ struct ProxyEngine: Sendable {
 
     private func upstreamRequest(
         for request: Request, route: ProxyRoute, body: ByteBuffer, requestID: String
-    ) -> HTTPClientRequest {
+    ) -> UpstreamRequest {
         var url = upstream.baseURL(for: route.provider) + route.upstreamPath
         if let query = request.uri.query, !query.isEmpty { url += "?" + query }
-        var outbound = HTTPClientRequest(url: url)
+        var outbound = UpstreamRequest(url: url)
         outbound.method = route.method == .post ? .POST : .GET
         for (name, value) in HeaderPolicy.upstreamHeaders(from: request.headers) {
             outbound.headers.add(name: name, value: value)
@@ -210,7 +209,7 @@ struct ProxyEngine: Sendable {
             if !outbound.headers.contains(name: "content-type") {
                 outbound.headers.add(name: "content-type", value: "application/json")
             }
-            outbound.body = .bytes(body)
+            outbound.body = body
         }
         return outbound
     }
@@ -225,7 +224,7 @@ struct ProxyEngine: Sendable {
         let model: String?
         let wantsStream: Bool
         /// The upstream request without a key; each attempt adds its key's authorization.
-        let template: HTTPClientRequest
+        let template: UpstreamRequest
         let logger: Logger
     }
 
@@ -243,32 +242,38 @@ struct ProxyEngine: Sendable {
     }
 
     private func attempt(_ call: ProxyCall, lease: KeyLease) async -> AttemptResult {
-        let route = call.route
         var outbound = call.template
         outbound.headers.replaceOrAdd(name: "authorization", value: "Bearer \(lease.key.secret)")
         let started = ContinuousClock.now
-        let response: HTTPClientResponse
+        guard call.wantsStream else {
+            // The whole answer is read on the connection's loop and handed over once.
+            let answer: UpstreamAnswer
+            do {
+                answer = try await client.fetch(outbound, upTo: limits.maxUpstreamResponseBytes)
+            } catch {
+                return failedAttempt(lease, error: error, started: started)
+            }
+            let outcome = classify(answer.status, answer.headers)
+            return relay(call, outcome, answer.status, answer.headers, answer.body, lease: lease, started: started)
+        }
+
+        let response: UpstreamResponse
         do {
-            response = try await client.http.execute(
-                outbound, deadline: .now() + .milliseconds(Int64(upstream.firstByteTimeout * 1000))
-            )
+            response = try await client.execute(outbound)
         } catch {
             return failedAttempt(lease, error: error, started: started)
         }
-
-        let outcome = AttemptOutcome.classify(
-            status: Int(response.status.code), retryAfter: response.headers.first(name: "retry-after"), now: clock.now
-        )
+        let outcome = classify(response.status, response.headers)
         if outcome.shouldRetryOnAnotherKey {
             // Drain a little so the connection can be reused; the body is not shown to the client.
             _ = try? await response.body.collect(upTo: 64 * 1024)
-            reporter.report(lease, outcome, started: started, provider: route.provider)
+            reporter.report(lease, outcome, started: started, provider: call.route.provider)
             return .failed(outcome)
         }
-
-        let headers = HeaderPolicy.downstreamHeaders(from: response.headers)
-        let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
-        if call.wantsStream, outcome == .success {
+        if outcome == .success {
+            let headers = HeaderPolicy.downstreamHeaders(from: response.headers)
+            let status = HTTPResponse.Status(
+                code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
             return await startStream(call, response, status: status, headers: headers, lease: lease, started: started)
         }
         let body: ByteBuffer
@@ -277,6 +282,26 @@ struct ProxyEngine: Sendable {
         } catch {
             return failedAttempt(lease, error: error, started: started)
         }
+        return relay(call, outcome, response.status, response.headers, body, lease: lease, started: started)
+    }
+
+    private func classify(_ status: HTTPResponseStatus, _ headers: HTTPHeaders) -> AttemptOutcome {
+        AttemptOutcome.classify(
+            status: Int(status.code), retryAfter: headers.first(name: "retry-after"), now: clock.now)
+    }
+
+    /// A whole answer: another key's turn when the key was at fault, else the answer for the client.
+    private func relay(
+        _ call: ProxyCall, _ outcome: AttemptOutcome, _ upstreamStatus: HTTPResponseStatus,
+        _ upstreamHeaders: HTTPHeaders, _ body: ByteBuffer, lease: KeyLease, started: ContinuousClock.Instant
+    ) -> AttemptResult {
+        let route = call.route
+        if outcome.shouldRetryOnAnotherKey {
+            reporter.report(lease, outcome, started: started, provider: route.provider)
+            return .failed(outcome)
+        }
+        let headers = HeaderPolicy.downstreamHeaders(from: upstreamHeaders)
+        let status = HTTPResponse.Status(code: Int(upstreamStatus.code), reasonPhrase: upstreamStatus.reasonPhrase)
         let usage =
             outcome == .success ? UsageScanner.usage(in: body.readableBytesView, format: route.usageFormat) : nil
         reporter.report(lease, outcome, started: started, provider: route.provider, usage: usage)
@@ -291,7 +316,7 @@ struct ProxyEngine: Sendable {
 
     /// Waits for the first chunk before answering, so a stream that dies before its first byte can still fail over.
     private func startStream(
-        _ call: ProxyCall, _ response: HTTPClientResponse, status: HTTPResponse.Status, headers: HTTPFields,
+        _ call: ProxyCall, _ response: UpstreamResponse, status: HTTPResponse.Status, headers: HTTPFields,
         lease: KeyLease, started: ContinuousClock.Instant
     ) async -> AttemptResult {
         var iterator = response.body.makeAsyncIterator()
@@ -333,50 +358,5 @@ struct ProxyEngine: Sendable {
         let outcome = AttemptOutcome.upstreamFailure(reason: UpstreamFailureReason.describe(error))
         pool.report(lease, outcome: outcome, latencyMillis: AttemptReporter.millis(since: started))
         return .failed(outcome)
-    }
-
-    // MARK: Gateway answers
-
-    private func noUsableKey(provider: ProviderID, retryAt: Date?) -> GatewayError {
-        let counts = pool.statusCounts(provider: provider)
-        let resting = KeyStatus.allCases.filter { $0 != .active }.compactMap { status -> String? in
-            guard let count = counts[status], count > 0 else { return nil }
-            return "\(count) \(status.rawValue)"
-        }
-        var message = "no usable key in the \(provider) pool right now"
-        if !resting.isEmpty { message += " (\(resting.joined(separator: ", ")))" }
-        return GatewayError(.serviceUnavailable, message, code: .noUsableKey, headers: retryAfterHeader(retryAt))
-    }
-
-    private func exhausted(
-        provider: ProviderID, model: String?, failures: [AttemptOutcome], retryAt: Date?
-    ) -> GatewayError {
-        if case .upstreamFailure(let reason) = failures.last {
-            return GatewayError(
-                .badGateway, "the upstream failed on \(failures.count) attempt(s) with different keys; last: \(reason)",
-                type: "upstream_error", code: .upstreamFailed, headers: [.xPoolAttempts: String(failures.count)]
-            )
-        }
-        var reasons: [String] = []
-        let rejected = failures.filter { if case .rejected = $0 { return true } else { return false } }.count
-        let rateLimited = failures.filter { if case .rateLimited = $0 { return true } else { return false } }.count
-        let outOfCredit = failures.filter { $0 == .outOfCredit }.count
-        let failed = failures.count - rejected - rateLimited - outOfCredit
-        if rateLimited > 0 { reasons.append("\(rateLimited) rate-limited (429)") }
-        if outOfCredit > 0 { reasons.append("\(outOfCredit) out of credit (402)") }
-        if rejected > 0 { reasons.append("\(rejected) rejected by the upstream (401/403)") }
-        if failed > 0 { reasons.append("\(failed) failed") }
-        let message =
-            "tried \(failures.count) key(s) of the \(provider) pool and none could serve the request: "
-            + reasons.joined(separator: ", ")
-        var headers = retryAfterHeader(retryAt)
-        headers[.xPoolAttempts] = String(failures.count)
-        return GatewayError(.serviceUnavailable, message, code: .poolExhausted, headers: headers)
-    }
-
-    private func retryAfterHeader(_ retryAt: Date?) -> HTTPFields {
-        guard let retryAt else { return [:] }
-        let seconds = max(1, Int(retryAt.timeIntervalSince(clock.now).rounded(.up)))
-        return [.retryAfter: String(seconds)]
     }
 }

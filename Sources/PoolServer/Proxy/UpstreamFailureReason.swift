@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -6,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import PoolCore
 
 /// Short, secret-free descriptions of transport failures, and which of them are the gateway's own.
@@ -30,15 +30,19 @@ enum UpstreamFailureReason {
     }
 
     static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
+        if let error = error as? UpstreamError {
             switch error {
-            case .deadlineExceeded: return "no answer within the first-byte timeout"
-            case .readTimeout: return "the upstream went silent longer than the idle timeout"
-            case .connectTimeout: return "connect timeout"
-            case .remoteConnectionClosed: return "the upstream closed the connection"
-            default: return "transport error: \(error.shortDescription)"
+            case .firstByteTimeout: return "no answer within the first-byte timeout"
+            case .idleTimeout: return "the upstream went silent longer than the idle timeout"
+            case .remoteClosed: return "the upstream closed the connection"
+            case .bodyTooLarge(let limit): return "the answer is larger than \(limit) bytes"
+            case .invalidURL: return "the upstream URL is not an http(s) URL"
+            case .cancelled: return "cancelled"
+            case .shutDown: return "the gateway is shutting down"
             }
         }
+        if case ChannelError.connectTimeout = error { return "connect timeout" }
+        if error is NIOSSLError || error is BoringSSLError { return "TLS handshake with the upstream failed" }
         if error is NIOConnectionError || error is ChannelError { return "could not connect to the upstream" }
         if let error = error as? IOError {
             let text = String(cString: strerror(error.errnoCode)).lowercased()

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import NIOCore
@@ -14,7 +13,7 @@ import ServiceLifecycle
 final class StreamRelay: @unchecked Sendable {
     // The iterator is only touched by one task at a time: the handler that read the first chunk, then the
     // response body writer; that hand-over is why this class is @unchecked Sendable.
-    private var iterator: HTTPClientResponse.Body.AsyncIterator
+    private var iterator: UpstreamResponseBody.Producer.AsyncIterator
     private let first: ByteBuffer?
     private let lease: KeyLease
     private let started: ContinuousClock.Instant
@@ -24,7 +23,7 @@ final class StreamRelay: @unchecked Sendable {
     private let reporter: AttemptReporter
 
     init(
-        iterator: HTTPClientResponse.Body.AsyncIterator, first: ByteBuffer?, lease: KeyLease,
+        iterator: UpstreamResponseBody.Producer.AsyncIterator, first: ByteBuffer?, lease: KeyLease,
         started: ContinuousClock.Instant, route: ProxyRoute, model: String?, dialect: ErrorDialect,
         reporter: AttemptReporter
     ) {

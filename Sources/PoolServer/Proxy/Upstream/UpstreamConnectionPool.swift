@@ -1,0 +1,199 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// The keep-alive connections of one event loop to every upstream origin, at most
+/// ``Settings/maxConnectionsPerOrigin`` per origin; requests beyond that wait in order for a connection to come
+/// free. Everything here happens on `eventLoop`: the caller, the connections and their timers share it, so nothing
+/// is locked.
+final class UpstreamConnectionPool {
+    /// How connections are made and kept.
+    struct Settings: Sendable {
+        var connectTimeout: TimeAmount = .seconds(10)
+        /// A parked connection is closed after this long unused.
+        var idleTimeout: TimeAmount = .seconds(60)
+        /// An answer silent for this long (while its reader takes more) fails.
+        var streamIdleTimeout: TimeAmount = .seconds(120)
+        var maxConnectionsPerOrigin = 1024
+        /// For `https://` origins: certificate verification against the system's roots by default, with SNI.
+        var tls: TLSConfiguration = .makeClientConfiguration()
+    }
+
+    private struct OriginConnections {
+        /// Parked connections, the most recently used last.
+        var idle: [UpstreamConnectionHandler] = []
+        /// Connections open or being opened.
+        var open = 0
+        var waiting = CircularBuffer<UpstreamExchange>()
+    }
+
+    let eventLoop: any EventLoop
+    let settings: Settings
+    private var origins: [UpstreamOrigin: OriginConnections] = [:]
+    private var tlsContext: NIOSSLContext?
+    private var isShutDown = false
+
+    init(eventLoop: any EventLoop, settings: Settings) {
+        self.eventLoop = eventLoop
+        self.settings = settings
+    }
+
+    /// Connections open or being opened to `origin`, and how many of them are parked (for tests and statistics).
+    func connectionCount(_ origin: UpstreamOrigin) -> (open: Int, idle: Int) {
+        let connections = origins[origin]
+        return (connections?.open ?? 0, connections?.idle.count ?? 0)
+    }
+
+    /// Sends `exchange` on a parked connection, a new one, or once one comes free.
+    func execute(_ exchange: UpstreamExchange) {
+        eventLoop.preconditionInEventLoop()
+        guard !isShutDown else {
+            exchange.fail(UpstreamError.shutDown)
+            return
+        }
+        exchange.pool = self
+        var connections = origins[exchange.origin, default: OriginConnections()]
+        while let connection = connections.idle.popLast() {
+            guard connection.isUsable else { continue }
+            origins[exchange.origin] = connections
+            connection.start(exchange)
+            return
+        }
+        if connections.open < settings.maxConnectionsPerOrigin {
+            connections.open += 1
+            origins[exchange.origin] = connections
+            connect(for: exchange)
+        } else {
+            connections.waiting.append(exchange)
+            origins[exchange.origin] = connections
+        }
+    }
+
+    /// A connection finished an answer and can be reused: the next waiting request takes it, else it is parked.
+    func release(_ connection: UpstreamConnectionHandler) {
+        guard !isShutDown else {
+            connection.close()
+            return
+        }
+        if let next = nextWaiting(connection.origin) {
+            connection.start(next)
+            return
+        }
+        origins[connection.origin, default: OriginConnections()].idle.append(connection)
+        connection.becomeIdle()
+    }
+
+    /// A connection closed (or will not be used again): its place goes to the next waiting request.
+    func connectionClosed(_ connection: UpstreamConnectionHandler) {
+        guard var connections = origins[connection.origin] else { return }
+        connections.open -= 1
+        connections.idle.removeAll { $0 === connection }
+        origins[connection.origin] = connections
+        openForNextWaiting(connection.origin)
+    }
+
+    /// A waiting exchange gave up.
+    func withdraw(_ exchange: UpstreamExchange) {
+        guard var connections = origins[exchange.origin],
+            let index = connections.waiting.firstIndex(where: { $0 === exchange })
+        else { return }
+        connections.waiting.remove(at: index)
+        origins[exchange.origin] = connections
+    }
+
+    /// Closes parked connections and refuses new requests; running answers finish, then their connections close.
+    func shutdown() {
+        isShutDown = true
+        for (_, connections) in origins {
+            for connection in connections.idle { connection.close() }
+            for exchange in connections.waiting { exchange.fail(UpstreamError.shutDown) }
+        }
+    }
+
+    // MARK: Internals
+
+    private func nextWaiting(_ origin: UpstreamOrigin) -> UpstreamExchange? {
+        guard var connections = origins[origin], !connections.waiting.isEmpty else { return nil }
+        let next = connections.waiting.removeFirst()
+        origins[origin] = connections
+        return next
+    }
+
+    private func openForNextWaiting(_ origin: UpstreamOrigin) {
+        guard let connections = origins[origin], connections.open < settings.maxConnectionsPerOrigin,
+            let next = nextWaiting(origin)
+        else { return }
+        origins[origin, default: OriginConnections()].open += 1
+        connect(for: next)
+    }
+
+    private func connect(for exchange: UpstreamExchange) {
+        let origin = exchange.origin
+        let sslContext: NIOSSLContext?
+        do {
+            sslContext = origin.secure ? try makeTLSContext() : nil
+        } catch {
+            connectFailed(origin, exchange: exchange, error: error)
+            return
+        }
+        let (streamIdleTimeout, idleTimeout) = (settings.streamIdleTimeout, settings.idleTimeout)
+        let connecting = ClientBootstrap(group: eventLoop)
+            .connectTimeout(settings.connectTimeout)
+            .channelOption(.autoRead, value: false)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let sslContext {
+                        try pipeline.addHandler(
+                            NIOSSLClientHandler(context: sslContext, serverHostname: origin.serverName))
+                    }
+                    try pipeline.addHTTPClientHandlers()
+                    try pipeline.addHandler(
+                        UpstreamConnectionHandler(
+                            origin: origin, streamIdleTimeout: streamIdleTimeout, idleTimeout: idleTimeout))
+                }
+            }
+            .connect(host: origin.host, port: origin.port)
+        connecting.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let channel):
+                guard
+                    let connection = try? channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
+                else {
+                    channel.close(promise: nil)
+                    self.connectFailed(origin, exchange: exchange, error: UpstreamError.remoteClosed)
+                    return
+                }
+                connection.pool = self
+                guard connection.isUsable else {
+                    self.connectionClosed(connection)
+                    exchange.fail(UpstreamError.remoteClosed)
+                    return
+                }
+                if exchange.isDone {
+                    // The request gave up while connecting: the new connection serves the next one, or waits.
+                    self.release(connection)
+                } else {
+                    connection.start(exchange)
+                }
+            case .failure(let error):
+                self.connectFailed(origin, exchange: exchange, error: error)
+            }
+        }
+    }
+
+    private func connectFailed(_ origin: UpstreamOrigin, exchange: UpstreamExchange, error: any Error) {
+        origins[origin, default: OriginConnections()].open -= 1
+        exchange.fail(error)
+        // The next waiting request tries for itself: each failure is its own request's outcome.
+        openForNextWaiting(origin)
+    }
+
+    private func makeTLSContext() throws -> NIOSSLContext {
+        if let tlsContext { return tlsContext }
+        let context = try NIOSSLContext(configuration: settings.tls)
+        tlsContext = context
+        return context
+    }
+}

@@ -32,11 +32,11 @@ struct ConnectionHygieneTests {
     @Test("HEADER_TIMEOUT bounds the head only: a slow answer and a keep-alive wait are not cut by it")
     func slowAnswersAreNotCut() async throws {
         try await withProxy({
-            $0.limits.headerTimeout = 1
+            $0.limits.headerTimeout = 2  // room for a loaded machine to read the head
             $0.limits.idleTimeout = 0
         }) { gateway, mock in
             var slow = MockUpstream.Behavior()
-            slow.delay = .milliseconds(2_500)
+            slow.delay = .milliseconds(4_500)
             mock.setDefault(slow)
             _ = try await gateway.addKeys(["hygiene-key-00000001"])
             let token = try await gateway.createToken()
@@ -49,7 +49,7 @@ struct ConnectionHygieneTests {
             #expect(first.text.hasPrefix("HTTP/1.1 200"), "\(first.text)")
             #expect(!first.closed)
             // Waiting between requests is IDLE_TIMEOUT's business (off here), not HEADER_TIMEOUT's.
-            let idle = await connection.readUntilClosed(seconds: 2.5)
+            let idle = await connection.readUntilClosed(seconds: 4.5)
             #expect(!idle.closed)
             mock.setDefault(.ok)
             connection.send(request)

@@ -62,7 +62,8 @@ public enum StatsDeltas {
         return result
     }
 
-    private static func counters(_ record: ModelHourRecord, plus other: ModelHourRecord, times: Int) -> ModelHourRecord {
+    private static func counters(_ record: ModelHourRecord, plus other: ModelHourRecord, times: Int) -> ModelHourRecord
+    {
         var result = record
         result.requests += times * other.requests
         result.successes += times * other.successes

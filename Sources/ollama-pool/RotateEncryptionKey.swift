@@ -26,7 +26,8 @@ struct RotateEncryptionKey: AsyncParsableCommand {
         let configuration = try settings.configuration()
         let logger = settings.logger(configuration)
         let location = try StoreLocation.parse(configuration.persistence.databaseURL)
-        let given = newKey ?? ProcessInfo.processInfo.environment["NEW_ENCRYPTION_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let given =
+            newKey ?? ProcessInfo.processInfo.environment["NEW_ENCRYPTION_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         if let given, given.count < 32 {
             throw ValidationError("the new key must be at least 32 characters (for example `openssl rand -hex 32`)")
         }

@@ -73,7 +73,9 @@ final class HTTPVersionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             }
         }
-        if head.status.code >= 200, head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
+        if head.status.code >= 200,
+            head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" })
+        {
             closeAfterEnd = true
         }
         if addsStrictTransportSecurity {

@@ -66,9 +66,11 @@ struct TLSReloadService: Service {
         for await _ in signals.cancelOnGracefulShutdown() {
             do {
                 try certificates.reload()
-                logger.notice("TLS certificate reloaded", metadata: ["file": "\(certificates.files.certificateFile ?? "")"])
+                logger.notice(
+                    "TLS certificate reloaded", metadata: ["file": "\(certificates.files.certificateFile ?? "")"])
             } catch {
-                logger.error("TLS certificate reload failed; the previous one stays in use", metadata: ["error": "\(error)"])
+                logger.error(
+                    "TLS certificate reload failed; the previous one stays in use", metadata: ["error": "\(error)"])
             }
         }
     }

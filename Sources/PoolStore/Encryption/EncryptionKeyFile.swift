@@ -52,7 +52,9 @@ public enum EncryptionKeyFile {
     public static func write(_ passphrase: String, to path: String) throws {
         let files = FileManager.default
         try? files.removeItem(atPath: path)
-        guard files.createFile(atPath: path, contents: Data((passphrase + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            files.createFile(
+                atPath: path, contents: Data((passphrase + "\n").utf8), attributes: [.posixPermissions: 0o600])
         else {
             throw StoreError("cannot write the encryption key file \(path)")
         }

@@ -80,7 +80,9 @@ extension SQLiteStore {
         let rewritten = try await pool.write { [cipher] db -> Int in
             let count = try Self.rewriteKeys(db, onlyPlain: false) { provider, stored in
                 let secret = try Self.openSecret(stored, cipher: cipher)
-                return (secret: try newCipher.seal(secret), hash: newCipher.secretHash(provider: provider, secret: secret))
+                return (
+                    secret: try newCipher.seal(secret), hash: newCipher.secretHash(provider: provider, secret: secret)
+                )
             }
             try Self.storeSetting(Self.hashFingerprintSetting, value: newCipher.fingerprint, db)
             return count

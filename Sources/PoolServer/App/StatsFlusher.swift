@@ -1,9 +1,9 @@
 import Foundation
 import ServiceLifecycle
 
-/// Writes traffic counters and key health to the store every `interval`, per-key counters every
-/// `keyStatsInterval`, and everything once more at shutdown (after the server has drained, since services stop
-/// in reverse order and the server is last).
+/// Writes traffic counters and key health to the store every `interval` and per-key counters every
+/// `keyStatsInterval`. The last flush at shutdown is `runGateway`'s, after the whole service group has ended:
+/// only then has every request (streams ended by the shutdown grace included) been counted.
 ///
 /// Per-key counters wait longer because with a large pool nearly every request uses a different key: written
 /// every second, 3,000 requests a second rewrite most pages of the statistics table each second; every ten
@@ -14,6 +14,7 @@ struct StatsFlusher: Service {
     let keyStatsInterval: TimeInterval
 
     func run() async throws {
+        // Ends at a graceful shutdown; `runGateway` writes what is left.
         try? await cancelWhenGracefulShutdown {
             var lastKeyStats = ContinuousClock.now
             while !Task.isCancelled {
@@ -24,9 +25,5 @@ struct StatsFlusher: Service {
                 if keyStatsDue { lastKeyStats = now }
             }
         }
-        // In a task of its own: after a shutdown's grace this service is cancelled, and the last flush must
-        // still reach the store.
-        let finalWriter = writer
-        await Task { await finalWriter.flush() }.value
     }
 }

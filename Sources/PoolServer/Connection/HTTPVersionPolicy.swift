@@ -24,7 +24,8 @@ final class HTTPVersionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let addsStrictTransportSecurity: Bool
     private var pending = CircularBuffer<Pending>(initialCapacity: 2)
-    /// The answer being written ends the connection: close once its end is written.
+    /// The answer being written ends a connection the server would keep: close once its end is written. (A
+    /// request that asked to close is closed by the server itself, which sees `Connection: close` on its head.)
     private var closeAfterEnd = false
 
     init(tls: Bool) {
@@ -65,18 +66,15 @@ final class HTTPVersionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
             if request.version == .http1_0 {
                 head.version = .http1_0
                 if head.headers["content-length"].isEmpty {
-                    // HTTP/1.0 has no chunked framing: the body ends when the connection does.
+                    // HTTP/1.0 has no chunked framing: the body ends when the connection does, which the server
+                    // does not know to do for a request that asked to keep it.
                     head.headers.remove(name: "transfer-encoding")
                     head.headers.replaceOrAdd(name: "connection", value: "close")
+                    closeAfterEnd = request.keepAlive && head.status.code >= 200
                 } else if request.keepAlive {
                     head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
                 }
             }
-        }
-        if head.status.code >= 200,
-            head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" })
-        {
-            closeAfterEnd = true
         }
         if addsStrictTransportSecurity {
             head.headers.replaceOrAdd(name: "strict-transport-security", value: Self.strictTransportSecurity)

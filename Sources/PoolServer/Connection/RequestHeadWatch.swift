@@ -18,13 +18,12 @@ import NIOHTTP1
 /// pipelined head that arrived with the previous request start no deadline either; `IDLE_TIMEOUT` (which counts
 /// complete request parts only) bounds that case.
 final class RequestHeadWatch {
-    /// Bytes of a head's request line kept to learn its path (the dialect of an answer made here).
-    private static let requestLineBytes = 512
-
     private let timeout: TimeAmount?
     private var awaitingHead = true
     private var headBegun = false
-    private var requestLine: [UInt8] = []
+    /// The head's first bytes as they arrived (a view, not a copy), read for the request line's path only when
+    /// an answer is made here.
+    private var firstBytes: ByteBuffer?
     private var scheduled: Scheduled<Void>?
 
     init(timeout: TimeAmount?) {
@@ -39,11 +38,9 @@ final class RequestHeadWatch {
     }
 
     fileprivate func bytesArrived(_ bytes: ByteBuffer?, _ context: ChannelHandlerContext) {
-        if let bytes, awaitingHead {
+        if let bytes, awaitingHead, !headBegun {
             headBegun = true
-            if requestLine.count < Self.requestLineBytes, !requestLine.contains(UInt8(ascii: "\n")) {
-                requestLine += bytes.readableBytesView.prefix(Self.requestLineBytes - requestLine.count)
-            }
+            firstBytes = bytes
         }
         guard awaitingHead, scheduled == nil, let timeout else { return }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -56,7 +53,7 @@ final class RequestHeadWatch {
     fileprivate func headArrived() {
         awaitingHead = false
         headBegun = false
-        requestLine.removeAll(keepingCapacity: true)
+        firstBytes = nil
         stop()
     }
 
@@ -70,7 +67,7 @@ final class RequestHeadWatch {
     }
 
     /// The dialect of the route the unfinished head's request line names.
-    private var dialect: ErrorDialect { RawHTTPAnswer.dialect(ofRequestLine: requestLine) }
+    private var dialect: ErrorDialect { RawHTTPAnswer.dialect(ofRequestLine: firstBytes?.readableBytesView ?? []) }
 
     private func expire(_ context: ChannelHandlerContext) {
         scheduled = nil

@@ -62,7 +62,11 @@ public func buildApplication(
         client: upstream, upstream: configuration.upstream, checks: configuration.keyChecks, clock: gateway.clock
     )
     let checker = KeyChecker(pool: gateway.pool, store: gateway.store, clock: gateway.clock, prober: prober)
-    let jobs = JobRegistry(clock: { gateway.clock.now })
+    // Jobs in the store and singleton work (issue #14); `leadership.isLeader` is what `/health` may show.
+    let instance = InstanceIdentity.current(port: configuration.port)
+    let jobs = JobRegistry(
+        store: gateway.store, instance: instance, logger: gateway.logger, clock: { gateway.clock.now })
+    let leadership = Leadership(lock: gateway.store.makeLeaderLock())
     let starter = KeyCheckJobs(
         checker: checker,
         importer: ValidatedImport(pool: gateway.pool, store: gateway.store, clock: gateway.clock, prober: prober),
@@ -107,8 +111,10 @@ public func buildApplication(
             // With PostgreSQL every instance's per-key counters are part of the shared totals: every flush.
             keyStatsInterval: gateway.store.kind == "postgres"
                 ? configuration.persistence.flushInterval : configuration.persistence.keyStatsFlushInterval
-        ), ChangeFeedService(gateway: gateway, interval: .seconds(1)), upstream, jobs,
-        KeyRecoveryService(checker: checker, settings: configuration.keyChecks, logger: gateway.logger)
+        ), ChangeFeedService(gateway: gateway, interval: .seconds(1)), upstream,
+        InstanceHeartbeat(store: gateway.store, instance: instance, logger: gateway.logger), leadership, jobs,
+        KeyRecoveryService(
+            checker: checker, settings: configuration.keyChecks, leadership: leadership, logger: gateway.logger)
     )
     return app
 }

@@ -82,7 +82,8 @@ struct ImportReference: AsyncParsableCommand {
         }
         guard missingKeys == 0, missingTokens == 0 else {
             throw StoreError(
-                "verification failed: \(missingKeys) keys and \(missingTokens) tokens of the reference are not in the store")
+                "verification failed: \(missingKeys) keys and \(missingTokens) tokens of the reference are not in the store"
+            )
         }
     }
 

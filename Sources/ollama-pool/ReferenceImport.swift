@@ -84,7 +84,9 @@ struct ReferenceImport {
     }
 
     /// Adds the keys not stored yet, then the statistics of those added.
-    private func importKeys(_ rows: [ReferenceTables.KeyRow], _ provider: ProviderID, _ counts: inout Counts)
+    private func importKeys(
+        _ rows: [ReferenceTables.KeyRow], _ provider: ProviderID, _ counts: inout Counts
+    )
         async throws
     {
         counts.keysRead = rows.count

@@ -42,7 +42,8 @@ actor PostgresLeaderLock: LeaderLock {
         } catch {
             if held {
                 logger.warning(
-                    "lost the leader lock's PostgreSQL session", metadata: ["error": "\(PostgresStore.describe(error))"])
+                    "lost the leader lock's PostgreSQL session", metadata: ["error": "\(PostgresStore.describe(error))"]
+                )
             }
             await drop()
             return false

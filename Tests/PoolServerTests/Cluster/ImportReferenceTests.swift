@@ -167,7 +167,8 @@ struct ImportReferenceTests {
             #expect(second.output.contains("2 client tokens read: 0 added, 2 already there"))
             expectNoSecrets(second)
             let sqlite = try SQLiteStore(
-                path: database.path, cipher: SecretCipher(passphrase: Self.encryptionKey), logger: SharedDatabase.logger)
+                path: database.path, cipher: SecretCipher(passphrase: Self.encryptionKey), logger: SharedDatabase.logger
+            )
             try await checkImported(sqlite)
             try await sqlite.close()
 
@@ -214,10 +215,12 @@ struct ImportReferenceTests {
             }
             do {
                 let body = #"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#
-                let accepted = try await gateway.request(.POST, "/v1/chat/completions", token: Self.ollamaToken, body: body)
+                let accepted = try await gateway.request(
+                    .POST, "/v1/chat/completions", token: Self.ollamaToken, body: body)
                 #expect(accepted.status == 200, "\(accepted.body)")
                 #expect(mock.keysUsed.contains(Self.secrets[0]))
-                let shared = try await gateway.request(.POST, "/v1/chat/completions", token: Self.sharedToken, body: body)
+                let shared = try await gateway.request(
+                    .POST, "/v1/chat/completions", token: Self.sharedToken, body: body)
                 #expect(shared.status == 200)
                 let unknown = try await gateway.request(
                     .POST, "/v1/chat/completions", token: "ref-client-token-never-issued-000", body: body)

@@ -106,7 +106,8 @@ struct JobsTests {
             let answer: String
             do {
                 try await first.addKeys(["jobs-restart-key-0000001"])
-                id = try #require(try await first.runJob("/admin/keys/health-check", json: [String: Any]())["id"] as? String)
+                id = try #require(
+                    try await first.runJob("/admin/keys/health-check", json: [String: Any]())["id"] as? String)
                 answer = try await first.admin(.GET, "/admin/jobs/\(id)").body
             } catch {
                 await first.stop(removeFiles: false)
@@ -121,7 +122,9 @@ struct JobsTests {
             let stale = Date().addingTimeInterval(-40)
             try await store.recordHeartbeat(instance: "inst_killed", name: nil, at: stale)
             try await store.saveJob(
-                StoredJob(id: "job_left_running", kind: "validated_import", instance: "inst_killed", total: 9, done: 3, createdAt: stale))
+                StoredJob(
+                    id: "job_left_running", kind: "validated_import", instance: "inst_killed", total: 9, done: 3,
+                    createdAt: stale))
             try await store.close()
 
             let second = try await TestGateway.start(directory: folder, self.configure(url, mock: mock))
@@ -129,7 +132,9 @@ struct JobsTests {
                 let again = try await second.admin(.GET, "/admin/jobs/\(id)")
                 #expect(again.status == 200)
                 #expect(again.body == answer)
-                let failed = try await eventually(second, job: "job_left_running") { $0["state"] as? String != "running" }
+                let failed = try await eventually(second, job: "job_left_running") {
+                    $0["state"] as? String != "running"
+                }
                 #expect(failed?["state"] as? String == "failed")
                 #expect(failed?["error"] as? String == "the instance running this job stopped")
                 #expect(failed?["done"] as? Int == 3)

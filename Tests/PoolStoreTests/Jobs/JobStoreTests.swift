@@ -17,7 +17,9 @@ struct JobStoreTests {
             updatedAt: updatedAt, finishedAt: finishedAt)
     }
 
-    @Test("a job written by one instance is read by another, with its progress and then its result", arguments: JobStoreKind.tested)
+    @Test(
+        "a job written by one instance is read by another, with its progress and then its result",
+        arguments: JobStoreKind.tested)
     func writtenHereReadThere(kind: JobStoreKind) async throws {
         try await kind.with { open in
             let a = try await open()
@@ -53,7 +55,9 @@ struct JobStoreTests {
         }
     }
 
-    @Test("running jobs of an instance silent for 30 s are failed with a reason; live ones are left", arguments: JobStoreKind.tested)
+    @Test(
+        "running jobs of an instance silent for 30 s are failed with a reason; live ones are left",
+        arguments: JobStoreKind.tested)
     func abandonedJobsFail(kind: JobStoreKind) async throws {
         try await kind.with { open in
             let store = try await open()
@@ -102,7 +106,8 @@ struct JobStoreTests {
 
             let periodic = AbandonedJobsRule(survivor: "inst_new_run", heartbeatBefore: stale)
             #expect(try await store.failAbandonedJobs(periodic, reason: Self.reason, at: now) == 0)
-            let startUp = AbandonedJobsRule(survivor: "inst_new_run", heartbeatBefore: stale, previousName: "host-a:8080")
+            let startUp = AbandonedJobsRule(
+                survivor: "inst_new_run", heartbeatBefore: stale, previousName: "host-a:8080")
             #expect(try await store.failAbandonedJobs(startUp, reason: Self.reason, at: now) == 1)
             #expect(try await store.job(id: "job_old_run")?.state == .failed)
             #expect(try await store.job(id: "job_other")?.state == .running)
@@ -115,11 +120,15 @@ struct JobStoreTests {
             let store = try await open()
             let now = millisecondNow()
             let twoDaysAgo = now.addingTimeInterval(-2 * 86_400)
-            try await store.saveJob(job("job_old_done", instance: "i", state: .done, createdAt: twoDaysAgo, finishedAt: twoDaysAgo))
-            try await store.saveJob(job("job_old_failed", instance: "i", state: .failed, createdAt: twoDaysAgo, finishedAt: twoDaysAgo))
+            try await store.saveJob(
+                job("job_old_done", instance: "i", state: .done, createdAt: twoDaysAgo, finishedAt: twoDaysAgo))
+            try await store.saveJob(
+                job("job_old_failed", instance: "i", state: .failed, createdAt: twoDaysAgo, finishedAt: twoDaysAgo))
             try await store.saveJob(job("job_old_running", instance: "i", createdAt: twoDaysAgo))
             try await store.saveJob(
-                job("job_recent", instance: "i", state: .done, createdAt: twoDaysAgo, finishedAt: now.addingTimeInterval(-3600)))
+                job(
+                    "job_recent", instance: "i", state: .done, createdAt: twoDaysAgo,
+                    finishedAt: now.addingTimeInterval(-3600)))
             #expect(try await store.pruneJobs(finishedBefore: now.addingTimeInterval(-86_400)) == 2)
             #expect(Set(try await store.recentJobs(limit: 10).map(\.id)) == ["job_old_running", "job_recent"])
         }

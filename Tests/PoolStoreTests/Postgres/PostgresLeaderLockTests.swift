@@ -8,8 +8,10 @@ struct PostgresLeaderLockTests {
     @Test("one instance holds the lock; when its connection closes another takes it over")
     func handover() async throws {
         try await PostgresTestServer.withDatabase { settings in
-            let storeA = try await PostgresStore(settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
-            let storeB = try await PostgresStore(settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
+            let storeA = try await PostgresStore(
+                settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
+            let storeB = try await PostgresStore(
+                settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
             let a = storeA.makeLeaderLock()
             let b = storeB.makeLeaderLock()
             #expect(await a.acquire())

@@ -75,7 +75,8 @@ final class Job: Sendable {
             (try? JSONWriter.data(result)).map { String(decoding: $0, as: UTF8.self) }
         }
         return StoredJob(
-            id: id, kind: kind, instance: instance, state: StoredJob.State(rawValue: snapshot.state.rawValue) ?? .failed,
+            id: id, kind: kind, instance: instance,
+            state: StoredJob.State(rawValue: snapshot.state.rawValue) ?? .failed,
             total: snapshot.total, done: snapshot.done, valid: snapshot.valid, invalid: snapshot.invalid,
             createdAt: createdAt, updatedAt: Date(), finishedAt: snapshot.finishedAt,
             elapsedSeconds: Self.seconds(elapsed), error: snapshot.error, resultJSON: resultJSON)

@@ -33,6 +33,10 @@ public func buildApplication(
             stats: StatsRecorder(traffic: gateway.traffic, clock: gateway.clock)
         ))
     router.add(middleware: RequestLimitsMiddleware(limits: configuration.limits))
+    // This instance among those sharing the store, and whether it runs the singleton work (recovery): for the
+    // jobs' heartbeats, and for `/health` (`instance.id`, `leadership.isLeader`).
+    let instance = InstanceIdentity.current(port: configuration.port)
+    let leadership = Leadership(lock: gateway.store.makeLeaderLock())
     HealthRoutes(
         pool: gateway.pool, upstream: configuration.upstream, storage: gateway.store.kind, startedAt: gateway.startedAt
     ).register(on: router)
@@ -62,11 +66,8 @@ public func buildApplication(
         client: upstream, upstream: configuration.upstream, checks: configuration.keyChecks, clock: gateway.clock
     )
     let checker = KeyChecker(pool: gateway.pool, store: gateway.store, clock: gateway.clock, prober: prober)
-    // Jobs in the store and singleton work (issue #14); `leadership.isLeader` is what `/health` may show.
-    let instance = InstanceIdentity.current(port: configuration.port)
     let jobs = JobRegistry(
         store: gateway.store, instance: instance, logger: gateway.logger, clock: { gateway.clock.now })
-    let leadership = Leadership(lock: gateway.store.makeLeaderLock())
     let starter = KeyCheckJobs(
         checker: checker,
         importer: ValidatedImport(pool: gateway.pool, store: gateway.store, clock: gateway.clock, prober: prober),

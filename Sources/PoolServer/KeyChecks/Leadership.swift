@@ -39,7 +39,11 @@ final class Leadership: Service, Sendable {
                 try await Task.sleep(for: self.interval)
             }
         }
-        // Hand over at once rather than when the session times out.
+        await release()
+    }
+
+    /// Gives the lock up, so another instance takes over at once rather than when this session times out.
+    func release() async {
         leading.store(false, ordering: .releasing)
         await lock.release()
     }

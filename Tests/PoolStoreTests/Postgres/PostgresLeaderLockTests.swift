@@ -20,8 +20,15 @@ struct PostgresLeaderLockTests {
             #expect(!(await b.acquire()))
 
             // The holder's session ends as when its process dies: the server releases the lock with it.
+            // pg_locks is the whole cluster's: only this database's leader lock (its key's two halves) counts.
             let held = try await PostgresTestServer.rows(
-                settings, "SELECT pid::text FROM pg_locks WHERE locktype = 'advisory' AND granted")
+                settings,
+                """
+                SELECT pid::text FROM pg_locks
+                WHERE locktype = 'advisory' AND granted AND classid::bigint = \(0x6F6C_706F)
+                  AND objid::bigint = \(0x6F6C_6C64)
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                """)
             #expect(held.count == 1)
             let pid = try #require(held.first?.first ?? nil)
             try await PostgresTestServer.admin(settings, "SELECT pg_terminate_backend(\(pid))::text")

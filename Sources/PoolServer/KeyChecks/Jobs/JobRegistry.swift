@@ -52,7 +52,7 @@ final class JobRegistry: Service, Sendable {
                 jobs.remove(at: index)
             }
         }
-        await persist(job)
+        await persistFirst(job)
         let clock = self.clock
         let result = submit.yield { @Sendable in
             await withTaskGroup(of: Void.self) { group in
@@ -137,6 +137,20 @@ final class JobRegistry: Service, Sendable {
             await persist(job)
         }
     }
+
+    /// Writes a new job's row before the route answers, waiting at most `firstWriteLimit`: with the database
+    /// away the job still starts (its progress writes create the row once the database is back).
+    private func persistFirst(_ job: Job) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.persist(job) }
+            group.addTask { try? await Task.sleep(for: Self.firstWriteLimit) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// How long starting a job waits for its first write.
+    static let firstWriteLimit: Duration = .seconds(2)
 
     /// Writes the job's row; a store that is away costs the other instances a view of it, not the job.
     private func persist(_ job: Job) async {

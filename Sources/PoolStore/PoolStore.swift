@@ -69,4 +69,33 @@ public protocol PoolStore: Sendable {
 
     /// Closes the store; later calls fail.
     func close() async throws
+
+    // MARK: - Jobs and leadership (issue #14: jobs in the store, singleton work)
+
+    /// Creates or replaces a job's row: at its start, with its progress (at most ~1/s), and its final state.
+    func saveJob(_ job: StoredJob) async throws
+
+    /// A stored job with its result, or nil.
+    func job(id: String) async throws -> StoredJob?
+
+    /// The most recent jobs (by creation), newest first, without their results.
+    func recentJobs(limit: Int) async throws -> [StoredJob]
+
+    /// Records that `instance` is alive at `time`; `name` is its stable name (host and port), when it has one.
+    func recordHeartbeat(instance: String, name: String?, at time: Date) async throws
+
+    /// Marks `failed` (with `reason`) the running jobs whose instance stopped, as `rule` says.
+    /// - Returns: how many jobs were marked.
+    @discardableResult
+    func failAbandonedJobs(_ rule: AbandonedJobsRule, reason: String, at time: Date) async throws -> Int
+
+    /// Deletes finished jobs that finished before `cutoff`, and heartbeats older than it.
+    /// - Returns: how many jobs were deleted.
+    @discardableResult
+    func pruneJobs(finishedBefore cutoff: Date) async throws -> Int
+
+    /// A lock that one instance at a time holds (see `LeaderLock`).
+    func makeLeaderLock() -> any LeaderLock
+
+    // MARK: - (end of the jobs and leadership block)
 }

@@ -14,6 +14,7 @@ struct OllamaPool: AsyncParsableCommand {
         version: GatewayVersion.current,
         subcommands: [
             Serve.self, Keys.self, Tokens.self, SettingsCommand.self, RotateEncryptionKey.self, Migrate.self,
+            ImportReference.self,
         ],
         defaultSubcommand: Serve.self
     )
@@ -24,7 +25,28 @@ struct OllamaPool: AsyncParsableCommand {
     static func main() async {
         NIOSingletons.groupLoopCountSuggestion = usableCPUCount()
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        await main(nil)
+        do {
+            var command = try parseAsRoot(nil)
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withRedacted: error)
+        }
+    }
+
+    /// ArgumentParser's `exit(withError:)`, with database passwords taken out of the message: usage errors quote
+    /// what was typed.
+    private static func exit(withRedacted error: any Error) -> Never {
+        let code = exitCode(for: error)
+        let message = SecretRedaction.redactingURLPasswords(fullMessage(for: error))
+        if !message.isEmpty {
+            let handle = code == .success ? FileHandle.standardOutput : FileHandle.standardError
+            handle.write(Data((message + "\n").utf8))
+        }
+        Foundation.exit(code.rawValue)
     }
 
     /// CPUs in this process's affinity mask (`taskset`, cpusets), capped by NIO's own count (which honours cgroup

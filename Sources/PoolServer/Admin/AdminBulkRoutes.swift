@@ -44,7 +44,7 @@ struct AdminBulkRoutes {
             try await store.deleteKeys(ids: selection.ids)
             answer.changed = pool.remove(ids: selection.ids).count
         default:
-            let job = starter.startCheck(kind: "verify", ids: selection.ids)
+            let job = await starter.startCheck(kind: "verify", ids: selection.ids)
             answer.changed = selection.ids.count
             answer.jobId = job.id
             return try JSONResponse.make(answer, status: .accepted)

@@ -21,8 +21,8 @@ struct AdminKeyCheckRoutes {
         group.post("api-keys/import-with-validation") { request, _ in try await importWithValidation(request) }
         group.post("verify-key") { request, _ in try await verify(request) }
         group.post("keys/health-check") { request, _ in try await healthCheck(request) }
-        group.get("jobs") { _, _ in try listJobs() }
-        group.get("jobs/:id") { _, context in try job(context.parameters.require("id")) }
+        group.get("jobs") { _, _ in try await listJobs() }
+        group.get("jobs/:id") { _, context in try await job(context.parameters.require("id")) }
     }
 
     // MARK: Validated import
@@ -35,7 +35,7 @@ struct AdminKeyCheckRoutes {
             missing: "field 'content' (text) or 'keys' (an array) is required"
         )
         let expiresAt = try body.expiry.date(now: clock.now)
-        let job = starter.startValidatedImport(parsed, provider: provider, expiresAt: expiresAt)
+        let job = await starter.startValidatedImport(parsed, provider: provider, expiresAt: expiresAt)
         return try accepted(job)
     }
 
@@ -65,7 +65,7 @@ struct AdminKeyCheckRoutes {
     private func healthCheck(_ request: Request) async throws -> Response {
         let body = try await AdminBody.decode(KeySelectionRequest.self, from: request, limit: limit, allowEmpty: true)
         let selection = try KeySelection.read(body, request: request, pool: pool, default: .everyKey)
-        let job = starter.startCheck(kind: "health_check", ids: selection.ids)
+        let job = await starter.startCheck(kind: "health_check", ids: selection.ids)
         return try accepted(job, notFound: selection.notFound)
     }
 
@@ -78,18 +78,14 @@ struct AdminKeyCheckRoutes {
 
     // MARK: Jobs
 
-    private func listJobs() throws -> Response {
-        // Results can be long (every invalid line of a big import); the list shows progress, one job shows all.
-        let snapshots = jobs.recent().map { job -> JobSnapshot in
-            var snapshot = job.snapshot()
-            snapshot.result = nil
-            return snapshot
-        }
-        return try JSONResponse.make(JobListPayload(jobs: snapshots))
+    /// Every instance's recent jobs (from the store). Results can be long (every invalid line of a big import);
+    /// the list shows progress, one job shows all.
+    private func listJobs() async throws -> Response {
+        try JSONResponse.make(JobListPayload(jobs: await jobs.recentSnapshots()))
     }
 
-    private func job(_ id: String) throws -> Response {
-        guard let job = jobs.job(id: id) else { throw GatewayError.notFound("no such job") }
-        return try JSONResponse.make(job.snapshot())
+    private func job(_ id: String) async throws -> Response {
+        guard let snapshot = await jobs.snapshot(id: id) else { throw GatewayError.notFound("no such job") }
+        return try JSONResponse.make(snapshot)
     }
 }

@@ -33,6 +33,10 @@ public func buildApplication(
             stats: StatsRecorder(traffic: gateway.traffic, clock: gateway.clock)
         ))
     router.add(middleware: RequestLimitsMiddleware(limits: configuration.limits))
+    // This instance among those sharing the store, and whether it runs the singleton work (recovery): for the
+    // jobs' heartbeats, and for `/health` (`instance.id`, `leadership.isLeader`).
+    let instance = InstanceIdentity.current(port: configuration.port)
+    let leadership = Leadership(lock: gateway.store.makeLeaderLock())
     HealthRoutes(
         pool: gateway.pool, upstream: configuration.upstream, storage: gateway.store.kind, startedAt: gateway.startedAt
     ).register(on: router)
@@ -62,7 +66,8 @@ public func buildApplication(
         client: upstream, upstream: configuration.upstream, checks: configuration.keyChecks, clock: gateway.clock
     )
     let checker = KeyChecker(pool: gateway.pool, store: gateway.store, clock: gateway.clock, prober: prober)
-    let jobs = JobRegistry(clock: { gateway.clock.now })
+    let jobs = JobRegistry(
+        store: gateway.store, instance: instance, logger: gateway.logger, clock: { gateway.clock.now })
     let starter = KeyCheckJobs(
         checker: checker,
         importer: ValidatedImport(pool: gateway.pool, store: gateway.store, clock: gateway.clock, prober: prober),
@@ -107,8 +112,10 @@ public func buildApplication(
             // With PostgreSQL every instance's per-key counters are part of the shared totals: every flush.
             keyStatsInterval: gateway.store.kind == "postgres"
                 ? configuration.persistence.flushInterval : configuration.persistence.keyStatsFlushInterval
-        ), ChangeFeedService(gateway: gateway, interval: .seconds(1)), upstream, jobs,
-        KeyRecoveryService(checker: checker, settings: configuration.keyChecks, logger: gateway.logger)
+        ), ChangeFeedService(gateway: gateway, interval: .seconds(1)), upstream,
+        InstanceHeartbeat(store: gateway.store, instance: instance, logger: gateway.logger), leadership, jobs,
+        KeyRecoveryService(
+            checker: checker, settings: configuration.keyChecks, leadership: leadership, logger: gateway.logger)
     )
     return app
 }

@@ -10,9 +10,9 @@ struct KeyCheckJobs: Sendable {
     let logger: Logger
 
     /// Probes `parsed` keys and adds those the upstream does not reject (see `ValidatedImport`).
-    func startValidatedImport(_ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?) -> Job {
+    func startValidatedImport(_ parsed: ImportParseResult, provider: ProviderID, expiresAt: Date?) async -> Job {
         let (importer, logger) = (self.importer, self.logger)
-        return jobs.start(kind: "validated_import", total: parsed.entries.count) { job in
+        return await jobs.start(kind: "validated_import", total: parsed.entries.count) { job in
             let summary = try await importer.run(parsed, provider: provider, expiresAt: expiresAt, job: job)
             logger.info(
                 "validated import finished",
@@ -25,9 +25,9 @@ struct KeyCheckJobs: Sendable {
     }
 
     /// Checks pool keys and applies the results; `kind` names the job (`health_check`, `verify`).
-    func startCheck(kind: String, ids: [String]) -> Job {
+    func startCheck(kind: String, ids: [String]) async -> Job {
         let (checker, logger) = (self.checker, self.logger)
-        return jobs.start(kind: kind, total: ids.count) { job in
+        return await jobs.start(kind: kind, total: ids.count) { job in
             let summary = try await checker.check(ids: ids, job: job)
             logger.info(
                 "key check finished",

@@ -12,10 +12,14 @@ import Synchronization
 /// `interval × 2ⁿ` (capped) before the next. That memory is kept here, not stored: after a restart every failed
 /// key gets one early probe, which is cheap. Keys an admin disabled, cooling keys (they return by themselves)
 /// and expired keys are never probed.
+///
+/// Only the leader (`Leadership`) runs passes: with several instances on one PostgreSQL database, one of them
+/// probes; another takes over within one interval when it stops.
 final class KeyRecoveryService: Service, Sendable {
     let checker: KeyChecker
     let settings: KeyCheckConfiguration
     let logger: Logger
+    let leadership: Leadership
 
     private struct Backoff {
         var failures: Int
@@ -30,8 +34,9 @@ final class KeyRecoveryService: Service, Sendable {
 
     private let state = Mutex(State())
 
-    init(checker: KeyChecker, settings: KeyCheckConfiguration, logger: Logger) {
+    init(checker: KeyChecker, settings: KeyCheckConfiguration, leadership: Leadership, logger: Logger) {
         self.checker = checker
+        self.leadership = leadership
         self.settings = settings
         self.logger = logger
     }
@@ -51,6 +56,7 @@ final class KeyRecoveryService: Service, Sendable {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: .milliseconds(Int64(self.settings.healthCheckInterval * 1000)))
+                guard await self.leadership.refresh() else { continue }
                 let summary = try await self.runRecoveryPass(now: clock.now)
                 if summary.probed > 0 {
                     logger.info(

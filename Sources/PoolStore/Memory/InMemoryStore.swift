@@ -19,6 +19,8 @@ public final class InMemoryStore: PoolStore {
     public var kind: String { "memory" }
 
     private let state = Mutex(State())
+    /// Jobs and heartbeats (`InMemoryStore+Jobs`).
+    let jobTable = InMemoryJobs()
 
     /// An empty, open store.
     public init() {}

@@ -92,7 +92,7 @@ public struct PostgresConnectionSettings: Sendable, CustomStringConvertible, Cus
     }
 
     /// The configuration of a connection of its own (the LISTEN connection), with the same TLS rules.
-    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
         switch tlsMode {
         case .disable: tls = .disable

@@ -14,7 +14,8 @@ enum PostgresSchema {
     static let migrationLock: Int64 = 0x6F6C_706F_6F6C_6D67
 
     static let migrations: [(name: String, statements: [String])] = [
-        ("v1-initial", v1Initial)
+        ("v1-initial", v1Initial),
+        ("v7-jobs", v7Jobs),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction, holding the advisory lock.
@@ -171,6 +172,40 @@ enum PostgresSchema {
         CREATE TABLE settings (
             name text PRIMARY KEY,
             value text NOT NULL
+        )
+        """,
+    ]
+
+    /// Background jobs and instance heartbeats (`PostgresStore+Jobs`), as SQLite's `v7-jobs`: a job started on
+    /// one instance is readable on every other, and one left `running` by a stopped instance is marked failed.
+    private static let v7Jobs = [
+        """
+        CREATE TABLE jobs (
+            id text PRIMARY KEY,
+            kind text NOT NULL,
+            instance text NOT NULL,
+            state text NOT NULL CHECK (state IN ('running', 'done', 'failed')),
+            total bigint NOT NULL DEFAULT 0,
+            done bigint NOT NULL DEFAULT 0,
+            valid bigint NOT NULL DEFAULT 0,
+            invalid bigint NOT NULL DEFAULT 0,
+            created_at double precision NOT NULL,
+            updated_at double precision NOT NULL,
+            finished_at double precision,
+            elapsed double precision NOT NULL DEFAULT 0,
+            error text,
+            -- the finished job's answer as the admin API shows it (JSON, keys masked)
+            result text
+        )
+        """,
+        "CREATE INDEX jobs_by_state ON jobs(state, instance)",
+        "CREATE INDEX jobs_by_creation ON jobs(created_at)",
+        """
+        CREATE TABLE instance_heartbeats (
+            instance text PRIMARY KEY,
+            -- host and port, when the instance has a stable one: a restarted instance recognises its old jobs
+            name text,
+            beat_at double precision NOT NULL
         )
         """,
     ]

@@ -23,6 +23,9 @@ enum StoreSchema {
         migrator.registerMigration("v5-change-log") { db in
             try db.execute(sql: v5ChangeLog)
         }
+        migrator.registerMigration("v7-jobs") { db in
+            try db.execute(sql: v7Jobs)
+        }
         return migrator
     }
 
@@ -148,5 +151,37 @@ enum StoreSchema {
             item TEXT NOT NULL,
             at REAL NOT NULL
         );
+        """
+
+    /// Background jobs and the heartbeats of the instances running them (`SQLiteStore+Jobs`): a job is readable
+    /// after a restart, and one left `running` by a stopped process is marked failed. Finished jobs older than a
+    /// day are pruned.
+    private static let v7Jobs = """
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY NOT NULL,
+            kind TEXT NOT NULL,
+            instance TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed')),
+            total INTEGER NOT NULL DEFAULT 0,
+            done INTEGER NOT NULL DEFAULT 0,
+            valid INTEGER NOT NULL DEFAULT 0,
+            invalid INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            finished_at REAL,
+            elapsed REAL NOT NULL DEFAULT 0,
+            error TEXT,
+            -- the finished job's answer as the admin API shows it (JSON, keys masked)
+            result TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX jobs_by_state ON jobs(state, instance);
+        CREATE INDEX jobs_by_creation ON jobs(created_at);
+
+        CREATE TABLE instance_heartbeats (
+            instance TEXT PRIMARY KEY NOT NULL,
+            -- host and port, when the instance has a stable one: a restarted instance recognises its old jobs
+            name TEXT,
+            beat_at REAL NOT NULL
+        ) WITHOUT ROWID;
         """
 }

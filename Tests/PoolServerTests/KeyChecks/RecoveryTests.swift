@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOHTTP1
 import PoolCore
+import PoolStore
 import Testing
 
 @testable import PoolServer
@@ -34,7 +35,8 @@ struct RecoveryTests {
                     pool: gateway.gateway.pool, store: gateway.gateway.store, clock: gateway.gateway.clock,
                     prober: prober
                 ),
-                settings: settings, logger: gateway.gateway.logger
+                settings: settings, leadership: Leadership(lock: gateway.gateway.store.makeLeaderLock()),
+                logger: gateway.gateway.logger
             )
             do {
                 try await body(gateway, mock, service, clock)

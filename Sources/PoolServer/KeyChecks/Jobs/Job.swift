@@ -1,4 +1,5 @@
 import Foundation
+import PoolStore
 import Synchronization
 
 /// One background job: what it is, how far it got, and its result once done.
@@ -56,7 +57,7 @@ final class Job: Sendable {
         let current = outcome.withLock { $0 }
         let finished = done.load(ordering: .relaxed)
         let elapsed = current.elapsed ?? (ContinuousClock.now - started)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = Self.seconds(elapsed)
         return JobSnapshot(
             id: id, kind: kind, state: current.state, total: total.load(ordering: .relaxed), done: finished,
             valid: valid.load(ordering: .relaxed), invalid: invalid.load(ordering: .relaxed),
@@ -64,5 +65,24 @@ final class Job: Sendable {
             createdAt: createdAt, finishedAt: current.finishedAt, error: current.error,
             result: current.result.map(AnyEncodableResult.init)
         )
+    }
+
+    /// The job as the store keeps it: what `snapshot()` shows, with the result as the API's JSON.
+    func stored(instance: String) -> StoredJob {
+        let snapshot = snapshot()
+        let elapsed = outcome.withLock { $0.elapsed } ?? (ContinuousClock.now - started)
+        let resultJSON = snapshot.result.flatMap { result in
+            (try? JSONWriter.data(result)).map { String(decoding: $0, as: UTF8.self) }
+        }
+        return StoredJob(
+            id: id, kind: kind, instance: instance,
+            state: StoredJob.State(rawValue: snapshot.state.rawValue) ?? .failed,
+            total: snapshot.total, done: snapshot.done, valid: snapshot.valid, invalid: snapshot.invalid,
+            createdAt: createdAt, updatedAt: Date(), finishedAt: snapshot.finishedAt,
+            elapsedSeconds: Self.seconds(elapsed), error: snapshot.error, resultJSON: resultJSON)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

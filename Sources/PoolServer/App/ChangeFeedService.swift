@@ -64,8 +64,8 @@ struct ChangeFeedService: Service {
         if !added.isEmpty { pool.add(added) }
         let tokens = gateway.tokens
         for id in changes.removedTokenIDs { tokens.remove(id: id) }
-        let held = Set(tokens.entries().map(\.record.id))
-        for token in changes.tokens where !held.contains(token.id) { tokens.add(token) }
+        // New tokens are added; a changed one (policy, expiry) replaces its record and keeps its usage.
+        for token in changes.tokens { tokens.upsert(token) }
         gateway.logger.info(
             "applied changes from another writer",
             metadata: [

@@ -24,7 +24,8 @@ struct TokensPolicyOptions: ParsableArguments {
     /// `policy` with the flags given applied, then the `clear` fields emptied.
     func applied(to policy: TokenPolicy, clearing clear: [String] = []) throws -> TokenPolicy {
         var policy = policy
-        for (value, name) in [(rpm, "rpm"), (tpm, "tpm"), (requestQuota, "request-quota"), (tokenQuota, "token-quota")] {
+        for (value, name) in [(rpm, "rpm"), (tpm, "tpm"), (requestQuota, "request-quota"), (tokenQuota, "token-quota")]
+        {
             if let value, value < 0 { throw ValidationError("--\(name) must be a whole number ≥ 0") }
         }
         if let rpm { policy.rpm = rpm }

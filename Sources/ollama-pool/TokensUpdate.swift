@@ -15,7 +15,8 @@ extension Tokens {
         @Option(help: "A new name.") var name: String?
         @Option(help: "Expire this many seconds from now (0: never).") var ttl: Double?
         @OptionGroup var policy: TokensPolicyOptions
-        @Option(help: "Make a policy field unlimited/unset again (repeatable), e.g. --clear rpm.") var clear: [String] = []
+        @Option(help: "Make a policy field unlimited/unset again (repeatable), e.g. --clear rpm.") var clear: [String] =
+            []
         @OptionGroup var settings: SettingOptions
 
         func run() async throws {

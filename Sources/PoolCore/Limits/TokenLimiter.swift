@@ -110,7 +110,9 @@ public final class TokenLimiter: Sendable {
     /// Puts usage back that the store could not take (a failed flush), so the next flush carries it.
     public func restore(_ deltas: [TokenUsageDelta]) {
         state.withLock { state in
-            for delta in deltas { state.addPending(day: delta.dayStart, requests: delta.requests, tokens: delta.tokens) }
+            for delta in deltas {
+                state.addPending(day: delta.dayStart, requests: delta.requests, tokens: delta.tokens)
+            }
         }
     }
 
@@ -339,7 +341,9 @@ public final class TokenLimiter: Sendable {
         mutating func addPending(day: Int64, requests: Int, tokens: Int) {
             if pendingCurrent.day != day {
                 if !pendingCurrent.isEmpty {
-                    if pendingPrevious.isEmpty { pendingPrevious = pendingCurrent } else {
+                    if pendingPrevious.isEmpty {
+                        pendingPrevious = pendingCurrent
+                    } else {
                         pendingPrevious.requests += pendingCurrent.requests
                         pendingPrevious.tokens += pendingCurrent.tokens
                     }

@@ -90,7 +90,9 @@ public struct ProxyAdmission: Sendable {
         guard guards.cacheTTL(for: token.record.policy) > 0, !stream, Self.cacheableRoutes.contains(route) else {
             return nil
         }
-        if let cacheControl, cacheControl.lowercased().contains("no-cache") || cacheControl.lowercased().contains("no-store") {
+        if let cacheControl,
+            cacheControl.lowercased().contains("no-cache") || cacheControl.lowercased().contains("no-store")
+        {
             return nil
         }
         return ResponseCacheKey(

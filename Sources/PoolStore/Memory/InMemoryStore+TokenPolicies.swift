@@ -22,7 +22,9 @@ extension InMemoryStore {
         return tokenLedger.state.withLock { ledger in
             var totals: [String: TokenUsageTotals] = [:]
             for (key, value) in ledger.usage {
-                var row = totals[key.tokenID] ?? TokenUsageTotals(tokenID: key.tokenID, dayStart: day, monthStart: month.start)
+                var row =
+                    totals[key.tokenID]
+                    ?? TokenUsageTotals(tokenID: key.tokenID, dayStart: day, monthStart: month.start)
                 row.totalRequests += value.requests
                 row.totalTokens += value.tokens
                 if key.dayStart >= month.start, key.dayStart < month.end {

@@ -110,6 +110,7 @@ extension SQLiteStore {
     }
 
     /// The columns `tokenRecord(_:)` reads, in its order.
-    static let tokenColumns = "SELECT id, name, token_hash, prefix, created_at, expires_at, provider, request_count, policy"
+    static let tokenColumns =
+        "SELECT id, name, token_hash, prefix, created_at, expires_at, provider, request_count, policy"
 
 }

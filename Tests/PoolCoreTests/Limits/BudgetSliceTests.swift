@@ -41,7 +41,10 @@ struct BudgetSliceTests {
         }
         #expect(first.retryAfter == 1)
         let requests = limiter.budgetRequests(now: clock.now)
-        #expect(requests == [BudgetRequest(kind: .requestsPerMinute, windowStart: 1_800_000_000 / 60 * 60, amount: 6, limit: 60)])
+        #expect(
+            requests == [
+                BudgetRequest(kind: .requestsPerMinute, windowStart: 1_800_000_000 / 60 * 60, amount: 6, limit: 60)
+            ])
         #expect(limiter.budgetRequests(now: clock.now).isEmpty)  // still pending
         for request in requests { limiter.grant(ledger.lease(request)) }
         var served = 0
@@ -52,7 +55,8 @@ struct BudgetSliceTests {
     @Test("two instances sharing a 60-rpm budget serve at most 60 in a window together, and nearly all of it")
     func twoInstances() {
         let ledger = Ledger()
-        let instances = (0..<2).map { _ in TokenLimiter(policy: TokenPolicy(rpm: 60), mode: .leased(sliceFraction: 0.1)) }
+        let instances = (0..<2).map { _ in TokenLimiter(policy: TokenPolicy(rpm: 60), mode: .leased(sliceFraction: 0.1))
+        }
         var served = 0
         for step in 0..<300 {
             let limiter = instances[step % 2]

@@ -53,7 +53,9 @@ struct IPProtectionTests {
         #expect(IPAddress("[::1]") == IPAddress("0:0:0:0:0:0:0:1"))
         #expect(IPAddress("fe80::1%eth0") == IPAddress("fe80::1"))
         #expect(IPAddress("::ffff:10.0.0.1") != nil)
-        for junk in ["", "1.2.3", "1.2.3.256", "1.2.3.4.5", "::1::2", "12345::", "g::1", "1:2:3:4:5:6:7:8:9", "a.b.c.d"] {
+        for junk in [
+            "", "1.2.3", "1.2.3.256", "1.2.3.4.5", "::1::2", "12345::", "g::1", "1:2:3:4:5:6:7:8:9", "a.b.c.d",
+        ] {
             #expect(IPAddress(junk) == nil, "\(junk)")
         }
     }
@@ -78,7 +80,8 @@ struct IPProtectionTests {
         // Peer not trusted: the header is the client's claim and ignored.
         #expect(proxies.clientAddress(peer: "198.51.100.7", forwardedFor: ["1.2.3.4"]) == "198.51.100.7")
         // Trusted peer: right-most untrusted.
-        #expect(proxies.clientAddress(peer: "127.0.0.1", forwardedFor: ["1.1.1.1, 203.0.113.5, 10.0.0.2"]) == "203.0.113.5")
+        #expect(
+            proxies.clientAddress(peer: "127.0.0.1", forwardedFor: ["1.1.1.1, 203.0.113.5, 10.0.0.2"]) == "203.0.113.5")
         #expect(proxies.clientAddress(peer: "127.0.0.1", forwardedFor: ["1.1.1.1", "203.0.113.5"]) == "203.0.113.5")
         // Every hop trusted: the left-most.
         #expect(proxies.clientAddress(peer: "::1", forwardedFor: ["10.0.0.9, 10.0.0.8"]) == "10.0.0.9")

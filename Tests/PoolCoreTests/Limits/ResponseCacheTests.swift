@@ -6,7 +6,9 @@ import Testing
 struct ResponseCacheTests {
     let clock = ManualClock()
 
-    func key(_ token: String = "tok_a", shared: Bool = false, provider: ProviderID = .ollama, body: String = "{}")
+    func key(
+        _ token: String = "tok_a", shared: Bool = false, provider: ProviderID = .ollama, body: String = "{}"
+    )
         -> ResponseCacheKey
     {
         ResponseCacheKey(
@@ -15,7 +17,8 @@ struct ResponseCacheTests {
 
     func answer(_ size: Int, _ fill: UInt8 = 1) -> CachedResponse {
         CachedResponse(
-            headers: [.init(name: "content-type", value: "application/json")], body: Array(repeating: fill, count: size))
+            headers: [.init(name: "content-type", value: "application/json")], body: Array(repeating: fill, count: size)
+        )
     }
 
     @Test("a stored answer is a hit for the same token, route and body; anything else misses")

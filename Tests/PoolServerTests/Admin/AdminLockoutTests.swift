@@ -53,7 +53,8 @@ struct AdminLockoutTests {
         try await Application(router: router).test(.live) { client in try await body(client) }
     }
 
-    func get(_ client: any TestClientProtocol, token: String, forwardedFor: String? = nil) async throws -> TestResponse {
+    func get(_ client: any TestClientProtocol, token: String, forwardedFor: String? = nil) async throws -> TestResponse
+    {
         var headers: HTTPFields = [.authorization: "Bearer \(token)"]
         if let forwardedFor { headers[HTTPField.Name("X-Forwarded-For")!] = forwardedFor }
         return try await client.executeRequest(uri: "/admin/ping", method: .get, headers: headers, body: nil)
@@ -90,14 +91,17 @@ struct AdminLockoutTests {
         }
     }
 
-    @Test("behind a trusted proxy each X-Forwarded-For client is locked out on its own; without trust the header is ignored")
+    @Test(
+        "behind a trusted proxy each X-Forwarded-For client is locked out on its own; without trust the header is ignored"
+    )
     func trustedProxies() async throws {
         var limits = ClientLimitsConfiguration()
         limits.authFailuresPerMinute = 1
         limits.trustedProxies = try TrustedProxies.parse("127.0.0.1, ::1").get()
         try await withAdminApp(limits, clock: ManualClock()) { client in
             for _ in 0..<2 { _ = try await get(client, token: "wrong", forwardedFor: "203.0.113.1") }
-            #expect(try await get(client, token: Self.adminToken, forwardedFor: "203.0.113.1").status == .tooManyRequests)
+            #expect(
+                try await get(client, token: Self.adminToken, forwardedFor: "203.0.113.1").status == .tooManyRequests)
             // A client forging the left part of the header is still the address the proxy appended.
             #expect(
                 try await get(client, token: Self.adminToken, forwardedFor: "203.0.113.9, 203.0.113.1").status
@@ -108,7 +112,8 @@ struct AdminLockoutTests {
         try await withAdminApp(limits, clock: ManualClock()) { client in
             for _ in 0..<2 { _ = try await get(client, token: "wrong", forwardedFor: "203.0.113.1") }
             // The peer (loopback) is what failed: another claimed address does not help.
-            #expect(try await get(client, token: Self.adminToken, forwardedFor: "198.51.100.2").status == .tooManyRequests)
+            #expect(
+                try await get(client, token: Self.adminToken, forwardedFor: "198.51.100.2").status == .tooManyRequests)
         }
     }
 }

@@ -16,7 +16,9 @@ struct AdminTokenPolicyTests {
          "quota_period": "month", "models": ["qwen*", "gpt-4o"], "cache_scope": "shared", "cache_ttl": 30,
          "note": "the A team"}
         """
-    static let fullValues = ["rpm": 60, "tpm": 10_000, "request_quota": 1000, "token_quota": 5_000_000, "cache_ttl": 30]
+    static let fullValues = [
+        "rpm": 60, "tpm": 10_000, "request_quota": 1000, "token_quota": 5_000_000, "cache_ttl": 30,
+    ]
 
     @Test("POST takes every policy field, the answer and the list show them, and the store keeps them")
     func create() async throws {
@@ -27,7 +29,8 @@ struct AdminTokenPolicyTests {
             for (field, value) in Self.fullValues { #expect(created.json[field] as? Int == value, "\(field)") }
             #expect(created.json["quota_period"] as? String == "month")
             #expect(created.json["models"] as? [String] == ["qwen*", "gpt-4o"])
-            #expect(created.json["cache_scope"] as? String == "shared" && created.json["note"] as? String == "the A team")
+            #expect(
+                created.json["cache_scope"] as? String == "shared" && created.json["note"] as? String == "the A team")
             let id = try #require(created.json["id"] as? String)
 
             let listed = try await gateway.admin(.GET, "/admin/tokens")
@@ -154,7 +157,8 @@ struct AdminTokenPolicyTests {
             let cache = gateway.gateway.guards.responseCache
             let now = gateway.gateway.clock.now
             func key(_ token: String, _ provider: ProviderID) -> ResponseCacheKey {
-                ResponseCacheKey(tokenID: token, shared: false, provider: provider, route: "/v1/chat/completions", body: [1])
+                ResponseCacheKey(
+                    tokenID: token, shared: false, provider: provider, route: "/v1/chat/completions", body: [1])
             }
             let answer = CachedResponse(headers: [], body: Array(repeating: 7, count: 100))
             cache.store(answer, for: key(id, .ollama), ttl: 60, now: now)
@@ -166,7 +170,8 @@ struct AdminTokenPolicyTests {
             #expect(stats.json["entries"] is [Any] && stats.json["hits"] is Int)  // the model lists, as before
             let responses = try #require(stats.json["responses"] as? [String: Any])
             #expect(responses["entries"] as? Int == 3 && responses["hits"] as? Int == 1)
-            #expect(responses["ttl_seconds"] as? Double == 60 && responses["capacity_bytes"] as? Int == 64 * 1024 * 1024)
+            #expect(
+                responses["ttl_seconds"] as? Double == 60 && responses["capacity_bytes"] as? Int == 64 * 1024 * 1024)
 
             let byProvider = try await gateway.admin(.POST, "/admin/cache/clear", json: ["provider": "openrouter"])
             #expect(byProvider.json["responses"] as? Int == 1)

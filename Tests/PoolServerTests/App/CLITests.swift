@@ -139,8 +139,10 @@ extension CLITests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("pool.sqlite")
         let created = try run(
-            ["tokens", "create", "team", "--rpm", "60", "--models", "qwen*,gpt-4o", "--quota-period", "day",
-             "--request-quota", "500"], database: database)
+            [
+                "tokens", "create", "team", "--rpm", "60", "--models", "qwen*,gpt-4o", "--quota-period", "day",
+                "--request-quota", "500",
+            ], database: database)
         #expect(created.status == 0, "\(created.errors)")
         let listed = try run(["tokens", "list"], database: database)
         #expect(listed.output.contains("rpm=60") && listed.output.contains("models=qwen*,gpt-4o"))

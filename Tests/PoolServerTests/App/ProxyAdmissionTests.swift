@@ -17,8 +17,10 @@ struct ProxyAdmissionTests {
 
     func token(_ policy: TokenPolicy, id: String = "tok_a") -> TokenRegistry.Entry {
         let registry = TokenRegistry(clock: clock)
-        var record = ClientTokenFactory.make(name: "t", createdAt: clock.now, expiresAt: nil, provider: nil, policy: policy)
-            .record
+        var record = ClientTokenFactory.make(
+            name: "t", createdAt: clock.now, expiresAt: nil, provider: nil, policy: policy
+        )
+        .record
         record.id = id
         registry.add(record)
         return registry.entry(id: id)!
@@ -30,7 +32,8 @@ struct ProxyAdmissionTests {
         let entry = token(TokenPolicy(rpm: 3, tpm: 100))
         for remaining in [2, 1, 0] {
             let headers = try gate.admit(entry, model: "qwen3").get()
-            let fields = Dictionary(uniqueKeysWithValues: ProxyAdmission.headerFields(headers).map { ($0.name, $0.value) })
+            let fields = Dictionary(
+                uniqueKeysWithValues: ProxyAdmission.headerFields(headers).map { ($0.name, $0.value) })
             #expect(fields["x-ratelimit-limit-requests"] == "3")
             #expect(fields["x-ratelimit-remaining-requests"] == String(remaining))
             #expect(fields["x-ratelimit-reset-requests"] == "60s" && fields["x-ratelimit-limit-tokens"] == "100")
@@ -40,7 +43,8 @@ struct ProxyAdmissionTests {
             return
         }
         #expect(refusal.status == 429 && refusal.code == "rate_limit_exceeded" && refusal.retryAfter == 60)
-        #expect(ProxyAdmission.headerFields(try gate.admit(token(TokenPolicy(), id: "tok_free"), model: nil).get()).isEmpty)
+        #expect(
+            ProxyAdmission.headerFields(try gate.admit(token(TokenPolicy(), id: "tok_free"), model: nil).get()).isEmpty)
     }
 
     @Test("a model outside the list is 403 naming it, before any limit counts it")
@@ -87,28 +91,46 @@ struct ProxyAdmissionTests {
     func cacheKeys() throws {
         let off = admission()
         let entry = token(TokenPolicy())
-        #expect(off.cacheKey(entry, provider: .ollama, route: "/v1/chat/completions", stream: false, cacheControl: nil, body: [1]) == nil)
+        #expect(
+            off.cacheKey(
+                entry, provider: .ollama, route: "/v1/chat/completions", stream: false, cacheControl: nil, body: [1])
+                == nil)
         let gate = admission { $0.responseCacheTTL = 60 }
         let key = try #require(
-            gate.cacheKey(entry, provider: .ollama, route: "/v1/chat/completions", stream: false, cacheControl: nil, body: [1]))
-        #expect(gate.cacheKey(entry, provider: .ollama, route: "/v1/chat/completions", stream: true, cacheControl: nil, body: [1]) == nil)
-        #expect(gate.cacheKey(entry, provider: .ollama, route: "/v1/models", stream: false, cacheControl: nil, body: [1]) == nil)
-        #expect(gate.cacheKey(entry, provider: .ollama, route: "/v1/chat/completions", stream: false, cacheControl: "No-Cache", body: [1]) == nil)
+            gate.cacheKey(
+                entry, provider: .ollama, route: "/v1/chat/completions", stream: false, cacheControl: nil, body: [1]))
+        #expect(
+            gate.cacheKey(
+                entry, provider: .ollama, route: "/v1/chat/completions", stream: true, cacheControl: nil, body: [1])
+                == nil)
+        #expect(
+            gate.cacheKey(entry, provider: .ollama, route: "/v1/models", stream: false, cacheControl: nil, body: [1])
+                == nil)
+        #expect(
+            gate.cacheKey(
+                entry, provider: .ollama, route: "/v1/chat/completions", stream: false, cacheControl: "No-Cache",
+                body: [1]) == nil)
         gate.store(CachedResponse(headers: [], body: [42]), for: key, token: entry)
         #expect(gate.cached(key)?.body == [42])
         let other = token(TokenPolicy(), id: "tok_other")
         let otherKey = try #require(
-            gate.cacheKey(other, provider: .ollama, route: "/v1/chat/completions", stream: false, cacheControl: nil, body: [1]))
+            gate.cacheKey(
+                other, provider: .ollama, route: "/v1/chat/completions", stream: false, cacheControl: nil, body: [1]))
         #expect(gate.cached(otherKey) == nil)
         let sharedA = token(TokenPolicy(cacheScope: .shared), id: "tok_sa")
         let sharedB = token(TokenPolicy(cacheScope: .shared), id: "tok_sb")
         let keyA = try #require(
-            gate.cacheKey(sharedA, provider: .ollama, route: "/v1/embeddings", stream: false, cacheControl: nil, body: [2]))
+            gate.cacheKey(
+                sharedA, provider: .ollama, route: "/v1/embeddings", stream: false, cacheControl: nil, body: [2]))
         gate.store(CachedResponse(headers: [], body: [7]), for: keyA, token: sharedA)
         let keyB = try #require(
-            gate.cacheKey(sharedB, provider: .ollama, route: "/v1/embeddings", stream: false, cacheControl: nil, body: [2]))
+            gate.cacheKey(
+                sharedB, provider: .ollama, route: "/v1/embeddings", stream: false, cacheControl: nil, body: [2]))
         #expect(gate.cached(keyB)?.body == [7])
         let noCache = token(TokenPolicy(cacheTTL: 0), id: "tok_nc")
-        #expect(gate.cacheKey(noCache, provider: .ollama, route: "/v1/embeddings", stream: false, cacheControl: nil, body: [2]) == nil)
+        #expect(
+            gate.cacheKey(
+                noCache, provider: .ollama, route: "/v1/embeddings", stream: false, cacheControl: nil, body: [2]) == nil
+        )
     }
 }

@@ -7,7 +7,8 @@ import Testing
 @Suite("Token policies in the store")
 struct TokenPolicyStoreTests {
     let policy = TokenPolicy(
-        rpm: 60, tpm: 10_000, requestQuota: 500, tokenQuota: 1_000_000, quotaPeriod: .month, models: ["qwen*", "gpt-4o"],
+        rpm: 60, tpm: 10_000, requestQuota: 500, tokenQuota: 1_000_000, quotaPeriod: .month,
+        models: ["qwen*", "gpt-4o"],
         cacheScope: .shared, cacheTTL: 120, note: "team a")
 
     func token(_ name: String, policy: TokenPolicy = TokenPolicy()) -> ClientTokenRecord {
@@ -17,8 +18,9 @@ struct TokenPolicyStoreTests {
         ).record
     }
 
-    @Test("a policy is stored with its token, changed by an update, and read back by another store object",
-          arguments: JobStoreKind.tested)
+    @Test(
+        "a policy is stored with its token, changed by an update, and read back by another store object",
+        arguments: JobStoreKind.tested)
     func policyRoundTrip(kind: JobStoreKind) async throws {
         try await kind.with { open in
             let a = try await open()
@@ -50,8 +52,9 @@ struct TokenPolicyStoreTests {
         }
     }
 
-    @Test("usage adds up per UTC day into today, this month and in total; a deleted token's rows are skipped",
-          arguments: JobStoreKind.tested)
+    @Test(
+        "usage adds up per UTC day into today, this month and in total; a deleted token's rows are skipped",
+        arguments: JobStoreKind.tested)
     func usage(kind: JobStoreKind) async throws {
         try await kind.with { open in
             let store = try await open()

@@ -51,7 +51,9 @@ struct TokenPolicyFields: Sendable {
         case .absent: break
         case .cleared: policy.models = nil
         case .set(let patterns):
-            guard patterns.count <= 1000 else { throw GatewayError.badRequest("field 'models' has more than 1000 entries") }
+            guard patterns.count <= 1000 else {
+                throw GatewayError.badRequest("field 'models' has more than 1000 entries")
+            }
             for pattern in patterns {
                 if let problem = ModelAllowList.problem(with: pattern) {
                     throw GatewayError.badRequest("field 'models': \(problem)")
@@ -77,7 +79,9 @@ struct TokenPolicyFields: Sendable {
         case .absent: break
         case .cleared: policy.note = nil
         case .set(let text):
-            guard text.count <= 1000 else { throw GatewayError.badRequest("field 'note' must be at most 1000 characters") }
+            guard text.count <= 1000 else {
+                throw GatewayError.badRequest("field 'note' must be at most 1000 characters")
+            }
             policy.note = text.isEmpty ? nil : text
         }
         return policy

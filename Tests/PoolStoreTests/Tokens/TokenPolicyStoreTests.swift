@@ -106,3 +106,37 @@ struct TokenPolicyStoreTests {
         }
     }
 }
+
+extension TokenPolicyStoreTests {
+    @Test(
+        "two instances leasing slices of a 60-rpm token's minute serve at most 60 together, and all but a slice each",
+        arguments: JobStoreKind.tested)
+    func twoInstancesShareOneBudget(kind: JobStoreKind) async throws {
+        try await kind.with { open in
+            let stores = [try await open(), try await open()]
+            // A fixed minute: the test does not depend on when it runs.
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            let limiters = stores.map { _ in
+                TokenLimiter(policy: TokenPolicy(rpm: 60), mode: .leased(sliceFraction: 0.1))
+            }
+            let served = try await withThrowingTaskGroup(of: Int.self) { group in
+                for (store, limiter) in zip(stores, limiters) {
+                    group.addTask {
+                        var served = 0
+                        // Each instance: serve what its slice allows, lease more off the "request path", repeat.
+                        for _ in 0..<200 {
+                            if case .allowed = limiter.admit(now: now) { served += 1 }
+                            for request in limiter.budgetRequests(now: now) {
+                                limiter.grant(try await store.leaseTokenBudget(tokenID: "tok_shared", request: request))
+                            }
+                        }
+                        return served
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(served <= 60)
+            #expect(served >= 60 - 2 * 6)
+        }
+    }
+}

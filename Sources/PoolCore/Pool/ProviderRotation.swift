@@ -85,7 +85,8 @@ struct ProviderRotation {
         nextHandle += 1
         let key = PooledKey(
             id: record.id, provider: provider, secret: record.secret, username: record.username,
-            createdAt: record.createdAt, counters: KeyCounters(stats), handle: handle
+            createdAt: record.createdAt, counters: KeyCounters(stats), flushed: FlushedCounts(stats),
+            handle: handle
         )
         slots[handle] = Slot(key: key, expiresAt: record.expiresAt, health: record.health, models: record.models)
         if record.category != nil || record.credit != nil {

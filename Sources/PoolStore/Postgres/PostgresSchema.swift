@@ -14,7 +14,8 @@ enum PostgresSchema {
     static let migrationLock: Int64 = 0x6F6C_706F_6F6C_6D67
 
     static let migrations: [(name: String, statements: [String])] = [
-        ("v1-initial", v1Initial)
+        ("v1-initial", v1Initial),
+        ("v2-key-stats-revision", v2KeyStatsRevision),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction, holding the advisory lock.
@@ -60,6 +61,13 @@ enum PostgresSchema {
             logger.info("PostgreSQL schema migrated", metadata: ["migration": "\(migration.name)"])
         }
     }
+
+    /// The revision a key's statistics were last written under, so an instance reads back only the keys whose
+    /// shared totals moved (`PostgresStore.sharedTotals`).
+    private static let v2KeyStatsRevision = [
+        "ALTER TABLE key_stats ADD COLUMN rev bigint NOT NULL DEFAULT 0",
+        "CREATE INDEX key_stats_by_rev ON key_stats(rev)",
+    ]
 
     private static let v1Initial = [
         """

@@ -52,7 +52,10 @@ struct ChangeFeedService: Service {
     /// Applies the changes after `revision`; returns the revision reached (unchanged when the store failed).
     func catchUp(from revision: Int64, outage: StoreOutageLog? = nil) async -> Int64 {
         do {
-            let current = try await gateway.store.revision()
+            // A store that is away can keep a call waiting for a connection for long (PostgreSQL: 30 s); the
+            // poll gives up sooner, so that `/health` and the log tell of the outage within seconds.
+            let store = gateway.store
+            let current = try await Self.within(Self.pollTimeout) { try await store.revision() }
             var reached = revision
             if current > revision {
                 let changes = try await gateway.store.changes(after: revision)
@@ -66,6 +69,27 @@ struct ChangeFeedService: Service {
             gateway.feedStatus.failed()
             outage?.failed(error)
             return revision
+        }
+    }
+
+    /// How long one poll of the store's revision may take before it counts as failed.
+    static let pollTimeout: Duration = .seconds(3)
+
+    /// `body`'s result, or an error when it takes longer than `limit` (the call is cancelled).
+    static func within<Result: Sendable>(
+        _ limit: Duration, _ body: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let result = first else {
+                throw StoreError("the store did not answer within \(limit.components.seconds) s")
+            }
+            return result
         }
     }
 

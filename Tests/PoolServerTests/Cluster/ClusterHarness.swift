@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import PoolStore
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// Real gateway processes on one PostgreSQL database, in front of one mock upstream: starting them, talking to
@@ -77,9 +78,12 @@ struct ClusterHarness {
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 24)))
     }
 
-    /// One chat completion through `port`; its status (0 when the connection failed).
-    static func chat(port: Int, token: String) async -> Int {
-        (try? await call(.POST, "/v1/chat/completions", port: port, bearer: token, body: chatBody).status) ?? 0
+    /// One chat completion through `port`; its status (0 when the connection failed or it took over `timeout`:
+    /// a request in flight to a killed process can otherwise wait for the whole default timeout).
+    static func chat(port: Int, token: String, timeout: TimeAmount = .seconds(10)) async -> Int {
+        let reply = try? await call(
+            .POST, "/v1/chat/completions", port: port, bearer: token, body: chatBody, timeout: timeout)
+        return reply?.status ?? 0
     }
 
     /// A JSON answer's object.
@@ -127,4 +131,15 @@ struct ClusterHarness {
             throw error
         }
     }
+}
+
+/// A value several test tasks share (a counter to hand out work, a stop flag, what was answered when).
+final class SharedBox<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+
+    init(_ value: Value) { self.value = Mutex(value) }
+
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result { value.withLock { body(&$0) } }
+
+    var current: Value { value.withLock { $0 } }
 }

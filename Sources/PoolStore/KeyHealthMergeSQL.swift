@@ -17,7 +17,8 @@ enum KeyHealthMergeSQL {
     ) -> String {
         let stored = rank(status: storedStatus, until: storedUntil, now: now)
         let offered = rank(status: status, until: until, now: now)
-        return "(\(offered) > \(stored) OR (\(offered) = \(stored) AND (\(offered) <> 1 OR \(until) >= \(storedUntil))))"
+        return
+            "(\(offered) > \(stored) OR (\(offered) = \(stored) AND (\(offered) <> 1 OR \(until) >= \(storedUntil))))"
     }
 
     /// A number as an SQL literal (never exponent notation for dates).

@@ -220,8 +220,9 @@ public final class KeyPool: Sendable {
         for record in stored {
             guard let key = key(id: record.keyID) else { continue }
             let others = key.flushed.advance(to: record)
-            guard others.requests != 0 || others.successes != 0 || others.failures != 0
-                || others.latencyMillisSum != 0 || others.promptTokens != 0 || others.completionTokens != 0
+            guard
+                others.requests != 0 || others.successes != 0 || others.failures != 0
+                    || others.latencyMillisSum != 0 || others.promptTokens != 0 || others.completionTokens != 0
             else { continue }
             key.counters.absorb(others)
             moved += 1

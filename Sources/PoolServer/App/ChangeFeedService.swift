@@ -109,8 +109,9 @@ struct ChangeFeedService: Service {
         for id in changes.removedTokenIDs { tokens.remove(id: id) }
         let held = Set(tokens.entries().map(\.record.id))
         for token in changes.tokens where !held.contains(token.id) { tokens.add(token) }
-        let logLevel: Logger.Level = changes.keys.isEmpty && changes.tokens.isEmpty && changes.removedKeyIDs.isEmpty
-            && changes.removedTokenIDs.isEmpty ? .debug : .info
+        let logLevel: Logger.Level =
+            changes.keys.isEmpty && changes.tokens.isEmpty && changes.removedKeyIDs.isEmpty
+                && changes.removedTokenIDs.isEmpty ? .debug : .info
         gateway.logger.log(
             level: logLevel, "applied changes from another writer",
             metadata: [

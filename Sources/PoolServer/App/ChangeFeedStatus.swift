@@ -18,7 +18,8 @@ public final class ChangeFeedStatus: Sendable {
 
     init(loadedRevision: Int64, at now: Date) {
         state = Mutex(
-            Snapshot(appliedRevision: loadedRevision, storeRevision: loadedRevision, lastCatchUp: now,
+            Snapshot(
+                appliedRevision: loadedRevision, storeRevision: loadedRevision, lastCatchUp: now,
                 storeUnreachable: false))
     }
 

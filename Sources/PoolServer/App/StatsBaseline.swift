@@ -50,7 +50,8 @@ struct StatsBaseline: Sendable {
 
     /// What the store holds beyond this baseline (other instances' flushed counts), per provider and per hour
     /// key; only call it with no batch of this instance's unconfirmed.
-    func others(in shared: SharedTotals) -> (totals: [ProviderID: GlobalStatsRecord], hours: [String: ModelHourRecord]) {
+    func others(in shared: SharedTotals) -> (totals: [ProviderID: GlobalStatsRecord], hours: [String: ModelHourRecord])
+    {
         var totalsByProvider: [ProviderID: GlobalStatsRecord] = [:]
         for stored in shared.globalStats {
             totalsByProvider[stored.provider] = StatsDeltas.change(from: totals[stored.provider], to: stored)

@@ -76,8 +76,15 @@ public final class StatsWriter: Sendable {
             return waiting
         }
         guard let batch = toSend else { return }
+        let started = ContinuousClock.now
         do {
             try await store.write(batch)
+            logger.debug(
+                "statistics flushed",
+                metadata: [
+                    "keys": "\(batch.keyStats.count)", "health": "\(batch.keyHealth.count)",
+                    "tokens": "\(batch.tokenRequestCounts.count)", "took": "\(ContinuousClock.now - started)",
+                ])
             let next: StatsBatch? = state.withLock { state in
                 if state.unconfirmed?.id == batch.id { state.unconfirmed = nil }
                 guard state.unconfirmed == nil, let waiting = state.waiting, !waiting.isEmpty else { return nil }
@@ -109,8 +116,15 @@ public final class StatsWriter: Sendable {
         let currentHour = Int(now.timeIntervalSince1970) / 3600 * 3600
         let hoursSince = currentHour - Self.sharedHours * 3600
         do {
+            let started = ContinuousClock.now
             let totals = try await store.sharedTotals(keysChangedAfter: after, hoursSince: hoursSince)
-            pool.absorbStored(totals.keyStats)
+            let moved = pool.absorbStored(totals.keyStats)
+            logger.debug(
+                "shared totals read back",
+                metadata: [
+                    "keys": "\(totals.keyStats.count)", "keys_moved": "\(moved)",
+                    "took": "\(ContinuousClock.now - started)",
+                ])
             let others = state.withLock { state in
                 state.sharedRevision = max(state.sharedRevision, totals.revision)
                 return state.baseline.others(in: totals)

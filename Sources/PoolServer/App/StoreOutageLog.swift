@@ -16,7 +16,11 @@ final class StoreOutageLog: Sendable {
 
     /// Logs the first failure of an outage.
     func failed(_ error: any Error) {
-        guard failing.withLock({ state in defer { state = true }; return !state }) else { return }
+        let began = failing.withLock { state in
+            defer { state = true }
+            return !state
+        }
+        guard began else { return }
         logger.warning(
             "the store is unreachable: \(what) is paused and retried (counters and changes are kept in memory)",
             metadata: ["error": "\(error)"])
@@ -24,7 +28,11 @@ final class StoreOutageLog: Sendable {
 
     /// Logs the end of an outage, if there was one.
     func succeeded() {
-        guard failing.withLock({ state in defer { state = false }; return state }) else { return }
+        let ended = failing.withLock { state in
+            defer { state = false }
+            return state
+        }
+        guard ended else { return }
         logger.notice("the store is reachable again: \(what) resumed")
     }
 

@@ -33,7 +33,8 @@ extension PostgresStore {
                             listening.set(true)
                             delay = .milliseconds(500)
                             if lost {
-                                logger.notice("the PostgreSQL LISTEN connection is back", metadata: ["database": "\(settings)"])
+                                logger.notice(
+                                    "the PostgreSQL LISTEN connection is back", metadata: ["database": "\(settings)"])
                                 lost = false
                             }
                             continuation.yield()

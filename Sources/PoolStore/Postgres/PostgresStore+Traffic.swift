@@ -100,7 +100,9 @@ extension PostgresStore {
     /// Writes health decided by traffic or probes where it supersedes the stored health (`KeyHealthMergeSQL`;
     /// a later penalty wins, a stale `active` undoes nothing); the same health again changes nothing.
     /// - Returns: the ids of the keys whose health changed, for the change log.
-    func mergeHealth(_ records: [KeyHealthRecord], now: Double, _ connection: PostgresConnection) async throws
+    func mergeHealth(
+        _ records: [KeyHealthRecord], now: Double, _ connection: PostgresConnection
+    ) async throws
         -> [String]
     {
         var changed: [String] = []

@@ -230,7 +230,8 @@ struct KeyPoolTests {
     func storedTotalsAbsorbed() {
         let pool = KeyPool(clock: clock)
         let loaded = KeyStatsRecord(keyID: "k0", requests: 10, successes: 9, failures: 1, latencyMillisSum: 100)
-        pool.add([KeyRecord(id: "k0", provider: .ollama, secret: "secret-0", createdAt: clock.now)], stats: ["k0": loaded])
+        pool.add(
+            [KeyRecord(id: "k0", provider: .ollama, secret: "secret-0", createdAt: clock.now)], stats: ["k0": loaded])
         let lease = take(pool)!
         pool.report(lease, outcome: .success, latencyMillis: 5)
         #expect(pool.takeChangedStats().map(\.requests) == [1])

@@ -80,8 +80,12 @@ struct ClusterCountersTests {
             #expect(storedPerKey == secrets.map { upstreamPerKey[$0, default: 0] })
             #expect(storedPerKey.reduce(0, +) == total)
             #expect(try await cluster.integers("SELECT request_count FROM client_tokens") == [total])
-            #expect(try await cluster.integers("SELECT requests FROM global_stats WHERE provider = 'ollama'") == [total])
-            #expect(try await cluster.integers("SELECT sum(requests)::int8 FROM model_hours WHERE provider = 'ollama'") == [total])
+            #expect(
+                try await cluster.integers("SELECT requests FROM global_stats WHERE provider = 'ollama'") == [total])
+            #expect(
+                try await cluster.integers("SELECT sum(requests)::int8 FROM model_hours WHERE provider = 'ollama'") == [
+                    total
+                ])
         }
     }
 
@@ -145,7 +149,9 @@ struct ClusterCountersTests {
             #expect(try await cluster.integers("SELECT count(*) FROM client_tokens") == [1])
             let perKey = try await cluster.integers("SELECT sum(requests)::int8 FROM key_stats")
             #expect(perKey == [stored])
-            print("cluster: kill -9 lost \(lostFromA) of \(throughA.count) answered by A (\(lastSecondOfA) in its last 1.5 s)")
+            print(
+                "cluster: kill -9 lost \(lostFromA) of \(throughA.count) answered by A (\(lastSecondOfA) in its last 1.5 s)"
+            )
         }
     }
 }

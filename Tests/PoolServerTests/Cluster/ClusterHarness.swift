@@ -55,7 +55,8 @@ struct ClusterHarness {
     /// Imports `secrets` and creates a client token through `instance`; returns the token.
     func seed(through instance: ServedBinary, secrets: [String]) async throws -> String {
         let keys = secrets.map { "\"\($0)\"" }.joined(separator: ",")
-        let imported = try await Self.call(.POST, "/admin/api-keys/import", port: instance.port, body: #"{"keys":[\#(keys)]}"#)
+        let imported = try await Self.call(
+            .POST, "/admin/api-keys/import", port: instance.port, body: #"{"keys":[\#(keys)]}"#)
         #expect(imported.status == 200, "\(imported.body)")
         let created = try await Self.call(.POST, "/admin/tokens", port: instance.port, body: #"{"name":"cluster"}"#)
         let json = try JSONSerialization.jsonObject(with: Data(created.body.utf8)) as? [String: Any]

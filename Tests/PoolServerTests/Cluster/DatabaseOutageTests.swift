@@ -78,7 +78,9 @@ struct DatabaseOutageTests {
             #expect(a.waitForLog("the store is unreachable", seconds: 1))
             #expect(a.waitForLog("the store is reachable again", seconds: 1))
             #expect(a.waitForLog("LISTEN connection is back", seconds: 1))
-            print("cluster: PostgreSQL stopped 10 s under traffic; \(made.ok) answered, feed caught up \(catchUpSeconds) s after its return")
+            print(
+                "cluster: PostgreSQL stopped 10 s under traffic; \(made.ok) answered, feed caught up \(catchUpSeconds) s after its return"
+            )
         }
     }
 }

@@ -53,7 +53,8 @@ struct SharedStateContractTests {
             let key = makeKey("sk-health-feed-0001")
             _ = try await a.insertKeys([key])
             let start = try await a.revision()
-            let long = KeyHealth(condition: .cooling(until: millisecondNow().addingTimeInterval(600), reason: "rate limited (429)"))
+            let long = KeyHealth(
+                condition: .cooling(until: millisecondNow().addingTimeInterval(600), reason: "rate limited (429)"))
             try await b.write(StatsBatch(keyHealth: [KeyHealthRecord(keyID: key.id, health: long)]))
             let seen = try await a.changes(after: start)
             #expect(seen.health.map(\.keyID) == [key.id])
@@ -62,7 +63,8 @@ struct SharedStateContractTests {
             #expect(try await b.changes(after: start).health.isEmpty)  // a writer's own changes are left out
 
             // A's late traffic: a shorter cooldown and a stale success change nothing, so nothing is logged.
-            let short = KeyHealth(condition: .cooling(until: millisecondNow().addingTimeInterval(30), reason: "rate limited (429)"))
+            let short = KeyHealth(
+                condition: .cooling(until: millisecondNow().addingTimeInterval(30), reason: "rate limited (429)"))
             try await a.write(StatsBatch(keyHealth: [KeyHealthRecord(keyID: key.id, health: short)]))
             try await a.write(StatsBatch(keyHealth: [KeyHealthRecord(keyID: key.id, health: KeyHealth())]))
             #expect(try await b.changes(after: seen.revision).health.isEmpty)
@@ -70,7 +72,8 @@ struct SharedStateContractTests {
         }
     }
 
-    @Test("shared totals: every writer's counters, per key only those changed after the revision asked about",
+    @Test(
+        "shared totals: every writer's counters, per key only those changed after the revision asked about",
         arguments: SharedStore.allCases.filter(\.isTested))
     func sharedTotals(kind: SharedStore) async throws {
         try await kind.withTwoWriters { a, b in
@@ -132,8 +135,10 @@ enum SharedStore: String, CaseIterable, CustomTestStringConvertible, Sendable {
             }
         case .postgres:
             try await PostgresTestServer.withDatabase { settings in
-                let a = try await PostgresStore(settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
-                let b = try await PostgresStore(settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
+                let a = try await PostgresStore(
+                    settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
+                let b = try await PostgresStore(
+                    settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
                 try await body(a, b)
                 try await a.close()
                 try await b.close()

@@ -187,9 +187,17 @@ public final class KeyPool: Sendable {
         return nil
     }
 
-    /// Health changed by traffic since the last call, for the next persistence batch.
+    /// Health changed by traffic (and by probes, short of lifting a penalty) since the last call, for the next
+    /// persistence batch: the store and other instances merge it (`KeyHealth.merge`).
     public func takeChangedHealth() -> [KeyHealthRecord] {
         providers.values.flatMap { guarded in guarded.rotation.withLock { $0.takeChangedHealth() } }
+    }
+
+    /// Health a probe restored since the last call (a passing probe, or a 429/402 proving a rejected key
+    /// genuine): a deliberate verdict, stored and sent to other instances as a replacement like an admin's
+    /// change, since the merge rule would keep the penalty it lifts.
+    public func takeLiftedHealth() -> [KeyHealthRecord] {
+        providers.values.flatMap { guarded in guarded.rotation.withLock { $0.takeLiftedHealth() } }
     }
 
     /// What keys counted since the last call, as increments for the next persistence batch (counters minus what

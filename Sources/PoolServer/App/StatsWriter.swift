@@ -31,6 +31,8 @@ public final class StatsWriter: Sendable {
         var unconfirmed: StatsBatch?
         /// Taken while a batch was unconfirmed; sent under a new id once it is.
         var waiting: StatsBatch?
+        /// Health probes restored, not yet stored (written as replacements, `KeyPool.takeLiftedHealth`).
+        var lifted: [String: KeyHealthRecord] = [:]
     }
 
     private let state: Mutex<State>
@@ -55,6 +57,21 @@ public final class StatsWriter: Sendable {
     /// retried first (same id) at the next flush, so a passing store error loses and doubles nothing.
     /// - Parameter keyStats: false leaves per-key counters for a later flush (see `StatsFlusher`).
     public func flush(keyStats: Bool = true) async {
+        // Probes' restorations replace (the batch's health is merged); kept for the next flush if they fail.
+        let lifted: [KeyHealthRecord] = state.withLock { state in
+            for record in pool.takeLiftedHealth() { state.lifted[record.keyID] = record }
+            return state.lifted.keys.sorted().map { state.lifted[$0]! }
+        }
+        if !lifted.isEmpty {
+            do {
+                try await store.updateKeyHealth(lifted)
+                state.withLock { state in
+                    for record in lifted where state.lifted[record.keyID] == record { state.lifted[record.keyID] = nil }
+                }
+            } catch {
+                outage.failed(error)
+            }
+        }
         let now = clock.now
         let changedStats = keyStats ? pool.takeChangedStats() : []
         let health = pool.takeChangedHealth()

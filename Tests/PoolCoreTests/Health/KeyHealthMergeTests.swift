@@ -88,4 +88,22 @@ struct KeyHealthMergeTests {
         pool.updateHealth(id: "k0") { health, _ in health.enable() }
         #expect(pool.view(id: "k0")?.status == .active)
     }
+
+    @Test("a probe that lifts a penalty is published as a replacement, other health changes to be merged")
+    func liftedByProbe() {
+        let pool = KeyPool(clock: clock)
+        pool.add([
+            KeyRecord(id: "k0", provider: .ollama, secret: "secret-0", createdAt: clock.now, health: invalid),
+            KeyRecord(id: "k1", provider: .ollama, secret: "secret-1", createdAt: clock.now),
+        ])
+        _ = pool.applyProbe(id: "k0", outcome: .valid)
+        _ = pool.applyProbe(id: "k1", outcome: .invalid(status: 401))
+        #expect(pool.takeLiftedHealth().map(\.keyID) == ["k0"])
+        #expect(pool.takeChangedHealth().map(\.keyID) == ["k1"])
+        #expect(pool.takeLiftedHealth().isEmpty)
+        // A 429 proves a rejected key genuine: lifted too, though it now cools.
+        _ = pool.applyProbe(id: "k1", outcome: .rateLimited(retryAfter: 30))
+        #expect(pool.takeLiftedHealth().map(\.health.condition.endsAt) == [clock.now.addingTimeInterval(30)])
+        #expect(pool.takeChangedHealth().isEmpty)
+    }
 }

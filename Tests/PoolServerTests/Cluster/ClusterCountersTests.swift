@@ -64,6 +64,10 @@ struct ClusterCountersTests {
                 let shown = try await ClusterHarness.json(instance.port, "/admin/stats")["total_requests"] ?? "none"
                 #expect(agreed, "instance on \(instance.port) shows \(shown)")
             }
+            for instance in instances {
+                let global = try await ClusterHarness.json(instance.port, "/admin/public-stats")["global"]
+                #expect((global as? [String: Any])?["totalRequests"] as? Int == total)
+            }
             // Per key too: B's own counts plus what A and C flushed, read back by B's flusher.
             let keyTotals = try await ClusterHarness.json(b.port, "/admin/keys/stats")
             let shownPerKey = (keyTotals["keys"] as? [[String: Any]] ?? []).compactMap {

@@ -63,7 +63,7 @@ struct ClusterHealthTests {
             let sorted = delays.sorted()
             print(
                 "cluster: health change A→B in ms: median \(Int(sorted[sorted.count / 2] * 1000)), "
-                    + "max \(Int(sorted.last! * 1000)) over \(sorted.count)")
+                    + "max \(Int(sorted.last! * 1000)) over \(sorted.count): \(sorted.map { Int($0 * 1000) })")
         }
     }
 }

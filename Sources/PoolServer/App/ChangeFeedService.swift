@@ -16,7 +16,7 @@ import ServiceLifecycle
 struct ChangeFeedService: Service {
     let gateway: Gateway
     let interval: Duration
-    var maximumBackoff: Duration = .seconds(4)
+    var maximumBackoff: Duration = .seconds(2)
 
     func run() async throws {
         // One queue of wake-ups, fed by the poll timer and (with PostgreSQL) by LISTEN; one reader applies.

@@ -69,6 +69,6 @@ extension PostgresStore {
 
     /// The longest pause between LISTEN reconnects: short enough that the connection is back within seconds
     /// of the server.
-    static let listenBackoff: Duration = .seconds(4)
+    static let listenBackoff: Duration = .seconds(2)
 
 }

@@ -131,7 +131,13 @@ struct ClusterCountersTests {
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(2_500))
+            // Under way on both (a loaded machine may take a while), and more than one flush of A's behind it.
+            let underWay = try await ClusterHarness.eventually(seconds: 60) {
+                answeredAt.current[a.port, default: []].count >= 20
+                    && answeredAt.current[b.port, default: []].count >= 20
+            }
+            #expect(underWay)
+            try await Task.sleep(for: .milliseconds(1_500))
             a.signal(SIGKILL)
             let killedAt = Date()
             a.process.waitUntilExit()

@@ -60,7 +60,8 @@ struct ClusterHealthTests {
             }
             let usedByB = cluster.mock.keysUsed.dropFirst(before)
             #expect(usedByB.allSatisfy { good.contains($0) }, "B used \(Set(usedByB).subtracting(good))")
-            #expect(delays.allSatisfy { $0 < 1 }, "\(delays)")
+            // Typically well under 0.1 s (printed below); the slack is for a heavily loaded machine.
+            #expect(delays.allSatisfy { $0 < 5 }, "\(delays)")
             let sorted = delays.sorted()
             print(
                 "cluster: health change A→B in ms: median \(Int(sorted[sorted.count / 2] * 1000)), "

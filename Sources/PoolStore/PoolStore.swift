@@ -9,6 +9,9 @@ extension PoolStore {
 
     /// No wake-ups: the reader polls `revision()`.
     public func changeSignals() -> AsyncStream<Void>? { nil }
+
+    /// No LISTEN connection: wake-ups come from polling.
+    public var listenConnectionUp: Bool? { nil }
 }
 
 /// Persistence behind the in-memory pool. Implementations: SQLite (embedded default); PostgreSQL can follow
@@ -98,6 +101,19 @@ public protocol PoolStore: Sendable {
     func makeLeaderLock() -> any LeaderLock
 
     // MARK: - (end of the jobs and leadership block)
+
+    // MARK: - Cluster: shared totals and published key health (issue #14, cluster half)
+    //
+    // `write(_:)` merges a batch's `keyHealth` under `KeyHealth.merge`'s rule (a later penalty wins, a stale
+    // `active` undoes nothing) and logs what it changed for the change feed (`StoreChanges.health`); it stamps
+    // the key statistics it writes with the store's revision, so `sharedTotals` can read back what changed.
+
+    /// The store's counters now: per key only those changed after `revision` (absolute), every token's count,
+    /// the totals, and model hours from `hoursSince` (seconds since 1970) on.
+    func sharedTotals(keysChangedAfter revision: Int64, hoursSince: Int) async throws -> SharedTotals
+
+    /// Whether the LISTEN connection behind `changeSignals()` is up; nil for a store without one.
+    var listenConnectionUp: Bool? { get }
 
     // MARK: - Token policies and usage (issue #15: client token limits)
 

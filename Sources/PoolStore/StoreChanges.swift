@@ -12,20 +12,24 @@ public struct StoreChanges: Sendable, Equatable {
     public var removedKeyIDs: [String]
     public var tokens: [ClientTokenRecord]
     public var removedTokenIDs: [String]
+    /// Health another instance's traffic or probes decided, as stored (already merged there): the reader
+    /// merges it into its own (`KeyPool.mergeHealth`) instead of replacing, as it does for an admin's change.
+    public var health: [KeyHealthRecord]
 
     public init(
         revision: Int64, keys: [KeyRecord] = [], removedKeyIDs: [String] = [], tokens: [ClientTokenRecord] = [],
-        removedTokenIDs: [String] = []
+        removedTokenIDs: [String] = [], health: [KeyHealthRecord] = []
     ) {
         self.revision = revision
         self.keys = keys
         self.removedKeyIDs = removedKeyIDs
         self.tokens = tokens
         self.removedTokenIDs = removedTokenIDs
+        self.health = health
     }
 
     public var isEmpty: Bool {
-        keys.isEmpty && removedKeyIDs.isEmpty && tokens.isEmpty && removedTokenIDs.isEmpty
+        keys.isEmpty && removedKeyIDs.isEmpty && tokens.isEmpty && removedTokenIDs.isEmpty && health.isEmpty
     }
 }
 
@@ -37,4 +41,8 @@ enum ChangeKind {
     static let key = "key"
     /// One client token created or revoked: the item is its id.
     static let token = "token"
+    /// One key's health as traffic or probes decided it (merged, not replaced): the item is its id.
+    static let keyHealth = "key_health"
+    /// Key statistics written under this revision (`key_stats.rev`); nothing for the feed to apply.
+    static let stats = "stats"
 }

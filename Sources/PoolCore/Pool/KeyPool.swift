@@ -187,13 +187,22 @@ public final class KeyPool: Sendable {
         return nil
     }
 
-    /// Health changed by traffic since the last call, for the next persistence batch.
+    /// Health changed by traffic (and by probes, short of lifting a penalty) since the last call, for the next
+    /// persistence batch: the store and other instances merge it (`KeyHealth.merge`).
     public func takeChangedHealth() -> [KeyHealthRecord] {
         providers.values.flatMap { guarded in guarded.rotation.withLock { $0.takeChangedHealth() } }
     }
 
-    /// Statistics of keys used since the last call, for the next persistence batch; keys removed meanwhile are
-    /// left out. Costs what changed, not the size of the pool.
+    /// Health a probe restored since the last call (a passing probe, or a 429/402 proving a rejected key
+    /// genuine): a deliberate verdict, stored and sent to other instances as a replacement like an admin's
+    /// change, since the merge rule would keep the penalty it lifts.
+    public func takeLiftedHealth() -> [KeyHealthRecord] {
+        providers.values.flatMap { guarded in guarded.rotation.withLock { $0.takeLiftedHealth() } }
+    }
+
+    /// What keys counted since the last call, as increments for the next persistence batch (counters minus what
+    /// the store holds as far as this instance knows; dates are the latest), keys removed meanwhile left out.
+    /// Costs what changed, not the size of the pool. One caller at a time (the statistics writer).
     public func takeChangedStats() -> [KeyStatsRecord] {
         let keys = changedKeys.withLock { changed in
             defer { changed = [] }
@@ -202,15 +211,58 @@ public final class KeyPool: Sendable {
         guard !keys.isEmpty else { return [] }
         var changed: [KeyStatsRecord] = []
         changed.reserveCapacity(keys.count)
-        for (provider, group) in Dictionary(grouping: keys, by: \.provider) {
-            let present = guarded(provider).rotation.withLock { rotation in
-                group.filter { rotation.slots[$0.handle]?.key === $0 }
-            }
-            for key in present where key.counters.takeChanged() {
-                changed.append(key.counters.snapshot(keyID: key.id))
-            }
+        for key in present(keys) where key.counters.takeChanged() {
+            changed.append(key.flushed.advance(to: key.counters.snapshot(keyID: key.id)))
         }
         return changed
+    }
+
+    /// Takes in the store's totals of keys another writer counted (absolute, as read back from the store): each
+    /// key's counters gain what the store holds beyond what this instance knew it to hold, so they show the
+    /// cluster's totals plus this instance's unflushed part. Unknown ids are ignored. Call it on the writer's
+    /// task, with no batch of this instance's in flight (its increments would be counted twice or not at all).
+    /// - Returns: how many keys moved.
+    @discardableResult
+    public func absorbStored(_ stored: [KeyStatsRecord]) -> Int {
+        var moved = 0
+        for record in stored {
+            guard let key = key(id: record.keyID) else { continue }
+            let others = key.flushed.advance(to: record)
+            guard
+                others.requests != 0 || others.successes != 0 || others.failures != 0
+                    || others.latencyMillisSum != 0 || others.promptTokens != 0 || others.completionTokens != 0
+            else { continue }
+            key.counters.absorb(others)
+            moved += 1
+        }
+        return moved
+    }
+
+    /// Applies another instance's decision about a key's health under the merge rule (`KeyHealth.merge`): a
+    /// later penalty wins, a stale `active` undoes nothing. Not queued for publishing: it came from the store.
+    /// - Returns: true when the key's health changed.
+    @discardableResult
+    public func mergeHealth(id: String, _ incoming: KeyHealth) -> Bool {
+        let now = clock.now
+        for guarded in providers.values {
+            let result = guarded.rotation.withLock { rotation -> Bool? in
+                guard let handle = rotation.handle(forID: id), var health = rotation.slots[handle]?.health else {
+                    return nil
+                }
+                guard health.merge(incoming, at: now) else { return false }
+                rotation.setHealth(health, handle: handle, now: now)
+                return true
+            }
+            if let result { return result }
+        }
+        return false
+    }
+
+    /// The keys of `keys` still in the pool.
+    private func present(_ keys: [PooledKey]) -> [PooledKey] {
+        Dictionary(grouping: keys, by: \.provider).flatMap { provider, group in
+            guarded(provider).rotation.withLock { rotation in group.filter { rotation.slots[$0.handle]?.key === $0 } }
+        }
     }
 
     // MARK: Views

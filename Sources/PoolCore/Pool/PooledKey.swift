@@ -9,11 +9,13 @@ public final class PooledKey: Sendable {
     public let username: String?
     public let createdAt: Date
     public let counters: KeyCounters
+    /// The counters as the store holds them, as far as this instance knows (the flusher's baseline).
+    let flushed: FlushedCounts
     let handle: Int
 
     init(
         id: String, provider: ProviderID, secret: String, username: String?, createdAt: Date,
-        counters: consuming KeyCounters, handle: Int
+        counters: consuming KeyCounters, flushed: consuming FlushedCounts, handle: Int
     ) {
         self.id = id
         self.provider = provider
@@ -21,6 +23,7 @@ public final class PooledKey: Sendable {
         self.username = username
         self.createdAt = createdAt
         self.counters = counters
+        self.flushed = flushed
         self.handle = handle
     }
 

@@ -50,6 +50,9 @@ struct ProviderRotation {
     private var nextHandle = 0
     /// Keys whose health changed through traffic since the last flush.
     private var changedHealth: Set<Int> = []
+    /// Keys a probe lifted a penalty from (restored, or found genuine after a rejection) since the last flush:
+    /// published as a replacement, since the merge rule would keep the penalty (see `takeLiftedHealth`).
+    private var liftedHealth: Set<Int> = []
 
     init(provider: ProviderID) {
         self.provider = provider
@@ -85,7 +88,8 @@ struct ProviderRotation {
         nextHandle += 1
         let key = PooledKey(
             id: record.id, provider: provider, secret: record.secret, username: record.username,
-            createdAt: record.createdAt, counters: KeyCounters(stats), handle: handle
+            createdAt: record.createdAt, counters: KeyCounters(stats), flushed: FlushedCounts(stats),
+            handle: handle
         )
         slots[handle] = Slot(key: key, expiresAt: record.expiresAt, health: record.health, models: record.models)
         if record.category != nil || record.credit != nil {
@@ -113,6 +117,7 @@ struct ProviderRotation {
         handleByID.remove(slot.key.id, handle: handle)
         handleBySecret.remove(slot.key.secret, handle: handle)
         changedHealth.remove(handle)
+        liftedHealth.remove(handle)
         return slot.key.id
     }
 
@@ -207,7 +212,10 @@ struct ProviderRotation {
         let transition = slot.health.apply(outcome, at: now, policy: policy)
         if lease.isTrial { slot.trialInFlight = false }
         slots[handle] = slot
-        if slot.health != before { changedHealth.insert(handle) }
+        if slot.health != before {
+            changedHealth.insert(handle)
+            liftedHealth.remove(handle)
+        }
         syncMembership(handle, now: now)
         return transition
     }
@@ -225,7 +233,17 @@ struct ProviderRotation {
         let before = slot.health
         let transition = slot.health.applyProbe(outcome, at: now, policy: policy)
         slots[handle] = slot
-        if slot.health != before { changedHealth.insert(handle) }
+        if slot.health != before {
+            let wasInvalid = if case .invalid = before.condition { true } else { false }
+            let isInvalid = if case .invalid = slot.health.condition { true } else { false }
+            if transition == .recovered || (wasInvalid && !isInvalid) {
+                liftedHealth.insert(handle)
+                changedHealth.remove(handle)
+            } else {
+                changedHealth.insert(handle)
+                liftedHealth.remove(handle)
+            }
+        }
         syncMembership(handle, now: now)
         return transition
     }
@@ -245,6 +263,13 @@ struct ProviderRotation {
     mutating func takeChangedHealth() -> [KeyHealthRecord] {
         defer { changedHealth.removeAll(keepingCapacity: true) }
         return changedHealth.compactMap { handle in
+            slots[handle].map { KeyHealthRecord(keyID: $0.key.id, health: $0.health) }
+        }
+    }
+
+    mutating func takeLiftedHealth() -> [KeyHealthRecord] {
+        defer { liftedHealth.removeAll(keepingCapacity: true) }
+        return liftedHealth.compactMap { handle in
             slots[handle].map { KeyHealthRecord(keyID: $0.key.id, health: $0.health) }
         }
     }

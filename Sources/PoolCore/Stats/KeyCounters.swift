@@ -49,6 +49,20 @@ public struct KeyCounters: ~Copyable, Sendable {
         return !dirty.exchange(true, ordering: .acquiringAndReleasing)
     }
 
+    /// Adds increments other instances counted (read back from the store) without marking the counters
+    /// changed: the store holds them already. Dates move to the later of both.
+    public func absorb(_ increments: KeyStatsRecord) {
+        requests.add(increments.requests, ordering: .relaxed)
+        successes.add(increments.successes, ordering: .relaxed)
+        failures.add(increments.failures, ordering: .relaxed)
+        latencyMillisSum.add(increments.latencyMillisSum, ordering: .relaxed)
+        promptTokens.add(increments.promptTokens, ordering: .relaxed)
+        completionTokens.add(increments.completionTokens, ordering: .relaxed)
+        if let date = increments.lastUsed { lastUsedMillis.max(Self.millis(date), ordering: .relaxed) }
+        if let date = increments.lastSuccess { lastSuccessMillis.max(Self.millis(date), ordering: .relaxed) }
+        if let date = increments.lastFailure { lastFailureMillis.max(Self.millis(date), ordering: .relaxed) }
+    }
+
     /// Clears the changed flag and tells whether anything changed since the last call.
     public func takeChanged() -> Bool {
         dirty.exchange(false, ordering: .acquiringAndReleasing)

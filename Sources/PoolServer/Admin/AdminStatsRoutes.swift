@@ -8,6 +8,8 @@ struct AdminStatsRoutes {
     let tokens: TokenRegistry
     let traffic: TrafficCounters
     let clock: any PoolClock
+    /// Other instances' share of the totals (zero with one instance).
+    let shared: StatsShared
     /// When the gateway started, for the uptime.
     let startedAt: Date
 
@@ -19,9 +21,11 @@ struct AdminStatsRoutes {
     private func overview(_ request: Request) throws -> Response {
         let provider = try AdminRequest.provider(query: request, body: nil)
         let now = clock.now
-        let totals = traffic.totals(provider: provider)
+        // The cluster's totals: this instance's counters plus what the others flushed (`StatsShared`).
+        let totals = shared.totals(provider: provider, local: traffic.totals(provider: provider))
         let dayStart = Calendar(identifier: .gregorian).startOfDay(for: now)
-        let today = traffic.modelHours(provider: provider, since: dayStart)
+        let today = shared.modelHours(
+            provider: provider, since: dayStart, local: traffic.modelHours(provider: provider, since: dayStart))
         return try JSONResponse.make(
             StatsOverviewPayload(
                 provider: provider, keys: StatusCountsPayload(pool.statusCounts(provider: provider)),

@@ -4,34 +4,45 @@ import PoolCore
 import PoolStore
 import ServiceLifecycle
 
-/// Picks up what other writers changed in the store (another instance on the same database, or a CLI command
-/// against a running server's database): keys added or deleted, admin enable/disable, client tokens created or
-/// revoked. Polls the store's revision every `interval` (and, with PostgreSQL, wakes up at once on a LISTEN
-/// notification) and applies the changes after the last one it saw.
+/// Keeps this instance and the others on the same database in step. It picks up what other writers changed in
+/// the store (another instance, or a CLI command against a running server's database): keys added or deleted,
+/// admin enable/disable, client tokens created or revoked, and key health another instance's traffic or probes
+/// decided (merged by `KeyHealth.merge`: a later penalty wins, a stale `active` undoes nothing). It polls the
+/// store's revision every `interval` (and, with PostgreSQL, wakes up at once on a LISTEN notification), and
+/// publishes the health this instance decides (`HealthPublisher`).
 ///
-/// Not (yet) in the feed: key health decided by another instance's traffic or probes, and profiles.
+/// While the store is away it keeps polling with a back-off of up to `maximumBackoff` (so it catches up within
+/// that long of the store's return), logs one warning per outage and one line when it is back.
 struct ChangeFeedService: Service {
     let gateway: Gateway
     let interval: Duration
+    var maximumBackoff: Duration = .seconds(2)
 
     func run() async throws {
         // One queue of wake-ups, fed by the poll timer and (with PostgreSQL) by LISTEN; one reader applies.
         let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let interval = self.interval
         let signals = gateway.store.changeSignals()
+        let publisher = HealthPublisher(pool: gateway.pool, store: gateway.store, logger: gateway.logger)
+        let outage = StoreOutageLog(logger: gateway.logger, what: "reading other instances' changes")
         try? await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    while (try? await Task.sleep(for: interval)) != nil { wake.yield() }
-                }
+                group.addTask { await publisher.run() }
                 if let signals {
                     group.addTask {
                         for await _ in signals { wake.yield() }
                     }
                 }
+                group.addTask {
+                    // The poll: every `interval` while the store answers, backing off while it does not.
+                    while !Task.isCancelled {
+                        let pause = outage.isFailing ? maximumBackoff : interval
+                        guard (try? await Task.sleep(for: pause)) != nil else { break }
+                        wake.yield()
+                    }
+                }
                 var seen = gateway.loadedRevision
                 for await _ in wakeups {
-                    seen = await catchUp(from: seen)
+                    seen = await catchUp(from: seen, outage: outage)
                 }
                 group.cancelAll()
             }
@@ -39,16 +50,46 @@ struct ChangeFeedService: Service {
     }
 
     /// Applies the changes after `revision`; returns the revision reached (unchanged when the store failed).
-    func catchUp(from revision: Int64) async -> Int64 {
+    func catchUp(from revision: Int64, outage: StoreOutageLog? = nil) async -> Int64 {
         do {
-            guard try await gateway.store.revision() > revision else { return revision }
-            let changes = try await gateway.store.changes(after: revision)
-            if !changes.isEmpty { apply(changes) }
-            return changes.revision
+            // A store that is away can keep a call waiting for a connection for long (PostgreSQL: 30 s); the
+            // poll gives up sooner, so that `/health` and the log tell of the outage within seconds.
+            let store = gateway.store
+            let current = try await Self.within(Self.pollTimeout) { try await store.revision() }
+            var reached = revision
+            if current > revision {
+                let changes = try await gateway.store.changes(after: revision)
+                if !changes.isEmpty { apply(changes) }
+                reached = changes.revision
+            }
+            gateway.feedStatus.caughtUp(applied: reached, store: current, at: gateway.clock.now)
+            outage?.succeeded()
+            return reached
         } catch {
-            gateway.logger.warning(
-                "could not read the store's changes; will retry", metadata: ["error": "\(error)"])
+            gateway.feedStatus.failed()
+            outage?.failed(error)
             return revision
+        }
+    }
+
+    /// How long one poll of the store's revision may take before it counts as failed.
+    static let pollTimeout: Duration = .seconds(3)
+
+    /// `body`'s result, or an error when it takes longer than `limit` (the call is cancelled).
+    static func within<Result: Sendable>(
+        _ limit: Duration, _ body: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let result = first else {
+                throw StoreError("the store did not answer within \(limit.components.seconds) s")
+            }
+            return result
         }
     }
 
@@ -62,16 +103,21 @@ struct ChangeFeedService: Service {
             if pool.updateHealth(id: key.id, { health, _ in health = key.health }) == nil { added.append(key) }
         }
         if !added.isEmpty { pool.add(added) }
+        var merged = 0
+        for record in changes.health where pool.mergeHealth(id: record.keyID, record.health) { merged += 1 }
         let tokens = gateway.tokens
         for id in changes.removedTokenIDs { tokens.remove(id: id) }
         // New tokens are added; a changed one (policy, expiry) replaces its record and keeps its usage.
         for token in changes.tokens { tokens.upsert(token) }
-        gateway.logger.info(
-            "applied changes from another writer",
+        let logLevel: Logger.Level =
+            changes.keys.isEmpty && changes.tokens.isEmpty && changes.removedKeyIDs.isEmpty
+                && changes.removedTokenIDs.isEmpty ? .debug : .info
+        gateway.logger.log(
+            level: logLevel, "applied changes from another writer",
             metadata: [
                 "keys": "\(changes.keys.count)", "keys_removed": "\(changes.removedKeyIDs.count)",
                 "tokens": "\(changes.tokens.count)", "tokens_removed": "\(changes.removedTokenIDs.count)",
-                "revision": "\(changes.revision)",
+                "health": "\(changes.health.count)", "health_changed": "\(merged)", "revision": "\(changes.revision)",
             ])
     }
 }

@@ -23,13 +23,22 @@ public final class Gateway: Sendable {
     let loadedRevision: Int64
     /// Writes what traffic changed to the store (`StatsFlusher` calls it on a schedule, CLI commands once).
     public let statsWriter: StatsWriter
+    /// Names this process among the instances sharing a database (`/health`, the start-up log); new each start.
+    public let instanceID: String
+    /// Other instances' share of the statistics (`StatsWriter.refreshShared`), for the statistics answers.
+    public let sharedStats: StatsShared
+    /// How far the change feed has followed the store, for `/health`.
+    public let feedStatus: ChangeFeedStatus
 
     init(
         configuration: GatewayConfiguration, pool: KeyPool, tokens: TokenRegistry, traffic: TrafficCounters,
         store: any PoolStore, clock: any PoolClock, admin: AdminCredential, baseline: StatsBaseline = StatsBaseline(),
-        loadedRevision: Int64 = 0, logger: Logger
+        loadedRevision: Int64 = 0, instanceID: String = Gateway.makeInstanceID(), logger: Logger
     ) {
         self.loadedRevision = loadedRevision
+        self.instanceID = instanceID
+        sharedStats = StatsShared()
+        feedStatus = ChangeFeedStatus(loadedRevision: loadedRevision, at: clock.now)
         self.configuration = configuration
         self.pool = pool
         self.tokens = tokens
@@ -42,7 +51,7 @@ public final class Gateway: Sendable {
         self.logger = logger
         statsWriter = StatsWriter(
             pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock, baseline: baseline,
-            logger: logger)
+            loadedRevision: loadedRevision, shared: sharedStats, logger: logger)
         startedAt = Date()
     }
 
@@ -73,14 +82,13 @@ public final class Gateway: Sendable {
         let pool = KeyPool(policy: configuration.cooldown, clock: clock)
         // Read before the snapshot: a change made while loading is applied (again, harmlessly) by the feed.
         let loadedRevision = try await store.revision()
-        // What was loaded is where the counters start: flushes send increments from there.
-        let loadedKeyStats = Mutex(StatsBaseline())
+        // What was loaded is where the counters start: flushes send increments from there (each key keeps its
+        // own baseline; `StatsBaseline` the rest).
         let snapshot = try await store.loadSnapshot { keys, stats in
             pool.add(keys, stats: Dictionary(stats.map { ($0.keyID, $0) }, uniquingKeysWith: { first, _ in first }))
-            loadedKeyStats.withLock { $0.addLoaded(stats) }
         }
-        var baseline = loadedKeyStats.withLock { $0 }
-        baseline.loadRest(from: snapshot)
+        var baseline = StatsBaseline()
+        baseline.load(from: snapshot)
         // Instances sharing PostgreSQL serve limits from leased slices; one process holds each whole budget.
         let budget: BudgetMode =
             store.kind == "postgres" ? .leased(sliceFraction: configuration.clientLimits.budgetSliceFraction) : .whole
@@ -92,14 +100,16 @@ public final class Gateway: Sendable {
             configured: configuration.adminToken, store: store, announce: announceAdminToken
         )
         let keyCount = pool.providerIDs.reduce(0) { $0 + pool.count(provider: $1) }
+        let instanceID = makeInstanceID()
         logger.info(
             "store loaded",
             metadata: [
                 "store": "\(store.kind)", "keys": "\(keyCount)", "tokens": "\(snapshot.tokens.count)",
+                "instance": "\(instanceID)", "revision": "\(loadedRevision)",
             ])
         return Gateway(
             configuration: configuration, pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock,
-            admin: admin, baseline: baseline, loadedRevision: loadedRevision, logger: logger
+            admin: admin, baseline: baseline, loadedRevision: loadedRevision, instanceID: instanceID, logger: logger
         )
     }
 
@@ -114,6 +124,11 @@ public final class Gateway: Sendable {
             ?? EncryptionKeyFile.passphrase(for: location, logger: logger)
         let cipher = passphrase.map { SecretCipher(passphrase: $0) }
         return try await openStore(location, cipher: cipher, logger: logger)
+    }
+
+    /// A fresh instance id: 12 hex digits, random (two instances never share one in practice).
+    public static func makeInstanceID() -> String {
+        String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12)).lowercased()
     }
 
     public static func printAdminToken(_ token: String) {

@@ -34,17 +34,16 @@ public func buildApplication(
         ))
     router.add(middleware: RequestLimitsMiddleware(limits: configuration.limits))
     // This instance among those sharing the store, and whether it runs the singleton work (recovery): for the
-    // jobs' heartbeats, and for `/health` (`instance.id`, `leadership.isLeader`).
-    let instance = InstanceIdentity.current(port: configuration.port)
+    // jobs' heartbeats, and for `/health` (`instance_id`, `leader`).
+    let instance = InstanceIdentity.current(id: gateway.instanceID, port: configuration.port)
     let leadership = Leadership(lock: gateway.store.makeLeaderLock())
-    HealthRoutes(
-        pool: gateway.pool, upstream: configuration.upstream, storage: gateway.store.kind, startedAt: gateway.startedAt
-    ).register(on: router)
+    HealthRoutes(gateway: gateway, leadership: leadership).register(on: router)
     // Public: registered on the router itself, so the admin group's auth middleware does not apply. Off with
     // PUBLIC_STATS=false: then `/stats` and `/admin/public-stats` are not found.
     if configuration.publicStats {
         PublicStatsRoutes(
-            pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, storage: gateway.store.kind
+            pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, storage: gateway.store.kind,
+            shared: gateway.sharedStats
         ).register(on: router)
     }
     WebRoutes(assets: .bundled, publicStats: configuration.publicStats).register(on: router)
@@ -61,7 +60,7 @@ public func buildApplication(
     ).register(on: admin)
     AdminStatsRoutes(
         pool: gateway.pool, tokens: gateway.tokens, traffic: gateway.traffic, clock: gateway.clock,
-        startedAt: gateway.startedAt
+        shared: gateway.sharedStats, startedAt: gateway.startedAt
     ).register(on: admin)
     AdminCacheRoutes(
         modelCache: gateway.modelCache, responseCache: gateway.guards.responseCache,

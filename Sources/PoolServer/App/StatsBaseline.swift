@@ -2,45 +2,30 @@ import Foundation
 import PoolCore
 import PoolStore
 
-/// The in-memory totals as of the last flush, so a flush can send increments: `now − baseline` per key, token,
-/// provider and model hour. It starts as what the store held at load (the pool's counters start there) and
-/// moves forward at every flush. Keys, tokens and hours never loaded or flushed count from zero.
+/// The in-memory totals as of the last flush, so a flush can send increments: `now − baseline` per token,
+/// provider and model hour. It starts as what the store held at load (the counters start there) and moves
+/// forward at every flush. Tokens and hours never loaded or flushed count from zero. Per-key baselines live in
+/// the pool's keys (`KeyPool.takeChangedStats` hands out increments), not here: a dictionary of 100,000 of them
+/// cost more memory than the keys' own counters.
 struct StatsBaseline: Sendable {
-    /// Per-key counters; dates are not needed (a batch carries the latest ones).
-    private var keys: [String: KeyStatsRecord] = [:]
     private var tokens: [String: Int] = [:]
     private var totals: [ProviderID: GlobalStatsRecord] = [:]
     private var hours: [String: ModelHourRecord] = [:]
 
     init() {}
 
-    /// Records what the snapshot holds besides the keys' statistics (those arrive in batches: `addLoaded`).
-    mutating func loadRest(from snapshot: StoreSnapshot) {
-        addLoaded(snapshot.keyStats)
+    /// Records what the snapshot holds besides the keys' statistics (the pool's keys keep those).
+    mutating func load(from snapshot: StoreSnapshot) {
         for token in snapshot.tokens { tokens[token.id] = token.requestCount }
         for stats in snapshot.globalStats { totals[stats.provider] = stats }
         for hour in snapshot.modelHours { hours[StatsDeltas.hourKey(hour)] = hour }
     }
 
-    /// Records the loaded statistics of a batch of keys.
-    mutating func addLoaded(_ stats: [KeyStatsRecord]) {
-        for record in stats { keys[record.keyID] = record }
-    }
-
     /// The increments from the baseline to these in-memory totals (records that did not change are dropped);
     /// the totals become the new baseline.
     mutating func advance(
-        keyStats: [KeyStatsRecord], tokenCounts: [(id: String, count: Int)], totals current: [GlobalStatsRecord],
-        modelHours: [ModelHourRecord]
-    ) -> (keyStats: [KeyStatsRecord], tokenCounts: [TokenCount], totals: [GlobalStatsRecord], hours: [ModelHourRecord])
-    {
-        var keyDeltas: [KeyStatsRecord] = []
-        for record in keyStats {
-            let delta = StatsDeltas.change(from: keys[record.keyID], to: record)
-            keys[record.keyID] = record
-            // Dates alone (no counter moved) still go: they say when the key was last used.
-            keyDeltas.append(delta)
-        }
+        tokenCounts: [(id: String, count: Int)], totals current: [GlobalStatsRecord], modelHours: [ModelHourRecord]
+    ) -> (tokenCounts: [TokenCount], totals: [GlobalStatsRecord], hours: [ModelHourRecord]) {
         var tokenDeltas: [TokenCount] = []
         for (id, count) in tokenCounts {
             let delta = count - (tokens[id] ?? 0)
@@ -60,6 +45,22 @@ struct StatsBaseline: Sendable {
             hours[key] = record
             if delta.requests != 0 { hourDeltas.append(delta) }
         }
-        return (keyDeltas, tokenDeltas, totalDeltas, hourDeltas)
+        return (tokenDeltas, totalDeltas, hourDeltas)
+    }
+
+    /// What the store holds beyond this baseline (other instances' flushed counts), per provider and per hour
+    /// key; only call it with no batch of this instance's unconfirmed.
+    func others(in shared: SharedTotals) -> (totals: [ProviderID: GlobalStatsRecord], hours: [String: ModelHourRecord])
+    {
+        var totalsByProvider: [ProviderID: GlobalStatsRecord] = [:]
+        for stored in shared.globalStats {
+            totalsByProvider[stored.provider] = StatsDeltas.change(from: totals[stored.provider], to: stored)
+        }
+        var hoursByKey: [String: ModelHourRecord] = [:]
+        for stored in shared.modelHours {
+            let key = StatsDeltas.hourKey(stored)
+            hoursByKey[key] = StatsDeltas.change(from: hours[key], to: stored)
+        }
+        return (totalsByProvider, hoursByKey)
     }
 }

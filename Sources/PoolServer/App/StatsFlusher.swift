@@ -2,7 +2,8 @@ import Foundation
 import ServiceLifecycle
 
 /// Writes traffic counters and key health to the store every `interval` and per-key counters every
-/// `keyStatsInterval`. The last flush at shutdown is `runGateway`'s, after the whole service group has ended:
+/// `keyStatsInterval`, then reads the store's totals back (`StatsWriter.refreshShared`) so statistics answers
+/// show every instance's flushed traffic. The last flush at shutdown is `runGateway`'s, after the whole service group has ended:
 /// only then has every request (streams ended by the shutdown grace included) been counted.
 ///
 /// Per-key counters wait longer because with a large pool nearly every request uses a different key: written
@@ -23,6 +24,8 @@ struct StatsFlusher: Service {
                 let keyStatsDue = now - lastKeyStats >= .milliseconds(Int(keyStatsInterval * 1000))
                 await writer.flush(keyStats: keyStatsDue)
                 if keyStatsDue { lastKeyStats = now }
+                // Other instances' counts, read after this instance's own flush (never during one).
+                await writer.refreshShared()
             }
         }
     }

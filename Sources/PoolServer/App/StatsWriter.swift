@@ -18,20 +18,28 @@ public final class StatsWriter: Sendable {
     let store: any PoolStore
     let clock: any PoolClock
     let logger: Logger
+    /// Other instances' share of the totals, refreshed by `refreshShared()`.
+    let shared: StatsShared
+    private let outage: StoreOutageLog
+    private let readOutage: StoreOutageLog
 
     private struct State {
         var baseline: StatsBaseline
+        /// The store revision the shared totals were last read at (keys changed after it are read next).
+        var sharedRevision: Int64
         /// Sent but not confirmed: retried with the same id.
         var unconfirmed: StatsBatch?
         /// Taken while a batch was unconfirmed; sent under a new id once it is.
         var waiting: StatsBatch?
+        /// Health probes restored, not yet stored (written as replacements, `KeyPool.takeLiftedHealth`).
+        var lifted: [String: KeyHealthRecord] = [:]
     }
 
     private let state: Mutex<State>
 
     init(
         pool: KeyPool, tokens: TokenRegistry, traffic: TrafficCounters, store: any PoolStore, clock: any PoolClock,
-        baseline: StatsBaseline, logger: Logger
+        baseline: StatsBaseline, loadedRevision: Int64 = 0, shared: StatsShared = StatsShared(), logger: Logger
     ) {
         self.pool = pool
         self.tokens = tokens
@@ -39,23 +47,40 @@ public final class StatsWriter: Sendable {
         self.store = store
         self.clock = clock
         self.logger = logger
-        state = Mutex(State(baseline: baseline))
+        self.shared = shared
+        outage = StoreOutageLog(logger: logger, what: "writing statistics")
+        readOutage = StoreOutageLog(logger: logger, what: "reading the shared totals")
+        state = Mutex(State(baseline: baseline, sharedRevision: loadedRevision))
     }
 
     /// Writes everything traffic changed since the last flush. After a store error the batch is kept and
     /// retried first (same id) at the next flush, so a passing store error loses and doubles nothing.
     /// - Parameter keyStats: false leaves per-key counters for a later flush (see `StatsFlusher`).
     public func flush(keyStats: Bool = true) async {
+        // Probes' restorations replace (the batch's health is merged); kept for the next flush if they fail.
+        let lifted: [KeyHealthRecord] = state.withLock { state in
+            for record in pool.takeLiftedHealth() { state.lifted[record.keyID] = record }
+            return state.lifted.keys.sorted().map { state.lifted[$0]! }
+        }
+        if !lifted.isEmpty {
+            do {
+                try await store.updateKeyHealth(lifted)
+                state.withLock { state in
+                    for record in lifted where state.lifted[record.keyID] == record { state.lifted[record.keyID] = nil }
+                }
+            } catch {
+                outage.failed(error)
+            }
+        }
         let now = clock.now
         let changedStats = keyStats ? pool.takeChangedStats() : []
         let health = pool.takeChangedHealth()
         let changedCounts = tokens.takeChangedCounts()
         let (totals, modelHours) = traffic.takeChanged(now: now)
         let toSend: StatsBatch? = state.withLock { state in
-            let deltas = state.baseline.advance(
-                keyStats: changedStats, tokenCounts: changedCounts, totals: totals, modelHours: modelHours)
+            let deltas = state.baseline.advance(tokenCounts: changedCounts, totals: totals, modelHours: modelHours)
             let fresh = StatsBatch(
-                keyStats: deltas.keyStats, keyHealth: health, tokenRequestCounts: deltas.tokenCounts,
+                keyStats: changedStats, keyHealth: health, tokenRequestCounts: deltas.tokenCounts,
                 globalStats: deltas.totals, modelHours: deltas.hours)
             let waiting = state.waiting.map { $0.adding(fresh) } ?? fresh
             if let unconfirmed = state.unconfirmed {
@@ -68,8 +93,15 @@ public final class StatsWriter: Sendable {
             return waiting
         }
         guard let batch = toSend else { return }
+        let started = ContinuousClock.now
         do {
             try await store.write(batch)
+            logger.debug(
+                "statistics flushed",
+                metadata: [
+                    "keys": "\(batch.keyStats.count)", "health": "\(batch.keyHealth.count)",
+                    "tokens": "\(batch.tokenRequestCounts.count)", "took": "\(ContinuousClock.now - started)",
+                ])
             let next: StatsBatch? = state.withLock { state in
                 if state.unconfirmed?.id == batch.id { state.unconfirmed = nil }
                 guard state.unconfirmed == nil, let waiting = state.waiting, !waiting.isEmpty else { return nil }
@@ -82,8 +114,49 @@ public final class StatsWriter: Sendable {
             state.withLock { state in
                 if let next, state.unconfirmed?.id == next.id { state.unconfirmed = nil }
             }
+            outage.succeeded()
         } catch {
-            logger.error("could not write statistics to the store; will retry", metadata: ["error": "\(error)"])
+            outage.failed(error)
         }
     }
+
+    /// Reads the store's totals back and takes in what other instances flushed: per-key counters into the pool
+    /// (`KeyPool.absorbStored`), totals and model hours into `shared`. Skipped while a batch of this instance's
+    /// is unconfirmed (the store's totals would lack it). Call it on the flusher's task, after `flush`: a flush
+    /// running meanwhile would have its keys' increments counted twice.
+    public func refreshShared() async {
+        let after: Int64? = state.withLock { state in
+            state.unconfirmed == nil && state.waiting == nil ? state.sharedRevision : nil
+        }
+        guard let after else { return }
+        let now = clock.now
+        let currentHour = Int(now.timeIntervalSince1970) / 3600 * 3600
+        let hoursSince = currentHour - Self.sharedHours * 3600
+        do {
+            let started = ContinuousClock.now
+            let totals = try await store.sharedTotals(keysChangedAfter: after, hoursSince: hoursSince)
+            let moved = pool.absorbStored(totals.keyStats)
+            logger.debug(
+                "shared totals read back",
+                metadata: [
+                    "keys": "\(totals.keyStats.count)", "keys_moved": "\(moved)",
+                    "took": "\(ContinuousClock.now - started)",
+                ])
+            let others = state.withLock { state in
+                state.sharedRevision = max(state.sharedRevision, totals.revision)
+                return state.baseline.others(in: totals)
+            }
+            shared.update(
+                totals: others.totals, hours: others.hours, hoursSince: hoursSince,
+                oldest: currentHour - Self.keptHours * 3600, at: now)
+            readOutage.succeeded()
+        } catch {
+            readOutage.failed(error)
+        }
+    }
+
+    /// Model hours read back every time: the current one and those before it that may still get late flushes.
+    static let sharedHours = 2
+    /// Other instances' model hours older than this are forgotten (as the in-memory counters forget theirs).
+    static let keptHours = 48
 }

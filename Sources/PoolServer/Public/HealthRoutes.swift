@@ -3,13 +3,33 @@ import Hummingbird
 import PoolCore
 import PoolStore
 
-/// `GET /health`: no auth; enough for a load balancer and an operator's first look.
+/// `GET /health`: no auth; enough for a load balancer and an operator's first look, and for an operator of
+/// several instances on one database: which instance answered, and how far it follows the store's change feed.
+/// Never the database's address or password.
 struct HealthRoutes {
     let pool: KeyPool
     let upstream: GatewayConfiguration.UpstreamSettings
     /// The store's kind, e.g. `sqlite`.
     let storage: String
     let startedAt: Date
+    let instanceID: String
+    let feed: ChangeFeedStatus
+    let store: any PoolStore
+    let clock: any PoolClock
+    /// Whether this instance runs the singleton work (recovery) now.
+    let leadership: Leadership
+
+    init(gateway: Gateway, leadership: Leadership) {
+        self.leadership = leadership
+        pool = gateway.pool
+        upstream = gateway.configuration.upstream
+        storage = gateway.store.kind
+        startedAt = gateway.startedAt
+        instanceID = gateway.instanceID
+        feed = gateway.feedStatus
+        store = gateway.store
+        clock = gateway.clock
+    }
 
     func register(on router: Router<GatewayRequestContext>) {
         router.get("health") { _, _ in try health() }
@@ -21,11 +41,28 @@ struct HealthRoutes {
             var keysTotal: Int
             var keysActive: Int
         }
+        struct Feed: Encodable {
+            /// The last store revision this instance applied, and the store's when last read.
+            var revision: Int64
+            var storeRevision: Int64
+            /// Revisions the store is ahead of this instance, as of the last read.
+            var behind: Int64
+            /// Since the last successful read of the store's changes (nil: none yet).
+            var secondsSinceCatchUp: Double?
+            /// The store did not answer the last read.
+            var storeUnreachable: Bool
+            /// PostgreSQL: whether the LISTEN connection for wake-ups is up (absent for SQLite, which polls).
+            var listening: Bool?
+        }
         struct Answer: Encodable {
             var status: String
             var version: String
             var uptimeSeconds: Int
             var storage: String
+            var instanceId: String
+            /// This instance runs the singleton work (recovery, scheduled health checks); with SQLite always.
+            var leader: Bool
+            var changeFeed: Feed
             var providers: [String: ProviderHealth]
         }
         var providers: [String: ProviderHealth] = [:]
@@ -37,11 +74,18 @@ struct HealthRoutes {
                 keysActive: counts[.active, default: 0]
             )
         }
+        let status = feed.snapshot
+        let sinceCatchUp = status.lastCatchUp.map { (clock.now.timeIntervalSince($0) * 10).rounded() / 10 }
+        let changeFeed = Feed(
+            revision: status.appliedRevision, storeRevision: status.storeRevision,
+            behind: max(0, status.storeRevision - status.appliedRevision),
+            secondsSinceCatchUp: sinceCatchUp.map { max(0, $0) }, storeUnreachable: status.storeUnreachable,
+            listening: store.listenConnectionUp)
         return try JSONResponse.make(
             Answer(
                 status: "ok", version: GatewayVersion.current,
                 uptimeSeconds: Int(Date().timeIntervalSince(startedAt)),
-                storage: storage, providers: providers
+                storage: storage, instanceId: instanceID, leader: leadership.isLeader, changeFeed: changeFeed, providers: providers
             ))
     }
 }

@@ -13,6 +13,8 @@ struct PublicStatsRoutes {
     let clock: any PoolClock
     /// The store's kind, e.g. `sqlite`.
     let storage: String
+    /// Other instances' share of the totals (zero with one instance).
+    var shared = StatsShared()
 
     /// Models in `topModels` (over every retained hour) and in `recentTopModels` (last 24 hours).
     static let topCount = 10
@@ -29,11 +31,14 @@ struct PublicStatsRoutes {
     }
 
     func answer(provider: ProviderID, now: Date) -> PublicStatsPayload {
-        let totals = traffic.totals(provider: provider)
+        // The cluster's totals: this instance's counters plus what the others flushed (`StatsShared`).
+        let totals = shared.totals(provider: provider, local: traffic.totals(provider: provider))
         let counts = pool.statusCounts(provider: provider)
         let currentHour = Int(now.timeIntervalSince1970) / 3600 * 3600
         let firstTrendHour = currentHour - (Self.trendHours - 1) * 3600
-        let records = traffic.modelHours(provider: provider, since: .distantPast)
+        let records = shared.modelHours(
+            provider: provider, since: .distantPast,
+            local: traffic.modelHours(provider: provider, since: .distantPast))
 
         var perHour: [Int: RequestSums] = [:]
         for record in records where record.hourStart >= firstTrendHour {

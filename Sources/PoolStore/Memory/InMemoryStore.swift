@@ -145,10 +145,15 @@ public final class InMemoryStore: PoolStore {
             try state.checkOpen()
             // A batch id is applied once, as the other stores record it.
             guard state.appliedBatches.insert(batch.id).inserted else { return }
+            if !batch.keyStats.isEmpty { state.revision += 1 }
             for stats in batch.keyStats where state.keys[stats.keyID] != nil {
                 state.keyStats[stats.keyID] = StatsDeltas.adding(stats, to: state.keyStats[stats.keyID])
+                state.keyStatsRevision[stats.keyID] = state.revision
             }
-            state.apply(batch.keyHealth)
+            let now = Date()
+            for record in batch.keyHealth {
+                state.keys[record.keyID]?.health.merge(record.health, at: now)
+            }
             for count in batch.tokenRequestCounts {
                 state.tokens[count.tokenID]?.requestCount += count.requestCount
             }
@@ -190,6 +195,21 @@ public final class InMemoryStore: PoolStore {
         try state.withLock { state in
             try state.checkOpen()
             return StoreChanges(revision: revision)
+        }
+    }
+
+    /// The stored counters; one writer, so they are its own (what the other stores return for one writer).
+    public func sharedTotals(keysChangedAfter revision: Int64, hoursSince: Int) async throws -> SharedTotals {
+        try state.withLock { state in
+            try state.checkOpen()
+            let current = state.revision
+            let snapshot = state.snapshot(modelHoursSince: hoursSince)
+            return SharedTotals(
+                revision: current,
+                keyStats: snapshot.keyStats.filter { (state.keyStatsRevision[$0.keyID] ?? 0) > revision },
+                tokenCounts: Dictionary(
+                    snapshot.tokens.map { ($0.id, $0.requestCount) }, uniquingKeysWith: { first, _ in first }),
+                globalStats: snapshot.globalStats, modelHours: snapshot.modelHours)
         }
     }
 
@@ -242,6 +262,9 @@ private struct State {
     var settings: [String: String] = [:]
     /// Ids of the stats batches already applied.
     var appliedBatches: Set<String> = []
+    /// Bumped by every batch with key statistics; each key's last one (`sharedTotals`).
+    var revision: Int64 = 0
+    var keyStatsRevision: [String: Int64] = [:]
 
     func checkOpen() throws {
         if closed { throw StoreError("the in-memory store is closed") }

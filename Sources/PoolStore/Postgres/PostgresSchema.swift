@@ -15,7 +15,8 @@ enum PostgresSchema {
 
     static let migrations: [(name: String, statements: [String])] = [
         ("v1-initial", v1Initial),
-        ("v7-jobs", v7Jobs),
+        ("v2-key-stats-revision", v2KeyStatsRevision),
+        ("v3-jobs", v3Jobs),
         ("v8-token-policies", v8TokenPolicies),
     ]
 
@@ -62,6 +63,13 @@ enum PostgresSchema {
             logger.info("PostgreSQL schema migrated", metadata: ["migration": "\(migration.name)"])
         }
     }
+
+    /// The revision a key's statistics were last written under, so an instance reads back only the keys whose
+    /// shared totals moved (`PostgresStore.sharedTotals`).
+    private static let v2KeyStatsRevision = [
+        "ALTER TABLE key_stats ADD COLUMN rev bigint NOT NULL DEFAULT 0",
+        "CREATE INDEX key_stats_by_rev ON key_stats(rev)",
+    ]
 
     private static let v1Initial = [
         """
@@ -179,7 +187,7 @@ enum PostgresSchema {
 
     /// Background jobs and instance heartbeats (`PostgresStore+Jobs`), as SQLite's `v7-jobs`: a job started on
     /// one instance is readable on every other, and one left `running` by a stopped instance is marked failed.
-    private static let v7Jobs = [
+    private static let v3Jobs = [
         """
         CREATE TABLE jobs (
             id text PRIMARY KEY,

@@ -9,10 +9,26 @@ extension PostgresStore {
     /// Bumps the revision for this transaction and logs `items` of `kind` under it.
     func logChanges(_ kind: String, items: [String], _ connection: PostgresConnection) async throws {
         guard !items.isEmpty else { return }
+        let revision = try await bumpRevision(connection)
+        try await logChanges(kind, items: items, revision: revision, connection)
+    }
+
+    /// Takes the next revision for this transaction. The revision row stays locked until the transaction ends,
+    /// which orders change transactions: revisions commit in order, so a reader never skips one still in flight.
+    func bumpRevision(_ connection: PostgresConnection) async throws -> Int64 {
         let rows = try await connection.query(
             "UPDATE store_revision SET rev = rev + 1 WHERE id = 1 RETURNING rev", logger: logger)
         var revision: Int64 = 0
         for try await value in rows.decode(Int64.self) { revision = value }
+        return revision
+    }
+
+    /// Logs `items` of `kind` under `revision` (taken by `bumpRevision` in this transaction) and wakes the
+    /// other instances when it commits.
+    func logChanges(
+        _ kind: String, items: [String], revision: Int64, _ connection: PostgresConnection
+    ) async throws {
+        guard !items.isEmpty else { return }
         // Delivered when (and only if) the transaction commits: other instances' LISTEN connections wake up.
         try await connection.query("SELECT pg_notify(\(Self.changeChannel), \(String(revision)))", logger: logger)
         let now = Date().timeIntervalSince1970
@@ -50,6 +66,7 @@ extension PostgresStore {
             var keyIDs = Set<String>()
             var ranges: [(Int64, Int64)] = []
             var tokenIDs = Set<String>()
+            var healthIDs = Set<String>()
             let rows = try await connection.query(
                 """
                 SELECT kind, item FROM change_log WHERE rev > \(revision) AND origin <> \(self.origin) ORDER BY rev
@@ -61,6 +78,7 @@ extension PostgresStore {
                     if bounds.count == 2 { ranges.append((bounds[0], bounds[1])) }
                 case ChangeKind.key: keyIDs.insert(item)
                 case ChangeKind.token: tokenIDs.insert(item)
+                case ChangeKind.keyHealth: healthIDs.insert(item)
                 default: continue
                 }
             }
@@ -84,6 +102,27 @@ extension PostgresStore {
                     changes.keys.append(key)
                 }
                 changes.removedKeyIDs = wanted.filter { !found.contains($0) }.sorted()
+            }
+            // Health another instance decided, unless the key came whole above (it carries the same health).
+            let healthOnly = Array(healthIDs.subtracting(found).subtracting(keyIDs)).sorted()
+            if !healthOnly.isEmpty {
+                let rows = try await connection.query(
+                    """
+                    SELECT id, status, status_until, status_reason, consecutive_failures, consecutive_rate_limits,
+                           failure_disables
+                    FROM keys WHERE id = ANY(\(healthOnly)::text[]) ORDER BY id
+                    """, logger: self.logger)
+                for try await (id, status, until, reason, failures, rateLimits, disables) in rows.decode(
+                    (String, String, Double?, String?, Int64, Int64, Int64).self)
+                {
+                    let condition = StoredCondition(status: status, until: until, reason: reason).condition
+                    changes.health.append(
+                        KeyHealthRecord(
+                            keyID: id,
+                            health: KeyHealth(
+                                condition: condition, consecutiveFailures: Int(failures),
+                                consecutiveRateLimits: Int(rateLimits), failureDisables: Int(disables))))
+                }
             }
             let tokens = Array(tokenIDs)
             if !tokens.isEmpty {

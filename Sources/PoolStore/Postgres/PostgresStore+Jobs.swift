@@ -1,7 +1,7 @@
 import Foundation
 import PostgresNIO
 
-/// Jobs, heartbeats and leadership in the shared store (migration `v7-jobs`): every instance reads every job.
+/// Jobs, heartbeats and leadership in the shared store (migration `v3-jobs`): every instance reads every job.
 extension PostgresStore {
     /// The columns of a job row, in `JobRow`'s order.
     static let jobColumns = """

@@ -9,28 +9,41 @@ extension PostgresStore {
     static let changeChannel = "ollama_pool_changes"
 
     /// A stream that yields after each notification, and once after every (re)connect so the reader catches up
-    /// on what it may have missed. Reconnects with back-off (1 s doubling to 30 s) while the stream is consumed.
+    /// on what it may have missed. Reconnects with back-off (0.5 s doubling to `listenBackoff`) while the stream
+    /// is consumed; logs one warning when the connection is lost and one line when it is back.
     public func changeSignals() -> AsyncStream<Void>? {
         let settings = self.settings
         let logger = self.logger
+        let quiet = {
+            var quiet = logger
+            quiet.logLevel = max(logger.logLevel, .warning)
+            return quiet
+        }()
         let listening = self.listening
         return AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
             let task = Task {
-                var delay: Duration = .seconds(1)
+                var delay: Duration = .milliseconds(500)
+                var lost = false
                 while !Task.isCancelled {
                     do {
                         let connection = try await PostgresConnection.connect(
-                            configuration: try settings.connectionConfiguration(), id: 0, logger: logger)
+                            configuration: try settings.connectionConfiguration(), id: 0, logger: quiet)
                         do {
                             let notifications = try await connection.listen(Self.changeChannel)
                             listening.set(true)
-                            delay = .seconds(1)
+                            delay = .milliseconds(500)
+                            if lost {
+                                logger.notice(
+                                    "the PostgreSQL LISTEN connection is back", metadata: ["database": "\(settings)"])
+                                lost = false
+                            }
                             continuation.yield()
                             for try await _ in notifications { continuation.yield() }
                         } catch {
-                            if !Task.isCancelled {
+                            if !Task.isCancelled, !lost {
+                                lost = true
                                 logger.warning(
-                                    "the PostgreSQL LISTEN connection ended; reconnecting",
+                                    "the PostgreSQL LISTEN connection ended; reconnecting, polling meanwhile",
                                     metadata: ["error": "\(Self.describe(error))"])
                             }
                         }
@@ -38,12 +51,15 @@ extension PostgresStore {
                         try? await connection.close()
                     } catch {
                         listening.set(false)
-                        logger.warning(
-                            "cannot open the PostgreSQL LISTEN connection; polling meanwhile",
-                            metadata: ["database": "\(settings)", "error": "\(Self.describe(error))"])
+                        if !Task.isCancelled, !lost {
+                            lost = true
+                            logger.warning(
+                                "cannot open the PostgreSQL LISTEN connection; retrying, polling meanwhile",
+                                metadata: ["database": "\(settings)", "error": "\(Self.describe(error))"])
+                        }
                     }
                     try? await Task.sleep(for: delay)
-                    delay = min(delay * 2, .seconds(30))
+                    delay = min(delay * 2, Self.listenBackoff)
                 }
                 continuation.finish()
             }
@@ -51,6 +67,8 @@ extension PostgresStore {
         }
     }
 
-    /// Whether the LISTEN connection is up (for `/health`).
-    public var isListening: Bool { listening.isSet }
+    /// The longest pause between LISTEN reconnects: short enough that the connection is back within seconds
+    /// of the server.
+    static let listenBackoff: Duration = .seconds(2)
+
 }

@@ -30,8 +30,13 @@ extension PostgresStore {
             guard isNew else { return }  // applied before: its commit outcome was unknown
             let cutoff = now - SQLiteStore.appliedBatchRetention
             try await connection.query("DELETE FROM applied_batches WHERE applied_at < \(cutoff)", logger: self.logger)
-            try await self.writeKeyStats(Self.summed(batch.keyStats, key: \.keyID, add: StatsDeltas.adding), connection)
-            try await self.writeHealth(batch.keyHealth, connection)
+            // Statistics are stamped with a revision for readers of the shared totals; health is logged under it.
+            let revision =
+                batch.keyStats.isEmpty && batch.keyHealth.isEmpty ? 0 : try await self.bumpRevision(connection)
+            try await self.writeKeyStats(
+                Self.summed(batch.keyStats, key: \.keyID, add: StatsDeltas.adding), revision: revision, connection)
+            let merged = try await self.mergeHealth(batch.keyHealth, now: now, connection)
+            try await self.logChanges(ChangeKind.keyHealth, items: merged, revision: revision, connection)
             let counts = Self.summedPerID(batch.tokenRequestCounts)
             if !counts.isEmpty {
                 let ids = counts.map(\.tokenID)
@@ -47,7 +52,9 @@ extension PostgresStore {
         }
     }
 
-    private func writeKeyStats(_ records: [KeyStatsRecord], _ connection: PostgresConnection) async throws {
+    private func writeKeyStats(
+        _ records: [KeyStatsRecord], revision: Int64, _ connection: PostgresConnection
+    ) async throws {
         for chunk in PostgresArrays.chunks(records) {
             let ids = chunk.map(\.keyID)
             let requests = chunk.map { Int64($0.requests) }
@@ -64,11 +71,11 @@ extension PostgresStore {
             try await connection.query(
                 """
                 INSERT INTO key_stats (key_id, requests, successes, failures, latency_ms_sum, prompt_tokens,
-                                       completion_tokens, last_used, last_success, last_failure)
+                                       completion_tokens, last_used, last_success, last_failure, rev)
                 SELECT u.id, u.requests, u.successes, u.failures, u.latency, u.prompt, u.completion,
                        \(unescaped: PostgresArrays.nullableNumber("u.used")),
                        \(unescaped: PostgresArrays.nullableNumber("u.succeeded")),
-                       \(unescaped: PostgresArrays.nullableNumber("u.failed"))
+                       \(unescaped: PostgresArrays.nullableNumber("u.failed")), \(revision)
                 FROM unnest(\(ids)::text[], \(requests)::int8[], \(successes)::int8[], \(failures)::int8[],
                             \(latency)::int8[], \(prompt)::int8[], \(completion)::int8[], \(used)::float8[],
                             \(succeeded)::float8[], \(failed)::float8[])
@@ -76,6 +83,7 @@ extension PostgresStore {
                 JOIN keys ON keys.id = u.id
                 ORDER BY u.id
                 ON CONFLICT (key_id) DO UPDATE SET
+                    rev = excluded.rev,
                     requests = key_stats.requests + excluded.requests,
                     successes = key_stats.successes + excluded.successes,
                     failures = key_stats.failures + excluded.failures,
@@ -87,6 +95,49 @@ extension PostgresStore {
                     last_failure = greatest(key_stats.last_failure, excluded.last_failure)
                 """, logger: logger)
         }
+    }
+
+    /// Writes health decided by traffic or probes where it supersedes the stored health (`KeyHealthMergeSQL`;
+    /// a later penalty wins, a stale `active` undoes nothing); the same health again changes nothing.
+    /// - Returns: the ids of the keys whose health changed, for the change log.
+    func mergeHealth(
+        _ records: [KeyHealthRecord], now: Double, _ connection: PostgresConnection
+    ) async throws
+        -> [String]
+    {
+        var changed: [String] = []
+        let until = PostgresArrays.nullableNumber("u.until")
+        let wins = KeyHealthMergeSQL.offeredWins(
+            storedStatus: "keys.status", storedUntil: "keys.status_until", status: "u.status", until: until, now: now)
+        for chunk in PostgresArrays.chunks(Self.lastPerID(records, id: \.keyID)) {
+            let conditions = chunk.map { StoredCondition($0.health.condition) }
+            let ids = chunk.map(\.keyID)
+            let statuses = conditions.map(\.status)
+            let untils = conditions.map { PostgresArrays.number($0.until) }
+            let reasons = conditions.map { PostgresArrays.text($0.reason) }
+            let failures = chunk.map { Int64($0.health.consecutiveFailures) }
+            let rateLimits = chunk.map { Int64($0.health.consecutiveRateLimits) }
+            let disables = chunk.map { Int64($0.health.failureDisables) }
+            let rows = try await connection.query(
+                """
+                UPDATE keys SET status = u.status, status_until = \(unescaped: until),
+                                status_reason = \(unescaped: PostgresArrays.nullableText("u.reason")),
+                                consecutive_failures = u.failures, consecutive_rate_limits = u.rate_limits,
+                                failure_disables = u.disables
+                FROM unnest(\(ids)::text[], \(statuses)::text[], \(untils)::float8[], \(reasons)::text[],
+                            \(failures)::int8[], \(rateLimits)::int8[], \(disables)::int8[])
+                     AS u(id, status, until, reason, failures, rate_limits, disables)
+                WHERE keys.id = u.id AND \(unescaped: wins)
+                  AND (keys.status, keys.status_until, keys.status_reason, keys.consecutive_failures,
+                       keys.consecutive_rate_limits, keys.failure_disables)
+                      IS DISTINCT FROM (u.status, \(unescaped: until),
+                                        \(unescaped: PostgresArrays.nullableText("u.reason")), u.failures,
+                                        u.rate_limits, u.disables)
+                RETURNING keys.id
+                """, logger: logger)
+            for try await id in rows.decode(String.self) { changed.append(id) }
+        }
+        return changed
     }
 
     /// Health updates for keys that no longer exist change no row, which is what both callers want.

@@ -47,7 +47,11 @@ public final class PostgresStore: PoolStore, Sendable {
         self.settings = settings
         self.cipher = cipher
         self.logger = logger
-        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        // postgres-nio logs every failed connection attempt (at info, several a second while the server is
+        // away); the store's users log an outage once instead (`StoreOutageLog`, the LISTEN loop).
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .warning)
+        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: poolLogger)
         self.client = client
         running = Task { await client.run() }
         do {

@@ -43,6 +43,7 @@ extension SQLiteStore {
             var keyIDs: [String] = []
             var ranges: [(Int64, Int64)] = []
             var tokenIDs: [String] = []
+            var healthIDs: [String] = []
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT rev, origin, kind, item FROM change_log WHERE rev > ? ORDER BY rev",
                 arguments: [revision])
@@ -56,6 +57,7 @@ extension SQLiteStore {
                     if bounds.count == 2 { ranges.append((bounds[0], bounds[1])) }
                 case ChangeKind.key: keyIDs.append(item)
                 case ChangeKind.token: tokenIDs.append(item)
+                case ChangeKind.keyHealth: healthIDs.append(item)
                 default: continue
                 }
             }
@@ -75,6 +77,20 @@ extension SQLiteStore {
                     changes.removedKeyIDs.append(id)
                 }
             }
+            // Health another instance decided, unless the key came whole above (it carries the same health).
+            for id in Set(healthIDs) where !found.contains(id) && !keyIDs.contains(id) {
+                if let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT status, status_until, status_reason, consecutive_failures, consecutive_rate_limits,
+                               failure_disables
+                        FROM keys WHERE id = ?
+                        """, arguments: [id])
+                {
+                    changes.health.append(KeyHealthRecord(keyID: id, health: Self.health(row)))
+                }
+            }
+            changes.health.sort { $0.keyID < $1.keyID }
             for id in Set(tokenIDs) {
                 if let row = try Row.fetchOne(
                     db,
@@ -99,6 +115,14 @@ extension SQLiteStore {
                consecutive_failures, consecutive_rate_limits, failure_disables, models, category, credit
         FROM keys
         """
+
+    /// A key's health from the six columns status, status_until, status_reason, consecutive_failures,
+    /// consecutive_rate_limits, failure_disables (in this order, from index 0).
+    static func health(_ row: Row) -> KeyHealth {
+        KeyHealth(
+            condition: StoredCondition(status: row[0], until: row[1], reason: row[2]).condition,
+            consecutiveFailures: row[3], consecutiveRateLimits: row[4], failureDisables: row[5])
+    }
 
     static func tokenRecord(_ row: Row) -> ClientTokenRecord {
         let provider: String? = row[6]

@@ -15,7 +15,7 @@ extension SQLiteStore {
     public func write(_ batch: StatsBatch) async throws {
         try checkOpen()
         guard !batch.isEmpty else { return }
-        try await pool.write { db in
+        try await pool.write { [origin] db in
             let now = Date().timeIntervalSince1970
             try db.execute(
                 sql: "INSERT INTO applied_batches (id, applied_at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING",
@@ -24,14 +24,18 @@ extension SQLiteStore {
             try db.execute(
                 sql: "DELETE FROM applied_batches WHERE applied_at < ?", arguments: [now - Self.appliedBatchRetention])
             if !batch.keyStats.isEmpty {
+                // The revision the statistics are stamped with: other instances read back rows after theirs.
+                try Self.logChange(ChangeKind.stats, item: "", origin: origin, db)
+                let revision = db.lastInsertedRowID
                 // INSERT … SELECT … WHERE EXISTS skips stats of keys deleted since the batch was collected,
                 // which a plain upsert would turn into a foreign-key failure of the whole batch.
                 let statement = try db.makeStatement(
                     sql: """
                         INSERT INTO key_stats (key_id, requests, successes, failures, latency_ms_sum, prompt_tokens,
-                                               completion_tokens, last_used, last_success, last_failure)
-                        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM keys WHERE id = ?1)
-                        ON CONFLICT(key_id) DO UPDATE SET
+                                               completion_tokens, last_used, last_success, last_failure, rev)
+                        SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
+                        WHERE EXISTS (SELECT 1 FROM keys WHERE id = ?1)
+                        ON CONFLICT(key_id) DO UPDATE SET rev = excluded.rev,
                             requests = requests + excluded.requests, successes = successes + excluded.successes,
                             failures = failures + excluded.failures,
                             latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum,
@@ -47,11 +51,12 @@ extension SQLiteStore {
                     try statement.execute(arguments: [
                         stats.keyID, stats.requests, stats.successes, stats.failures, stats.latencyMillisSum,
                         stats.promptTokens, stats.completionTokens, StoreColumns.seconds(stats.lastUsed),
-                        StoreColumns.seconds(stats.lastSuccess), StoreColumns.seconds(stats.lastFailure),
+                        StoreColumns.seconds(stats.lastSuccess), StoreColumns.seconds(stats.lastFailure), revision,
                     ])
                 }
             }
-            try Self.writeHealth(batch.keyHealth, db)
+            let merged = try Self.mergeHealth(batch.keyHealth, now: now, db)
+            try Self.logChanges(ChangeKind.keyHealth, items: merged, origin: origin, db)
             if !batch.tokenRequestCounts.isEmpty {
                 let statement = try db.makeStatement(
                     sql: "UPDATE client_tokens SET request_count = request_count + ? WHERE id = ?")
@@ -81,6 +86,33 @@ extension SQLiteStore {
                 }
             }
         }
+    }
+
+    /// Writes health decided by traffic or probes where it supersedes the stored health (`KeyHealthMergeSQL`;
+    /// a later penalty wins, a stale `active` undoes nothing); the same health again changes nothing.
+    /// - Returns: the ids of the keys whose health changed, for the change log.
+    static func mergeHealth(_ records: [KeyHealthRecord], now: Double, _ db: Database) throws -> [String] {
+        guard !records.isEmpty else { return [] }
+        let wins = KeyHealthMergeSQL.offeredWins(
+            storedStatus: "status", storedUntil: "status_until", status: "?1", until: "?2", now: now)
+        let statement = try db.makeStatement(
+            sql: """
+                UPDATE keys SET status = ?1, status_until = ?2, status_reason = ?3, consecutive_failures = ?4,
+                                consecutive_rate_limits = ?5, failure_disables = ?6
+                WHERE id = ?7 AND \(wins)
+                  AND NOT (status IS ?1 AND status_until IS ?2 AND status_reason IS ?3 AND consecutive_failures = ?4
+                           AND consecutive_rate_limits = ?5 AND failure_disables = ?6)
+                """)
+        var changed: [String] = []
+        for record in records {
+            let condition = StoredCondition(record.health.condition)
+            try statement.execute(arguments: [
+                condition.status, condition.until, condition.reason, record.health.consecutiveFailures,
+                record.health.consecutiveRateLimits, record.health.failureDisables, record.keyID,
+            ])
+            if db.changesCount > 0 { changed.append(record.keyID) }
+        }
+        return changed
     }
 
     /// Health updates for keys that no longer exist change no row, which is what both callers want.

@@ -23,6 +23,9 @@ enum StoreSchema {
         migrator.registerMigration("v5-change-log") { db in
             try db.execute(sql: v5ChangeLog)
         }
+        migrator.registerMigration("v6-key-stats-revision") { db in
+            try db.execute(sql: v6KeyStatsRevision)
+        }
         migrator.registerMigration("v7-jobs") { db in
             try db.execute(sql: v7Jobs)
         }
@@ -146,6 +149,13 @@ enum StoreSchema {
     /// What a running server must pick up from another writer (a CLI command, another instance): each change
     /// is a row, its `rev` the store's revision (`ChangeKind` names the kinds). Rows older than a day are pruned
     /// at open.
+    /// The change-log revision a key's statistics were last written under, so an instance reads back only the
+    /// keys whose shared totals moved (`SQLiteStore.sharedTotals`).
+    private static let v6KeyStatsRevision = """
+        ALTER TABLE key_stats ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX key_stats_by_rev ON key_stats(rev);
+        """
+
     private static let v5ChangeLog = """
         CREATE TABLE change_log (
             rev INTEGER PRIMARY KEY AUTOINCREMENT,

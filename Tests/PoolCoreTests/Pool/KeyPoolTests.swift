@@ -221,8 +221,33 @@ struct KeyPoolTests {
         pool.remove(ids: [second.key.id])
         let next = pool.takeChangedStats()
         #expect(next.map(\.keyID) == [first.key.id])
-        #expect(next.first?.requests == 6)
+        #expect(next.first?.requests == 1)  // an increment: five were taken before
+        #expect(pool.view(id: first.key.id)?.stats.requests == 6)
         #expect(pool.takeChangedStats().isEmpty)
+    }
+
+    @Test("increments start at what was loaded; the store's totals read back add other instances' share once")
+    func storedTotalsAbsorbed() {
+        let pool = KeyPool(clock: clock)
+        let loaded = KeyStatsRecord(keyID: "k0", requests: 10, successes: 9, failures: 1, latencyMillisSum: 100)
+        pool.add(
+            [KeyRecord(id: "k0", provider: .ollama, secret: "secret-0", createdAt: clock.now)], stats: ["k0": loaded])
+        let lease = take(pool)!
+        pool.report(lease, outcome: .success, latencyMillis: 5)
+        #expect(pool.takeChangedStats().map(\.requests) == [1])
+        // The store now holds 11 (ours) + 4 another instance flushed; one more of ours is not flushed yet.
+        pool.report(lease, outcome: .success, latencyMillis: 5)
+        var stored = loaded
+        stored.requests = 15
+        stored.successes = 14
+        stored.lastUsed = clock.now.addingTimeInterval(60)
+        #expect(pool.absorbStored([stored, KeyStatsRecord(keyID: "unknown", requests: 3)]) == 1)
+        #expect(pool.view(id: "k0")?.stats.requests == 16)
+        #expect(pool.view(id: "k0")?.stats.lastUsed == stored.lastUsed)
+        #expect(pool.absorbStored([stored]) == 0)  // read again: nothing new
+        #expect(pool.view(id: "k0")?.stats.requests == 16)
+        // Only this instance's unflushed request goes to the store.
+        #expect(pool.takeChangedStats().map(\.requests) == [1])
     }
 
     @Test("a pool of 100,000 keys rotates through all of them")

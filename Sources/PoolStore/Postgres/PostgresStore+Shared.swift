@@ -1,0 +1,59 @@
+import Foundation
+import PoolCore
+import PostgresNIO
+
+/// Reading back the shared totals (see `PoolStore.sharedTotals`): every instance's flushed traffic, read in one
+/// repeatable-read transaction so the revision and the rows agree.
+extension PostgresStore {
+    public func sharedTotals(keysChangedAfter revision: Int64, hoursSince: Int) async throws -> SharedTotals {
+        try checkOpen()
+        return try await transaction { connection in
+            try await connection.query(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
+            var totals = SharedTotals(revision: revision)
+            let current = try await connection.query(
+                "SELECT rev FROM store_revision WHERE id = 1", logger: self.logger)
+            for try await value in current.decode(Int64.self) { totals.revision = value }
+            let keyRows = try await connection.query(
+                """
+                SELECT key_id, requests, successes, failures, latency_ms_sum, prompt_tokens, completion_tokens,
+                       last_used, last_success, last_failure
+                FROM key_stats WHERE rev > \(revision) AND rev <= \(totals.revision)
+                """, logger: self.logger)
+            for try await row in keyRows {
+                let (id, requests, successes, failures, latency, prompt, completion, used, succeeded, failed) =
+                    try row.decode(
+                        (String, Int64, Int64, Int64, Int64, Int64, Int64, Double?, Double?, Double?).self)
+                totals.keyStats.append(
+                    KeyStatsRecord(
+                        keyID: id, requests: Int(requests), successes: Int(successes), failures: Int(failures),
+                        latencyMillisSum: Int(latency), promptTokens: Int(prompt), completionTokens: Int(completion),
+                        lastUsed: StoreColumns.date(used), lastSuccess: StoreColumns.date(succeeded),
+                        lastFailure: StoreColumns.date(failed)))
+            }
+            let tokenRows = try await connection.query(
+                "SELECT id, request_count FROM client_tokens", logger: self.logger)
+            for try await (id, count) in tokenRows.decode((String, Int64).self) { totals.tokenCounts[id] = Int(count) }
+            totals.globalStats = try await self.loadGlobalStats(connection)
+            let hourRows = try await connection.query(
+                """
+                SELECT provider, model, hour_start, requests, successes, failures, client_errors,
+                       upstream_failures, refused
+                FROM model_hours WHERE hour_start >= \(Int64(hoursSince)) ORDER BY hour_start, provider, model
+                """, logger: self.logger)
+            for try await row in hourRows {
+                let (provider, model, hour, requests, successes, failures, clientErrors, upstream, refused) =
+                    try row.decode((String, String, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self)
+                totals.modelHours.append(
+                    ModelHourRecord(
+                        provider: ProviderID(rawValue: provider), model: model, hourStart: Int(hour),
+                        requests: Int(requests), successes: Int(successes), failures: Int(failures),
+                        clientErrors: Int(clientErrors), upstreamFailures: Int(upstream), refused: Int(refused)))
+            }
+            return totals
+        }
+    }
+
+    /// Whether the LISTEN connection is up (for `/health`).
+    public var listenConnectionUp: Bool? { listening.isSet }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+import PoolCore
+
+/// Reading back the shared totals (see `PoolStore.sharedTotals`): with one process they equal what it counted;
+/// with several on one file (or a CLI run) they add the others' flushed traffic.
+extension SQLiteStore {
+    public func sharedTotals(keysChangedAfter revision: Int64, hoursSince: Int) async throws -> SharedTotals {
+        try checkOpen()
+        return try await pool.read { db in
+            var totals = SharedTotals(
+                revision: try Int64.fetchOne(db, sql: "SELECT max(rev) FROM change_log") ?? 0)
+            let keyRows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT key_id, requests, successes, failures, latency_ms_sum, prompt_tokens, completion_tokens,
+                           last_used, last_success, last_failure
+                    FROM key_stats WHERE rev > ? AND rev <= ?
+                    """, arguments: [revision, totals.revision])
+            while let row = try keyRows.next() {
+                totals.keyStats.append(
+                    KeyStatsRecord(
+                        keyID: row[0], requests: row[1], successes: row[2], failures: row[3],
+                        latencyMillisSum: row[4], promptTokens: row[5], completionTokens: row[6],
+                        lastUsed: StoreColumns.date(row[7]), lastSuccess: StoreColumns.date(row[8]),
+                        lastFailure: StoreColumns.date(row[9])))
+            }
+            let tokenRows = try Row.fetchCursor(db, sql: "SELECT id, request_count FROM client_tokens")
+            while let row = try tokenRows.next() { totals.tokenCounts[row[0]] = row[1] }
+            totals.globalStats = try Self.loadGlobalStats(db)
+            let hourRows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT provider, model, hour_start, requests, successes, failures, client_errors,
+                           upstream_failures, refused
+                    FROM model_hours WHERE hour_start >= ? ORDER BY hour_start, provider, model
+                    """, arguments: [hoursSince])
+            while let row = try hourRows.next() {
+                totals.modelHours.append(
+                    ModelHourRecord(
+                        provider: ProviderID(rawValue: row[0]), model: row[1], hourStart: row[2], requests: row[3],
+                        successes: row[4], failures: row[5], clientErrors: row[6], upstreamFailures: row[7],
+                        refused: row[8]))
+            }
+            return totals
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import PoolCore
+import PoolStore
+import Testing
+
+/// What several instances on one store rely on: published health merged by `KeyHealth.merge`'s rule in SQL as in
+/// PoolCore, reaching the other writers' change feed, and the shared totals read back after a revision.
+@Suite("Every store: shared health and totals for several instances")
+struct SharedStateContractTests {
+    /// Conditions that cover every rank of the merge rule, seen from `now`.
+    private static func conditions(_ now: Date) -> [KeyHealth] {
+        [
+            KeyHealth(),
+            KeyHealth(consecutiveFailures: 2),
+            KeyHealth(condition: .cooling(until: now.addingTimeInterval(-60), reason: "ended")),
+            KeyHealth(condition: .cooling(until: now.addingTimeInterval(120), reason: "rate limited (429)")),
+            KeyHealth(condition: .cooling(until: now.addingTimeInterval(900), reason: "out of credit (402)")),
+            KeyHealth(condition: .disabled(until: now.addingTimeInterval(600), reason: "3 consecutive failures")),
+            KeyHealth(condition: .disabled(until: nil, reason: KeyHealth.adminDisableReason)),
+            KeyHealth(condition: .invalid(reason: "upstream answered 401")),
+        ]
+    }
+
+    @Test("published health is merged in the store exactly as KeyHealth.merge says", arguments: StoreKind.tested)
+    func mergeMatchesPoolCore(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970).rounded())
+            let conditions = Self.conditions(now)
+            var pairs: [(key: KeyRecord, offered: KeyHealth, expected: KeyHealth)] = []
+            for (index, stored) in conditions.enumerated() {
+                for offered in conditions {
+                    var expected = stored
+                    expected.merge(offered, at: now)
+                    pairs.append((makeKey("sk-merge-\(index)-\(pairs.count)", health: stored), offered, expected))
+                }
+            }
+            _ = try await store.insertKeys(pairs.map(\.key))
+            try await store.write(
+                StatsBatch(keyHealth: pairs.map { KeyHealthRecord(keyID: $0.key.id, health: $0.offered) }))
+            let loaded = Dictionary(
+                uniqueKeysWithValues: try await store.loadSnapshot().keys.map { ($0.id, $0.health) })
+            for pair in pairs {
+                #expect(loaded[pair.key.id] == pair.expected, "stored \(pair.key.health), offered \(pair.offered)")
+            }
+        }
+    }
+
+    @Test(
+        "health one writer publishes reaches the other's feed merged; a late shorter cooldown changes nothing",
+        arguments: SharedStore.allCases.filter(\.isTested))
+    func publishedHealthInFeed(kind: SharedStore) async throws {
+        try await kind.withTwoWriters { a, b in
+            let key = makeKey("sk-health-feed-0001")
+            _ = try await a.insertKeys([key])
+            let start = try await a.revision()
+            let long = KeyHealth(
+                condition: .cooling(until: millisecondNow().addingTimeInterval(600), reason: "rate limited (429)"))
+            try await b.write(StatsBatch(keyHealth: [KeyHealthRecord(keyID: key.id, health: long)]))
+            let seen = try await a.changes(after: start)
+            #expect(seen.health.map(\.keyID) == [key.id])
+            #expect(seen.health.first?.health.condition.endsAt == long.condition.endsAt)
+            #expect(seen.keys.isEmpty)
+            #expect(try await b.changes(after: start).health.isEmpty)  // a writer's own changes are left out
+
+            // A's late traffic: a shorter cooldown and a stale success change nothing, so nothing is logged.
+            let short = KeyHealth(
+                condition: .cooling(until: millisecondNow().addingTimeInterval(30), reason: "rate limited (429)"))
+            try await a.write(StatsBatch(keyHealth: [KeyHealthRecord(keyID: key.id, health: short)]))
+            try await a.write(StatsBatch(keyHealth: [KeyHealthRecord(keyID: key.id, health: KeyHealth())]))
+            #expect(try await b.changes(after: seen.revision).health.isEmpty)
+            #expect(try await b.loadSnapshot().keys.first?.health == long)
+        }
+    }
+
+    @Test(
+        "shared totals: every writer's counters, per key only those changed after the revision asked about",
+        arguments: SharedStore.allCases.filter(\.isTested))
+    func sharedTotals(kind: SharedStore) async throws {
+        try await kind.withTwoWriters { a, b in
+            let first = makeKey("sk-totals-0001")
+            let second = makeKey("sk-totals-0002")
+            _ = try await a.insertKeys([first, second])
+            try await a.insertToken(
+                ClientTokenRecord(
+                    id: "tok_t", name: "t", tokenHash: "hash-t", prefix: "sk-t", createdAt: referenceDate,
+                    expiresAt: nil, provider: nil))
+            let start = try await a.revision()
+            try await a.write(
+                StatsBatch(
+                    keyStats: [KeyStatsRecord(keyID: first.id, requests: 3, successes: 3)],
+                    tokenRequestCounts: [TokenCount(tokenID: "tok_t", requestCount: 3)],
+                    globalStats: [GlobalStatsRecord(provider: .ollama, requests: 3, successes: 3)]))
+            try await b.write(
+                StatsBatch(
+                    keyStats: [
+                        KeyStatsRecord(keyID: first.id, requests: 2, failures: 2),
+                        KeyStatsRecord(keyID: second.id, requests: 1, successes: 1),
+                    ],
+                    tokenRequestCounts: [TokenCount(tokenID: "tok_t", requestCount: 3)],
+                    globalStats: [GlobalStatsRecord(provider: .ollama, requests: 3, successes: 1, failures: 2)]))
+            let totals = try await a.sharedTotals(keysChangedAfter: start, hoursSince: 0)
+            let byKey = Dictionary(uniqueKeysWithValues: totals.keyStats.map { ($0.keyID, $0) })
+            #expect(byKey[first.id]?.requests == 5 && byKey[first.id]?.failures == 2)
+            #expect(byKey[second.id]?.requests == 1)
+            #expect(totals.tokenCounts == ["tok_t": 6])
+            #expect(totals.globalStats.first { $0.provider == .ollama }?.requests == 6)
+
+            try await a.write(StatsBatch(keyStats: [KeyStatsRecord(keyID: second.id, requests: 4)]))
+            let next = try await b.sharedTotals(keysChangedAfter: totals.revision, hoursSince: 0)
+            #expect(next.keyStats.map(\.keyID) == [second.id])
+            #expect(next.keyStats.first?.requests == 5)
+            #expect(next.revision > totals.revision)
+            #expect(try await a.sharedTotals(keysChangedAfter: next.revision, hoursSince: 0).keyStats.isEmpty)
+        }
+    }
+}
+
+/// The stores two writers can share: two objects on one SQLite file or one PostgreSQL database.
+enum SharedStore: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    var isTested: Bool { self == .sqlite || PostgresTestServer.isAvailable }
+
+    func withTwoWriters(_ body: (any PoolStore, any PoolStore) async throws -> Void) async throws {
+        switch self {
+        case .sqlite:
+            try await withTemporaryDirectory { folder in
+                let a = try openTestStore(in: folder)
+                let b = try openTestStore(in: folder)
+                try await body(a, b)
+                try await a.close()
+                try await b.close()
+            }
+        case .postgres:
+            try await PostgresTestServer.withDatabase { settings in
+                let a = try await PostgresStore(
+                    settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
+                let b = try await PostgresStore(
+                    settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
+                try await body(a, b)
+                try await a.close()
+                try await b.close()
+            }
+        }
+    }
+}

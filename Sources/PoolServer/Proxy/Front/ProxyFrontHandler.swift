@@ -40,6 +40,8 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     /// A read was asked for while requests were held; it is passed on once they are served.
     private var readHeld = false
     private var draining = false
+    /// Parts went on to Hummingbird while held requests were served.
+    private var handedToHummingbird = false
     /// The server is shutting down: close once idle.
     private var quiescing = false
     /// The connection is closing: nothing more is read or started.
@@ -112,10 +114,12 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
                 guard current == nil else { return false }
                 hummingbirdUnanswered += 1
                 forwardingToHummingbird = true
+                handedToHummingbird = true
                 context.fireChannelRead(wrapInboundOut(part))
             }
         case .body:
             if forwardingToHummingbird {
+                handedToHummingbird = true
                 context.fireChannelRead(wrapInboundOut(part))
             } else {
                 current?.receive(part)
@@ -123,6 +127,7 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
         case .end:
             if forwardingToHummingbird {
                 forwardingToHummingbird = false
+                handedToHummingbird = true
                 context.fireChannelRead(wrapInboundOut(part))
             } else if let request = current {
                 request.receive(part)
@@ -164,7 +169,12 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     private func drainHeld(context: ChannelHandlerContext) {
         guard !draining else { return }
         draining = true
-        defer { draining = false }
+        handedToHummingbird = false
+        defer {
+            draining = false
+            // Hummingbird's inbound stream passes on what it got at the end of a read; these parts came later.
+            if handedToHummingbird { context.fireChannelReadComplete() }
+        }
         while !closing, let item = held.first {
             switch item {
             case .part(let part):

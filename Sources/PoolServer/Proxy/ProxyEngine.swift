@@ -20,6 +20,9 @@ final class ProxyEngine: Sendable {
     let client: UpstreamClient
     /// The `Server` header Hummingbird puts on the other routes' answers, put on proxied answers too.
     let serverName: String?
+    /// Each provider's origin and each route's request target there (without the query), split from the URLs once
+    /// rather than per request; a route missing here has a base URL that is no http(s) URL.
+    private let targets: [ProviderID: [String: (origin: UpstreamOrigin, target: String)]]
 
     init(
         pool: KeyPool, tokens: TokenRegistry, modelCache: ModelListCache, clock: any PoolClock,
@@ -35,6 +38,13 @@ final class ProxyEngine: Sendable {
         self.reporter = reporter
         self.client = client
         self.serverName = serverName
+        var targets: [ProviderID: [String: (origin: UpstreamOrigin, target: String)]] = [:]
+        for route in ProxyRoutes.byPath.values {
+            if let split = UpstreamOrigin.split(upstream.baseURL(for: route.provider) + route.upstreamPath) {
+                targets[route.provider, default: [:]][route.upstreamPath] = split
+            }
+        }
+        self.targets = targets
     }
 
     var stats: StatsRecorder { reporter.stats }
@@ -60,7 +70,8 @@ final class ProxyEngine: Sendable {
         guard tried.count <= upstream.maxRetries else {
             return .failure(
                 exhausted(
-                    provider: provider, model: model, failures: failures, retryAt: pool.earliestReturn(provider: provider)
+                    provider: provider, model: model, failures: failures,
+                    retryAt: pool.earliestReturn(provider: provider)
                 ))
         }
         switch pool.lease(provider: provider, model: model, excluding: tried) {
@@ -102,7 +113,8 @@ final class ProxyEngine: Sendable {
     }
 
     /// Reports an attempt that failed with `error` before its answer was complete, and says what to do next.
-    func failedAttempt(_ lease: KeyLease, error: any Error, started: ContinuousClock.Instant, attempts: Int) -> Failure {
+    func failedAttempt(_ lease: KeyLease, error: any Error, started: ContinuousClock.Instant, attempts: Int) -> Failure
+    {
         if let code = UpstreamFailureReason.localResourceExhaustion(error) {
             // Handing the key back unjudged: the failure was this machine's.
             pool.report(lease, outcome: .cancelled, latencyMillis: AttemptReporter.millis(since: started))
@@ -154,6 +166,16 @@ final class ProxyEngine: Sendable {
             outbound.body = body
         }
         return outbound
+    }
+
+    /// Where a route's request goes: the provider's origin and the target with the client's query; nil when the
+    /// provider's base URL is no http(s) URL.
+    func upstreamTarget(route: ProxyRoute, query: Substring?) -> (origin: UpstreamOrigin, target: String)? {
+        guard let found = targets[route.provider]?[route.upstreamPath] else { return nil }
+        guard let query, !query.isEmpty else { return found }
+        // As `UpstreamOrigin.split` reads a URL: a fragment is not sent.
+        let sent = query.utf8.firstIndex(of: UInt8(ascii: "#")).map { Substring(query.utf8[..<$0]) } ?? query
+        return (found.origin, found.target + "?" + sent)
     }
 
     /// The model list cache's key for a route and the request's query.

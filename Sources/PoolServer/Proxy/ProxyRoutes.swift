@@ -20,7 +20,7 @@ enum ProxyRoutes {
     static let openAIPostEndpoints = ["chat/completions", "completions", "embeddings"]
 
     /// Every route under its path without the leading slash, e.g. `v1/chat/completions`.
-    private static let byPath: [String: ProxyRoute] = {
+    static let byPath: [String: ProxyRoute] = {
         var table: [String: ProxyRoute] = [:]
         for (prefix, provider) in openAIPrefixes {
             for endpoint in openAIPostEndpoints {
@@ -45,14 +45,20 @@ enum ProxyRoutes {
         case .GET: wanted = .get
         default: return nil
         }
-        guard path.first == "/" else { return nil }
-        var key = path.dropFirst()
-        var normalized: String?
-        if key.contains("//") || key.last == "/" {
-            normalized = key.split(separator: "/").joined(separator: "/")
-            key = normalized![...]
+        let slash = UInt8(ascii: "/")
+        let bytes = path.utf8
+        guard bytes.first == slash else { return nil }
+        // Bytes, not characters: this runs for every request.
+        var doubled = bytes.last == slash
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte == slash, previous == slash { doubled = true }
+            previous = byte
         }
-        guard let route = byPath[String(key)], route.method == wanted else { return nil }
+        let key =
+            doubled
+            ? path.split(separator: "/").joined(separator: "/") : String(Substring(bytes.dropFirst()))
+        guard let route = byPath[key], route.method == wanted else { return nil }
         return route
     }
 

@@ -18,7 +18,9 @@ extension ProxiedRequest {
     func startStream(_ head: HTTPResponseHead) {
         guard let lease else { return }
         var headers = HeaderPolicy.downstreamHeaders(from: head.headers)
-        if !headers.contains(name: "content-type") { headers.add(name: "content-type", value: route.framing.contentType) }
+        if !headers.contains(name: "content-type") {
+            headers.add(name: "content-type", value: route.framing.contentType)
+        }
         headers.replaceOrAdd(name: "cache-control", value: "no-cache")
         addPoolHeaders(&headers, key: lease.key.id)
         attempt = .streaming

@@ -73,8 +73,10 @@ final class ProxiedRequest: UpstreamResponseReceiver {
         self.route = route
         self.request = request
         let path = request.path ?? "/"
-        self.dialect = ErrorDialect(path: String(path.prefix { $0 != "?" }))
-        self.query = path.firstIndex(of: "?").map { path[path.index(after: $0)...] }
+        self.dialect = route.dialect
+        self.query = path.utf8.firstIndex(of: UInt8(ascii: "?")).map {
+            Substring(path.utf8[path.utf8.index(after: $0)...])
+        }
         self.closesConnection = !keepAlive
         self.hasOrigin = request.headerFields[.origin] != nil
         self.front = front
@@ -120,7 +122,10 @@ final class ProxiedRequest: UpstreamResponseReceiver {
         case .body(let chunk):
             guard !answeredEarly, route.method == .post else { return }
             guard body.readableBytes + chunk.readableBytes <= engine.limits.maxBodyBytes else {
-                refuseBody(GatewayError.from(NIOTooManyBytesError(maxBytes: engine.limits.maxBodyBytes), maxBodyBytes: engine.limits.maxBodyBytes))
+                refuseBody(
+                    GatewayError.from(
+                        NIOTooManyBytesError(maxBytes: engine.limits.maxBodyBytes),
+                        maxBodyBytes: engine.limits.maxBodyBytes))
                 return
             }
             if body.readableBytes == 0 {
@@ -171,8 +176,8 @@ final class ProxiedRequest: UpstreamResponseReceiver {
         let template = engine.upstreamRequest(
             for: request, route: route, query: query, body: body, requestID: requestID)
         body = ByteBuffer()
-        if let split = UpstreamOrigin.split(template.url) {
-            upstreamTarget = (split.origin, template.head(origin: split.origin, target: split.target), template.body)
+        if let (origin, target) = engine.upstreamTarget(route: route, query: query) {
+            upstreamTarget = (origin, template.head(origin: origin, target: target), template.body)
         }
         if route.isModelList, let entry = engine.modelCache.fresh(modelListKey, now: engine.clock.now) {
             answerCached(entry, state: "hit")
@@ -336,96 +341,5 @@ final class ProxiedRequest: UpstreamResponseReceiver {
         case .none:
             break
         }
-    }
-
-    // MARK: Whole answers
-
-    /// An answer for the client (success, or an error that is the client's own), relayed whole.
-    private func relayWhole(_ head: HTTPResponseHead, outcome: AttemptOutcome, body: ByteBuffer) {
-        guard let lease else { return }
-        let headers = HeaderPolicy.downstreamHeaders(from: head.headers)
-        let usage =
-            outcome == .success ? UsageScanner.usage(in: body.readableBytesView, format: route.usageFormat) : nil
-        engine.reporter.report(lease, outcome, started: started, provider: route.provider, usage: usage)
-        if route.isModelList, outcome == .success {
-            engine.modelCache.store(
-                modelListKey, .init(status: head.status, headers: headers, body: body, fetchedAt: engine.clock.now))
-        }
-        engine.reporter.recordRequest(
-            provider: route.provider, model: model, result: .relayed(status: Int(head.status.code)))
-        if route.isModelList, !(200..<300).contains(head.status.code), let stale = engine.modelCache.stale(modelListKey)
-        {
-            engine.modelCache.recordRefreshFailure()
-            engine.logger.warning(
-                "model list refresh failed; serving the cached list",
-                metadata: ["provider": "\(route.provider)", "status": "\(head.status.code)"])
-            answerCached(stale, state: "stale")
-            return
-        }
-        var answer = headers
-        addPoolHeaders(&answer, key: lease.key.id)
-        writeWhole(head.status, answer, body: body)
-    }
-
-    /// No key could serve the request: a model list falls back on its last good copy, anything else is answered
-    /// with `error` and counted.
-    private func giveUp(_ error: GatewayError) {
-        if route.isModelList, let stale = engine.modelCache.stale(modelListKey) {
-            engine.modelCache.recordRefreshFailure()
-            engine.logger.warning(
-                "model list refresh failed; serving the cached list",
-                metadata: ["provider": "\(route.provider)", "error": "\(error.message)"])
-            answerCached(stale, state: "stale")
-            return
-        }
-        engine.reporter.recordRequest(provider: route.provider, model: model, result: StatsRecorder.result(of: error))
-        answer(error)
-    }
-
-    private func answerCached(_ entry: ModelListCache.Entry, state: String) {
-        var headers = entry.headers
-        headers.replaceOrAdd(name: "x-pool-cache", value: state)
-        headers.replaceOrAdd(name: "x-pool-attempts", value: "0")
-        headers.replaceOrAdd(name: "x-request-id", value: requestID)
-        writeWhole(entry.status, headers, body: entry.body)
-    }
-
-    /// The gateway's own error answer, in the route's dialect; past the edge checks it carries the request id.
-    func answer(_ error: GatewayError) {
-        var headers = HTTPHeaders()
-        for field in error.headers where field.name != .contentType {
-            headers.add(name: field.name.rawName, value: field.value)
-        }
-        headers.add(name: "content-type", value: "application/json")
-        if !requestID.isEmpty {
-            headers.replaceOrAdd(name: "x-request-id", value: requestID)
-            if !headers.contains(name: "x-pool-attempts") { headers.add(name: "x-pool-attempts", value: "0") }
-        }
-        let status = HTTPResponseStatus(statusCode: error.status.code, reasonPhrase: error.status.reasonPhrase)
-        writeWhole(status, headers, body: ByteBuffer(string: error.body(in: dialect)))
-    }
-
-    /// `x-pool-key-id`, `x-pool-attempts` and `x-request-id` on an answer one of the pool's keys gave.
-    func addPoolHeaders(_ headers: inout HTTPHeaders, key: String) {
-        headers.replaceOrAdd(name: "x-pool-key-id", value: key)
-        headers.replaceOrAdd(name: "x-pool-attempts", value: String(tried.count))
-        headers.replaceOrAdd(name: "x-request-id", value: requestID)
-    }
-
-    private func writeWhole(_ status: HTTPResponseStatus, _ headers: HTTPHeaders, body: ByteBuffer) {
-        guard !responseStarted, !responseEnded else { return }
-        var headers = headers
-        headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
-        responseStarted = true
-        front?.writeResponseHead(status, headers, cors: hasOrigin)
-        if body.readableBytes > 0 { front?.writeResponseBody(body, flush: false) }
-        endResponse()
-    }
-
-    /// Writes the answer's end; the front then moves on to the next request (or closes).
-    func endResponse() {
-        guard !responseEnded else { return }
-        responseEnded = true
-        front?.endResponse(of: self)
     }
 }

@@ -53,8 +53,10 @@ struct ProxyFrontTests {
             let reply = await connection.read(until: "x-request-id: req-c", seconds: 60)
             let text = reply.text.lowercased()
             #expect(!reply.closed)
-            let marks = ["x-request-id: req-a", #""status":"ok""#, "x-request-id: req-b", #""total_requests""#,
-                "x-request-id: req-c"]
+            let marks = [
+                "x-request-id: req-a", #""status":"ok""#, "x-request-id: req-b", #""total_requests""#,
+                "x-request-id: req-c",
+            ]
             let positions = marks.map { text.range(of: $0)?.lowerBound }
             #expect(positions.allSatisfy { $0 != nil }, "\(reply.text)")
             let found = positions.compactMap { $0 }

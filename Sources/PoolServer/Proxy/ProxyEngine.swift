@@ -152,12 +152,13 @@ final class ProxyEngine: Sendable {
         for (name, value) in HeaderPolicy.upstreamHeaders(from: request.headerFields) {
             outbound.headers.add(name: name, value: value)
         }
-        outbound.headers.replaceOrAdd(name: "x-request-id", value: requestID)
+        // `HeaderPolicy` drops the client's own of these three: added, not searched for.
+        outbound.headers.add(name: "x-request-id", value: requestID)
         if route.provider == .openrouter {
             if let referer = upstream.openRouterReferer {
-                outbound.headers.replaceOrAdd(name: "HTTP-Referer", value: referer)
+                outbound.headers.add(name: "HTTP-Referer", value: referer)
             }
-            if let title = upstream.openRouterTitle { outbound.headers.replaceOrAdd(name: "X-Title", value: title) }
+            if let title = upstream.openRouterTitle { outbound.headers.add(name: "X-Title", value: title) }
         }
         if route.method == .post {
             if !outbound.headers.contains(name: "content-type") {

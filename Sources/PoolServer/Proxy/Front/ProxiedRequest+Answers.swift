@@ -51,9 +51,10 @@ extension ProxiedRequest {
 
     func answerCached(_ entry: ModelListCache.Entry, state: String) {
         var headers = entry.headers
-        headers.replaceOrAdd(name: "x-pool-cache", value: state)
-        headers.replaceOrAdd(name: "x-pool-attempts", value: "0")
-        headers.replaceOrAdd(name: "x-request-id", value: requestID)
+        // Relayed headers never hold the pool's own (`HeaderPolicy`): added, not searched for.
+        headers.add(name: "x-pool-cache", value: state)
+        headers.add(name: "x-pool-attempts", value: "0")
+        headers.add(name: "x-request-id", value: requestID)
         writeWhole(entry.status, headers, body: entry.body)
     }
 
@@ -74,15 +75,17 @@ extension ProxiedRequest {
 
     /// `x-pool-key-id`, `x-pool-attempts` and `x-request-id` on an answer one of the pool's keys gave.
     func addPoolHeaders(_ headers: inout HTTPHeaders, key: String) {
-        headers.replaceOrAdd(name: "x-pool-key-id", value: key)
-        headers.replaceOrAdd(name: "x-pool-attempts", value: String(tried.count))
-        headers.replaceOrAdd(name: "x-request-id", value: requestID)
+        // Relayed headers never hold these (`HeaderPolicy`): added, not searched for.
+        headers.add(name: "x-pool-key-id", value: key)
+        headers.add(name: "x-pool-attempts", value: String(tried.count))
+        headers.add(name: "x-request-id", value: requestID)
     }
 
     func writeWhole(_ status: HTTPResponseStatus, _ headers: HTTPHeaders, body: ByteBuffer) {
         guard !responseStarted, !responseEnded else { return }
         var headers = headers
-        headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
+        // Neither relayed nor error headers hold a length.
+        headers.add(name: "content-length", value: String(body.readableBytes))
         responseStarted = true
         front?.writeResponseHead(status, headers, cors: hasOrigin)
         if body.readableBytes > 0 { front?.writeResponseBody(body, flush: false) }

@@ -212,7 +212,8 @@ final class ProxiedRequest: UpstreamResponseReceiver {
             return
         }
         var head = target.head
-        head.headers.replaceOrAdd(name: "authorization", value: "Bearer \(leased.key.secret)")
+        // The client's own credentials never reach the template (`HeaderPolicy`).
+        head.headers.add(name: "authorization", value: "Bearer \(leased.key.secret)")
         let exchange = UpstreamExchange(
             eventLoop: eventLoop, origin: target.origin, head: head, body: target.body,
             firstByteTimeout: engine.client.firstByteTimeout, receiver: self)

@@ -740,57 +740,59 @@ def callgrind_bin(args):
 
 def measure_instructions(binary, run_dir, admin, mock_port, requests, cpus, keep):
     """Instructions the gateway process executes per proxied non-stream request: the gateway (10 keys, on the
-    nginx mock) runs under `valgrind --tool=callgrind` with instrumentation off; after a warm-up on one keep-alive
-    connection, instrumentation is switched on for exactly `requests` requests and the counts are dumped while the
-    process runs. `binary` is `pool-callgrind-server` (the gateway behind a synchronous main: valgrind 3.19
-    crashes on the async main's parked thread). Repeatable on a noisy machine,
-    unlike wall-clock figures. The binary's debug info is stripped first: valgrind 3.19 cannot read Swift's DWARF 5.
-    The dump stays in the run's folder for `callgrind_annotate`."""
-    if not (shutil.which("valgrind") and shutil.which("callgrind_control") and shutil.which("strip")):
-        return {"error": "valgrind, callgrind_control or strip is missing"}
+    nginx mock) runs under `valgrind --tool=callgrind` twice, counting from the start, once serving 200 warm-up
+    requests and `requests` more, once 200 and twice `requests`, all on one keep-alive connection; the difference of
+    the two totals divided by `requests` is what one request costs, start-up and warm-up cancelling out.
+    (Switching instrumentation on and off with `callgrind_control` did not reach the process: on 2026-12-05 the
+    count came out 0.) `binary` is `pool-callgrind-server` (the gateway behind a synchronous main: valgrind 3.19
+    crashes on the async main's parked thread). Repeatable on a noisy machine, unlike wall-clock figures. The
+    binary's debug info is stripped first: valgrind 3.19 cannot read Swift's DWARF 5. The dumps stay in the run's
+    folder for `callgrind_annotate`."""
+    if not (shutil.which("valgrind") and shutil.which("strip")):
+        return {"error": "valgrind or strip is missing"}
     stripped = run_dir / "ollama-pool.stripped"
     # Debug info only: the symbols stay, so `callgrind_annotate` on the dump shows where the instructions go.
     subprocess.run(["strip", "--strip-debug", "-o", str(stripped), str(binary)], check=True)
-    port, db = free_port(), run_dir / "callgrind.sqlite"
-    out = run_dir / "callgrind.out"
-    argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=%s" % out, stripped]
-    server = keep(Server("gateway-callgrind", argv, cpus,
-                         env=gateway_env(port, db, admin, "http://127.0.0.1:%d" % mock_port), log_dir=run_dir))
-    wait_until(lambda: request(port, "GET", "/health", timeout=5)[0] == 200, 600, "the gateway under valgrind",
-               interval=0.2)
-    admin_post(port, admin, "/admin/api-keys/import-from-txt", {"content": "\n".join(make_keys(10, "cg"))})
-    created = admin_post(port, admin, "/admin/tokens", {"name": "callgrind"})
-    if "token" not in created:
-        raise RuntimeError("POST /admin/tokens answered %s" % json.dumps(created)[:300])
-    token = created["token"]
     body = chat_body(UPSTREAM_MODEL).encode()
-    headers = {"authorization": "Bearer " + token, "content-type": "application/json"}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
-    def send(count):
-        for _ in range(count):
-            conn.request("POST", Run.CHAT, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            if response.status != 200:
-                raise RuntimeError("callgrind run: %s answered %d" % (Run.CHAT, response.status))
+    def counted(count, name):
+        """The whole process's instruction total for start-up, 200 warm-up requests and `count` more."""
+        port, db = free_port(), run_dir / ("%s.sqlite" % name)
+        out = run_dir / ("%s.out" % name)
+        argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=%s" % out, stripped]
+        server = keep(Server("gateway-%s" % name, argv, cpus,
+                             env=gateway_env(port, db, admin, "http://127.0.0.1:%d" % mock_port), log_dir=run_dir))
+        conn = None
+        try:
+            wait_until(lambda: request(port, "GET", "/health", timeout=5)[0] == 200, 600,
+                       "the gateway under valgrind", interval=0.2)
+            admin_post(port, admin, "/admin/api-keys/import-from-txt", {"content": "\n".join(make_keys(10, "cg"))})
+            created = admin_post(port, admin, "/admin/tokens", {"name": "callgrind"})
+            if "token" not in created:
+                raise RuntimeError("POST /admin/tokens answered %s" % json.dumps(created)[:300])
+            headers = {"authorization": "Bearer " + created["token"], "content-type": "application/json"}
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            for _ in range(200 + count):
+                conn.request("POST", Run.CHAT, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    raise RuntimeError("callgrind run: %s answered %d" % (Run.CHAT, response.status))
+        finally:
+            if conn is not None:
+                conn.close()
+            server.stop(grace_s=120)  # callgrind writes its dump as the process ends
+        dumps = sorted(run_dir.glob("%s.out*" % name), key=lambda p: p.stat().st_mtime)
+        if not dumps:
+            raise RuntimeError("callgrind wrote no dump for %s" % name)
+        return callgrind_total(dumps[-1]), str(dumps[-1])
 
-    try:
-        send(200)
-        subprocess.run(["callgrind_control", "-i", "on", str(server.pid)], check=True, capture_output=True)
-        send(requests)
-        subprocess.run(["callgrind_control", "-i", "off", str(server.pid)], check=True, capture_output=True)
-        subprocess.run(["callgrind_control", "-d", str(server.pid)], check=True, capture_output=True)
-        dumps = sorted(run_dir.glob("callgrind.out*"), key=lambda p: p.stat().st_mtime)
-        total = callgrind_total(dumps[-1])
-    finally:
-        conn.close()
-        server.stop()
-    return {"requests": requests, "instructions_total": total, "per_request": round(total / requests),
-            "dump": str(dumps[-1]),
+    single, single_dump = counted(requests, "callgrind-n")
+    double, double_dump = counted(2 * requests, "callgrind-2n")
+    return {"requests": requests, "instructions_n": single, "instructions_2n": double,
+            "per_request": round((double - single) / requests), "dump": double_dump, "dump_n": single_dump,
             "method": "valgrind --tool=callgrind over the gateway process only (10 keys, nginx mock, one keep-alive "
-                      "client connection), instrumentation on for exactly these requests after 200 warm-up ones"}
-
+                      "client connection): (total with 200 + 2N requests - total with 200 + N) / N"}
 
 
 def main(args):
@@ -1018,11 +1020,10 @@ def parse_args(argv):
     p.add_argument("--callgrind-bin", help="pool-callgrind-server (default: beside --gateway-bin)")
     p.add_argument("--instructions-only", action="store_true",
                    help="only the callgrind instruction count (nginx mock + gateway), printed as JSON")
-    # Off by default: not yet trustworthy. On 2026-12-05 `callgrind_control -i on` answered OK but 1,000 requests
-    # then ran at full speed and the dump counted 0 instructions (the switch seems to reach the process only when
-    # vgdb can stop it; a run with --instr-atstart=yes and the difference of two request counts would avoid it).
+    # Two runs under valgrind (N and 2N requests, counted from the start): the difference is N requests' worth.
     p.add_argument("--callgrind-requests", type=int, default=0,
-                   help="requests counted under valgrind --tool=callgrind (0, the default, skips the count)")
+                   help="N for the instruction count under valgrind --tool=callgrind (0, the default, skips it; "
+                        "--instructions-only uses at least 1)")
     return p.parse_args(argv)
 
 

@@ -17,6 +17,7 @@ public func buildApplication(
     // Read first: a start that fails here must not leave the upstream client behind unclosed.
     let certificates = configuration.tls.isEnabled ? try TLSCertificates(files: configuration.tls) : nil
     let upstream = UpstreamClient(settings: configuration.upstream)
+    let serverName = "ollama-api-pool"
     let router = Router(context: GatewayRequestContext.self)
     router.add(
         middleware: CORSMiddleware(
@@ -84,23 +85,23 @@ public func buildApplication(
         pool: gateway.pool, store: gateway.store, limits: configuration.limits, logger: gateway.logger, starter: starter
     ).register(on: admin)
 
-    let engine = ProxyEngine(
-        pool: gateway.pool, modelCache: gateway.modelCache, clock: gateway.clock, upstream: configuration.upstream,
-        limits: configuration.limits,
+    // The proxied routes are served in front of the router (`Proxy/Front/ProxyFrontHandler`), not registered on it.
+    let proxy = ProxyEngine(
+        pool: gateway.pool, tokens: gateway.tokens, modelCache: gateway.modelCache, clock: gateway.clock,
+        upstream: configuration.upstream, limits: configuration.limits,
         reporter: AttemptReporter(
             pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, logger: gateway.logger),
-        client: upstream
+        client: upstream, serverName: serverName
     )
-    ProxyRoutes(engine: engine, tokens: gateway.tokens).register(on: router)
 
     var logger = Logger(label: "ollama-pool.http")
     logger.logLevel = configuration.logLevel
     let gate = connectionGate(configuration: configuration, logger: gateway.logger)
     var app = Application(
         router: router,
-        server: connectionServer(configuration: configuration, gate: gate, certificates: certificates),
+        server: connectionServer(configuration: configuration, gate: gate, certificates: certificates, proxy: proxy),
         configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "ollama-api-pool",
+            address: .hostname(configuration.host, port: configuration.port), serverName: serverName,
             // At the cap the server stops accepting; a connection closing resumes it.
             availableConnectionsDelegate: MaximumAvailableConnections(gate.acceptLimit)
         ),
@@ -131,7 +132,7 @@ public func buildApplication(
 /// Every client connection's pipeline (``GatewayHTTPChannel``): TLS when configured, `MAX_CONNECTIONS`,
 /// `HEADER_TIMEOUT`, the decoder limits and `IDLE_TIMEOUT`.
 private func connectionServer(
-    configuration: GatewayConfiguration, gate: ConnectionGate, certificates: TLSCertificates?
+    configuration: GatewayConfiguration, gate: ConnectionGate, certificates: TLSCertificates?, proxy: ProxyEngine
 ) -> HTTPServerBuilder {
     let limits = configuration.limits
     var settings = GatewayHTTPChannel.Settings()
@@ -143,7 +144,8 @@ private func connectionServer(
     settings.idleTimeout = limits.idleTimeout > 0 ? .milliseconds(Int64(limits.idleTimeout * 1000)) : nil
     settings.headerTimeout = limits.headerTimeout > 0 ? .milliseconds(Int64(limits.headerTimeout * 1000)) : nil
     return HTTPServerBuilder { [settings] responder in
-        GatewayHTTPChannel(responder: responder, settings: settings, gate: gate, certificates: certificates)
+        GatewayHTTPChannel(
+            responder: responder, settings: settings, gate: gate, certificates: certificates, proxy: proxy)
     }
 }
 

@@ -3,8 +3,9 @@ import HTTPTypes
 import PoolCore
 
 /// Counts finished client requests of the proxied routes into the traffic counters, each once, in the one
-/// `RequestResult` category it belongs to. The proxy engine counts what reaches it, `ClientTokenMiddleware` the
-/// requests it refuses, and `ErrorDialectMiddleware` the heads `RequestLimitsMiddleware` refuses before routing.
+/// `RequestResult` category it belongs to. The proxy front (`ProxiedRequest`) counts what it serves and what it
+/// refuses at the edge (limits, client tokens, a disabled provider); `ErrorDialectMiddleware` counts what
+/// Hummingbird refuses on a proxied path (the heads `RequestLimitsMiddleware` refuses before routing).
 struct StatsRecorder: Sendable {
     let traffic: TrafficCounters
     let clock: any PoolClock

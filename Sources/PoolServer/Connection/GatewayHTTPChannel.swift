@@ -8,8 +8,10 @@ import NIOHTTPTypesHTTP1
 import NIOSSL
 
 /// The pipeline of every client connection, in front of Hummingbird's request handling: TLS when configured,
-/// the connection cap, the request-head watch (deadline, malformed heads), NIO's HTTP/1 codec with the gateway's decoder limits, the
-/// HTTP/1.x lifetime rules (``HTTPVersionPolicy``), the conversion to HTTP types and Hummingbird's idle timer.
+/// the connection cap, the request-head watch (deadline, malformed heads), NIO's HTTP/1 codec with the gateway's
+/// decoder limits, the HTTP/1.x lifetime rules (``HTTPVersionPolicy``), the proxy front (``ProxyFrontHandler``:
+/// the proxied routes, pipelining order, `IDLE_TIMEOUT`, the shutdown's close), then the conversion to HTTP types
+/// for Hummingbird.
 ///
 /// Hummingbird's own `HTTP1Channel` builds the same codec chain but leaves no room before the decoder (for the
 /// deadline, which must see bytes) nor between the decoder and the conversion (where the HTTP version is still
@@ -21,7 +23,7 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     struct Settings: Sendable {
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         /// No request for this long closes the connection (`IDLE_TIMEOUT`); nil keeps it.
-        var idleTimeout: Duration?
+        var idleTimeout: TimeAmount?
         /// `HEADER_TIMEOUT`; nil turns the deadline off.
         var headerTimeout: TimeAmount?
     }
@@ -30,6 +32,8 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     let settings: Settings
     let gate: ConnectionGate
     let certificates: TLSCertificates?
+    /// Serves the proxied routes in front of Hummingbird (``ProxyFrontHandler``).
+    let proxy: ProxyEngine
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -59,8 +63,12 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             )
             try pipeline.addHandler(headWatch.1)
             try pipeline.addHandler(HTTPVersionPolicy(tls: certificates != nil))
+            // The proxy front owns IDLE_TIMEOUT and the shutdown's close: Hummingbird's state handler behind it
+            // never sees proxied requests, and would cut a connection busy with one.
+            try pipeline.addHandler(
+                ProxyFrontHandler(engine: proxy, secure: certificates != nil, idleTimeout: settings.idleTimeout))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: certificates != nil))
-            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: settings.idleTimeout, logger: logger))
+            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(
                 wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)
             )

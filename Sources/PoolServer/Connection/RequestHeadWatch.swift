@@ -24,7 +24,12 @@ final class RequestHeadWatch {
     /// The head's first bytes as they arrived (a view, not a copy), read for the request line's path only when
     /// an answer is made here.
     private var firstBytes: ByteBuffer?
+    /// When the head being waited for must be complete; nil when no deadline runs.
+    private var deadline: NIODeadline?
     private var scheduled: Scheduled<Void>?
+    /// When the scheduled wake-up comes; it sleeps on when the deadline moved later meanwhile (a head that arrived
+    /// and the next one's first bytes cost no timer of their own).
+    private var firesAt: NIODeadline?
 
     init(timeout: TimeAmount?) {
         self.timeout = timeout
@@ -42,19 +47,40 @@ final class RequestHeadWatch {
             headBegun = true
             firstBytes = bytes
         }
-        guard awaitingHead, scheduled == nil, let timeout else { return }
+        guard awaitingHead, deadline == nil, let timeout else { return }
+        let due = NIODeadline.now() + timeout
+        deadline = due
+        if let firesAt, firesAt <= due { return }
+        schedule(at: due, context)
+    }
+
+    private func schedule(at due: NIODeadline, _ context: ChannelHandlerContext) {
+        scheduled?.cancel()
+        firesAt = due
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        scheduled = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+        scheduled = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
             let (watch, context) = loopBound.value
-            watch.expire(context)
+            watch.wake(context)
         }
+    }
+
+    private func wake(_ context: ChannelHandlerContext) {
+        scheduled = nil
+        firesAt = nil
+        guard let due = deadline else { return }
+        guard NIODeadline.now() >= due else {
+            schedule(at: due, context)
+            return
+        }
+        deadline = nil
+        expire(context)
     }
 
     fileprivate func headArrived() {
         awaitingHead = false
         headBegun = false
         firstBytes = nil
-        stop()
+        deadline = nil
     }
 
     fileprivate func requestEnded() {
@@ -62,15 +88,16 @@ final class RequestHeadWatch {
     }
 
     fileprivate func stop() {
+        deadline = nil
         scheduled?.cancel()
         scheduled = nil
+        firesAt = nil
     }
 
     /// The dialect of the route the unfinished head's request line names.
     private var dialect: ErrorDialect { RawHTTPAnswer.dialect(ofRequestLine: firstBytes?.readableBytesView ?? []) }
 
     private func expire(_ context: ChannelHandlerContext) {
-        scheduled = nil
         guard awaitingHead, context.channel.isActive, let timeout else { return }
         guard headBegun else {
             context.close(promise: nil)

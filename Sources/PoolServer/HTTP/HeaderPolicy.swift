@@ -1,6 +1,5 @@
 import Foundation
 import HTTPTypes
-import Hummingbird
 import NIOHTTP1
 
 /// Which headers cross the gateway in each direction.
@@ -38,14 +37,16 @@ enum HeaderPolicy {
         return headers
     }
 
-    static func downstreamHeaders(from upstream: HTTPHeaders) -> HTTPFields {
-        var fields = HTTPFields()
+    /// The upstream answer's headers the client sees, names in lower case; the upstream's `x-request-id` as
+    /// `x-upstream-request-id`.
+    static func downstreamHeaders(from upstream: HTTPHeaders) -> HTTPHeaders {
+        var fields = HTTPHeaders()
         for (name, value) in upstream {
             let lowered = name.lowercased()
-            if relayedDownstream.contains(lowered), let fieldName = HTTPField.Name(lowered) {
-                fields.append(HTTPField(name: fieldName, value: value))
-            } else if lowered == "x-request-id", let fieldName = HTTPField.Name("x-upstream-request-id") {
-                fields.append(HTTPField(name: fieldName, value: value))
+            if relayedDownstream.contains(lowered) {
+                fields.add(name: lowered, value: value)
+            } else if lowered == "x-request-id" {
+                fields.add(name: "x-upstream-request-id", value: value)
             }
         }
         return fields

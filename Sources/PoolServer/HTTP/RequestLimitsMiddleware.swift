@@ -17,18 +17,24 @@ struct RequestLimitsMiddleware: RouterMiddleware {
     }
 
     func refusal(_ request: Request) -> GatewayError? {
-        let uriBytes = request.uri.description.utf8.count
+        Self.refusal(uri: request.uri.description, headers: request.headers, limits: limits)
+    }
+
+    /// The 414 or 431 for a request with this URI (path and query) and these headers, or nil when it is within
+    /// `limits`; the proxy front asks the same question of proxied requests.
+    static func refusal(uri: String, headers: HTTPFields, limits: GatewayConfiguration.Limits) -> GatewayError? {
+        let uriBytes = uri.utf8.count
         if uriBytes > limits.maxURIBytes {
             return GatewayError(.uriTooLong, "request URI is \(uriBytes) bytes; the limit is \(limits.maxURIBytes)")
         }
-        if request.headers.count > limits.maxHeaderCount {
+        if headers.count > limits.maxHeaderCount {
             return GatewayError(
                 .requestHeaderFieldsTooLarge,
-                "request has \(request.headers.count) header fields; the limit is \(limits.maxHeaderCount)"
+                "request has \(headers.count) header fields; the limit is \(limits.maxHeaderCount)"
             )
         }
         // Each field as it travels: name, ": ", value, CRLF.
-        let headerBytes = request.headers.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
+        let headerBytes = headers.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
         if headerBytes > limits.maxHeaderBytes {
             return GatewayError(
                 .requestHeaderFieldsTooLarge,

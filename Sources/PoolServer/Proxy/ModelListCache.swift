@@ -1,6 +1,6 @@
 import Foundation
-import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import PoolCore
 import Synchronization
 
@@ -9,8 +9,9 @@ import Synchronization
 /// list rather than an error.
 public final class ModelListCache: Sendable {
     struct Entry: Sendable {
-        var status: HTTPResponse.Status
-        var headers: HTTPFields
+        var status: HTTPResponseStatus
+        /// The relayed headers, without the pool's own.
+        var headers: HTTPHeaders
         var body: ByteBuffer
         var fetchedAt: Date
     }

@@ -14,6 +14,8 @@ struct ProxyRoute: Sendable {
     var usageFormat: UsageScanner.Format
     /// How a streamed answer is framed; the relay only ever forwards whole events or lines.
     var framing: StreamFraming
+    /// The error shape the route's clients read (`ErrorDialect(path:)` says the same of the route's paths).
+    var dialect: ErrorDialect
     /// Whether a request without `stream` streams (Ollama's native chat and generate do; OpenAI's API does not).
     var streamsByDefault: Bool
     /// Model lists are answered from the model list cache.
@@ -22,21 +24,21 @@ struct ProxyRoute: Sendable {
     static func openAI(_ provider: ProviderID, _ path: String, method: Method = .post) -> ProxyRoute {
         ProxyRoute(
             provider: provider, upstreamPath: path, method: method, usageFormat: .openAI,
-            framing: .serverSentEvents, streamsByDefault: false, isModelList: path == "/v1/models"
+            framing: .serverSentEvents, dialect: .openAI, streamsByDefault: false, isModelList: path == "/v1/models"
         )
     }
 
     static func anthropic(_ provider: ProviderID) -> ProxyRoute {
         ProxyRoute(
             provider: provider, upstreamPath: "/v1/messages", method: .post, usageFormat: .anthropic,
-            framing: .serverSentEvents, streamsByDefault: false
+            framing: .serverSentEvents, dialect: .anthropic, streamsByDefault: false
         )
     }
 
     static func ollamaNative(_ endpoint: String, method: Method, streamsByDefault: Bool = false) -> ProxyRoute {
         ProxyRoute(
             provider: .ollama, upstreamPath: "/api/" + endpoint, method: method, usageFormat: .ollama,
-            framing: .jsonLines, streamsByDefault: streamsByDefault, isModelList: endpoint == "tags"
+            framing: .jsonLines, dialect: .ollama, streamsByDefault: streamsByDefault, isModelList: endpoint == "tags"
         )
     }
 }

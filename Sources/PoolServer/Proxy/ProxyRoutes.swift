@@ -1,12 +1,11 @@
-import Hummingbird
+import NIOHTTP1
 import PoolCore
 
-/// Every proxied route: OpenAI-compatible `/v1/...` (also `/ollama/v1/...` and `/openrouter/v1/...`),
-/// Anthropic-compatible `/v1/messages`, and Ollama's native `/api/...`.
-struct ProxyRoutes {
-    let engine: ProxyEngine
-    let tokens: TokenRegistry
-
+/// Every proxied route, in one table: OpenAI-compatible `/v1/...` (also `/ollama/v1/...` and `/openrouter/v1/...`),
+/// Anthropic-compatible `/v1/messages`, and Ollama's native `/api/...`. `Proxy/Front/ProxyFrontHandler` takes the
+/// requests this table matches off the connection before Hummingbird sees them; every other request (a proxied
+/// path with another method included) goes on to Hummingbird's router, which answers 404 in the path's dialect.
+enum ProxyRoutes {
     static let openAIPrefixes: [(path: String, provider: ProviderID)] = [
         ("v1", .ollama), ("ollama/v1", .ollama), ("openrouter/v1", .openrouter),
     ]
@@ -19,6 +18,49 @@ struct ProxyRoutes {
 
     /// The OpenAI-compatible endpoints that take a POST under each prefix.
     static let openAIPostEndpoints = ["chat/completions", "completions", "embeddings"]
+
+    /// Every route under its path without the leading slash, e.g. `v1/chat/completions`.
+    static let byPath: [String: ProxyRoute] = {
+        var table: [String: ProxyRoute] = [:]
+        for (prefix, provider) in openAIPrefixes {
+            for endpoint in openAIPostEndpoints {
+                table[prefix + "/" + endpoint] = ProxyRoute.openAI(provider, "/v1/" + endpoint)
+            }
+            table[prefix + "/models"] = ProxyRoute.openAI(provider, "/v1/models", method: .get)
+            if provider == .ollama { table[prefix + "/messages"] = ProxyRoute.anthropic(provider) }
+        }
+        for endpoint in nativeEndpoints {
+            table["api/" + endpoint.name] = ProxyRoute.ollamaNative(
+                endpoint.name, method: endpoint.method, streamsByDefault: endpoint.streams)
+        }
+        return table
+    }()
+
+    /// The route a request's method and path (without the query) name, or nil when it is no proxied route. Empty
+    /// path segments are ignored, as Hummingbird's router ignores them (`/v1//models/` is `/v1/models`).
+    static func route(method: HTTPMethod, path: Substring) -> ProxyRoute? {
+        let wanted: ProxyRoute.Method
+        switch method {
+        case .POST: wanted = .post
+        case .GET: wanted = .get
+        default: return nil
+        }
+        let slash = UInt8(ascii: "/")
+        let bytes = path.utf8
+        guard bytes.first == slash else { return nil }
+        // Bytes, not characters: this runs for every request.
+        var doubled = bytes.last == slash
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte == slash, previous == slash { doubled = true }
+            previous = byte
+        }
+        let key =
+            doubled
+            ? path.split(separator: "/").joined(separator: "/") : String(Substring(bytes.dropFirst()))
+        guard let route = byPath[key], route.method == wanted else { return nil }
+        return route
+    }
 
     /// The provider whose proxied route `path` is, or nil when it is no proxied route (for the statistics).
     static func provider(forPath path: String) -> ProviderID? {
@@ -33,36 +75,5 @@ struct ProxyRoutes {
         }
         if path.hasPrefix("api/"), nativeEndpoints.contains(where: { $0.name == path.dropFirst(4) }) { return .ollama }
         return nil
-    }
-
-    func register(on router: Router<GatewayRequestContext>) {
-        let stats = engine.reporter.stats
-        for (prefix, provider) in Self.openAIPrefixes {
-            let group = router.group(RouterPath(prefix))
-                .add(middleware: ClientTokenMiddleware(tokens: tokens, provider: provider, stats: stats))
-            for endpoint in Self.openAIPostEndpoints {
-                add(ProxyRoute.openAI(provider, "/v1/" + endpoint), at: RouterPath(endpoint), on: group)
-            }
-            add(ProxyRoute.openAI(provider, "/v1/models", method: .get), at: "models", on: group)
-            if provider == .ollama {
-                add(ProxyRoute.anthropic(provider), at: "messages", on: group)
-            }
-        }
-        let native = router.group("api")
-            .add(middleware: ClientTokenMiddleware(tokens: tokens, provider: .ollama, stats: stats))
-        for endpoint in Self.nativeEndpoints {
-            add(
-                ProxyRoute.ollamaNative(endpoint.name, method: endpoint.method, streamsByDefault: endpoint.streams),
-                at: RouterPath(endpoint.name), on: native)
-        }
-    }
-
-    private func add(_ route: ProxyRoute, at path: RouterPath, on group: RouterGroup<GatewayRequestContext>) {
-        switch route.method {
-        case .get:
-            group.get(path) { request, context in try await engine.handle(request, context: context, route: route) }
-        case .post:
-            group.post(path) { request, context in try await engine.handle(request, context: context, route: route) }
-        }
     }
 }

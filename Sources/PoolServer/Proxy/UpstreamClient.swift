@@ -5,7 +5,8 @@ import ServiceLifecycle
 
 /// The one HTTP client every upstream call goes through (proxied requests, probes, model lists): a pool of
 /// keep-alive connections per event loop and origin (``UpstreamConnectionPool``), used from the loop the caller
-/// runs on. Shut down with the server once in-flight requests have drained.
+/// runs on. Proxied requests drive exchanges on their connection's loop directly (``connectionPool(on:)``);
+/// probes and model discovery use the async API. Shut down with the server once in-flight requests have drained.
 public final class UpstreamClient: Service, Sendable {
     /// Each loop's pool, made on that loop when first used.
     private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool?>]
@@ -51,6 +52,13 @@ public final class UpstreamClient: Service, Sendable {
         let pool = UpstreamConnectionPool(eventLoop: loop, settings: poolSettings)
         box.value = pool
         return pool
+    }
+
+    /// The pool of `loop` (made when first used), for callers on that loop that drive an ``UpstreamExchange``
+    /// themselves; nil when `loop` is not one of the client's. Call on `loop`.
+    func connectionPool(on loop: any EventLoop) -> UpstreamConnectionPool? {
+        guard let box = pools[ObjectIdentifier(loop)] else { return nil }
+        return pool(on: loop, from: box)
     }
 
     /// Under the name the tests and callers of the earlier AsyncHTTPClient-based client know: the client itself.

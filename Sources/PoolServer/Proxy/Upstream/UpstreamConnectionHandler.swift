@@ -34,7 +34,11 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     private var headReceived = false
     private var keepAlive = true
     private var readOutstanding = false
+    /// What the timer enforces: when, and the error that passing it means (nil: close a parked connection).
+    private var deadline: (at: NIODeadline, failing: UpstreamError?)?
     private var timer: Scheduled<Void>?
+    /// When the scheduled wake-up comes; at or before `deadline`.
+    private var timerFiresAt: NIODeadline?
     /// Counted out of the pool once.
     private var releasedFromPool = false
 
@@ -127,8 +131,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         case .body(let part):
             exchange.receiver.receiveBody(part)
         case .end:
-            timer?.cancel()
-            timer = nil
+            disarm()
             // State first: finishing the exchange or releasing the connection may start the next request on it.
             state = .idle
             served += 1
@@ -153,8 +156,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
                 read()
             } else if headReceived {
                 // Held back by the receiver: that is not the upstream's silence.
-                timer?.cancel()
-                timer = nil
+                disarm()
             }
         case .idle:
             read()
@@ -190,6 +192,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         state = .closed
         timer?.cancel()
         timer = nil
+        timerFiresAt = nil
+        deadline = nil
         if let context, context.channel.isActive { context.close(promise: nil) }
         guard case .busy(let exchange) = previous else { return }
         exchange.connection = nil
@@ -209,21 +213,46 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         pool?.connectionClosed(self)
     }
 
-    /// Starts the one timer the connection runs: the first-byte or idle deadline of a request, or (error nil)
-    /// the idle timeout of a parked connection.
+    /// Sets the one deadline the connection runs: the first-byte or idle deadline of a request, or (error nil) the
+    /// idle timeout of a parked connection. The timer is rescheduled only when the new deadline comes before its
+    /// wake-up; a wake-up that finds the deadline moved later sleeps on (one schedule per timeout, not three per
+    /// request).
     private func arm(_ timeout: TimeAmount, failing error: UpstreamError?) {
+        let due = NIODeadline.now() + timeout
+        deadline = (due, error)
+        if let timerFiresAt, timerFiresAt <= due { return }
+        schedule(at: due)
+    }
+
+    /// Nothing is due any more; a pending wake-up finds no deadline.
+    private func disarm() {
+        deadline = nil
+    }
+
+    private func schedule(at due: NIODeadline) {
         timer?.cancel()
         guard let context else { return }
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-            let handler = loopBound.value
-            handler.timer = nil
-            if let error {
-                handler.fail(error)
-            } else if case .idle = handler.state {
-                handler.state = .closed
-                handler.close()
-            }
+        timerFiresAt = due
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
+            loopBound.value.timerFired()
+        }
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerFiresAt = nil
+        guard let (due, error) = deadline else { return }
+        guard NIODeadline.now() >= due else {
+            schedule(at: due)
+            return
+        }
+        deadline = nil
+        if let error {
+            fail(error)
+        } else if case .idle = state {
+            state = .closed
+            close()
         }
     }
 }

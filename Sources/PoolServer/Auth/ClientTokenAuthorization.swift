@@ -1,31 +1,10 @@
 import HTTPTypes
-import Hummingbird
 import PoolCore
 
-/// Lets a proxied request through only with a client token that may use the route's provider, sent as
-/// `Authorization: Bearer <token>` or `x-api-key: <token>` (what the OpenAI, Ollama and Anthropic SDKs send),
-/// and hands the authorized token on in the context. Refusals answer 401 in the route's dialect.
-struct ClientTokenMiddleware: RouterMiddleware {
-    typealias Context = GatewayRequestContext
-    let tokens: TokenRegistry
-    let provider: ProviderID
-    /// Counts refusals in the statistics (as `auth`); nil counts nothing.
-    var stats: StatsRecorder?
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        var context = context
-        switch Self.authorize(request.headers, tokens: tokens, provider: provider) {
-        case .success(let entry):
-            context.clientToken = entry
-        case .failure(let refusal):
-            stats?.refused(provider: provider, reason: .auth)
-            throw refusal
-        }
-        return try await next(request, context)
-    }
-
+/// Who may use a proxied route: a client token that may use the route's provider, sent as
+/// `Authorization: Bearer <token>` or `x-api-key: <token>` (what the OpenAI, Ollama and Anthropic SDKs send).
+/// Refusals are 401s for the route's dialect. `Proxy/Front/ProxyFrontHandler` asks before it reads a body.
+enum ClientTokenAuthorization {
     /// The token entry the headers present for `provider`, or the 401 to answer with.
     static func authorize(
         _ headers: HTTPFields, tokens: TokenRegistry, provider: ProviderID

@@ -1,0 +1,346 @@
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOHTTP1
+import PoolCore
+
+/// One proxied request, from its head to the end of its answer, on its client connection's event loop: the edge
+/// checks (limits, client token, provider), the body (≤ `MAX_BODY_BYTES`), the failover loop (lease, one attempt
+/// through the loop's upstream pool, classify, report, another key while the key was at fault) and the answer,
+/// whole or streamed (`ProxiedRequest+Stream`). It receives the upstream answer's parts itself
+/// (``UpstreamResponseReceiver``) and writes the client's through its ``ProxyFrontHandler``.
+final class ProxiedRequest: UpstreamResponseReceiver {
+    /// Where the current attempt's answer stands.
+    enum Attempt {
+        /// No attempt under way.
+        case none
+        case awaitingHead
+        /// The key was at fault: the rest of the answer is read (a little) so the connection can be reused.
+        case discarding(AttemptOutcome, bytes: Int)
+        /// An answer relayed whole once complete, collected in ``collected``.
+        case collecting(HTTPResponseHead, AttemptOutcome)
+        /// A successful stream's head, held until its first chunk: until then another key can still take over.
+        case awaitingFirstChunk(HTTPResponseHead)
+        /// Relaying the stream to the client.
+        case streaming
+    }
+
+    /// A key's answer is read this far before it is given up for another key.
+    static let discardLimit = 64 * 1024
+
+    let engine: ProxyEngine
+    let route: ProxyRoute
+    let dialect: ErrorDialect
+    weak var front: ProxyFrontHandler?
+    let eventLoop: any EventLoop
+    let request: HTTPRequest
+    let query: Substring?
+    /// The client asked for the connection to close after this answer (or the request broke its framing).
+    var closesConnection: Bool
+    /// Proxied answers carry `Access-Control-Allow-Origin` when the request names an origin, as CORS does.
+    let hasOrigin: Bool
+    /// The request's end arrived.
+    private(set) var requestEnded = false
+    /// The answer's end was written (or the client left): nothing more is written for this request.
+    var responseEnded = false
+    /// The answer's head was written.
+    var responseStarted = false
+    /// Answered before the body ended: the rest of the body is dropped.
+    private var answeredEarly = false
+    var requestID = ""
+    private var body = ByteBuffer()
+    var model: String?
+    var wantsStream = false
+    /// The upstream request without a key, split into its origin and head once.
+    private var upstreamTarget: (origin: UpstreamOrigin, head: HTTPRequestHead, body: ByteBuffer?)?
+    var tried: [KeyLease] = []
+    private var failures: [AttemptOutcome] = []
+    var lease: KeyLease?
+    var started = ContinuousClock.now
+    var exchange: UpstreamExchange?
+    var attempt = Attempt.none
+    /// The body of an answer relayed whole, as it arrives.
+    private var collected = ByteBuffer()
+    var framer: StreamFramer
+    var tail = StreamTail()
+    var wantsMore = true
+
+    init(
+        engine: ProxyEngine, route: ProxyRoute, request: HTTPRequest, keepAlive: Bool, front: ProxyFrontHandler,
+        eventLoop: any EventLoop
+    ) {
+        self.engine = engine
+        self.route = route
+        self.request = request
+        let path = request.path ?? "/"
+        self.dialect = route.dialect
+        self.query = path.utf8.firstIndex(of: UInt8(ascii: "?")).map {
+            Substring(path.utf8[path.utf8.index(after: $0)...])
+        }
+        self.closesConnection = !keepAlive
+        self.hasOrigin = request.headerFields[.origin] != nil
+        self.front = front
+        self.eventLoop = eventLoop
+        self.framer = StreamFramer(framing: route.framing)
+    }
+
+    // MARK: The client's request
+
+    /// The head arrived: the checks that need no body, in the order the routes have always made them.
+    func begin() {
+        let stats = engine.stats
+        if let refusal = RequestLimitsMiddleware.refusal(
+            uri: request.path ?? "", headers: request.headerFields, limits: engine.limits)
+        {
+            stats.refused(provider: route.provider, reason: .limits)
+            answerEarly(refusal)
+            return
+        }
+        if case .failure(let refusal) = ClientTokenAuthorization.authorize(
+            request.headerFields, tokens: engine.tokens, provider: route.provider)
+        {
+            stats.refused(provider: route.provider, reason: .auth)
+            answerEarly(refusal)
+            return
+        }
+        requestID = ProxyEngine.requestID(from: request.headerFields)
+        guard engine.upstream.isEnabled(route.provider) else {
+            stats.refused(provider: route.provider, reason: .providerDisabled)
+            answerEarly(
+                GatewayError(
+                    .serviceUnavailable, "provider '\(route.provider)' is disabled on this gateway",
+                    code: .providerDisabled))
+            return
+        }
+    }
+
+    /// A body part or the end of the request.
+    func receive(_ part: HTTPServerRequestPart) {
+        switch part {
+        case .head:
+            break
+        case .body(let chunk):
+            guard !answeredEarly, route.method == .post else { return }
+            guard body.readableBytes + chunk.readableBytes <= engine.limits.maxBodyBytes else {
+                refuseBody(
+                    GatewayError.from(
+                        NIOTooManyBytesError(maxBytes: engine.limits.maxBodyBytes),
+                        maxBodyBytes: engine.limits.maxBodyBytes))
+                return
+            }
+            if body.readableBytes == 0 {
+                body = chunk
+            } else {
+                var chunk = chunk
+                body.writeBuffer(&chunk)
+            }
+        case .end:
+            requestEnded = true
+            if !answeredEarly { forward() }
+        }
+    }
+
+    /// The request's framing broke mid-body (a bad chunk size, …): a 400, and the connection closes.
+    func framingBroke(_ error: any Error) {
+        closesConnection = true
+        guard !answeredEarly else { return }
+        refuseBody(GatewayError.from(error, maxBodyBytes: engine.limits.maxBodyBytes))
+    }
+
+    /// A body the gateway will not read on (too large, broken): counted, answered, the rest dropped.
+    private func refuseBody(_ error: GatewayError) {
+        if (400..<500).contains(error.status.code) {
+            engine.stats.recordWithoutModel(provider: route.provider, result: StatsRecorder.result(of: error))
+        }
+        answerEarly(error)
+    }
+
+    private func answerEarly(_ error: GatewayError) {
+        answeredEarly = true
+        body = ByteBuffer()
+        answer(error)
+    }
+
+    /// The whole request is in: read what the body says, then the model list cache or the upstream.
+    private func forward() {
+        if route.method == .post {
+            do {
+                let probe = try RequestProbe.read(body)
+                model = probe.model
+                wantsStream = probe.stream ?? route.streamsByDefault
+            } catch {
+                refuseBody(GatewayError.from(error, maxBodyBytes: engine.limits.maxBodyBytes))
+                return
+            }
+        }
+        let template = engine.upstreamRequest(
+            for: request, route: route, query: query, body: body, requestID: requestID)
+        body = ByteBuffer()
+        if let (origin, target) = engine.upstreamTarget(route: route, query: query) {
+            upstreamTarget = (origin, template.head(origin: origin, target: target), template.body)
+        }
+        if route.isModelList, let entry = engine.modelCache.fresh(modelListKey, now: engine.clock.now) {
+            answerCached(entry, state: "hit")
+            return
+        }
+        startAttempt()
+    }
+
+    var modelListKey: String { ProxyEngine.modelListKey(route: route, query: query) }
+
+    // MARK: Attempts
+
+    /// Leases the next key and sends the request with it; gives up when no key is left.
+    func startAttempt() {
+        let leased: KeyLease
+        switch engine.lease(provider: route.provider, model: model, tried: tried, failures: failures) {
+        case .success(let next): leased = next
+        case .failure(let error):
+            giveUp(error)
+            return
+        }
+        tried.append(leased)
+        lease = leased
+        started = .now
+        wantsMore = true
+        guard let target = upstreamTarget else {
+            attemptFailed(UpstreamError.invalidURL)
+            return
+        }
+        guard let pool = engine.client.connectionPool(on: eventLoop) else {
+            attemptFailed(UpstreamError.shutDown)
+            return
+        }
+        var head = target.head
+        // The client's own credentials never reach the template (`HeaderPolicy`).
+        head.headers.add(name: "authorization", value: "Bearer \(leased.key.secret)")
+        let exchange = UpstreamExchange(
+            eventLoop: eventLoop, origin: target.origin, head: head, body: target.body,
+            firstByteTimeout: engine.client.firstByteTimeout, receiver: self)
+        self.exchange = exchange
+        attempt = .awaitingHead
+        // Last: a failure to send comes back at once, through receiveFailure.
+        pool.execute(exchange)
+    }
+
+    /// The key was at fault: reported, and another key's turn.
+    private func retry(after outcome: AttemptOutcome) {
+        guard let lease else { return }
+        engine.reporter.report(lease, outcome, started: started, provider: route.provider)
+        nextKey(after: outcome)
+    }
+
+    /// The attempt failed before its answer was complete.
+    func attemptFailed(_ error: any Error) {
+        guard let lease else { return }
+        switch engine.failedAttempt(lease, error: error, started: started, attempts: tried.count) {
+        case .failed(let outcome): nextKey(after: outcome)
+        case .overloaded(let answer): giveUp(answer)
+        }
+    }
+
+    private func nextKey(after outcome: AttemptOutcome) {
+        failures.append(outcome)
+        if let lease {
+            engine.logger.debug(
+                "attempt failed, trying another key",
+                metadata: ["key": "\(lease.key.id)", "outcome": "\(outcome)", "provider": "\(route.provider)"])
+        }
+        startAttempt()
+    }
+
+    /// Gives the current exchange up; its callbacks after this are ignored.
+    func dropExchange() {
+        attempt = .none
+        let running = exchange
+        exchange = nil
+        running?.cancel()
+    }
+
+    // MARK: UpstreamResponseReceiver
+
+    func receiveHead(_ head: HTTPResponseHead, exchange: UpstreamExchange) {
+        guard case .awaitingHead = attempt else { return }
+        let outcome = engine.classify(head.status, head.headers)
+        if outcome.shouldRetryOnAnotherKey {
+            attempt = .discarding(outcome, bytes: 0)
+        } else if wantsStream, outcome == .success {
+            attempt = .awaitingFirstChunk(head)
+        } else {
+            collected = ByteBuffer()
+            attempt = .collecting(head, outcome)
+        }
+    }
+
+    func receiveBody(_ part: ByteBuffer) {
+        switch attempt {
+        case .discarding(let outcome, let bytes):
+            guard bytes + part.readableBytes <= Self.discardLimit else {
+                dropExchange()
+                retry(after: outcome)
+                return
+            }
+            attempt = .discarding(outcome, bytes: bytes + part.readableBytes)
+        case .collecting:
+            guard collected.readableBytes + part.readableBytes <= engine.limits.maxUpstreamResponseBytes else {
+                dropExchange()
+                collected = ByteBuffer()
+                attemptFailed(UpstreamError.bodyTooLarge(limit: engine.limits.maxUpstreamResponseBytes))
+                return
+            }
+            if collected.readableBytes == 0 {
+                collected = part
+            } else {
+                var part = part
+                collected.writeBuffer(&part)
+            }
+        case .awaitingFirstChunk(let head):
+            startStream(head)
+            relay(part)
+        case .streaming:
+            relay(part)
+        case .none, .awaitingHead:
+            break
+        }
+    }
+
+    func receiveEnd() {
+        switch attempt {
+        case .discarding(let outcome, _):
+            attempt = .none
+            exchange = nil
+            retry(after: outcome)
+        case .collecting(let head, let outcome):
+            attempt = .none
+            exchange = nil
+            let answer = collected
+            collected = ByteBuffer()
+            relayWhole(head, outcome: outcome, body: answer)
+        case .awaitingFirstChunk(let head):
+            startStream(head)
+            finishStream()
+        case .streaming:
+            finishStream()
+        case .none, .awaitingHead:
+            break
+        }
+    }
+
+    func receiveFailure(_ error: any Error) {
+        switch attempt {
+        case .awaitingHead, .collecting, .awaitingFirstChunk:
+            attempt = .none
+            exchange = nil
+            collected = ByteBuffer()
+            attemptFailed(error)
+        case .discarding(let outcome, _):
+            attempt = .none
+            exchange = nil
+            retry(after: outcome)
+        case .streaming:
+            streamBroke(error)
+        case .none:
+            break
+        }
+    }
+}

@@ -1,0 +1,389 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
+
+/// Takes the proxied routes (``ProxyRoutes``) off a client connection before Hummingbird sees them and serves
+/// them on the connection's event loop (``ProxiedRequest``); every other request passes on to Hummingbird
+/// untouched. It sits after NIO's HTTP/1 codec and ``HTTPVersionPolicy``, before the conversion to HTTP types.
+///
+/// Answers leave in the order requests came (HTTP/1 pipelining): while Hummingbird has not finished an answer
+/// (its `.end` passes through here on the way out), a proxied request waits; while a proxied request is under
+/// way, any later request waits. Waiting requests are held here and the connection reads no more until they are
+/// served. It also owns what Hummingbird's connection state handler can no longer see: `IDLE_TIMEOUT` (a
+/// connection is not idle while an answer of either kind is being written) and the server's graceful shutdown
+/// (close once every answer is out; when the grace runs out, an open stream ends with an error event).
+final class ProxyFrontHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// What arrived while an earlier request was still being answered.
+    private enum Held {
+        case part(HTTPServerRequestPart)
+        /// The client closed its side: delivered once the requests before it are answered.
+        case inputClosed
+    }
+
+    private let engine: ProxyEngine
+    private let secure: Bool
+    private let idleTimeout: TimeAmount?
+    private var context: ChannelHandlerContext?
+    /// The proxied request being read or answered.
+    private var current: ProxiedRequest?
+    /// A request for Hummingbird is being read: its body parts go on to Hummingbird.
+    private var forwardingToHummingbird = false
+    /// Requests handed to Hummingbird whose answer has not ended.
+    private var hummingbirdUnanswered = 0
+    private var held = CircularBuffer<Held>()
+    /// A read was asked for while requests were held; it is passed on once they are served.
+    private var readHeld = false
+    private var draining = false
+    /// Parts went on to Hummingbird while held requests were served.
+    private var handedToHummingbird = false
+    /// The server is shutting down: close once idle.
+    private var quiescing = false
+    /// The connection is closing: nothing more is read or started.
+    private var closing = false
+    private var lastActivity = NIODeadline.now()
+    private var idleTimer: Scheduled<Void>?
+
+    init(engine: ProxyEngine, secure: Bool, idleTimeout: TimeAmount?) {
+        self.engine = engine
+        self.secure = secure
+        self.idleTimeout = idleTimeout
+    }
+
+    /// No request is being read, answered or held.
+    private var isIdle: Bool {
+        current == nil && hummingbirdUnanswered == 0 && !forwardingToHummingbird && held.isEmpty
+    }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { startIdleTimer() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        idleTimer = nil
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startIdleTimer()
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closing = true
+        idleTimer?.cancel()
+        idleTimer = nil
+        held.removeAll()
+        if let request = current {
+            current = nil
+            _ = request.abandon(.clientGone)
+        }
+        context.fireChannelInactive()
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        lastActivity = .now()
+        let part = unwrapInboundIn(data)
+        if !held.isEmpty || !dispatch(part, context: context) { held.append(.part(part)) }
+    }
+
+    /// Hands `part` to the proxied request or to Hummingbird; false when it must wait for an earlier answer.
+    private func dispatch(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) -> Bool {
+        switch part {
+        case .head(let head):
+            if let (route, request) = proxied(head) {
+                guard current == nil, hummingbirdUnanswered == 0 else { return false }
+                let proxied = ProxiedRequest(
+                    engine: engine, route: route, request: request, keepAlive: head.isKeepAlive, front: self,
+                    eventLoop: context.eventLoop)
+                current = proxied
+                proxied.begin()
+            } else {
+                guard current == nil else { return false }
+                hummingbirdUnanswered += 1
+                forwardingToHummingbird = true
+                handedToHummingbird = true
+                context.fireChannelRead(wrapInboundOut(part))
+            }
+        case .body:
+            if forwardingToHummingbird {
+                handedToHummingbird = true
+                context.fireChannelRead(wrapInboundOut(part))
+            } else {
+                current?.receive(part)
+            }
+        case .end:
+            if forwardingToHummingbird {
+                forwardingToHummingbird = false
+                handedToHummingbird = true
+                context.fireChannelRead(wrapInboundOut(part))
+            } else if let request = current {
+                request.receive(part)
+                if request.responseEnded, current === request { requestFinished(context: context) }
+            }
+        }
+        return true
+    }
+
+    /// The route and the request in HTTP types when `head` is a proxied request.
+    private func proxied(_ head: HTTPRequestHead) -> (ProxyRoute, HTTPRequest)? {
+        let uri = head.uri
+        if uri.first == "/" {
+            let path = uri[..<(uri.firstIndex(of: "?") ?? uri.endIndex)]
+            guard let route = ProxyRoutes.route(method: head.method, path: path) else { return nil }
+            guard let request = try? HTTPRequest(head, secure: secure, splitCookie: false) else { return nil }
+            return (route, request)
+        }
+        // An absolute-form target: its path as the conversion (and Hummingbird's router) reads it.
+        guard let request = try? HTTPRequest(head, secure: secure, splitCookie: false), let target = request.path,
+            let route = ProxyRoutes.route(
+                method: head.method, path: target[..<(target.firstIndex(of: "?") ?? target.endIndex)])
+        else { return nil }
+        return (route, request)
+    }
+
+    /// The current proxied request is read and answered: on to what waits behind it.
+    private func requestFinished(context: ChannelHandlerContext) {
+        current = nil
+        if quiescing, isIdle {
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        drainHeld(context: context)
+    }
+
+    /// Serves held requests in order until one has to wait; then lets reading resume once nothing is held.
+    private func drainHeld(context: ChannelHandlerContext) {
+        guard !draining else { return }
+        draining = true
+        handedToHummingbird = false
+        defer {
+            draining = false
+            // Hummingbird's inbound stream passes on what it got at the end of a read; these parts came later.
+            if handedToHummingbird { context.fireChannelReadComplete() }
+        }
+        while !closing, let item = held.first {
+            switch item {
+            case .part(let part):
+                held.removeFirst()
+                guard dispatch(part, context: context) else {
+                    held.prepend(.part(part))
+                    return
+                }
+            case .inputClosed:
+                guard current == nil, hummingbirdUnanswered == 0, !forwardingToHummingbird else { return }
+                held.removeFirst()
+                context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+            }
+        }
+        if held.isEmpty, readHeld, !closing {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A body whose framing broke belongs to the proxied request being read: answered in its dialect.
+        if error is HTTPParserError, let request = current, !request.requestEnded {
+            request.framingBroke(error)
+            if request.responseEnded, current === request {
+                closing = true
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireErrorCaught(error)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { current?.clientWritable() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is ChannelShouldQuiesceEvent:
+            // Hummingbird's state handler would close under a proxied answer it cannot see: the decision is here.
+            quiescing = true
+            if isIdle {
+                closing = true
+                context.close(promise: nil)
+            }
+        case let event as ChannelEvent where event == .inputClosed:
+            guard let request = current else {
+                if held.isEmpty { context.fireUserInboundEventTriggered(event) } else { held.append(.inputClosed) }
+                return
+            }
+            if request.requestEnded, !request.wantsStream {
+                // A whole answer is still given to a client that closed its sending side, as before.
+                held.append(.inputClosed)
+                return
+            }
+            // The client left a stream (or a request it never finished sending): stop the upstream at once.
+            current = nil
+            _ = request.abandon(.clientGone)
+            closing = true
+            context.close(promise: nil)
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    // MARK: Outbound
+
+    func read(context: ChannelHandlerContext) {
+        if !held.isEmpty {
+            readHeld = true
+            return
+        }
+        context.read()
+    }
+
+    /// Hummingbird's answers pass here; the end of one may let a held request go.
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .end = unwrapOutboundIn(data) else {
+            context.write(data, promise: promise)
+            return
+        }
+        hummingbirdUnanswered = max(0, hummingbirdUnanswered - 1)
+        lastActivity = .now()
+        if quiescing, isIdle {
+            closing = true
+            let written = promise ?? context.eventLoop.makePromise()
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            written.futureResult.assumeIsolated().whenComplete { _ in loopBound.value.close(promise: nil) }
+            context.writeAndFlush(data, promise: written)
+            return
+        }
+        context.write(data, promise: promise)
+        if hummingbirdUnanswered == 0, !held.isEmpty { drainHeld(context: context) }
+    }
+
+    /// Hummingbird closes the input of its connections when the server's shutdown grace has run out: a proxied
+    /// request still under way ends here (a stream with the shutdown's error event), then the connection closes.
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        guard mode == .input, let request = current else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        current = nil
+        closing = true
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        if request.abandon(.shutdown) {
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                loopBound.value.close(promise: nil)
+            }
+        } else {
+            context.close(promise: nil)
+        }
+        promise?.succeed(())
+    }
+
+    // MARK: Written by the proxied request
+
+    /// A proxied answer's head, with the headers every answer of the server carries.
+    func writeResponseHead(_ status: HTTPResponseStatus, _ headers: HTTPHeaders, cors: Bool) {
+        guard let context else { return }
+        var headers = headers
+        // As Hummingbird's CORS middleware (any origin) and application add them on the other routes.
+        if cors { headers.add(name: "access-control-allow-origin", value: "*") }
+        headers.add(name: "date", value: HTTPDateHeader.now)
+        if let server = engine.serverName { headers.add(name: "server", value: server) }
+        let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+    }
+
+    func writeResponseBody(_ buffer: ByteBuffer, flush: Bool) {
+        guard let context else { return }
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+    }
+
+    var clientIsWritable: Bool { context?.channel.isWritable ?? false }
+
+    /// Ends the current proxied answer; once its request is read too, the next request's turn (or the close the
+    /// request asked for).
+    func endResponse(of request: ProxiedRequest) {
+        guard let context, request === current else { return }
+        lastActivity = .now()
+        if request.closesConnection {
+            // State first: nothing more is started on a connection that closes.
+            current = nil
+            closing = true
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                loopBound.value.close(promise: nil)
+            }
+            return
+        }
+        guard request.requestEnded else {
+            // Answered before its body ended: the request finishes when its end arrives.
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return
+        }
+        // State first: writing the end can deliver the next pipelined request.
+        current = nil
+        if quiescing, isIdle {
+            closing = true
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                loopBound.value.close(promise: nil)
+            }
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        drainHeld(context: context)
+    }
+
+    // MARK: IDLE_TIMEOUT
+
+    private func startIdleTimer() {
+        guard let idleTimeout, idleTimer == nil else { return }
+        lastActivity = .now()
+        scheduleIdleCheck(in: idleTimeout)
+    }
+
+    private func scheduleIdleCheck(in delay: TimeAmount) {
+        guard let context else { return }
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            loopBound.value.idleCheck()
+        }
+    }
+
+    /// Closes a connection on which nothing happened for `IDLE_TIMEOUT`; one whose request was read and is being
+    /// answered is not idle, however long the answer takes (a stream, a slow upstream).
+    private func idleCheck() {
+        idleTimer = nil
+        guard let context, let idleTimeout, context.channel.isActive, !closing else { return }
+        let answering =
+            (current?.requestEnded ?? false) || (hummingbirdUnanswered > 0 && !forwardingToHummingbird)
+        if answering {
+            scheduleIdleCheck(in: idleTimeout)
+            return
+        }
+        let now = NIODeadline.now()
+        let deadline = lastActivity + idleTimeout
+        if now >= deadline {
+            context.close(promise: nil)
+        } else {
+            scheduleIdleCheck(in: deadline - now)
+        }
+    }
+}

@@ -75,6 +75,15 @@ public final class TokenLimiter: Sendable {
         }
     }
 
+    /// The `x-ratelimit-*` values as they stand, without counting a request (for a refusal's answer).
+    public func usageHeaders(now: Date) -> RateLimitHeaders {
+        let seconds = Self.seconds(now)
+        return state.withLock { state in
+            state.roll(to: seconds)
+            return headers(state: state, seconds: seconds)
+        }
+    }
+
     /// Usage this minute and in the policy's quota period.
     public func usage(now: Date) -> TokenUsageSnapshot {
         let seconds = Self.seconds(now)

@@ -91,7 +91,8 @@ public func buildApplication(
         upstream: configuration.upstream, limits: configuration.limits,
         reporter: AttemptReporter(
             pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, logger: gateway.logger),
-        client: upstream, serverName: serverName
+        client: upstream, serverName: serverName,
+        admission: ProxyAdmission(guards: gateway.guards, clock: gateway.clock)
     )
 
     var logger = Logger(label: "ollama-pool.http")

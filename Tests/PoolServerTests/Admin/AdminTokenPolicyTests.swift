@@ -87,7 +87,8 @@ struct AdminTokenPolicyTests {
 
     @Test("usage counted by the limiter shows in the list (this minute and this period)")
     func usage() async throws {
-        try await withRouterGateway { gateway in
+        // Frozen: the minute cannot turn between counting and reading.
+        try await withRouterGateway(clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_010))) { gateway in
             let created = try await gateway.admin(.POST, "/admin/tokens", json: ["name": "u", "rpm": 10])
             let id = try #require(created.json["id"] as? String)
             let limiter = try #require(gateway.gateway.tokens.entry(id: id)).limiter

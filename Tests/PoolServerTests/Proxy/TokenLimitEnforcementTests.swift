@@ -11,6 +11,9 @@ import Testing
 struct TokenLimitEnforcementTests {
     static let chat = #"{"model":"llama3.2:1b","messages":[{"role":"user","content":"hi"}]}"#
 
+    /// A clock frozen 10 s into a minute: the limits' windows never turn during a test.
+    static func frozen() -> ManualClock { ManualClock(Date(timeIntervalSince1970: 1_800_000_010)) }
+
     func token(_ gateway: TestGateway, _ policy: [String: Any]) async throws -> String {
         var body = policy
         body["name"] = "limited"
@@ -30,7 +33,7 @@ struct TokenLimitEnforcementTests {
             ("/v1/messages", #"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#, "anthropic"),
         ])
     func requestsPerMinute(path: String, body: String, dialect: String) async throws {
-        try await withProxy { gateway, mock in
+        try await withProxy(clock: Self.frozen()) { gateway, mock in
             try await gateway.addKeys(["ollama-limit-key-0001"])
             let token = try await token(gateway, ["rpm": 3])
             for remaining in [2, 1, 0] {
@@ -63,7 +66,7 @@ struct TokenLimitEnforcementTests {
 
     @Test("an unlimited token's answers carry no x-ratelimit header")
     func unlimited() async throws {
-        try await withProxy { gateway, _ in
+        try await withProxy(clock: Self.frozen()) { gateway, _ in
             try await gateway.addKeys(["ollama-limit-key-0002"])
             let token = try await gateway.createToken()
             let reply = try await gateway.request(.POST, "/v1/chat/completions", token: token, body: Self.chat)
@@ -74,7 +77,7 @@ struct TokenLimitEnforcementTests {
 
     @Test("a model outside the allow-list is 403 naming it, before the upstream")
     func models() async throws {
-        try await withProxy { gateway, mock in
+        try await withProxy(clock: Self.frozen()) { gateway, mock in
             try await gateway.addKeys(["ollama-limit-key-0003"])
             let token = try await token(gateway, ["models": ["qwen*"]])
             let refused = try await gateway.request(.POST, "/v1/chat/completions", token: token, body: Self.chat)
@@ -90,7 +93,7 @@ struct TokenLimitEnforcementTests {
 
     @Test("tpm counts the tokens a stream reports: refused once the minute's tokens are spent")
     func streamedTokens() async throws {
-        try await withProxy { gateway, _ in
+        try await withProxy(clock: Self.frozen()) { gateway, _ in
             try await gateway.addKeys(["ollama-limit-key-0004"])
             let token = try await token(gateway, ["tpm": 20])
             let stream = #"{"model":"llama3.2:1b","stream":true,"messages":[{"role":"user","content":"hi"}]}"#
@@ -128,7 +131,7 @@ struct TokenLimitEnforcementTests {
 
     @Test("response cache: miss then hit for the same token and body, no cross-token hit, no-cache bypasses")
     func cache() async throws {
-        try await withProxy({ $0.clientLimits.responseCacheTTL = 60 }) { gateway, mock in
+        try await withProxy(clock: Self.frozen(), { $0.clientLimits.responseCacheTTL = 60 }) { gateway, mock in
             try await gateway.addKeys(["ollama-limit-key-0006"])
             let a = try await gateway.createToken(name: "a")
             let b = try await gateway.createToken(name: "b")
@@ -151,7 +154,7 @@ struct TokenLimitEnforcementTests {
 
     @Test("response cache: bounded by RESPONSE_CACHE_BYTES, the oldest answer goes")
     func cacheBound() async throws {
-        try await withProxy({
+        try await withProxy(clock: Self.frozen(), {
             $0.clientLimits.responseCacheTTL = 60
             $0.clientLimits.responseCacheBytes = 6000
         }) { gateway, mock in
@@ -182,7 +185,7 @@ struct TokenLimitEnforcementTests {
 
     @Test("wrong client tokens lock the address out (429 before auth); behind TRUSTED_PROXIES per forwarded client")
     func lockout() async throws {
-        try await withProxy({
+        try await withProxy(clock: Self.frozen(), {
             $0.clientLimits.authFailuresPerMinute = 2
             $0.clientLimits.trustedProxies = try! TrustedProxies.parse("127.0.0.1").get()
         }) { gateway, mock in
@@ -208,7 +211,7 @@ struct TokenLimitEnforcementTests {
 
     @Test("IP_RPM limits every client address on the proxy routes")
     func ipRate() async throws {
-        try await withProxy({ $0.clientLimits.ipRequestsPerMinute = 2 }) { gateway, _ in
+        try await withProxy(clock: Self.frozen(), { $0.clientLimits.ipRequestsPerMinute = 2 }) { gateway, _ in
             try await gateway.addKeys(["ollama-limit-key-0009"])
             let token = try await gateway.createToken()
             for _ in 0..<2 {

@@ -105,6 +105,23 @@ NDATE = {"type": ["string", "null"], "format": "date-time"}
 PROVIDER_ENUM = ["ollama", "openrouter"]
 STATUS_ENUM = ["active", "cooling", "disabled", "invalid", "expired"]
 
+# A client token's policy (issue #15), as POST /admin/tokens takes it and the token lists show it.
+TOKEN_POLICY_FIELDS = {
+    "rpm": nullable("integer", description="Requests per minute; absent or null: unlimited.", minimum=0),
+    "tpm": nullable("integer", description="Tokens (prompt + completion) per minute; null: unlimited.", minimum=0),
+    "request_quota": nullable("integer", description="Requests per quota period; null: unlimited.", minimum=0),
+    "token_quota": nullable("integer", description="Tokens per quota period; null: unlimited.", minimum=0),
+    "quota_period": nullable("string", description="day, month (UTC) or total (the default: never resets).",
+                             enum=["day", "month", "total", None]),
+    "models": {"type": ["array", "null"], "items": {"type": "string"},
+               "description": "Allowed models: exact names and prefix* patterns; null: every model."},
+    "cache_scope": nullable("string", description="token (default): cached answers for this token only; shared: "
+                                                  "shared with other shared tokens.", enum=["token", "shared", None]),
+    "cache_ttl": nullable("number", description="Seconds its answers stay cached; overrides RESPONSE_CACHE_TTL.",
+                          minimum=0),
+    "note": nullable("string", description="Free text for the operator.", maxLength=1000),
+}
+
 SCHEMAS = {
     "Error": obj({"error": s("What went wrong, for people.")}, ["error"],
                  "Error answer of admin, native Ollama and gateway routes."),
@@ -155,18 +172,35 @@ SCHEMAS = {
                     ["keys", "tokens", "total_requests", "success_rate", "requests_today"]),
     "Token": obj({"id": s(), "name": s(), "prefix": s("The token's first characters and an ellipsis."),
                   "provider": nullable("string", description="Pool the token may use; null: any."),
-                  "created_at": DATE, "expires_at": NDATE, "expired": b(), "request_count": i()},
-                 ["id", "name", "prefix", "created_at", "expired", "request_count"]),
+                  "created_at": DATE, "expires_at": NDATE, "expired": b(), "request_count": i(),
+                  **TOKEN_POLICY_FIELDS, "usage": ref("TokenUsage")},
+                 ["id", "name", "prefix", "created_at", "expired", "request_count", "usage"]),
+    "TokenUsage": obj({"minute_requests": i("Requests admitted this UTC minute."),
+                       "minute_tokens": i("Tokens (prompt + completion) counted this UTC minute."),
+                       "period": s("The quota period in force.", enum=["day", "month", "total"]),
+                       "period_requests": i("Requests in the current quota period."),
+                       "period_tokens": i("Tokens in the current quota period."),
+                       "period_resets_at": {**DATE, "description": "When the period starts over; absent for total."}},
+                      ["minute_requests", "minute_tokens", "period", "period_requests", "period_tokens"]),
+    "TokenAnswer": obj({"success": b(), "token": ref("Token")}, ["success", "token"]),
     "TokenList": obj({"tokens": arr(ref("Token")), "total": i()}, ["tokens", "total"]),
     "CreatedToken": obj({"success": b(), "token": s("The full sk-… token: shown in this answer only."), "id": s(),
                          "name": s(), "prefix": s(), "provider": nullable("string"), "created_at": DATE,
-                         "expires_at": NDATE}, ["token", "id", "name", "prefix", "created_at"]),
+                         "expires_at": NDATE, **TOKEN_POLICY_FIELDS}, ["token", "id", "name", "prefix", "created_at"]),
     "RevokeAnswer": obj({"success": b(), "id": s()}, ["success", "id"]),
     "CacheStats": obj({"ttl_seconds": n(), "entries": arr(obj({"provider": s(), "path": s(), "bytes": i(),
                                                                "age_seconds": i(), "fresh": b()})),
-                       "hits": i(), "misses": i(), "stale_served": i(), "refresh_failures": i()},
-                      ["ttl_seconds", "entries", "hits", "misses"]),
-    "CacheCleared": obj({"success": b(), "cleared": i()}, ["success", "cleared"]),
+                       "hits": i(), "misses": i(), "stale_served": i(), "refresh_failures": i(),
+                       "responses": obj({"ttl_seconds": n("RESPONSE_CACHE_TTL; 0: off."), "entries": i(),
+                                         "bytes": i(), "capacity_bytes": i("RESPONSE_CACHE_BYTES."), "hits": i(),
+                                         "misses": i(), "stores": i(), "evictions": i("Dropped to make room."),
+                                         "expired": i()},
+                                        ["entries", "bytes", "capacity_bytes", "hits", "misses"],
+                                        "The response cache of non-streamed answers.")},
+                      ["ttl_seconds", "entries", "hits", "misses", "responses"]),
+    "CacheCleared": obj({"success": b(), "cleared": i("Entries dropped from both caches."),
+                         "models": i("Model lists dropped."), "responses": i("Cached answers dropped.")},
+                        ["success", "cleared"]),
     "Health": obj({"status": s(enum=["ok"]), "version": s(), "uptime_seconds": i(),
                    "storage": s("`sqlite` or `postgres`; never the database's address."),
                    "instance_id": s("This process among the instances sharing the store; new with every start."),
@@ -257,8 +291,14 @@ BODIES = {
     "DisableKey": obj({"id": s(), "apiKey": s(), "duration": n("Seconds; 0 or absent: until enabled."),
                        "provider": s(enum=PROVIDER_ENUM)}),
     "CreateToken": obj({"name": s(maxLength=200), "ttl": n("Seconds until it expires; 0 or absent: never."),
-                        "expiresAt": DATE, "provider": s("Limit the token to one pool.", enum=PROVIDER_ENUM)},
-                       ["name"]),
+                        "expiresAt": DATE, "provider": s("Limit the token to one pool.", enum=PROVIDER_ENUM),
+                        **TOKEN_POLICY_FIELDS},
+                       ["name"], "Absent policy fields take the DEFAULT_TOKEN_* settings; null: unlimited."),
+    "UpdateToken": obj({"name": s(maxLength=200), "ttl": n("Seconds until it expires; 0 or absent: never."),
+                        "expiresAt": DATE,
+                        "provider": nullable("string", description="Limit the token to one pool; null: any."),
+                        **TOKEN_POLICY_FIELDS},
+                       description="Only the fields given change; null clears a policy field (unlimited)."),
     "RevokeToken": obj({"id": s()}, ["id"]),
     "ImportValidated": obj({"content": s("Text, one entry per line."), "keys": arr({"oneOf": [s(), {"type": "object"}]}),
                             "accounts": arr({"oneOf": [s(), {"type": "object"}]}),
@@ -270,7 +310,8 @@ BODIES = {
     "BulkAction": obj({"action": s(enum=["enable", "disable", "delete", "verify"]), "ids": arr(s()),
                        "status": s("Instead of ids: every key with this status.", enum=["all"] + STATUS_ENUM), "duration": n("disable: seconds; 0 or absent: until enabled."),
                        "provider": s(enum=PROVIDER_ENUM)}, ["action"]),
-    "ClearCache": obj({"provider": s("Only this provider's entries; absent: all.", enum=PROVIDER_ENUM)}),
+    "ClearCache": obj({"provider": s("Only this provider's entries; absent: all.", enum=PROVIDER_ENUM),
+                       "token": s("Only this client token's (id) cached answers; also ?token=.")}),
 }
 
 PROVIDER_PARAM = {"name": "provider", "in": "query", "required": False,
@@ -304,7 +345,8 @@ def op(tag, summary, security, responses, description=None, parameters=None, bod
 
 
 def admin_errors(extra=None):
-    responses = {"400": error("A field is missing or wrong."), "401": error("Missing or invalid admin token.")}
+    responses = {"400": error("A field is missing or wrong."), "401": error("Missing or invalid admin token."),
+                 "429": error("Too many failed authentications from this address (Retry-After).")}
     responses.update(extra or {})
     return responses
 
@@ -486,6 +528,17 @@ def build():
                                       {"200": json_response("Revoked.", ref("RevokeAnswer")),
                                        **admin_errors({"404": error("No such token.")})},
                                       body=BODIES["RevokeToken"], operation_id="revokeToken" + slug))
+        add(paths, base + "/{id}", "get", op(
+            "Admin · Client tokens", "One client token with its policy and usage" + suffix, ADMIN,
+            {"200": json_response("The token.", ref("TokenAnswer")), **admin_errors({"404": error("No such token.")})},
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": s()}],
+            operation_id="getToken" + slug))
+        add(paths, base + "/{id}", "patch", op(
+            "Admin · Client tokens", "Change a client token's name, expiry or policy" + suffix, ADMIN,
+            {"200": json_response("The token now.", ref("TokenAnswer")),
+             **admin_errors({"404": error("No such token.")})},
+            parameters=[{"name": "id", "in": "path", "required": True, "schema": s()}],
+            body=BODIES["UpdateToken"], operation_id="updateToken" + slug))
         add(paths, base + "/{id}", "delete", op(
             "Admin · Client tokens", "Revoke a client token by id" + suffix, ADMIN,
             {"200": json_response("Revoked.", ref("RevokeAnswer")), **admin_errors({"404": error("No such token.")})},
@@ -493,10 +546,10 @@ def build():
             operation_id="revokeTokenById" + slug))
 
     # ---- admin: cache ----
-    add(paths, "/admin/cache/stats", "get", op("Admin · Cache", "Model list cache statistics", ADMIN,
+    add(paths, "/admin/cache/stats", "get", op("Admin · Cache", "Model list and response cache statistics", ADMIN,
                                                {"200": json_response("Entries and counters.", ref("CacheStats")),
                                                 **admin_errors()}, operation_id="cacheStats"))
-    add(paths, "/admin/cache/clear", "post", op("Admin · Cache", "Clear the model list cache", ADMIN,
+    add(paths, "/admin/cache/clear", "post", op("Admin · Cache", "Clear the model list and response caches", ADMIN,
                                                 {"200": json_response("Cleared.", ref("CacheCleared")),
                                                  **admin_errors()},
                                                 body=BODIES["ClearCache"], body_required=False,
@@ -511,7 +564,7 @@ def build():
         ("Admin · Client tokens", "Tokens clients use to call the proxy routes."),
         ("Admin · Jobs", "Background jobs (validated imports, key checks) and their progress."),
         ("Admin · Statistics", "Counters for the dashboard."),
-        ("Admin · Cache", "The model list cache."),
+        ("Admin · Cache", "The model list cache and the response cache."),
         ("Public", "No auth needed."),
         ("Web", "The pages this server serves."),
     ]

@@ -114,4 +114,24 @@ public protocol PoolStore: Sendable {
 
     /// Whether the LISTEN connection behind `changeSignals()` is up; nil for a store without one.
     var listenConnectionUp: Bool? { get }
+
+    // MARK: - Token policies and usage (issue #15: client token limits)
+
+    /// Replaces a token's name, expiry, provider scope and policy; its hash and counters stay. The change is
+    /// logged so other instances apply it.
+    /// - Returns: false when no token had this id.
+    func updateToken(_ token: ClientTokenRecord) async throws -> Bool
+
+    /// Adds usage per token and UTC day (flushed in batches, never from the request path); rows of tokens
+    /// deleted meanwhile are skipped.
+    func addTokenUsage(_ deltas: [TokenUsageDelta]) async throws
+
+    /// Each token's stored usage today, this month and in total (UTC), to start the quotas after a restart.
+    func tokenUsage(now: Date) async throws -> [TokenUsageTotals]
+
+    /// Leases up to `request.amount` of one window of one of a token's limits, never leasing more than
+    /// `request.limit` in total over all instances; the grant may be smaller, 0 when the window is spent.
+    func leaseTokenBudget(tokenID: String, request: BudgetRequest) async throws -> BudgetGrant
+
+    // MARK: - (end of the token policies block)
 }

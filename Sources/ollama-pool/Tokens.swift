@@ -8,7 +8,7 @@ import PoolStore
 struct Tokens: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage client tokens.",
-        subcommands: [Create.self, List.self, Revoke.self]
+        subcommands: [Create.self, List.self, Update.self, Revoke.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -18,6 +18,7 @@ struct Tokens: AsyncParsableCommand {
         @Argument(help: "A name for the token.") var name: String
         @Option(help: "Time to live in seconds (default: no expiry).") var ttl: Double?
         @Option(help: "Limit the token to one provider: ollama or openrouter.") var provider: String?
+        @OptionGroup var policy: TokensPolicyOptions
         @OptionGroup var settings: SettingOptions
 
         func run() async throws {
@@ -25,8 +26,11 @@ struct Tokens: AsyncParsableCommand {
             if let ttl, ttl <= 0 { throw ValidationError("--ttl must be positive") }
             let token = try await settings.withGateway { gateway in
                 let now = gateway.clock.now
+                // Flags win over the DEFAULT_TOKEN_* settings, as fields do in the admin API.
+                let policy = try policy.applied(to: gateway.configuration.clientLimits.tokenDefaults)
                 let (token, record) = ClientTokenFactory.make(
-                    name: name, createdAt: now, expiresAt: ttl.map { now.addingTimeInterval($0) }, provider: scope
+                    name: name, createdAt: now, expiresAt: ttl.map { now.addingTimeInterval($0) }, provider: scope,
+                    policy: policy
                 )
                 try await gateway.store.insertToken(record)
                 return (token, record.id)
@@ -43,7 +47,7 @@ struct Tokens: AsyncParsableCommand {
 
         func run() async throws {
             let entries = try await settings.withGateway { gateway in gateway.tokens.entries() }
-            print(["ID", "NAME", "PREFIX", "PROVIDER", "EXPIRES", "REQUESTS"].joined(separator: "\t"))
+            print(["ID", "NAME", "PREFIX", "PROVIDER", "EXPIRES", "REQUESTS", "POLICY"].joined(separator: "\t"))
             let formatter = ISO8601DateFormatter()
             for entry in entries {
                 let record = entry.record
@@ -51,6 +55,7 @@ struct Tokens: AsyncParsableCommand {
                     [
                         record.id, record.name, record.prefix + "…", record.provider?.rawValue ?? "any",
                         record.expiresAt.map(formatter.string(from:)) ?? "never", String(entry.requestCount),
+                        TokensPolicyOptions.summary(record.policy),
                     ]
                     .joined(separator: "\t"))
             }

@@ -14,10 +14,12 @@ public struct ClientTokenRecord: Sendable, Equatable {
     /// When set, the token only opens this provider's routes.
     public var provider: ProviderID?
     public var requestCount: Int
+    /// Limits, model list, cache scope and note (issue #15); the empty policy is unlimited.
+    public var policy: TokenPolicy
 
     public init(
         id: String, name: String, tokenHash: String, prefix: String, createdAt: Date, expiresAt: Date?,
-        provider: ProviderID?, requestCount: Int = 0
+        provider: ProviderID?, requestCount: Int = 0, policy: TokenPolicy = TokenPolicy()
     ) {
         self.id = id
         self.name = name
@@ -27,6 +29,7 @@ public struct ClientTokenRecord: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.provider = provider
         self.requestCount = requestCount
+        self.policy = policy
     }
 
     public func isExpired(at now: Date) -> Bool {

@@ -60,6 +60,10 @@ public enum RequestResult: Sendable, Hashable {
         "gateway_overloaded": .refused(.overloaded),
         "pool_exhausted": .upstreamFailure,
         "upstream_failed": .upstreamFailure,
+        // A client token's limits, quotas and model list (issue #15).
+        "rate_limit_exceeded": .refused(.limits),
+        "insufficient_quota": .refused(.limits),
+        "model_not_allowed": .refused(.auth),
     ]
 
     /// The error codes `gatewayAnswer` knows by name.

@@ -8,7 +8,7 @@ public enum ClientTokenFactory {
 
     /// A new token (`sk-` + 48 characters from the system CSPRNG) and the record that stores only its hash.
     public static func make(
-        name: String, createdAt: Date, expiresAt: Date?, provider: ProviderID?
+        name: String, createdAt: Date, expiresAt: Date?, provider: ProviderID?, policy: TokenPolicy = TokenPolicy()
     ) -> (token: String, record: ClientTokenRecord) {
         var generator = SystemRandomNumberGenerator()
         let body = String((0..<48).map { _ in alphabet.randomElement(using: &generator)! })
@@ -20,7 +20,8 @@ public enum ClientTokenFactory {
             prefix: String(token.prefix(10)),
             createdAt: createdAt,
             expiresAt: expiresAt,
-            provider: provider
+            provider: provider,
+            policy: policy
         )
         return (token, record)
     }

@@ -3,25 +3,48 @@ import Synchronization
 
 /// Client tokens in memory, looked up by the hash of what a client presents.
 public final class TokenRegistry: Sendable {
-    /// One token's record with its request counter.
+    /// One token's record with its request counter, its limiter and its compiled model list. A policy change
+    /// replaces the entry but hands the counter and the limiter over, so no request or usage is lost.
     public final class Entry: Sendable {
         public let record: ClientTokenRecord
-        private let requests: Atomic<Int>
-        private let dirty = Atomic<Bool>(false)
+        /// The token's limits and usage (issue #15).
+        public let limiter: TokenLimiter
+        /// The policy's `models`, ready to match.
+        public let allowedModels: ModelAllowList
+        private let counter: RequestCounter
 
-        init(_ record: ClientTokenRecord) {
+        init(_ record: ClientTokenRecord, mode: BudgetMode) {
             self.record = record
-            requests = Atomic(record.requestCount)
+            limiter = TokenLimiter(policy: record.policy, mode: mode)
+            allowedModels = ModelAllowList(record.policy.models)
+            counter = RequestCounter(record.requestCount)
         }
 
-        public var requestCount: Int { requests.load(ordering: .relaxed) }
+        /// The same token under a new record (policy, expiry, name): counter and limiter carry over.
+        init(replacing previous: Entry, with record: ClientTokenRecord) {
+            self.record = record
+            limiter = previous.limiter
+            limiter.update(policy: record.policy)
+            allowedModels = ModelAllowList(record.policy.models)
+            counter = previous.counter
+        }
+
+        public var requestCount: Int { counter.requests.load(ordering: .relaxed) }
 
         public func countRequest() {
-            requests.add(1, ordering: .relaxed)
-            dirty.store(true, ordering: .releasing)
+            counter.requests.add(1, ordering: .relaxed)
+            counter.dirty.store(true, ordering: .releasing)
         }
 
-        func takeChanged() -> Bool { dirty.exchange(false, ordering: .acquiringAndReleasing) }
+        func takeChanged() -> Bool { counter.dirty.exchange(false, ordering: .acquiringAndReleasing) }
+    }
+
+    /// A token's lifetime request count and whether it changed since the last flush.
+    final class RequestCounter: Sendable {
+        let requests: Atomic<Int>
+        let dirty = Atomic<Bool>(false)
+
+        init(_ count: Int) { requests = Atomic(count) }
     }
 
     /// Why a presented token does not open a route.
@@ -34,19 +57,40 @@ public final class TokenRegistry: Sendable {
 
     private let byHash = Mutex<[String: Entry]>([:])
     private let clock: any PoolClock
+    /// Where the limiters' budgets come from: the whole budget with one process, leased slices with several.
+    public let budgetMode: BudgetMode
 
-    public init(clock: any PoolClock = SystemClock()) {
+    public init(clock: any PoolClock = SystemClock(), budgetMode: BudgetMode = .whole) {
         self.clock = clock
+        self.budgetMode = budgetMode
     }
 
     public func load(_ records: [ClientTokenRecord]) {
         byHash.withLock { table in
-            for record in records { table[record.tokenHash] = Entry(record) }
+            for record in records { table[record.tokenHash] = Entry(record, mode: budgetMode) }
         }
     }
 
     public func add(_ record: ClientTokenRecord) {
-        byHash.withLock { $0[record.tokenHash] = Entry(record) }
+        byHash.withLock { $0[record.tokenHash] = Entry(record, mode: budgetMode) }
+    }
+
+    /// Adds a token, or (same id) replaces its record while keeping its counter, limiter and usage: how a
+    /// policy change, here or from another instance's change log, takes effect.
+    public func upsert(_ record: ClientTokenRecord) {
+        byHash.withLock { table in
+            if let (hash, previous) = table.first(where: { $0.value.record.id == record.id }) {
+                table[hash] = nil
+                table[record.tokenHash] = Entry(replacing: previous, with: record)
+            } else {
+                table[record.tokenHash] = Entry(record, mode: budgetMode)
+            }
+        }
+    }
+
+    /// The token with this id, or nil.
+    public func entry(id: String) -> Entry? {
+        byHash.withLock { table in table.values.first { $0.record.id == id } }
     }
 
     /// Removes a token by id; returns whether it existed.
@@ -82,5 +126,23 @@ public final class TokenRegistry: Sendable {
     /// Request counts changed since the last call, as (token id, total).
     public func takeChangedCounts() -> [(id: String, count: Int)] {
         entries().compactMap { entry in entry.takeChanged() ? (entry.record.id, entry.requestCount) : nil }
+    }
+
+    /// Starts the limiters' period counters from the store's usage (at load).
+    public func seed(usage: [TokenUsageTotals]) {
+        let now = clock.now
+        let byID = Dictionary(entries().map { ($0.record.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for totals in usage { byID[totals.tokenID]?.limiter.seed(totals, now: now) }
+    }
+
+    /// Usage counted since the last call, per token and UTC day, for the store.
+    public func takeUsage() -> [TokenUsageDelta] {
+        entries().flatMap { $0.limiter.takeUsage(tokenID: $0.record.id) }
+    }
+
+    /// Puts usage back that a failed flush could not write.
+    public func restore(usage: [TokenUsageDelta]) {
+        let byID = Dictionary(entries().map { ($0.record.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for (id, deltas) in Dictionary(grouping: usage, by: \.tokenID) { byID[id]?.limiter.restore(deltas) }
     }
 }

@@ -107,8 +107,8 @@ struct ChangeFeedService: Service {
         for record in changes.health where pool.mergeHealth(id: record.keyID, record.health) { merged += 1 }
         let tokens = gateway.tokens
         for id in changes.removedTokenIDs { tokens.remove(id: id) }
-        let held = Set(tokens.entries().map(\.record.id))
-        for token in changes.tokens where !held.contains(token.id) { tokens.add(token) }
+        // New tokens are added; a changed one (policy, expiry) replaces its record and keeps its usage.
+        for token in changes.tokens { tokens.upsert(token) }
         let logLevel: Logger.Level =
             changes.keys.isEmpty && changes.tokens.isEmpty && changes.removedKeyIDs.isEmpty
                 && changes.removedTokenIDs.isEmpty ? .debug : .info

@@ -11,6 +11,8 @@ public final class Gateway: Sendable {
     public let tokens: TokenRegistry
     public let traffic: TrafficCounters
     public let modelCache: ModelListCache
+    /// Per-IP protection and the response cache (issue #15).
+    public let guards: ClientGuards
     public let store: any PoolStore
     public let clock: any PoolClock
     public let startedAt: Date
@@ -42,6 +44,7 @@ public final class Gateway: Sendable {
         self.tokens = tokens
         self.traffic = traffic
         modelCache = ModelListCache(ttl: configuration.upstream.modelCacheTTL)
+        guards = ClientGuards(configuration: configuration.clientLimits)
         self.store = store
         self.clock = clock
         self.admin = admin
@@ -86,8 +89,12 @@ public final class Gateway: Sendable {
         }
         var baseline = StatsBaseline()
         baseline.load(from: snapshot)
-        let tokens = TokenRegistry(clock: clock)
+        // Instances sharing PostgreSQL serve limits from leased slices; one process holds each whole budget.
+        let budget: BudgetMode =
+            store.kind == "postgres" ? .leased(sliceFraction: configuration.clientLimits.budgetSliceFraction) : .whole
+        let tokens = TokenRegistry(clock: clock, budgetMode: budget)
         tokens.load(snapshot.tokens)
+        tokens.seed(usage: try await store.tokenUsage(now: clock.now))
         let traffic = TrafficCounters(stored: snapshot.globalStats, modelHours: snapshot.modelHours)
         let admin = try await AdminCredential.resolve(
             configured: configuration.adminToken, store: store, announce: announceAdminToken

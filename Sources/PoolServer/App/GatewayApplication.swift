@@ -49,19 +49,25 @@ public func buildApplication(
     }
     WebRoutes(assets: .bundled, publicStats: configuration.publicStats).register(on: router)
 
-    let admin = router.group("admin").add(middleware: AdminAuthMiddleware(credential: gateway.admin))
+    let admin = router.group("admin").add(
+        middleware: AdminAuthMiddleware(credential: gateway.admin, guards: gateway.guards, clock: gateway.clock))
     AdminKeyRoutes(
         pool: gateway.pool, store: gateway.store, clock: gateway.clock, limits: configuration.limits,
         importer: KeyImporter(pool: gateway.pool, store: gateway.store, clock: gateway.clock), logger: gateway.logger
     ).register(on: admin)
-    AdminTokenRoutes(store: gateway.store, tokens: gateway.tokens, clock: gateway.clock, limits: configuration.limits)
-        .register(on: admin)
+    AdminTokenRoutes(
+        store: gateway.store, tokens: gateway.tokens, clock: gateway.clock, limits: configuration.limits,
+        defaults: configuration.clientLimits.tokenDefaults, guards: gateway.guards
+    ).register(on: admin)
     AdminStatsRoutes(
         pool: gateway.pool, tokens: gateway.tokens, traffic: gateway.traffic, clock: gateway.clock,
         shared: gateway.sharedStats, startedAt: gateway.startedAt
     ).register(on: admin)
-    AdminCacheRoutes(modelCache: gateway.modelCache, clock: gateway.clock, limits: configuration.limits)
-        .register(on: admin)
+    AdminCacheRoutes(
+        modelCache: gateway.modelCache, responseCache: gateway.guards.responseCache,
+        responseCacheTTL: gateway.guards.responseCacheTTL, clock: gateway.clock,
+        limits: configuration.limits
+    ).register(on: admin)
     let prober = KeyProber(
         client: upstream, upstream: configuration.upstream, checks: configuration.keyChecks, clock: gateway.clock
     )
@@ -85,7 +91,8 @@ public func buildApplication(
         upstream: configuration.upstream, limits: configuration.limits,
         reporter: AttemptReporter(
             pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, logger: gateway.logger),
-        client: upstream, serverName: serverName
+        client: upstream, serverName: serverName,
+        admission: ProxyAdmission(guards: gateway.guards, clock: gateway.clock)
     )
 
     var logger = Logger(label: "ollama-pool.http")
@@ -113,6 +120,9 @@ public func buildApplication(
             keyStatsInterval: gateway.store.kind == "postgres"
                 ? configuration.persistence.flushInterval : configuration.persistence.keyStatsFlushInterval
         ), ChangeFeedService(gateway: gateway, interval: .seconds(1)), upstream,
+        TokenLimitsService(
+            tokens: gateway.tokens, store: gateway.store, clock: gateway.clock,
+            flushInterval: configuration.persistence.flushInterval, leaseInterval: 0.1, logger: gateway.logger),
         InstanceHeartbeat(store: gateway.store, instance: instance, logger: gateway.logger), leadership, jobs,
         KeyRecoveryService(
             checker: checker, settings: configuration.keyChecks, leadership: leadership, logger: gateway.logger)

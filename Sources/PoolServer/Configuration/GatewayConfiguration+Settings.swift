@@ -129,6 +129,56 @@ extension GatewayConfiguration {
             "IDLE_PROBE_SECONDS", \.keyChecks.idleProbeSeconds, minimum: 0,
             "recovery passes also probe `active` keys unused for this long; `0` turns idle probing off"
         ),
+        .optionalLimit(
+            "DEFAULT_TOKEN_RPM", \.clientLimits.tokenDefaults.rpm,
+            "requests per minute of a new client token that sets no `rpm` of its own"
+        ),
+        .optionalLimit(
+            "DEFAULT_TOKEN_TPM", \.clientLimits.tokenDefaults.tpm,
+            "tokens (prompt + completion) per minute of a new client token that sets no `tpm`"
+        ),
+        .optionalLimit(
+            "DEFAULT_TOKEN_REQUEST_QUOTA", \.clientLimits.tokenDefaults.requestQuota,
+            "requests per quota period of a new client token that sets no `request_quota`"
+        ),
+        .optionalLimit(
+            "DEFAULT_TOKEN_TOKEN_QUOTA", \.clientLimits.tokenDefaults.tokenQuota,
+            "tokens per quota period of a new client token that sets no `token_quota`"
+        ),
+        .quotaPeriod(
+            "DEFAULT_TOKEN_QUOTA_PERIOD", \.clientLimits.tokenDefaults.quotaPeriod,
+            "quota period (`day`, `month` or `total`; UTC) of a new client token that sets none"
+        ),
+        .integer(
+            "AUTH_FAILURES_PER_MINUTE", \.clientLimits.authFailuresPerMinute, range: 0...1_000_000,
+            "failed authentications (client tokens, the admin token, the login page) per client IP and minute; past "
+                + "it, that IP gets 429 with `Retry-After` before authentication for `AUTH_LOCKOUT_SECONDS` (loopback "
+                + "too). `0` turns it off"
+        ),
+        .integer(
+            "AUTH_LOCKOUT_SECONDS", \.clientLimits.authLockoutSeconds, range: 1...86_400 * 30,
+            "seconds an IP stays locked out after too many failed authentications"
+        ),
+        .integer(
+            "IP_RPM", \.clientLimits.ipRequestsPerMinute, range: 0...100_000_000,
+            "requests per client IP and minute on the proxy routes (e.g. `60`, the reference's default); past it, 429 "
+                + "with `Retry-After`. `0` is unlimited"
+        ),
+        .trustedProxies(
+            "TRUSTED_PROXIES", \.clientLimits.trustedProxies,
+            "comma-separated IPs or CIDR blocks (IPv4 and IPv6) of reverse proxies in front of the gateway: when the "
+                + "socket peer is one, the client IP is the right-most untrusted address of `X-Forwarded-For`"
+        ),
+        .seconds(
+            "RESPONSE_CACHE_TTL", \.clientLimits.responseCacheTTL, minimum: 0,
+            "seconds a non-streamed chat/completions/embeddings answer (status 200) is served from the response cache, "
+                + "per client token unless both tokens say `cache_scope: shared`; a token's `cache_ttl` overrides. `0` "
+                + "turns the cache off"
+        ),
+        .integer(
+            "RESPONSE_CACHE_BYTES", \.clientLimits.responseCacheBytes, range: 0...Int(Int32.max),
+            "most bytes the response cache holds; the least recently used answers go first"
+        ),
     ]
 
     /// The setting of an environment variable, e.g. `setting(named: "PORT")`.

@@ -29,6 +29,8 @@ public struct GatewayConfiguration: Sendable {
     public var cooldown = CooldownPolicy()
     /// Probes, validated imports, health checks and automatic recovery.
     public var keyChecks = KeyCheckConfiguration()
+    /// Token defaults, per-IP protection, trusted proxies and the response cache.
+    public var clientLimits = ClientLimitsConfiguration()
 
     public init() {}
 

@@ -22,5 +22,11 @@ extension GatewayError {
         public static let gatewayOverloaded = Code(rawValue: "gateway_overloaded")
         /// No key of the pool serves the requested model.
         public static let modelNotFound = Code(rawValue: "model_not_found")
+        /// A client token's rate limit (or the client IP's) is reached (429, `Retry-After`).
+        public static let rateLimitExceeded = Code(rawValue: "rate_limit_exceeded")
+        /// A client token's request or token quota is used up for its period (429).
+        public static let insufficientQuota = Code(rawValue: "insufficient_quota")
+        /// The client token's model list does not include the requested model (403).
+        public static let modelNotAllowed = Code(rawValue: "model_not_allowed")
     }
 }

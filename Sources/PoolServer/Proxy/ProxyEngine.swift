@@ -18,6 +18,8 @@ final class ProxyEngine: Sendable {
     let limits: GatewayConfiguration.Limits
     let reporter: AttemptReporter
     let client: UpstreamClient
+    /// Token policies, per-IP protection and the response cache (issue #15), asked synchronously.
+    let admission: ProxyAdmission
     /// The `Server` header Hummingbird puts on the other routes' answers, put on proxied answers too.
     let serverName: String?
     /// Each provider's origin and each route's request target there (without the query), split from the URLs once
@@ -27,8 +29,11 @@ final class ProxyEngine: Sendable {
     init(
         pool: KeyPool, tokens: TokenRegistry, modelCache: ModelListCache, clock: any PoolClock,
         upstream: GatewayConfiguration.UpstreamSettings, limits: GatewayConfiguration.Limits,
-        reporter: AttemptReporter, client: UpstreamClient, serverName: String?
+        reporter: AttemptReporter, client: UpstreamClient, serverName: String?,
+        admission: ProxyAdmission? = nil
     ) {
+        self.admission =
+            admission ?? ProxyAdmission(guards: ClientGuards(configuration: ClientLimitsConfiguration()), clock: clock)
         self.pool = pool
         self.tokens = tokens
         self.modelCache = modelCache

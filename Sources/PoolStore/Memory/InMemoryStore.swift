@@ -19,6 +19,8 @@ public final class InMemoryStore: PoolStore {
     public var kind: String { "memory" }
 
     private let state = Mutex(State())
+    /// Token usage per day and budget leases (`InMemoryStore+TokenPolicies`).
+    let tokenLedger = InMemoryTokenLedger()
     /// Jobs and heartbeats (`InMemoryStore+Jobs`).
     let jobTable = InMemoryJobs()
 
@@ -113,6 +115,26 @@ public final class InMemoryStore: PoolStore {
             try state.checkOpen()
             return state.tokens.removeValue(forKey: id) != nil
         }
+    }
+
+    /// Replaces a token's name, expiry, provider scope and policy (counters stay).
+    /// - Returns: false when no token had this id.
+    public func updateToken(_ token: ClientTokenRecord) async throws -> Bool {
+        try state.withLock { state in
+            try state.checkOpen()
+            guard let stored = state.tokens[token.id] else { return false }
+            var updated = token
+            updated.requestCount = stored.requestCount
+            updated.tokenHash = stored.tokenHash
+            updated.prefix = stored.prefix
+            state.tokens[token.id] = updated
+            return true
+        }
+    }
+
+    /// The ids of the stored tokens (usage rows of other ids are skipped, as with SQLite's foreign key).
+    func tokenIDs() -> Set<String> {
+        state.withLock { Set($0.tokens.keys) }
     }
 
     // MARK: - Traffic batches

@@ -17,6 +17,7 @@ enum PostgresSchema {
         ("v1-initial", v1Initial),
         ("v2-key-stats-revision", v2KeyStatsRevision),
         ("v3-jobs", v3Jobs),
+        ("v8-token-policies", v8TokenPolicies),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction, holding the advisory lock.
@@ -214,6 +215,32 @@ enum PostgresSchema {
             -- host and port, when the instance has a stable one: a restarted instance recognises its old jobs
             name text,
             beat_at double precision NOT NULL
+        )
+        """,
+    ]
+
+    /// Client token policies, usage per UTC day and budget leases, as SQLite's `v8-token-policies`. A lease row
+    /// is what all instances together took of one window of one limit; `PostgresStore.leaseTokenBudget` grows
+    /// it with one conditional statement and never past the limit.
+    private static let v8TokenPolicies = [
+        "ALTER TABLE client_tokens ADD COLUMN policy text",
+        """
+        CREATE TABLE token_usage (
+            token_id text NOT NULL REFERENCES client_tokens(id) ON DELETE CASCADE,
+            day_start bigint NOT NULL,
+            requests bigint NOT NULL DEFAULT 0,
+            tokens bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (token_id, day_start)
+        )
+        """,
+        """
+        CREATE TABLE token_budget_leases (
+            token_id text NOT NULL,
+            kind text NOT NULL,
+            window_start bigint NOT NULL,
+            leased bigint NOT NULL DEFAULT 0,
+            last_grant bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (token_id, kind, window_start)
         )
         """,
     ]

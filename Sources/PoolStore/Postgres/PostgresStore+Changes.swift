@@ -128,7 +128,7 @@ extension PostgresStore {
             if !tokens.isEmpty {
                 let rows = try await connection.query(
                     """
-                    SELECT id, name, token_hash, prefix, created_at, expires_at, provider, request_count
+                    SELECT id, name, token_hash, prefix, created_at, expires_at, provider, request_count, policy
                     FROM client_tokens WHERE id = ANY(\(tokens)::text[]) ORDER BY created_at, id
                     """, logger: self.logger)
                 var present = Set<String>()
@@ -151,11 +151,11 @@ extension PostgresStore {
         """
 
     static func tokenRecord(_ row: PostgresRow) throws -> ClientTokenRecord {
-        let (id, name, hash, prefix, created, expires, provider, count) = try row.decode(
-            (String, String, String, String, Double, Double?, String?, Int64).self)
+        let (id, name, hash, prefix, created, expires, provider, count, policy) = try row.decode(
+            (String, String, String, String, Double, Double?, String?, Int64, String?).self)
         return ClientTokenRecord(
             id: id, name: name, tokenHash: hash, prefix: prefix, createdAt: Date(timeIntervalSince1970: created),
             expiresAt: StoreColumns.date(expires), provider: provider.map(ProviderID.init(rawValue:)),
-            requestCount: Int(count))
+            requestCount: Int(count), policy: TokenPolicy.fromStored(policy))
     }
 }

@@ -61,18 +61,10 @@ extension PostgresStore {
 
             let tokenRows = try await connection.query(
                 """
-                SELECT id, name, token_hash, prefix, created_at, expires_at, provider, request_count
+                SELECT id, name, token_hash, prefix, created_at, expires_at, provider, request_count, policy
                 FROM client_tokens ORDER BY created_at, id
                 """, logger: self.logger)
-            for try await row in tokenRows {
-                let (id, name, hash, prefix, created, expires, provider, count) = try row.decode(
-                    (String, String, String, String, Double, Double?, String?, Int64).self)
-                snapshot.tokens.append(
-                    ClientTokenRecord(
-                        id: id, name: name, tokenHash: hash, prefix: prefix,
-                        createdAt: Date(timeIntervalSince1970: created), expiresAt: StoreColumns.date(expires),
-                        provider: provider.map(ProviderID.init(rawValue:)), requestCount: Int(count)))
-            }
+            for try await row in tokenRows { snapshot.tokens.append(try Self.tokenRecord(row)) }
 
             snapshot.globalStats = try await self.loadGlobalStats(connection)
             let hourRows = try await connection.query(

@@ -213,10 +213,10 @@ public final class PostgresStore: PoolStore, Sendable {
                 try await connection.query(
                     """
                     INSERT INTO client_tokens (id, name, token_hash, prefix, created_at, expires_at, provider,
-                                           request_count)
+                                           request_count, policy)
                     VALUES (\(token.id), \(token.name), \(token.tokenHash), \(token.prefix),
                             \(token.createdAt.timeIntervalSince1970), \(expires), \(token.provider?.rawValue),
-                            \(Int64(token.requestCount)))
+                            \(Int64(token.requestCount)), \(token.policy.storedJSON()))
                     """, logger: self.logger)
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {

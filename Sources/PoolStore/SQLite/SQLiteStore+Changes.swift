@@ -95,8 +95,7 @@ extension SQLiteStore {
                 if let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT id, name, token_hash, prefix, created_at, expires_at, provider, request_count
-                        FROM client_tokens WHERE id = ?
+                        \(Self.tokenColumns) FROM client_tokens WHERE id = ?
                         """, arguments: [id])
                 {
                     changes.tokens.append(Self.tokenRecord(row))
@@ -130,6 +129,12 @@ extension SQLiteStore {
         return ClientTokenRecord(
             id: row[0], name: row[1], tokenHash: row[2], prefix: row[3],
             createdAt: Date(timeIntervalSince1970: row[4]), expiresAt: StoreColumns.date(row[5]),
-            provider: provider.map(ProviderID.init(rawValue:)), requestCount: row[7])
+            provider: provider.map(ProviderID.init(rawValue:)), requestCount: row[7],
+            policy: TokenPolicy.fromStored(row[8]))
     }
+
+    /// The columns `tokenRecord(_:)` reads, in its order.
+    static let tokenColumns =
+        "SELECT id, name, token_hash, prefix, created_at, expires_at, provider, request_count, policy"
+
 }

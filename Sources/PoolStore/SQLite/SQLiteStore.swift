@@ -116,19 +116,8 @@ public final class SQLiteStore: PoolStore, Sendable {
             }
 
             let tokenRows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT id, name, token_hash, prefix, created_at, expires_at, provider, request_count
-                    FROM client_tokens ORDER BY created_at, id
-                    """)
-            while let row = try tokenRows.next() {
-                let provider: String? = row[6]
-                snapshot.tokens.append(
-                    ClientTokenRecord(
-                        id: row[0], name: row[1], tokenHash: row[2], prefix: row[3],
-                        createdAt: Date(timeIntervalSince1970: row[4]), expiresAt: StoreColumns.date(row[5]),
-                        provider: provider.map(ProviderID.init(rawValue:)), requestCount: row[7]))
-            }
+                db, sql: "\(Self.tokenColumns) FROM client_tokens ORDER BY created_at, id")
+            while let row = try tokenRows.next() { snapshot.tokens.append(Self.tokenRecord(row)) }
 
             snapshot.globalStats = try Self.loadGlobalStats(db)
             let hourRows = try Row.fetchCursor(
@@ -251,12 +240,13 @@ public final class SQLiteStore: PoolStore, Sendable {
                 try db.execute(
                     sql: """
                         INSERT INTO client_tokens (id, name, token_hash, prefix, created_at, expires_at, provider,
-                                                   request_count)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                                   request_count, policy)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         token.id, token.name, token.tokenHash, token.prefix, token.createdAt.timeIntervalSince1970,
                         StoreColumns.seconds(token.expiresAt), token.provider?.rawValue, token.requestCount,
+                        token.policy.storedJSON(),
                     ])
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {

@@ -29,6 +29,9 @@ enum StoreSchema {
         migrator.registerMigration("v7-jobs") { db in
             try db.execute(sql: v7Jobs)
         }
+        migrator.registerMigration("v8-token-policies") { db in
+            try db.execute(sql: v8TokenPolicies)
+        }
         return migrator
     }
 
@@ -192,6 +195,31 @@ enum StoreSchema {
             -- host and port, when the instance has a stable one: a restarted instance recognises its old jobs
             name TEXT,
             beat_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        """
+
+    /// Client token policies (issue #15): the policy as JSON on the token (`TokenPolicy`, NULL = unlimited), the
+    /// token's usage per UTC day (so quotas survive a restart; day, month and total are sums of these rows), and
+    /// the budget leases instances take of a token's windows (used with PostgreSQL; kept here so both schemas
+    /// match).
+    private static let v8TokenPolicies = """
+        ALTER TABLE client_tokens ADD COLUMN policy TEXT;
+
+        CREATE TABLE token_usage (
+            token_id TEXT NOT NULL REFERENCES client_tokens(id) ON DELETE CASCADE,
+            day_start INTEGER NOT NULL,
+            requests INTEGER NOT NULL DEFAULT 0,
+            tokens INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (token_id, day_start)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE token_budget_leases (
+            token_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            window_start INTEGER NOT NULL,
+            leased INTEGER NOT NULL DEFAULT 0,
+            last_grant INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (token_id, kind, window_start)
         ) WITHOUT ROWID;
         """
 }

@@ -131,3 +131,35 @@ struct CLITests {
         #expect(version.output.contains("0.1.0"))
     }
 }
+
+extension CLITests {
+    @Test("tokens create takes policy flags, tokens update changes and clears them, list shows them")
+    func tokenPolicies() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pool-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("pool.sqlite")
+        let created = try run(
+            [
+                "tokens", "create", "team", "--rpm", "60", "--models", "qwen*,gpt-4o", "--quota-period", "day",
+                "--request-quota", "500",
+            ], database: database)
+        #expect(created.status == 0, "\(created.errors)")
+        let listed = try run(["tokens", "list"], database: database)
+        #expect(listed.output.contains("rpm=60") && listed.output.contains("models=qwen*,gpt-4o"))
+        #expect(listed.output.contains("requests/day=500"))
+        let id = try #require(
+            listed.output.split(separator: "\n").dropFirst().first?.split(separator: "\t").first.map(String.init))
+        let updated = try run(["tokens", "update", id, "--tpm", "1000", "--clear", "models"], database: database)
+        #expect(updated.status == 0, "\(updated.errors)")
+        #expect(updated.output.contains("rpm=60 tpm=1000") && !updated.output.contains("models="))
+        let bad = try run(["tokens", "update", id, "--quota-period", "week"], database: database)
+        #expect(bad.status != 0 && bad.errors.contains("day, month or total"))
+        let badModels = try run(["tokens", "create", "x", "--models", "a*b"], database: database)
+        #expect(badModels.status != 0 && badModels.errors.contains("'*' may only end"))
+        let missing = try run(["tokens", "update", "tok_missing", "--rpm", "1"], database: database)
+        #expect(missing.status != 0 && missing.errors.contains("no token"))
+        let defaulted = try run(["tokens", "create", "d"], database: database, environment: ["DEFAULT_TOKEN_RPM": "7"])
+        #expect(defaulted.status == 0)
+        #expect(try run(["tokens", "list"], database: database).output.contains("rpm=7"))
+    }
+}

@@ -25,6 +25,23 @@ struct BodyFields {
         return nil
     }
 
+    /// Whether the first present name of `fields` is absent, `null` (for a change: clear it) or a value; the
+    /// one place `null` is not the same as absent, for `PATCH` bodies.
+    /// - Throws: `GatewayError` 400 as ``value(_:)``.
+    func change<Value: BodyValue>(_ fields: FieldName...) throws -> FieldChange<Value> {
+        for name in fields.flatMap(\.names) {
+            let key = Name(stringValue: name)
+            guard container.contains(key) else { continue }
+            if try container.decodeNil(forKey: key) { return .cleared }
+            do {
+                return .set(try container.decode(Value.self, forKey: key))
+            } catch let error as DecodingError {
+                throw GatewayError.badRequest("field '\(name)' must be \(Value.expectation(error))")
+            }
+        }
+        return .absent
+    }
+
     /// Any field name.
     private struct Name: CodingKey {
         var stringValue: String
@@ -47,4 +64,19 @@ struct FieldName: ExpressibleByStringLiteral, Sendable {
     static let apiKey = FieldName("apiKey", "api_key", "key")
     /// An expiry date (ISO 8601).
     static let expiresAt = FieldName("expiresAt", "expires_at")
+    /// Token policy fields (issue #15): the snake_case names are the documented ones.
+    static let requestQuota = FieldName("request_quota", "requestQuota")
+    static let tokenQuota = FieldName("token_quota", "tokenQuota")
+    static let quotaPeriod = FieldName("quota_period", "quotaPeriod")
+    static let cacheScope = FieldName("cache_scope", "cacheScope")
+    static let cacheTTL = FieldName("cache_ttl", "cacheTTL")
+    /// A client token's id (`POST /admin/cache/clear`).
+    static let token = FieldName("token", "token_id", "tokenId")
+}
+
+/// A field of a change (`PATCH`): left as it is, cleared with `null`, or set.
+enum FieldChange<Value: Sendable>: Sendable {
+    case absent
+    case cleared
+    case set(Value)
 }

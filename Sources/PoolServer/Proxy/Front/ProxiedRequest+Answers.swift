@@ -14,6 +14,7 @@ extension ProxiedRequest {
         let usage =
             outcome == .success ? UsageScanner.usage(in: body.readableBytesView, format: route.usageFormat) : nil
         engine.reporter.report(lease, outcome, started: started, provider: route.provider, usage: usage)
+        recordTokens(usage)
         if route.isModelList, outcome == .success {
             engine.modelCache.store(
                 modelListKey, .init(status: head.status, headers: headers, body: body, fetchedAt: engine.clock.now))
@@ -30,6 +31,7 @@ extension ProxiedRequest {
             return
         }
         var answer = headers
+        if head.status.code == 200 { keepInResponseCache(headers, body: body) }
         addPoolHeaders(&answer, key: lease.key.id)
         writeWhole(head.status, answer, body: body)
     }
@@ -79,6 +81,8 @@ extension ProxiedRequest {
         headers.add(name: "x-pool-key-id", value: key)
         headers.add(name: "x-pool-attempts", value: String(tried.count))
         headers.add(name: "x-request-id", value: requestID)
+        addLimitHeaders(&headers)
+        if cacheKey != nil { headers.add(name: "x-pool-cache", value: "miss") }
     }
 
     func writeWhole(_ status: HTTPResponseStatus, _ headers: HTTPHeaders, body: ByteBuffer) {

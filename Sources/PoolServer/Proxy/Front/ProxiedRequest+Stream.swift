@@ -98,6 +98,7 @@ extension ProxiedRequest {
     private func streamOver(_ outcome: AttemptOutcome, usage: TokenUsage?) {
         guard let lease else { return }
         engine.reporter.report(lease, outcome, started: started, provider: route.provider, usage: usage)
+        recordTokens(usage)
         engine.reporter.recordRequest(provider: route.provider, model: model, result: .streamEnded(outcome))
     }
 }

@@ -48,7 +48,7 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     /// Answered before the body ended: the rest of the body is dropped.
     private var answeredEarly = false
     var requestID = ""
-    private var body = ByteBuffer()
+    var body = ByteBuffer()
     var model: String?
     var wantsStream = false
     /// The upstream request without a key, split into its origin and head once.
@@ -64,11 +64,19 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     var framer: StreamFramer
     var tail = StreamTail()
     var wantsMore = true
+    /// The client's IP (the peer, or behind `TRUSTED_PROXIES` the right-most untrusted `X-Forwarded-For` hop).
+    let clientAddress: String
+    /// The client token that opened the route, its limits' header values, and the response cache key (issue #15).
+    var token: TokenRegistry.Entry?
+    var rateLimitHeaders = RateLimitHeaders.none
+    var cacheKey: ResponseCacheKey?
 
     init(
         engine: ProxyEngine, route: ProxyRoute, request: HTTPRequest, keepAlive: Bool, front: ProxyFrontHandler,
-        eventLoop: any EventLoop
+        eventLoop: any EventLoop, peer: String
     ) {
+        self.clientAddress = engine.admission.guards.clientAddress(
+            peer: peer, forwardedFor: request.headerFields[values: .xForwardedFor])
         self.engine = engine
         self.route = route
         self.request = request
@@ -96,12 +104,20 @@ final class ProxiedRequest: UpstreamResponseReceiver {
             answerEarly(refusal)
             return
         }
-        if case .failure(let refusal) = ClientTokenAuthorization.authorize(
-            request.headerFields, tokens: engine.tokens, provider: route.provider)
+        if let refusal = clientRefusal() {
+            stats.refused(provider: route.provider, reason: .limits)
+            answerEarly(refusal)
+            return
+        }
+        switch ClientTokenAuthorization.authorize(request.headerFields, tokens: engine.tokens, provider: route.provider)
         {
+        case .failure(let refusal):
+            noteAuthFailure()
             stats.refused(provider: route.provider, reason: .auth)
             answerEarly(refusal)
             return
+        case .success(let entry):
+            token = entry
         }
         requestID = ProxyEngine.requestID(from: request.headerFields)
         guard engine.upstream.isEnabled(route.provider) else {
@@ -172,6 +188,16 @@ final class ProxiedRequest: UpstreamResponseReceiver {
                 refuseBody(GatewayError.from(error, maxBodyBytes: engine.limits.maxBodyBytes))
                 return
             }
+        }
+        if let refusal = admitToken() {
+            engine.stats.refused(provider: route.provider, reason: .limits)
+            body = ByteBuffer()
+            answer(refusal)
+            return
+        }
+        if answerFromResponseCache() {
+            body = ByteBuffer()
+            return
         }
         let template = engine.upstreamRequest(
             for: request, route: route, query: query, body: body, requestID: requestID)

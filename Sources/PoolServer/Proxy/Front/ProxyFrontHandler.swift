@@ -107,7 +107,7 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
                 guard current == nil, hummingbirdUnanswered == 0 else { return false }
                 let proxied = ProxiedRequest(
                     engine: engine, route: route, request: request, keepAlive: head.isKeepAlive, front: self,
-                    eventLoop: context.eventLoop)
+                    eventLoop: context.eventLoop, peer: context.channel.remoteAddress?.ipAddress ?? "")
                 current = proxied
                 proxied.begin()
             } else {

@@ -1,11 +1,13 @@
-// Dashboard: the client tokens tab. Create (shown once), list, revoke.
+// Dashboard: the client tokens tab. Create (shown once) with a policy, list with usage bars, edit, revoke.
 import { $, api, fill, fmtDate, fmtNumber, h, t, toast } from "./common.js";
 import { confirmDialog, revealToken } from "./dialogs.js";
 import { ttlOptions } from "./dash-keys.js";
+import { editTokenDialog, policyFields, usageCell } from "./dash-token-policy.js";
 
 export function createTokensPanel(ctx) {
   const body = $("#tokens-body");
   let tokens = [];
+  let createPolicy = policyFields({}, "token-policy");
 
   async function load() {
     const data = await api("/admin/tokens");
@@ -15,7 +17,7 @@ export function createTokensPanel(ctx) {
 
   function render() {
     if (tokens.length === 0) {
-      fill(body, h("tr", {}, h("td", { colSpan: 7, class: "empty" }, t("tokens.none"))));
+      fill(body, h("tr", {}, h("td", { colSpan: 8, class: "empty" }, t("tokens.none"))));
       return;
     }
     fill(body, tokens.map((token) => h("tr", { dataset: { id: token.id } },
@@ -27,7 +29,9 @@ export function createTokensPanel(ctx) {
         ? h("span", { class: "badge status-expired" }, t("status.expired"))
         : token.expires_at ? fmtDate(token.expires_at) : h("span", { class: "muted" }, t("ttl.never"))),
       h("td", { class: "num" }, fmtNumber(token.request_count)),
+      h("td", { class: "usage-cell" }, usageCell(token)),
       h("td", { class: "actions" },
+        h("button", { type: "button", class: "btn small ghost", dataset: { action: "edit" }, on: { click: () => editToken(token) } }, t("action.edit")),
         h("button", { type: "button", class: "btn small danger-ghost", dataset: { action: "revoke" }, on: { click: () => revoke(token) } }, t("action.revoke"))),
     )));
   }
@@ -43,6 +47,18 @@ export function createTokensPanel(ctx) {
     }
   }
 
+  async function editToken(token) {
+    const changes = await editTokenDialog(token);
+    if (!changes) return;
+    try {
+      await api("/admin/tokens/" + encodeURIComponent(token.id), { method: "PATCH", body: changes });
+      toast(t("toast.saved"), "success");
+      await ctx.refresh();
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+
   async function create(event) {
     event.preventDefault();
     const form = event.target;
@@ -52,7 +68,10 @@ export function createTokensPanel(ctx) {
     try {
       const created = await api("/admin/tokens", {
         method: "POST",
-        body: { name, ttl: Number($("#token-ttl").value) || undefined, provider: $("#token-scope").value || undefined },
+        body: {
+          name, ttl: Number($("#token-ttl").value) || undefined, provider: $("#token-scope").value || undefined,
+          ...createPolicy.collect(),
+        },
       });
       form.reset();
       await revealToken(created.name, created.token);
@@ -69,12 +88,15 @@ export function createTokensPanel(ctx) {
   $("#token-form").addEventListener("submit", create);
   fill($("#token-ttl"), ttlOptions());
   fill($("#token-scope"), scopeOptions());
+  fill($("#token-policy-fields"), createPolicy.fields);
 
   return {
     load,
     relabel() {
       fill($("#token-ttl"), ttlOptions());
       fill($("#token-scope"), scopeOptions());
+      createPolicy = policyFields(createPolicy.collect(), "token-policy");
+      fill($("#token-policy-fields"), createPolicy.fields);
       render();
     },
   };

@@ -2,7 +2,7 @@
 import { copyText, h, t, toast } from "./common.js";
 
 /** Shows a modal and resolves with what `collect` returns on confirm, or null on cancel. */
-function modal({ id, title, body, confirmLabel, danger = false, collect = () => true, cancel = true }) {
+export function modal({ id, title, body, confirmLabel, danger = false, collect = () => true, cancel = true }) {
   return new Promise((resolve) => {
     const confirm = h("button", { type: "submit", class: "btn " + (danger ? "danger" : "primary"), id: id + "-confirm" }, confirmLabel);
     const dialog = h(

@@ -17,7 +17,7 @@ enum PostgresSchema {
         ("v1-initial", v1Initial),
         ("v2-key-stats-revision", v2KeyStatsRevision),
         ("v3-jobs", v3Jobs),
-        ("v8-token-policies", v8TokenPolicies),
+        ("v4-token-policies", v4TokenPolicies),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction, holding the advisory lock.
@@ -222,7 +222,7 @@ enum PostgresSchema {
     /// Client token policies, usage per UTC day and budget leases, as SQLite's `v8-token-policies`. A lease row
     /// is what all instances together took of one window of one limit; `PostgresStore.leaseTokenBudget` grows
     /// it with one conditional statement and never past the limit.
-    private static let v8TokenPolicies = [
+    private static let v4TokenPolicies = [
         "ALTER TABLE client_tokens ADD COLUMN policy text",
         """
         CREATE TABLE token_usage (

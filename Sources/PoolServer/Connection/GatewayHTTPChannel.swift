@@ -9,9 +9,9 @@ import NIOSSL
 
 /// The pipeline of every client connection, in front of Hummingbird's request handling: TLS when configured,
 /// the connection cap, the request-head watch (deadline, malformed heads), NIO's HTTP/1 codec with the gateway's
-/// decoder limits, the HTTP/1.x lifetime rules (``HTTPVersionPolicy``), the proxy front (``ProxyFrontHandler``:
-/// the proxied routes, pipelining order, `IDLE_TIMEOUT`, the shutdown's close), then the conversion to HTTP types
-/// for Hummingbird.
+/// decoder limits, the proxy front (``ProxyFrontHandler``: the proxied routes, pipelining order, `IDLE_TIMEOUT`,
+/// the shutdown's close, and — to spare every request two more handlers — the head watch's view of decoded heads
+/// and the HTTP/1.x lifetime rules of ``HTTPVersionPolicy``), then the conversion to HTTP types for Hummingbird.
 ///
 /// Hummingbird's own `HTTP1Channel` builds the same codec chain but leaves no room before the decoder (for the
 /// deadline, which must see bytes) nor between the decoder and the conversion (where the HTTP version is still
@@ -52,8 +52,8 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                     )
                 }
             }
-            let headWatch = RequestHeadWatch.handlers(timeout: settings.headerTimeout)
-            try pipeline.addHandler(headWatch.0)
+            let (headWatch, byteWatcher) = RequestHeadWatch.make(timeout: settings.headerTimeout)
+            try pipeline.addHandler(byteWatcher)
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false,  // Hummingbird's handler reads one request at a time itself
                 withErrorHandling: false,  // a parse error reaches handleHTTP, which answers 400 and closes
@@ -61,12 +61,12 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: settings.decoderLimits
             )
-            try pipeline.addHandler(headWatch.1)
-            try pipeline.addHandler(HTTPVersionPolicy(tls: certificates != nil))
             // The proxy front owns IDLE_TIMEOUT and the shutdown's close: Hummingbird's state handler behind it
             // never sees proxied requests, and would cut a connection busy with one.
             try pipeline.addHandler(
-                ProxyFrontHandler(engine: proxy, secure: certificates != nil, idleTimeout: settings.idleTimeout))
+                ProxyFrontHandler(
+                    engine: proxy, secure: certificates != nil, idleTimeout: settings.idleTimeout,
+                    headWatch: headWatch))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: certificates != nil))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(

@@ -1,19 +1,16 @@
 import NIOCore
 import NIOHTTP1
 
-/// What HTTP/1.x says about a connection's lifetime, which the version-free HTTP types after this handler cannot
-/// carry: a request that does not ask to keep the connection (HTTP/1.0 without `Connection: keep-alive`, or any
-/// `Connection: close`) gets `Connection: close` marked on its head, so the server closes after answering, and
-/// an HTTP/1.0 client gets an HTTP/1.0 answer it can read: no chunked framing (the body then ends with the
+/// What HTTP/1.x says about a connection's lifetime, which the version-free HTTP types behind the proxy front
+/// cannot carry: a request that does not ask to keep the connection (HTTP/1.0 without `Connection: keep-alive`,
+/// or any `Connection: close`) gets `Connection: close` marked on its head, so the server closes after answering,
+/// and an HTTP/1.0 client gets an HTTP/1.0 answer it can read: no chunked framing (the body then ends with the
 /// connection). With TLS on, every answer carries `Strict-Transport-Security`.
 ///
-/// Sits between NIO's HTTP/1 codec and the conversion to HTTP types; answers leave in the order requests came.
-final class HTTPVersionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
-
+/// Applied by ``ProxyFrontHandler`` to every request head as it arrives and to every answer head and end as it
+/// leaves, proxied or Hummingbird's (answers leave in the order requests came). Not a channel handler of its own:
+/// each handler on the client pipeline costs every request part a pass and a cast (issue #13).
+struct HTTPVersionPolicy {
     /// One year, the value HSTS preload lists expect.
     static let strictTransportSecurity = "max-age=31536000"
 
@@ -32,33 +29,18 @@ final class HTTPVersionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
         self.addsStrictTransportSecurity = tls
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(var head) = unwrapInboundIn(data) else {
-            context.fireChannelRead(data)
-            return
-        }
+    /// A request head arrived: remembers what its answer must be, and marks a head that does not keep the
+    /// connection with `Connection: close`.
+    mutating func requestArrived(_ head: inout HTTPRequestHead) {
         let keepAlive = head.isKeepAlive
         pending.append(Pending(version: head.version, keepAlive: keepAlive))
         if !keepAlive, !head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
             head.headers.replaceOrAdd(name: "connection", value: "close")
         }
-        context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let part = unwrapOutboundIn(data)
-        if case .end = part, closeAfterEnd {
-            closeAfterEnd = false
-            let written = promise ?? context.eventLoop.makePromise()
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            written.futureResult.assumeIsolated().whenComplete { _ in loopBound.value.close(promise: nil) }
-            context.write(data, promise: written)
-            return
-        }
-        guard case .head(var head) = part else {
-            context.write(data, promise: promise)
-            return
-        }
+    /// An answer head leaves: made what the oldest unanswered request's HTTP version and keep-alive call for.
+    mutating func answerLeaves(_ head: inout HTTPResponseHead) {
         // An informational answer (100 Continue) precedes the real one for the same request.
         let request = head.status.code < 200 ? pending.first : pending.popFirst()
         if let request {
@@ -79,6 +61,11 @@ final class HTTPVersionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
         if addsStrictTransportSecurity {
             head.headers.replaceOrAdd(name: "strict-transport-security", value: Self.strictTransportSecurity)
         }
-        context.write(wrapOutboundOut(.head(head)), promise: promise)
+    }
+
+    /// An answer's end leaves: true when the connection must close once it is written (and the mark is cleared).
+    mutating func endLeavesClosing() -> Bool {
+        defer { closeAfterEnd = false }
+        return closeAfterEnd
     }
 }

@@ -11,8 +11,8 @@ import NIOHTTP1
 ///   lengths, a broken request line, …) gets a `400` with a JSON error, and the connection closes: nothing after
 ///   broken framing can be trusted.
 ///
-/// Two handlers share this state on the connection's event loop: ``ByteWatcher`` sits before the HTTP decoder
-/// and sees bytes arrive, ``HeadWatcher`` sits after it and sees heads and ends complete. Between a request's
+/// ``ByteWatcher`` sits before the HTTP decoder and sees bytes arrive; ``ProxyFrontHandler``, after it, reports
+/// heads and ends as they complete and asks about decoder errors (one handler fewer on every request's way). Between a request's
 /// end and the next head no deadline runs unless new bytes arrive, so a keep-alive connection waiting for its
 /// next request (or a slow upstream answer) is the business of `IDLE_TIMEOUT`, not of this one. The bytes of a
 /// pipelined head that arrived with the previous request start no deadline either; `IDLE_TIMEOUT` (which counts
@@ -30,16 +30,19 @@ final class RequestHeadWatch {
     /// When the scheduled wake-up comes; it sleeps on when the deadline moved later meanwhile (a head that arrived
     /// and the next one's first bytes cost no timer of their own).
     private var firesAt: NIODeadline?
+    /// Where raw answers go: the handler before the HTTP decoder.
+    private weak var byteWatcher: ByteWatcher?
 
     init(timeout: TimeAmount?) {
         self.timeout = timeout
     }
 
-    /// The two handlers, to place before and after the HTTP decoder.
-    static func handlers(timeout: TimeAmount?) -> (ByteWatcher, HeadWatcher) {
+    /// The watch and its handler, to place before the HTTP decoder; the watch goes to the proxy front.
+    static func make(timeout: TimeAmount?) -> (RequestHeadWatch, ByteWatcher) {
         let watch = RequestHeadWatch(timeout: timeout)
         let bytes = ByteWatcher(watch)
-        return (bytes, HeadWatcher(watch, bytes: bytes))
+        watch.byteWatcher = bytes
+        return (watch, bytes)
     }
 
     fileprivate func bytesArrived(_ bytes: ByteBuffer?, _ context: ChannelHandlerContext) {
@@ -76,14 +79,16 @@ final class RequestHeadWatch {
         expire(context)
     }
 
-    fileprivate func headArrived() {
+    /// A whole request head was decoded: its deadline stops.
+    func headArrived() {
         awaitingHead = false
         headBegun = false
         firstBytes = nil
         deadline = nil
     }
 
-    fileprivate func requestEnded() {
+    /// A request's end was decoded: the next head's first bytes start a deadline.
+    func requestEnded() {
         awaitingHead = true
     }
 
@@ -109,8 +114,16 @@ final class RequestHeadWatch {
         answerAndClose(context, RawHTTPAnswer.make(error, in: dialect))
     }
 
+    /// Answers a decoder error while no request is under way (a broken head) and returns true; any other error
+    /// (a broken body belongs to a request under way: its route answers it, in its dialect) is left to the caller.
+    func refusedMalformedHead(_ error: any Error) -> Bool {
+        guard error is HTTPParserError, awaitingHead, let raw = byteWatcher?.rawContext else { return false }
+        refuseMalformedHead(raw)
+        return true
+    }
+
     /// A head the decoder refused: answered here, before any route sees it.
-    fileprivate func refuseMalformedHead(_ context: ChannelHandlerContext) {
+    private func refuseMalformedHead(_ context: ChannelHandlerContext) {
         stop()
         awaitingHead = false
         let error = GatewayError(
@@ -165,36 +178,5 @@ final class RequestHeadWatch {
 
         /// Where the raw answers go: before the HTTP encoder, straight to the socket (or TLS).
         fileprivate var rawContext: ChannelHandlerContext? { context }
-    }
-
-    /// After the HTTP decoder: a complete head stops the deadline, a request's end lets the next one start it, and
-    /// a decoder error while no request is under way is answered here.
-    final class HeadWatcher: ChannelInboundHandler, RemovableChannelHandler {
-        typealias InboundIn = HTTPServerRequestPart
-        private let watch: RequestHeadWatch
-        private weak var bytes: ByteWatcher?
-
-        init(_ watch: RequestHeadWatch, bytes: ByteWatcher) {
-            self.watch = watch
-            self.bytes = bytes
-        }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
-            case .head: watch.headArrived()
-            case .end: watch.requestEnded()
-            case .body: break
-            }
-            context.fireChannelRead(data)
-        }
-
-        func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            // A broken body belongs to a request under way: its route answers it, in its dialect.
-            guard error is HTTPParserError, watch.awaitingHead, let raw = bytes?.rawContext else {
-                context.fireErrorCaught(error)
-                return
-            }
-            watch.refuseMalformedHead(raw)
-        }
     }
 }

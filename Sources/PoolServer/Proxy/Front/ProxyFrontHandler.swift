@@ -5,7 +5,9 @@ import NIOHTTPTypesHTTP1
 
 /// Takes the proxied routes (``ProxyRoutes``) off a client connection before Hummingbird sees them and serves
 /// them on the connection's event loop (``ProxiedRequest``); every other request passes on to Hummingbird
-/// untouched. It sits after NIO's HTTP/1 codec and ``HTTPVersionPolicy``, before the conversion to HTTP types.
+/// untouched. It sits right after NIO's HTTP/1 codec, before the conversion to HTTP types, and also does what
+/// would otherwise cost a handler each on every request's way: it tells the ``RequestHeadWatch`` about heads,
+/// ends and broken heads, and applies the ``HTTPVersionPolicy`` to requests and to answers of both kinds.
 ///
 /// Answers leave in the order requests came (HTTP/1 pipelining): while Hummingbird has not finished an answer
 /// (its `.end` passes through here on the way out), a proxied request waits; while a proxied request is under
@@ -28,6 +30,9 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
 
     private let engine: ProxyEngine
     private let secure: Bool
+    /// `HEADER_TIMEOUT` and malformed heads; nil when the pipeline has no head watch.
+    private let headWatch: RequestHeadWatch?
+    private var versionPolicy: HTTPVersionPolicy
     private let idleTimeout: TimeAmount?
     private var context: ChannelHandlerContext?
     /// The proxied request being read or answered.
@@ -49,10 +54,12 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     private var lastActivity = NIODeadline.now()
     private var idleTimer: Scheduled<Void>?
 
-    init(engine: ProxyEngine, secure: Bool, idleTimeout: TimeAmount?) {
+    init(engine: ProxyEngine, secure: Bool, idleTimeout: TimeAmount?, headWatch: RequestHeadWatch? = nil) {
         self.engine = engine
         self.secure = secure
         self.idleTimeout = idleTimeout
+        self.headWatch = headWatch
+        self.versionPolicy = HTTPVersionPolicy(tls: secure)
     }
 
     /// No request is being read, answered or held.
@@ -93,9 +100,19 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var part = unwrapInboundIn(data)
+        switch part {
+        case .head(var head):
+            headWatch?.headArrived()
+            versionPolicy.requestArrived(&head)
+            part = .head(head)
+        case .end:
+            headWatch?.requestEnded()
+        case .body:
+            break
+        }
         guard !closing else { return }
         lastActivity = .now()
-        let part = unwrapInboundIn(data)
         if !held.isEmpty || !dispatch(part, context: context) { held.append(.part(part)) }
     }
 
@@ -196,6 +213,8 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A broken head while no request is under way: answered by the head watch, in its route's dialect.
+        if let headWatch, headWatch.refusedMalformedHead(error) { return }
         // A body whose framing broke belongs to the proxied request being read: answered in its dialect.
         if error is HTTPParserError, let request = current, !request.requestEnded {
             request.framingBroke(error)
@@ -254,22 +273,46 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
 
     /// Hummingbird's answers pass here; the end of one may let a held request go.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .end = unwrapOutboundIn(data) else {
+        switch unwrapOutboundIn(data) {
+        case .head(var head):
+            versionPolicy.answerLeaves(&head)
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+            return
+        case .body:
             context.write(data, promise: promise)
             return
+        case .end:
+            break
         }
         hummingbirdUnanswered = max(0, hummingbirdUnanswered - 1)
         lastActivity = .now()
         if quiescing, isIdle {
             closing = true
+            writeEnd(data, context: context, flush: true, promise: promise, thenClose: true)
+            return
+        }
+        writeEnd(data, context: context, flush: false, promise: promise)
+        if hummingbirdUnanswered == 0, !held.isEmpty { drainHeld(context: context) }
+    }
+
+    /// Writes an answer's end; the connection closes once it is written when `thenClose` says so or the
+    /// ``HTTPVersionPolicy`` does (an HTTP/1.0 answer without a length ends with the connection).
+    private func writeEnd(
+        _ data: NIOAny, context: ChannelHandlerContext, flush: Bool, promise: EventLoopPromise<Void>?,
+        thenClose: Bool = false
+    ) {
+        var promise = promise
+        if versionPolicy.endLeavesClosing() || thenClose {
             let written = promise ?? context.eventLoop.makePromise()
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             written.futureResult.assumeIsolated().whenComplete { _ in loopBound.value.close(promise: nil) }
-            context.writeAndFlush(data, promise: written)
-            return
+            promise = written
         }
-        context.write(data, promise: promise)
-        if hummingbirdUnanswered == 0, !held.isEmpty { drainHeld(context: context) }
+        if flush {
+            context.writeAndFlush(data, promise: promise)
+        } else {
+            context.write(data, promise: promise)
+        }
     }
 
     /// Hummingbird closes the input of its connections when the server's shutdown grace has run out: a proxied
@@ -281,11 +324,8 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
         }
         current = nil
         closing = true
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         if request.abandon(.shutdown) {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-                loopBound.value.close(promise: nil)
-            }
+            writeEnd(wrapOutboundOut(.end(nil)), context: context, flush: true, promise: nil, thenClose: true)
         } else {
             context.close(promise: nil)
         }
@@ -302,7 +342,8 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
         if cors { headers.add(name: "access-control-allow-origin", value: "*") }
         headers.add(name: "date", value: HTTPDateHeader.now)
         if let server = engine.serverName { headers.add(name: "server", value: server) }
-        let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
+        var head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
+        versionPolicy.answerLeaves(&head)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
     }
 
@@ -326,28 +367,22 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
             // State first: nothing more is started on a connection that closes.
             current = nil
             closing = true
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-                loopBound.value.close(promise: nil)
-            }
+            writeEnd(wrapOutboundOut(.end(nil)), context: context, flush: true, promise: nil, thenClose: true)
             return
         }
         guard request.requestEnded else {
             // Answered before its body ended: the request finishes when its end arrives.
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            writeEnd(wrapOutboundOut(.end(nil)), context: context, flush: true, promise: nil)
             return
         }
         // State first: writing the end can deliver the next pipelined request.
         current = nil
         if quiescing, isIdle {
             closing = true
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-                loopBound.value.close(promise: nil)
-            }
+            writeEnd(wrapOutboundOut(.end(nil)), context: context, flush: true, promise: nil, thenClose: true)
             return
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        writeEnd(wrapOutboundOut(.end(nil)), context: context, flush: true, promise: nil)
         drainHeld(context: context)
     }
 

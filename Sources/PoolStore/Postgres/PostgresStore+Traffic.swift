@@ -109,6 +109,8 @@ extension PostgresStore {
         let until = PostgresArrays.nullableNumber("u.until")
         let wins = KeyHealthMergeSQL.offeredWins(
             storedStatus: "keys.status", storedUntil: "keys.status_until", status: "u.status", until: until, now: now)
+        let fresh = KeyHealthMergeSQL.notBeforeReplacement(
+            replacedAt: "keys.health_replaced_at", decidedAt: PostgresArrays.nullableNumber("u.decided"))
         for chunk in PostgresArrays.chunks(Self.lastPerID(records, id: \.keyID)) {
             let conditions = chunk.map { StoredCondition($0.health.condition) }
             let ids = chunk.map(\.keyID)
@@ -118,6 +120,7 @@ extension PostgresStore {
             let failures = chunk.map { Int64($0.health.consecutiveFailures) }
             let rateLimits = chunk.map { Int64($0.health.consecutiveRateLimits) }
             let disables = chunk.map { Int64($0.health.failureDisables) }
+            let decided = chunk.map { PostgresArrays.number($0.decidedAt?.timeIntervalSince1970) }
             let rows = try await connection.query(
                 """
                 UPDATE keys SET status = u.status, status_until = \(unescaped: until),
@@ -125,9 +128,9 @@ extension PostgresStore {
                                 consecutive_failures = u.failures, consecutive_rate_limits = u.rate_limits,
                                 failure_disables = u.disables
                 FROM unnest(\(ids)::text[], \(statuses)::text[], \(untils)::float8[], \(reasons)::text[],
-                            \(failures)::int8[], \(rateLimits)::int8[], \(disables)::int8[])
-                     AS u(id, status, until, reason, failures, rate_limits, disables)
-                WHERE keys.id = u.id AND \(unescaped: wins)
+                            \(failures)::int8[], \(rateLimits)::int8[], \(disables)::int8[], \(decided)::float8[])
+                     AS u(id, status, until, reason, failures, rate_limits, disables, decided)
+                WHERE keys.id = u.id AND \(unescaped: wins) AND \(unescaped: fresh)
                   AND (keys.status, keys.status_until, keys.status_reason, keys.consecutive_failures,
                        keys.consecutive_rate_limits, keys.failure_disables)
                       IS DISTINCT FROM (u.status, \(unescaped: until),
@@ -140,8 +143,13 @@ extension PostgresStore {
         return changed
     }
 
-    /// Health updates for keys that no longer exist change no row, which is what both callers want.
+    /// Replaces health (an admin's change, a probe's lift) and stamps the key with the replacement's time, its
+    /// `decidedAt` or else now: a record decided before the key's last replacement changes nothing
+    /// (`KeyHealthRecord.decidedAt`). Health updates for keys that no longer exist change no row.
     func writeHealth(_ records: [KeyHealthRecord], _ connection: PostgresConnection) async throws {
+        let now = Date().timeIntervalSince1970
+        let decidedAt = PostgresArrays.nullableNumber("u.decided")
+        let fresh = KeyHealthMergeSQL.notBeforeReplacement(replacedAt: "keys.health_replaced_at", decidedAt: decidedAt)
         for chunk in PostgresArrays.chunks(Self.lastPerID(records, id: \.keyID)) {
             let conditions = chunk.map { StoredCondition($0.health.condition) }
             let ids = chunk.map(\.keyID)
@@ -151,17 +159,19 @@ extension PostgresStore {
             let failures = chunk.map { Int64($0.health.consecutiveFailures) }
             let rateLimits = chunk.map { Int64($0.health.consecutiveRateLimits) }
             let disables = chunk.map { Int64($0.health.failureDisables) }
+            let decided = chunk.map { PostgresArrays.number($0.decidedAt?.timeIntervalSince1970) }
             try await connection.query(
                 """
                 UPDATE keys SET status = u.status,
                                 status_until = \(unescaped: PostgresArrays.nullableNumber("u.until")),
                                 status_reason = \(unescaped: PostgresArrays.nullableText("u.reason")),
                                 consecutive_failures = u.failures, consecutive_rate_limits = u.rate_limits,
-                                failure_disables = u.disables
+                                failure_disables = u.disables,
+                                health_replaced_at = coalesce(\(unescaped: decidedAt), \(now))
                 FROM unnest(\(ids)::text[], \(statuses)::text[], \(untils)::float8[], \(reasons)::text[],
-                            \(failures)::int8[], \(rateLimits)::int8[], \(disables)::int8[])
-                     AS u(id, status, until, reason, failures, rate_limits, disables)
-                WHERE keys.id = u.id
+                            \(failures)::int8[], \(rateLimits)::int8[], \(disables)::int8[], \(decided)::float8[])
+                     AS u(id, status, until, reason, failures, rate_limits, disables, decided)
+                WHERE keys.id = u.id AND \(unescaped: fresh)
                 """, logger: logger)
         }
     }

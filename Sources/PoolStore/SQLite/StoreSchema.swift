@@ -29,6 +29,9 @@ enum StoreSchema {
         migrator.registerMigration("v7-jobs") { db in
             try db.execute(sql: v7Jobs)
         }
+        migrator.registerMigration("v8-health-replaced-at") { db in
+            try db.execute(sql: v8HealthReplacedAt)
+        }
         return migrator
     }
 
@@ -194,4 +197,8 @@ enum StoreSchema {
             beat_at REAL NOT NULL
         ) WITHOUT ROWID;
         """
+
+    /// When a key's health was last replaced (an admin's change, a probe's lift): health an instance decided
+    /// before it is stale and changes nothing (`KeyHealthRecord.decidedAt`). NULL: never replaced.
+    private static let v8HealthReplacedAt = "ALTER TABLE keys ADD COLUMN health_replaced_at REAL;"
 }

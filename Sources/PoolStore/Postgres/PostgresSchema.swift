@@ -17,7 +17,7 @@ enum PostgresSchema {
         ("v1-initial", v1Initial),
         ("v2-key-stats-revision", v2KeyStatsRevision),
         ("v3-jobs", v3Jobs),
-        ("v4-health-replaced-at", v4HealthReplacedAt),
+        ("v5-health-replaced-at", v5HealthReplacedAt),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction, holding the advisory lock.
@@ -73,7 +73,7 @@ enum PostgresSchema {
 
     /// When a key's health was last replaced (an admin's change, a probe's lift): health an instance decided
     /// before it is stale and changes nothing (`KeyHealthRecord.decidedAt`). NULL: never replaced.
-    private static let v4HealthReplacedAt = [
+    private static let v5HealthReplacedAt = [
         "ALTER TABLE keys ADD COLUMN health_replaced_at double precision"
     ]
 

@@ -29,8 +29,8 @@ enum StoreSchema {
         migrator.registerMigration("v7-jobs") { db in
             try db.execute(sql: v7Jobs)
         }
-        migrator.registerMigration("v8-health-replaced-at") { db in
-            try db.execute(sql: v8HealthReplacedAt)
+        migrator.registerMigration("v9-health-replaced-at") { db in
+            try db.execute(sql: v9HealthReplacedAt)
         }
         return migrator
     }
@@ -200,5 +200,5 @@ enum StoreSchema {
 
     /// When a key's health was last replaced (an admin's change, a probe's lift): health an instance decided
     /// before it is stale and changes nothing (`KeyHealthRecord.decidedAt`). NULL: never replaced.
-    private static let v8HealthReplacedAt = "ALTER TABLE keys ADD COLUMN health_replaced_at REAL;"
+    private static let v9HealthReplacedAt = "ALTER TABLE keys ADD COLUMN health_replaced_at REAL;"
 }

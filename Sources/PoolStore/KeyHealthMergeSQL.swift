@@ -21,6 +21,13 @@ enum KeyHealthMergeSQL {
             "(\(offered) > \(stored) OR (\(offered) = \(stored) AND (\(offered) <> 1 OR \(until) >= \(storedUntil))))"
     }
 
+    /// True (as SQL) when a decision made at `decidedAt` (seconds, NULL when unknown) comes after the key's last
+    /// replacement `replacedAt` (an admin's change or a probe's lift, `KeyHealthRecord.decidedAt`): a decision
+    /// made before it is stale, whatever its rank, and must not undo it.
+    static func notBeforeReplacement(replacedAt: String, decidedAt: String) -> String {
+        "(\(replacedAt) IS NULL OR \(decidedAt) IS NULL OR \(decidedAt) >= \(replacedAt))"
+    }
+
     /// A number as an SQL literal (never exponent notation for dates).
     static func literal(_ value: Double) -> String { String(format: "%.6f", value) }
 }

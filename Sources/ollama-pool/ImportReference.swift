@@ -72,9 +72,11 @@ struct ImportReference: AsyncParsableCommand {
         var missingKeys = 0
         var missingTokens = 0
         for provider in ProviderID.builtIn {
-            for row in try await tables.keys(provider) ?? [] {
-                guard let record = ReferenceImport.keyRecord(row, provider: provider, now: Date()) else { continue }
-                if !storedKeys.contains("\(provider.rawValue)\u{0}\(record.secret)") { missingKeys += 1 }
+            _ = try await tables.keys(provider) { rows in
+                for row in rows {
+                    guard let record = ReferenceImport.keyRecord(row, provider: provider, now: Date()) else { continue }
+                    if !storedKeys.contains("\(provider.rawValue)\u{0}\(record.secret)") { missingKeys += 1 }
+                }
             }
             for row in try await tables.tokens(provider) ?? [] where KeySecretRules.problem(in: row.token) == nil {
                 if !storedTokens.contains(ClientTokenFactory.hash(row.token)) { missingTokens += 1 }

@@ -44,10 +44,8 @@ struct ReferenceImport {
         var foundTables = false
         for provider in ProviderID.builtIn {
             var counts = Counts()
-            if let keys = try await tables.keys(provider) {
-                foundTables = true
-                try await importKeys(keys, provider, &counts)
-            }
+            let hasKeys = try await tables.keys(provider) { rows in try await importKeys(rows, provider, &counts) }
+            if hasKeys { foundTables = true }
             if let totals = try await tables.totals(provider) {
                 counts.totalsAdded = try await importTotals(totals, provider)
             }
@@ -83,13 +81,13 @@ struct ReferenceImport {
         return results
     }
 
-    /// Adds the keys not stored yet, then the statistics of those added.
+    /// Adds the keys of one chunk not stored yet, then the statistics of those added.
     private func importKeys(
         _ rows: [ReferenceTables.KeyRow], _ provider: ProviderID, _ counts: inout Counts
     )
         async throws
     {
-        counts.keysRead = rows.count
+        counts.keysRead += rows.count
         var records: [(KeyRecord, ReferenceTables.KeyRow)] = []
         for row in rows {
             guard let record = Self.keyRecord(row, provider: provider, now: now) else {

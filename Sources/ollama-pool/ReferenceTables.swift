@@ -61,12 +61,16 @@ struct ReferenceTables {
         return names
     }
 
-    /// The provider's keys with their statistics, oldest first; nil when it has no keys table.
-    func keys(_ provider: ProviderID) async throws -> [KeyRow]? {
+    /// The provider's keys with their statistics, oldest first, handed to `each` in chunks of `chunkSize` as
+    /// they are read: a reference of 100,000 keys is never held whole (the rows stream from the server).
+    /// - Returns: false when the provider has no keys table.
+    func keys(
+        _ provider: ProviderID, chunkSize: Int = 5_000, each: ([KeyRow]) async throws -> Void
+    ) async throws -> Bool {
         let keysTable = Self.prefix(provider) + "keys"
         let statsTable = Self.prefix(provider) + "key_stats"
         let keyColumns = try await columns(of: keysTable)
-        guard keyColumns.contains("api_key") else { return nil }
+        guard keyColumns.contains("api_key") else { return false }
         let statsColumns = try await columns(of: statsTable)
         let hasStats = statsColumns.contains("api_key")
         let k = Columns(available: keyColumns, alias: "k")
@@ -82,7 +86,8 @@ struct ReferenceTables {
             WHERE k.api_key IS NOT NULL
             ORDER BY \(keyColumns.contains("created_at") ? "k.created_at NULLS LAST, " : "")k.api_key
             """
-        var keys: [KeyRow] = []
+        var chunk: [KeyRow] = []
+        chunk.reserveCapacity(chunkSize)
         let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
         for try await c in rows.decode(
             (
@@ -90,13 +95,18 @@ struct ReferenceTables {
                 Double?, Double?, Double?
             ).self)
         {
-            keys.append(
+            chunk.append(
                 KeyRow(
                     secret: c.0, username: c.1, status: c.2, createdAt: c.3, expiresAt: c.4, failedUntil: c.5,
                     disabledUntil: c.6, consecutiveFailures: c.7, requests: c.8, successes: c.9, failures: c.10,
                     lastUsed: c.11, lastSuccess: c.12, lastFailure: c.13))
+            if chunk.count >= chunkSize {
+                try await each(chunk)
+                chunk.removeAll(keepingCapacity: true)
+            }
         }
-        return keys
+        if !chunk.isEmpty { try await each(chunk) }
+        return true
     }
 
     /// The provider's client tokens; nil when it has no tokens table.

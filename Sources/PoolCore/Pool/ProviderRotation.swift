@@ -48,11 +48,11 @@ struct ProviderRotation {
     private var anyModelCount = 0
     private var wakeups = WakeupQueue()
     private var nextHandle = 0
-    /// Keys whose health changed through traffic since the last flush.
-    private var changedHealth: Set<Int> = []
+    /// Keys whose health changed through traffic since the last flush, with when it last changed.
+    private var changedHealth: [Int: Date] = [:]
     /// Keys a probe lifted a penalty from (restored, or found genuine after a rejection) since the last flush:
     /// published as a replacement, since the merge rule would keep the penalty (see `takeLiftedHealth`).
-    private var liftedHealth: Set<Int> = []
+    private var liftedHealth: [Int: Date] = [:]
 
     init(provider: ProviderID) {
         self.provider = provider
@@ -116,8 +116,8 @@ struct ProviderRotation {
         details[handle] = nil
         handleByID.remove(slot.key.id, handle: handle)
         handleBySecret.remove(slot.key.secret, handle: handle)
-        changedHealth.remove(handle)
-        liftedHealth.remove(handle)
+        changedHealth[handle] = nil
+        liftedHealth[handle] = nil
         return slot.key.id
     }
 
@@ -213,17 +213,20 @@ struct ProviderRotation {
         if lease.isTrial { slot.trialInFlight = false }
         slots[handle] = slot
         if slot.health != before {
-            changedHealth.insert(handle)
-            liftedHealth.remove(handle)
+            changedHealth[handle] = now
+            liftedHealth[handle] = nil
         }
         syncMembership(handle, now: now)
         return transition
     }
 
-    /// Replaces a key's health (admin enable/disable) and re-syncs its rotation membership.
+    /// Replaces a key's health (an admin's enable/disable, another instance's decision) and re-syncs its rotation
+    /// membership. A decision of this instance's still unpublished is dropped: the replacement is newer.
     mutating func setHealth(_ health: KeyHealth, handle: Int, now: Date) {
         guard slots[handle] != nil else { return }
         slots[handle]!.health = health
+        changedHealth[handle] = nil
+        liftedHealth[handle] = nil
         syncMembership(handle, now: now)
     }
 
@@ -237,11 +240,11 @@ struct ProviderRotation {
             let wasInvalid = if case .invalid = before.condition { true } else { false }
             let isInvalid = if case .invalid = slot.health.condition { true } else { false }
             if transition == .recovered || (wasInvalid && !isInvalid) {
-                liftedHealth.insert(handle)
-                changedHealth.remove(handle)
+                liftedHealth[handle] = now
+                changedHealth[handle] = nil
             } else {
-                changedHealth.insert(handle)
-                liftedHealth.remove(handle)
+                changedHealth[handle] = now
+                liftedHealth[handle] = nil
             }
         }
         syncMembership(handle, now: now)
@@ -262,15 +265,15 @@ struct ProviderRotation {
 
     mutating func takeChangedHealth() -> [KeyHealthRecord] {
         defer { changedHealth.removeAll(keepingCapacity: true) }
-        return changedHealth.compactMap { handle in
-            slots[handle].map { KeyHealthRecord(keyID: $0.key.id, health: $0.health) }
+        return changedHealth.compactMap { handle, decidedAt in
+            slots[handle].map { KeyHealthRecord(keyID: $0.key.id, health: $0.health, decidedAt: decidedAt) }
         }
     }
 
     mutating func takeLiftedHealth() -> [KeyHealthRecord] {
         defer { liftedHealth.removeAll(keepingCapacity: true) }
-        return liftedHealth.compactMap { handle in
-            slots[handle].map { KeyHealthRecord(keyID: $0.key.id, health: $0.health) }
+        return liftedHealth.compactMap { handle, decidedAt in
+            slots[handle].map { KeyHealthRecord(keyID: $0.key.id, health: $0.health, decidedAt: decidedAt) }
         }
     }
 

@@ -151,7 +151,7 @@ public final class InMemoryStore: PoolStore {
                 state.keyStatsRevision[stats.keyID] = state.revision
             }
             let now = Date()
-            for record in batch.keyHealth {
+            for record in batch.keyHealth where state.isFresh(record) {
                 state.keys[record.keyID]?.health.merge(record.health, at: now)
             }
             for count in batch.tokenRequestCounts {
@@ -265,6 +265,8 @@ private struct State {
     /// Bumped by every batch with key statistics; each key's last one (`sharedTotals`).
     var revision: Int64 = 0
     var keyStatsRevision: [String: Int64] = [:]
+    /// When each key's health was last replaced (`KeyHealthRecord.decidedAt`).
+    var healthReplacedAt: [String: Date] = [:]
 
     func checkOpen() throws {
         if closed { throw StoreError("the in-memory store is closed") }
@@ -293,14 +295,25 @@ private struct State {
                 secrets.remove(SecretIdentity(provider: key.provider, secret: key.secret))
             }
             keyStats.removeValue(forKey: id)
+            healthReplacedAt.removeValue(forKey: id)
         }
         keyOrder.removeAll { doomed.contains($0) }
     }
 
+    /// Replaces health (an admin's change, a probe's lift), unless decided before the key's last replacement,
+    /// and stamps the key with the replacement's time (`KeyHealthRecord.decidedAt`, else now).
     mutating func apply(_ healths: [KeyHealthRecord]) {
-        for record in healths {
+        let now = Date()
+        for record in healths where keys[record.keyID] != nil && isFresh(record) {
             keys[record.keyID]?.health = record.health
+            healthReplacedAt[record.keyID] = record.decidedAt ?? now
         }
+    }
+
+    /// False for health decided before the key's last replacement (`KeyHealthMergeSQL.notBeforeReplacement`).
+    func isFresh(_ record: KeyHealthRecord) -> Bool {
+        guard let decidedAt = record.decidedAt, let replacedAt = healthReplacedAt[record.keyID] else { return true }
+        return decidedAt >= replacedAt
     }
 
     /// Keys in insertion order, tokens by creation, model hours since `since` by hour, provider and model.

@@ -18,6 +18,7 @@ enum PostgresSchema {
         ("v2-key-stats-revision", v2KeyStatsRevision),
         ("v3-jobs", v3Jobs),
         ("v4-token-policies", v4TokenPolicies),
+        ("v5-health-replaced-at", v5HealthReplacedAt),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction, holding the advisory lock.
@@ -69,6 +70,12 @@ enum PostgresSchema {
     private static let v2KeyStatsRevision = [
         "ALTER TABLE key_stats ADD COLUMN rev bigint NOT NULL DEFAULT 0",
         "CREATE INDEX key_stats_by_rev ON key_stats(rev)",
+    ]
+
+    /// When a key's health was last replaced (an admin's change, a probe's lift): health an instance decided
+    /// before it is stale and changes nothing (`KeyHealthRecord.decidedAt`). NULL: never replaced.
+    private static let v5HealthReplacedAt = [
+        "ALTER TABLE keys ADD COLUMN health_replaced_at double precision"
     ]
 
     private static let v1Initial = [

@@ -67,21 +67,7 @@ extension PostgresStore {
             for try await row in tokenRows { snapshot.tokens.append(try Self.tokenRecord(row)) }
 
             snapshot.globalStats = try await self.loadGlobalStats(connection)
-            let hourRows = try await connection.query(
-                """
-                SELECT provider, model, hour_start, requests, successes, failures, client_errors,
-                       upstream_failures, refused
-                FROM model_hours WHERE hour_start >= \(since) ORDER BY hour_start, provider, model
-                """, logger: self.logger)
-            for try await row in hourRows {
-                let (provider, model, hour, requests, successes, failures, clientErrors, upstream, refused) =
-                    try row.decode((String, String, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self)
-                snapshot.modelHours.append(
-                    ModelHourRecord(
-                        provider: ProviderID(rawValue: provider), model: model, hourStart: Int(hour),
-                        requests: Int(requests), successes: Int(successes), failures: Int(failures),
-                        clientErrors: Int(clientErrors), upstreamFailures: Int(upstream), refused: Int(refused)))
-            }
+            snapshot.modelHours = try await self.loadModelHours(since: since, connection)
             return snapshot
         }
     }
@@ -104,6 +90,28 @@ extension PostgresStore {
             models: StoreColumns.decodeModels(try row[12].decode(String.self)),
             category: try row[13].decode(String?.self),
             credit: StoreColumns.decodeCredit(try row[14].decode(String?.self)))
+    }
+
+    /// The model hours from `since` (seconds since 1970) on, by hour, provider and model: for loading and for
+    /// reading back the shared totals.
+    func loadModelHours(since: Int64, _ connection: PostgresConnection) async throws -> [ModelHourRecord] {
+        var hours: [ModelHourRecord] = []
+        let rows = try await connection.query(
+            """
+            SELECT provider, model, hour_start, requests, successes, failures, client_errors,
+                   upstream_failures, refused
+            FROM model_hours WHERE hour_start >= \(since) ORDER BY hour_start, provider, model
+            """, logger: logger)
+        for try await row in rows {
+            let (provider, model, hour, requests, successes, failures, clientErrors, upstream, refused) =
+                try row.decode((String, String, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self)
+            hours.append(
+                ModelHourRecord(
+                    provider: ProviderID(rawValue: provider), model: model, hourStart: Int(hour),
+                    requests: Int(requests), successes: Int(successes), failures: Int(failures),
+                    clientErrors: Int(clientErrors), upstreamFailures: Int(upstream), refused: Int(refused)))
+        }
+        return hours
     }
 
     /// Every provider's totals with its refusals (reasons this version does not know stay in their rows).

@@ -35,21 +35,7 @@ extension PostgresStore {
                 "SELECT id, request_count FROM client_tokens", logger: self.logger)
             for try await (id, count) in tokenRows.decode((String, Int64).self) { totals.tokenCounts[id] = Int(count) }
             totals.globalStats = try await self.loadGlobalStats(connection)
-            let hourRows = try await connection.query(
-                """
-                SELECT provider, model, hour_start, requests, successes, failures, client_errors,
-                       upstream_failures, refused
-                FROM model_hours WHERE hour_start >= \(Int64(hoursSince)) ORDER BY hour_start, provider, model
-                """, logger: self.logger)
-            for try await row in hourRows {
-                let (provider, model, hour, requests, successes, failures, clientErrors, upstream, refused) =
-                    try row.decode((String, String, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self)
-                totals.modelHours.append(
-                    ModelHourRecord(
-                        provider: ProviderID(rawValue: provider), model: model, hourStart: Int(hour),
-                        requests: Int(requests), successes: Int(successes), failures: Int(failures),
-                        clientErrors: Int(clientErrors), upstreamFailures: Int(upstream), refused: Int(refused)))
-            }
+            totals.modelHours = try await self.loadModelHours(since: Int64(hoursSince), connection)
             return totals
         }
     }

@@ -109,25 +109,21 @@ extension PostgresStore {
         let until = PostgresArrays.nullableNumber("u.until")
         let wins = KeyHealthMergeSQL.offeredWins(
             storedStatus: "keys.status", storedUntil: "keys.status_until", status: "u.status", until: until, now: now)
+        let fresh = KeyHealthMergeSQL.notBeforeReplacement(
+            replacedAt: "keys.health_replaced_at", decidedAt: PostgresArrays.nullableNumber("u.decided"))
         for chunk in PostgresArrays.chunks(Self.lastPerID(records, id: \.keyID)) {
-            let conditions = chunk.map { StoredCondition($0.health.condition) }
-            let ids = chunk.map(\.keyID)
-            let statuses = conditions.map(\.status)
-            let untils = conditions.map { PostgresArrays.number($0.until) }
-            let reasons = conditions.map { PostgresArrays.text($0.reason) }
-            let failures = chunk.map { Int64($0.health.consecutiveFailures) }
-            let rateLimits = chunk.map { Int64($0.health.consecutiveRateLimits) }
-            let disables = chunk.map { Int64($0.health.failureDisables) }
+            let c = HealthColumns(chunk)
             let rows = try await connection.query(
                 """
                 UPDATE keys SET status = u.status, status_until = \(unescaped: until),
                                 status_reason = \(unescaped: PostgresArrays.nullableText("u.reason")),
                                 consecutive_failures = u.failures, consecutive_rate_limits = u.rate_limits,
                                 failure_disables = u.disables
-                FROM unnest(\(ids)::text[], \(statuses)::text[], \(untils)::float8[], \(reasons)::text[],
-                            \(failures)::int8[], \(rateLimits)::int8[], \(disables)::int8[])
-                     AS u(id, status, until, reason, failures, rate_limits, disables)
-                WHERE keys.id = u.id AND \(unescaped: wins)
+                FROM unnest(\(c.ids)::text[], \(c.statuses)::text[], \(c.untils)::float8[], \(c.reasons)::text[],
+                            \(c.failures)::int8[], \(c.rateLimits)::int8[], \(c.disables)::int8[],
+                            \(c.decided)::float8[])
+                     AS u(id, status, until, reason, failures, rate_limits, disables, decided)
+                WHERE keys.id = u.id AND \(unescaped: wins) AND \(unescaped: fresh)
                   AND (keys.status, keys.status_until, keys.status_reason, keys.consecutive_failures,
                        keys.consecutive_rate_limits, keys.failure_disables)
                       IS DISTINCT FROM (u.status, \(unescaped: until),
@@ -140,28 +136,28 @@ extension PostgresStore {
         return changed
     }
 
-    /// Health updates for keys that no longer exist change no row, which is what both callers want.
+    /// Replaces health (an admin's change, a probe's lift) and stamps the key with the replacement's time, its
+    /// `decidedAt` or else now: a record decided before the key's last replacement changes nothing
+    /// (`KeyHealthRecord.decidedAt`). Health updates for keys that no longer exist change no row.
     func writeHealth(_ records: [KeyHealthRecord], _ connection: PostgresConnection) async throws {
+        let now = Date().timeIntervalSince1970
+        let decidedAt = PostgresArrays.nullableNumber("u.decided")
+        let fresh = KeyHealthMergeSQL.notBeforeReplacement(replacedAt: "keys.health_replaced_at", decidedAt: decidedAt)
         for chunk in PostgresArrays.chunks(Self.lastPerID(records, id: \.keyID)) {
-            let conditions = chunk.map { StoredCondition($0.health.condition) }
-            let ids = chunk.map(\.keyID)
-            let statuses = conditions.map(\.status)
-            let untils = conditions.map { PostgresArrays.number($0.until) }
-            let reasons = conditions.map { PostgresArrays.text($0.reason) }
-            let failures = chunk.map { Int64($0.health.consecutiveFailures) }
-            let rateLimits = chunk.map { Int64($0.health.consecutiveRateLimits) }
-            let disables = chunk.map { Int64($0.health.failureDisables) }
+            let c = HealthColumns(chunk)
             try await connection.query(
                 """
                 UPDATE keys SET status = u.status,
                                 status_until = \(unescaped: PostgresArrays.nullableNumber("u.until")),
                                 status_reason = \(unescaped: PostgresArrays.nullableText("u.reason")),
                                 consecutive_failures = u.failures, consecutive_rate_limits = u.rate_limits,
-                                failure_disables = u.disables
-                FROM unnest(\(ids)::text[], \(statuses)::text[], \(untils)::float8[], \(reasons)::text[],
-                            \(failures)::int8[], \(rateLimits)::int8[], \(disables)::int8[])
-                     AS u(id, status, until, reason, failures, rate_limits, disables)
-                WHERE keys.id = u.id
+                                failure_disables = u.disables,
+                                health_replaced_at = coalesce(\(unescaped: decidedAt), \(now))
+                FROM unnest(\(c.ids)::text[], \(c.statuses)::text[], \(c.untils)::float8[], \(c.reasons)::text[],
+                            \(c.failures)::int8[], \(c.rateLimits)::int8[], \(c.disables)::int8[],
+                            \(c.decided)::float8[])
+                     AS u(id, status, until, reason, failures, rate_limits, disables, decided)
+                WHERE keys.id = u.id AND \(unescaped: fresh)
                 """, logger: logger)
         }
     }
@@ -241,5 +237,29 @@ extension PostgresStore {
         summed(counts, key: \.tokenID) { count, total in
             TokenCount(tokenID: count.tokenID, requestCount: count.requestCount + (total?.requestCount ?? 0))
         }
+    }
+}
+
+/// Health records as the column arrays `unnest` reads (`PostgresArrays` encodes what may be NULL).
+private struct HealthColumns {
+    let ids: [String]
+    let statuses: [String]
+    let untils: [Double]
+    let reasons: [String]
+    let failures: [Int64]
+    let rateLimits: [Int64]
+    let disables: [Int64]
+    let decided: [Double]
+
+    init(_ records: ArraySlice<KeyHealthRecord>) {
+        let conditions = records.map { StoredCondition($0.health.condition) }
+        ids = records.map(\.keyID)
+        statuses = conditions.map(\.status)
+        untils = conditions.map { PostgresArrays.number($0.until) }
+        reasons = conditions.map { PostgresArrays.text($0.reason) }
+        failures = records.map { Int64($0.health.consecutiveFailures) }
+        rateLimits = records.map { Int64($0.health.consecutiveRateLimits) }
+        disables = records.map { Int64($0.health.failureDisables) }
+        decided = records.map { PostgresArrays.number($0.decidedAt?.timeIntervalSince1970) }
     }
 }

@@ -5,6 +5,27 @@ import PoolCore
 /// The per-provider totals: `global_stats` (one row per provider) and `refusal_stats` (one row per provider and
 /// refusal reason that ever happened).
 extension SQLiteStore {
+    /// The model hours from `since` (seconds since 1970) on, by hour, provider and model: for loading and for
+    /// reading back the shared totals.
+    static func loadModelHours(since: Int, _ db: Database) throws -> [ModelHourRecord] {
+        var hours: [ModelHourRecord] = []
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT provider, model, hour_start, requests, successes, failures, client_errors,
+                       upstream_failures, refused
+                FROM model_hours WHERE hour_start >= ? ORDER BY hour_start, provider, model
+                """, arguments: [since])
+        while let row = try rows.next() {
+            hours.append(
+                ModelHourRecord(
+                    provider: ProviderID(rawValue: row[0]), model: row[1], hourStart: row[2], requests: row[3],
+                    successes: row[4], failures: row[5], clientErrors: row[6], upstreamFailures: row[7],
+                    refused: row[8]))
+        }
+        return hours
+    }
+
     /// Every provider's totals with its refusals. Rows from before schema v3 read with zero client errors,
     /// upstream failures and refusals, so all their failures are unclassified (`RequestTally`).
     static func loadGlobalStats(_ db: Database) throws -> [GlobalStatsRecord] {

@@ -28,20 +28,7 @@ extension SQLiteStore {
             let tokenRows = try Row.fetchCursor(db, sql: "SELECT id, request_count FROM client_tokens")
             while let row = try tokenRows.next() { totals.tokenCounts[row[0]] = row[1] }
             totals.globalStats = try Self.loadGlobalStats(db)
-            let hourRows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT provider, model, hour_start, requests, successes, failures, client_errors,
-                           upstream_failures, refused
-                    FROM model_hours WHERE hour_start >= ? ORDER BY hour_start, provider, model
-                    """, arguments: [hoursSince])
-            while let row = try hourRows.next() {
-                totals.modelHours.append(
-                    ModelHourRecord(
-                        provider: ProviderID(rawValue: row[0]), model: row[1], hourStart: row[2], requests: row[3],
-                        successes: row[4], failures: row[5], clientErrors: row[6], upstreamFailures: row[7],
-                        refused: row[8]))
-            }
+            totals.modelHours = try Self.loadModelHours(since: hoursSince, db)
             return totals
         }
     }

@@ -95,11 +95,12 @@ extension SQLiteStore {
         guard !records.isEmpty else { return [] }
         let wins = KeyHealthMergeSQL.offeredWins(
             storedStatus: "status", storedUntil: "status_until", status: "?1", until: "?2", now: now)
+        let fresh = KeyHealthMergeSQL.notBeforeReplacement(replacedAt: "health_replaced_at", decidedAt: "?8")
         let statement = try db.makeStatement(
             sql: """
                 UPDATE keys SET status = ?1, status_until = ?2, status_reason = ?3, consecutive_failures = ?4,
                                 consecutive_rate_limits = ?5, failure_disables = ?6
-                WHERE id = ?7 AND \(wins)
+                WHERE id = ?7 AND \(wins) AND \(fresh)
                   AND NOT (status IS ?1 AND status_until IS ?2 AND status_reason IS ?3 AND consecutive_failures = ?4
                            AND consecutive_rate_limits = ?5 AND failure_disables = ?6)
                 """)
@@ -109,26 +110,33 @@ extension SQLiteStore {
             try statement.execute(arguments: [
                 condition.status, condition.until, condition.reason, record.health.consecutiveFailures,
                 record.health.consecutiveRateLimits, record.health.failureDisables, record.keyID,
+                record.decidedAt?.timeIntervalSince1970,
             ])
             if db.changesCount > 0 { changed.append(record.keyID) }
         }
         return changed
     }
 
-    /// Health updates for keys that no longer exist change no row, which is what both callers want.
+    /// Replaces health (an admin's change, a probe's lift) and stamps the key with the replacement's time, its
+    /// `decidedAt` or else now: a record decided before the key's last replacement changes nothing
+    /// (`KeyHealthRecord.decidedAt`). Health updates for keys that no longer exist change no row.
     static func writeHealth(_ records: [KeyHealthRecord], _ db: Database) throws {
         guard !records.isEmpty else { return }
+        let now = Date().timeIntervalSince1970
+        let fresh = KeyHealthMergeSQL.notBeforeReplacement(replacedAt: "health_replaced_at", decidedAt: "?8")
         let statement = try db.makeStatement(
             sql: """
-                UPDATE keys SET status = ?, status_until = ?, status_reason = ?, consecutive_failures = ?,
-                                consecutive_rate_limits = ?, failure_disables = ?
-                WHERE id = ?
+                UPDATE keys SET status = ?1, status_until = ?2, status_reason = ?3, consecutive_failures = ?4,
+                                consecutive_rate_limits = ?5, failure_disables = ?6,
+                                health_replaced_at = coalesce(?8, ?9)
+                WHERE id = ?7 AND \(fresh)
                 """)
         for record in records {
             let condition = StoredCondition(record.health.condition)
             try statement.execute(arguments: [
                 condition.status, condition.until, condition.reason, record.health.consecutiveFailures,
                 record.health.consecutiveRateLimits, record.health.failureDisables, record.keyID,
+                record.decidedAt?.timeIntervalSince1970, now,
             ])
         }
     }

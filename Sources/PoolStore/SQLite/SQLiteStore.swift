@@ -120,20 +120,7 @@ public final class SQLiteStore: PoolStore, Sendable {
             while let row = try tokenRows.next() { snapshot.tokens.append(Self.tokenRecord(row)) }
 
             snapshot.globalStats = try Self.loadGlobalStats(db)
-            let hourRows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT provider, model, hour_start, requests, successes, failures, client_errors,
-                           upstream_failures, refused
-                    FROM model_hours WHERE hour_start >= ? ORDER BY hour_start, provider, model
-                    """, arguments: [since])
-            while let row = try hourRows.next() {
-                snapshot.modelHours.append(
-                    ModelHourRecord(
-                        provider: ProviderID(rawValue: row[0]), model: row[1], hourStart: row[2], requests: row[3],
-                        successes: row[4], failures: row[5], clientErrors: row[6], upstreamFailures: row[7],
-                        refused: row[8]))
-            }
+            snapshot.modelHours = try Self.loadModelHours(since: since, db)
             return snapshot
         }
     }

@@ -32,6 +32,9 @@ enum StoreSchema {
         migrator.registerMigration("v8-token-policies") { db in
             try db.execute(sql: v8TokenPolicies)
         }
+        migrator.registerMigration("v9-health-replaced-at") { db in
+            try db.execute(sql: v9HealthReplacedAt)
+        }
         return migrator
     }
 
@@ -222,4 +225,8 @@ enum StoreSchema {
             PRIMARY KEY (token_id, kind, window_start)
         ) WITHOUT ROWID;
         """
+
+    /// When a key's health was last replaced (an admin's change, a probe's lift): health an instance decided
+    /// before it is stale and changes nothing (`KeyHealthRecord.decidedAt`). NULL: never replaced.
+    private static let v9HealthReplacedAt = "ALTER TABLE keys ADD COLUMN health_replaced_at REAL;"
 }

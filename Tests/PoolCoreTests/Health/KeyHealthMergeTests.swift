@@ -106,4 +106,27 @@ struct KeyHealthMergeTests {
         #expect(pool.takeLiftedHealth().map(\.health.condition.endsAt) == [clock.now.addingTimeInterval(30)])
         #expect(pool.takeChangedHealth().isEmpty)
     }
+
+    @Test("published health says when it was decided; an admin's change drops a decision not yet published")
+    func decisionTimes() {
+        let pool = KeyPool(clock: clock)
+        pool.add([
+            KeyRecord(id: "k0", provider: .ollama, secret: "secret-0", createdAt: clock.now, health: invalid),
+            KeyRecord(id: "k1", provider: .ollama, secret: "secret-1", createdAt: clock.now),
+        ])
+        let decided = clock.now
+        _ = pool.applyProbe(id: "k0", outcome: .valid)
+        _ = pool.applyProbe(id: "k1", outcome: .invalid(status: 401))
+        clock.advance(by: 5)
+        #expect(pool.takeLiftedHealth().map(\.decidedAt) == [decided])
+        #expect(pool.takeChangedHealth().map(\.decidedAt) == [decided])
+        // Admin changes are newer than the decisions still waiting to be published: those are not published.
+        pool.add([KeyRecord(id: "k2", provider: .ollama, secret: "secret-2", createdAt: clock.now)])
+        _ = pool.applyProbe(id: "k2", outcome: .invalid(status: 401))
+        _ = pool.applyProbe(id: "k1", outcome: .valid)
+        pool.updateHealth(id: "k2") { health, _ in health.enable() }
+        pool.updateHealth(id: "k1") { health, now in health.disable(for: nil, at: now) }
+        #expect(pool.takeChangedHealth().isEmpty)
+        #expect(pool.takeLiftedHealth().isEmpty)
+    }
 }

@@ -81,7 +81,8 @@ final class ThrowawayPostgres: Sendable {
                 exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
                 break
             }
-            if reaped < 0 {  // reaped by Foundation meanwhile
+            if reaped < 0 {  // reaped by Foundation meanwhile, which may not have recorded the end yet
+                while process.isRunning && Date() < deadline { usleep(20_000) }
                 exitCode = process.isRunning ? -1 : process.terminationStatus
                 break
             }

@@ -142,6 +142,10 @@ struct RequestStatsTests {
                     "/v1/chat/completions", token: token, body: streamBody, client: client)
                 var iterator = response.body.makeAsyncIterator()
                 _ = try await iterator.next()
+            } catch {
+                // A client left unshut would abort the whole test process in its deinit.
+                try await client.shutdown()
+                throw error
             }
             try await client.shutdown()
             var stats = try await overview(gateway, total: 1)

@@ -73,6 +73,44 @@ struct SharedStateContractTests {
     }
 
     @Test(
+        "health decided before an admin's change reaches the store late: it undoes neither an enable nor a disable",
+        arguments: StoreKind.tested)
+    func staleDecisionAfterReplacement(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let key = makeKey("sk-stale-0001")
+            _ = try await store.insertKeys([key])
+            let now = millisecondNow()
+            let cooling = KeyHealth(
+                condition: .cooling(until: now.addingTimeInterval(600), reason: "rate limited (429)"))
+            let health: () async throws -> KeyHealth? = { try await store.loadSnapshot().keys.first?.health }
+
+            // An instance's 429 a few seconds ago, published after an admin enabled the key (a retried batch, a
+            // publisher back from an outage): the enable stands.
+            try await store.updateKeyHealth([KeyHealthRecord(keyID: key.id, health: KeyHealth())])
+            let stalePenalty = KeyHealthRecord(keyID: key.id, health: cooling, decidedAt: now.addingTimeInterval(-5))
+            try await store.write(StatsBatch(keyHealth: [stalePenalty]))
+            #expect(try await health() == KeyHealth())
+
+            // A probe's lift decided before an admin's disable, written late, does not enable the key again.
+            let disabled = KeyHealth(condition: .disabled(until: nil, reason: KeyHealth.adminDisableReason))
+            try await store.updateKeyHealth([KeyHealthRecord(keyID: key.id, health: disabled)])
+            try await store.updateKeyHealth([
+                KeyHealthRecord(keyID: key.id, health: KeyHealth(), decidedAt: now.addingTimeInterval(-5))
+            ])
+            #expect(try await health() == disabled)
+
+            // Decisions made after the last replacement apply as before.
+            try await store.updateKeyHealth([KeyHealthRecord(keyID: key.id, health: KeyHealth())])
+            let later = KeyHealthRecord(keyID: key.id, health: cooling, decidedAt: Date().addingTimeInterval(1))
+            try await store.write(StatsBatch(keyHealth: [later]))
+            #expect(try await health() == cooling)
+            let lift = KeyHealthRecord(keyID: key.id, health: KeyHealth(), decidedAt: Date().addingTimeInterval(2))
+            try await store.updateKeyHealth([lift])
+            #expect(try await health() == KeyHealth())
+        }
+    }
+
+    @Test(
         "shared totals: every writer's counters, per key only those changed after the revision asked about",
         arguments: SharedStore.allCases.filter(\.isTested))
     func sharedTotals(kind: SharedStore) async throws {

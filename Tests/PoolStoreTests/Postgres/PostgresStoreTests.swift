@@ -24,7 +24,11 @@ struct PostgresStoreTests {
             }
             let migrations = try await PostgresTestServer.rows(
                 settings, "SELECT name FROM schema_migrations ORDER BY name")
-            #expect(migrations == [["v1-initial"], ["v2-key-stats-revision"], ["v3-jobs"], ["v4-token-policies"]])
+            #expect(
+                migrations == [
+                    ["v1-initial"], ["v2-key-stats-revision"], ["v3-jobs"], ["v4-token-policies"],
+                    ["v5-health-replaced-at"],
+                ])
             _ = try await stores[0].insertKeys([makeKey("sk-shared")])
             #expect(try await stores[2].loadSnapshot().keys.map(\.secret) == ["sk-shared"])
             for store in stores { try await store.close() }

@@ -20,6 +20,8 @@ final class InstanceHeartbeat: Service, Sendable {
     let staleAfter: TimeInterval
     let retention: TimeInterval
     private let logger: Logger
+    /// One warning when the store goes away and one line when it is back, not a warning every `interval`.
+    private let outage: StoreOutageLog
 
     init(
         store: any PoolStore, instance: InstanceIdentity, logger: Logger, interval: Duration = .seconds(10),
@@ -31,6 +33,7 @@ final class InstanceHeartbeat: Service, Sendable {
         self.interval = interval
         self.staleAfter = staleAfter
         self.retention = retention
+        outage = StoreOutageLog(logger: logger, what: "recording this instance's heartbeat")
     }
 
     /// Whether other processes may share the store (only then can a job's instance be alive elsewhere).
@@ -46,8 +49,8 @@ final class InstanceHeartbeat: Service, Sendable {
         }
     }
 
-    /// One round: the heartbeat, then the sweep of abandoned and old jobs. Errors are logged (the store may be
-    /// away for a while); the next round tries again.
+    /// One round: the heartbeat, then the sweep of abandoned and old jobs. A store that is away is logged once
+    /// (and its return once); the next round tries again.
     func beat(startingUp: Bool) async {
         let now = Date()
         do {
@@ -62,8 +65,9 @@ final class InstanceHeartbeat: Service, Sendable {
                     "marked jobs of a stopped instance failed", metadata: ["jobs": "\(failed)"])
             }
             try await store.pruneJobs(finishedBefore: now.addingTimeInterval(-retention))
+            outage.succeeded()
         } catch {
-            logger.warning("cannot write this instance's heartbeat", metadata: ["error": "\(error)"])
+            outage.failed(error)
         }
     }
 }

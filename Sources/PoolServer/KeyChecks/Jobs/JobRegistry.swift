@@ -28,6 +28,8 @@ final class JobRegistry: Service, Sendable {
     private let submissions: AsyncStream<@Sendable () async -> Void>
     private let submit: AsyncStream<@Sendable () async -> Void>.Continuation
     private let clock: @Sendable () -> Date
+    /// Job writes fail every `progressInterval` while the store is away: one warning, one line when it is back.
+    private let writeOutage: StoreOutageLog
 
     init(
         store: any PoolStore, instance: InstanceIdentity, logger: Logger, keep: Int = 100,
@@ -38,6 +40,7 @@ final class JobRegistry: Service, Sendable {
         self.logger = logger
         self.keep = keep
         self.progressInterval = progressInterval
+        writeOutage = StoreOutageLog(logger: logger, what: "writing jobs")
         self.clock = clock
         (submissions, submit) = AsyncStream.makeStream()
     }
@@ -156,8 +159,9 @@ final class JobRegistry: Service, Sendable {
     private func persist(_ job: Job) async {
         do {
             try await store.saveJob(job.stored(instance: instance.id))
+            writeOutage.succeeded()
         } catch {
-            logger.warning("cannot write a job to the store", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            writeOutage.failed(error)
         }
     }
 }

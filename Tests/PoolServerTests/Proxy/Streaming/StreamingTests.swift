@@ -103,6 +103,10 @@ struct StreamingTests {
                 var iterator = response.body.makeAsyncIterator()
                 _ = try await iterator.next()
                 _ = try await iterator.next()
+            } catch {
+                // A client left unshut would abort the whole test process in its deinit.
+                try await client.shutdown()
+                throw error
             }
             // Closing the client drops its connection, as a user closing a tab would.
             try await client.shutdown()

@@ -55,7 +55,9 @@ struct ChangeFeedService: Service {
             // A store that is away can keep a call waiting for a connection for long (PostgreSQL: 30 s); the
             // poll gives up sooner, so that `/health` and the log tell of the outage within seconds.
             let store = gateway.store
-            let current = try await Self.within(Self.pollTimeout) { try await store.revision() }
+            let current = try await withStoreDeadline(Self.pollTimeout, what: "read the store's revision") {
+                try await store.revision()
+            }
             var reached = revision
             if current > revision {
                 let changes = try await gateway.store.changes(after: revision)
@@ -74,24 +76,6 @@ struct ChangeFeedService: Service {
 
     /// How long one poll of the store's revision may take before it counts as failed.
     static let pollTimeout: Duration = .seconds(3)
-
-    /// `body`'s result, or an error when it takes longer than `limit` (the call is cancelled).
-    static func within<Result: Sendable>(
-        _ limit: Duration, _ body: @escaping @Sendable () async throws -> Result
-    ) async throws -> Result {
-        try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let result = first else {
-                throw StoreError("the store did not answer within \(limit.components.seconds) s")
-            }
-            return result
-        }
-    }
 
     /// Brings the pool and the token registry in line with changes another writer made.
     func apply(_ changes: StoreChanges) {

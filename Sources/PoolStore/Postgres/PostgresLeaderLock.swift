@@ -62,7 +62,7 @@ actor PostgresLeaderLock: LeaderLock {
         if let connection, !connection.isClosed { return connection }
         await drop()
         let (settings, logger) = (self.settings, self.logger)
-        let opened = try await PostgresStore.withDeadline(
+        let opened = try await withStoreDeadline(
             Self.connectTimeout, what: "open the leader lock's connection to \(settings)"
         ) {
             try await PostgresConnection.connect(

@@ -55,7 +55,7 @@ public final class PostgresStore: PoolStore, Sendable {
         self.client = client
         running = Task { await client.run() }
         do {
-            try await Self.withDeadline(connectTimeout, what: "reach PostgreSQL at \(settings)") {
+            try await withStoreDeadline(connectTimeout, what: "reach PostgreSQL at \(settings)") {
                 try await client.withConnection { connection in
                     try await PostgresSchema.migrate(connection, logger: logger)
                 }
@@ -336,25 +336,6 @@ public final class PostgresStore: PoolStore, Sendable {
         var latest: [String: Record] = [:]
         for record in records { latest[record[keyPath: id]] = record }
         return latest.keys.sorted().map { latest[$0]! }
-    }
-
-    /// Runs `body`, failing with a `StoreError` naming `what` when it takes longer than `limit` (postgres-nio
-    /// keeps retrying an unreachable server rather than failing the lease).
-    static func withDeadline<Result: Sendable>(
-        _ limit: Duration, what: String, _ body: @escaping @Sendable () async throws -> Result
-    ) async throws -> Result {
-        try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let result = first else {
-                throw StoreError("cannot \(what) within \(limit.components.seconds) s")
-            }
-            return result
-        }
     }
 
     /// The server's message for a failed statement; postgres-nio's own descriptions hide it (on purpose, since

@@ -278,19 +278,22 @@ def start_nginx(name, conf, run, cpus):
     return server
 
 
-def gateway_env(port, db, admin, upstream):
+def gateway_env(port, db, admin, upstream, extra_env=None):
+    """The gateway's environment; extra_env (settings such as DATABASE_URL or RESPONSE_CACHE_TTL) wins."""
     env = dict(os.environ)
     env.update({
         "PORT": str(port), "HOST": "127.0.0.1", "DATABASE_URL": "sqlite:%s" % db, "ADMIN_TOKEN": admin,
         "OLLAMA_UPSTREAM_URL": upstream, "OPENROUTER_UPSTREAM_URL": upstream, "LOG_LEVEL": "warning",
     })
+    env.update(extra_env or {})
     return env
 
 
-def start_gateway(name, binary, port, db, admin, upstream, run, cpus, keep, deadline_s=60):
+def start_gateway(name, binary, port, db, admin, upstream, run, cpus, keep, deadline_s=60, extra_env=None):
     """Starts the gateway (handing it to `keep` at once, so it is stopped whatever happens next) and returns
     (server, seconds from spawn until /health answered 200)."""
-    server = keep(Server(name, [binary, "serve"], cpus, env=gateway_env(port, db, admin, upstream), log_dir=run))
+    server = keep(Server(name, [binary, "serve"], cpus, env=gateway_env(port, db, admin, upstream, extra_env),
+                         log_dir=run))
 
     def healthy():
         if not server.alive():
@@ -318,10 +321,10 @@ def make_keys(count, tag):
     return ["bench-%s-%s-%07d-%s" % (tag, salt, i, secrets.token_hex(8)) for i in range(count)]
 
 
-def setup_gateway(name, binary, port, db, admin, upstream, keys, run, cpus, keep):
-    """A gateway with `keys` keys imported over the admin API and one client token: a dict with the server,
-    token, start-up seconds, import seconds, the import's answer and its request size."""
-    server, startup = start_gateway(name, binary, port, db, admin, upstream, run, cpus, keep)
+def setup_gateway(name, binary, port, db, admin, upstream, keys, run, cpus, keep, extra_env=None):
+    """A gateway with `keys` keys imported over the admin API and one client token: a dict with the server, its
+    port, token, start-up seconds, import seconds, the import's answer and its request size."""
+    server, startup = start_gateway(name, binary, port, db, admin, upstream, run, cpus, keep, extra_env=extra_env)
     content = "\n".join(make_keys(keys, name))
     t0 = time.perf_counter()
     answer = admin_post(port, admin, "/admin/api-keys/import-from-txt", {"content": content}, timeout=300)
@@ -329,7 +332,8 @@ def setup_gateway(name, binary, port, db, admin, upstream, keys, run, cpus, keep
     if answer.get("added") != keys:
         raise RuntimeError("%s import added %s of %d keys: %s" % (name, answer.get("added"), keys, answer))
     token = admin_post(port, admin, "/admin/tokens", {"name": "bench"})["token"]
-    return {"server": server, "token": token, "startup_s": startup, "import_s": import_s, "answer": answer,
+    return {"server": server, "port": port, "token": token, "startup_s": startup, "import_s": import_s,
+            "answer": answer,
             "request_bytes": len(json.dumps({"content": content}))}
 
 
@@ -798,7 +802,8 @@ def measure_instructions(binary, run_dir, admin, mock_port, requests, cpus, keep
 def main(args):
     if args.quick:
         args.rounds, args.duration, args.duration_1, args.warmup, args.stream_runs = 1, 3, 3, 1, 5
-    out_path = Path(args.out or (WORK / "quick.json" if args.quick else HERE / "results" / "latest.json"))
+    default_out = HERE / "results" / ("extras.json" if args.extras_only else "latest.json")
+    out_path = Path(args.out or (WORK / "quick.json" if args.quick else default_out))
     pin = (os.cpu_count() or 1) >= 2 and not args.no_pin
     client_cpus, server_cpus = (args.client_cpus, args.server_cpus) if pin else ("", "")
     if client_cpus:  # this process runs the stream client: keep it off the servers' cores too
@@ -806,7 +811,9 @@ def main(args):
 
     quiet = wait_quiet(args.wait_quiet, args.quiet_load) if args.wait_quiet > 0 else {"waited_s": 0, "quiet": None}
     meta = {
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "mode": "quick" if args.quick else "full",
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "mode": ("quick" if args.quick else "full") + (" extras-only" if args.extras_only else
+                                                       " with extras" if args.extras else ""),
         "machine": machine(), "load_average_before": load_average(), "swift_build_processes_before": busy_builds(),
         "quiet_wait": quiet,
         "pinning": {"load_generator_cpus": client_cpus or "unpinned", "server_cpus": server_cpus or "unpinned"},
@@ -834,6 +841,10 @@ def main(args):
             run.close()
         print(json.dumps(result, indent=2))
         return
+    if args.extras_only:
+        run_extras_only(run, meta, out_path)
+        return
+    extras = None
     try:
         run.start_upstreams()
         startup = run.start_gateways()
@@ -850,6 +861,8 @@ def main(args):
             except Exception as error:
                 log("callgrind run failed: %s" % error)
                 instructions = {"error": str(error)}
+        if args.extras:
+            extras = measure_extras(run)
     finally:
         run.close()
     meta["load_average_after"] = load_average()
@@ -857,7 +870,32 @@ def main(args):
     report = {"results": results, "stream": stream, "startup": startup, "rss": run.rss, "rounds": run.rounds,
               "instructions": instructions,
               "unavailable": run.unavailable, "errors": errors, "meta": meta}
+    if extras is not None:
+        report["extras"] = extras
     report["checks"] = checks(report)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(report, indent=2) + "\n")
+    print(table(report))
+    log("wrote %s (logs in %s)" % (out_path, run.dir))
+
+
+def measure_extras(run):
+    """The extras of issues #14 and #15 (scripts/bench/extras.py), on this run's nginx mock."""
+    import extras  # beside this script; imported only when asked for
+    return extras.measure(run)
+
+
+def run_extras_only(run, meta, out_path):
+    """Only the extras: the nginx mock (and the direct target as a reference), then the extra gateways."""
+    try:
+        run.start_upstreams()
+        run.targets[0].check()
+        extras = measure_extras(run)
+    finally:
+        run.close()
+    meta["load_average_after"] = load_average()
+    meta["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    report = {"extras": extras, "meta": meta}
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(report, indent=2) + "\n")
     print(table(report))
@@ -943,7 +981,7 @@ def table(report, markdown=False):
     header = ["target", "conns", "keys", "RPS", "p50 ms", "p99 ms", "RSS MB", "RPS/direct", "RPS/nginx",
               "+p50 ms", "+p50/nginx's"]
     rows = []
-    for r in report["results"]:
+    for r in report.get("results", []):
         d, n = row(report, "direct", r["connections"]), row(report, "nginx", r["connections"])
         added = r["p50_ms"] - d["p50_ms"] if d else None
         n_added = n["p50_ms"] - d["p50_ms"] if d and n else None
@@ -957,10 +995,10 @@ def table(report, markdown=False):
     stream_rows = [[s["target"], fmt(s["ttfb_ms"], 3), fmt(s["first_event_ms"], 3), fmt(s["total_ms"], 1),
                     str(s["events"]), str(s["max_events_per_read"]), str(s["coalesced_reads_total"])]
                    if "error" not in s else [s["target"], "error: " + s["error"][:60], "", "", "", "", ""]
-                   for s in report["stream"]["targets"]]
+                   for s in report.get("stream", {}).get("targets", [])]
     check_header = ["check", "goal", "measured", "met"]
     check_rows = [[c["check"], c["goal"], c["measured"], {True: "yes", False: "NO", None: "-"}[c["met"]]]
-                  for c in report["checks"]]
+                  for c in report.get("checks", [])]
 
     def render(head, body):
         if markdown:
@@ -974,17 +1012,21 @@ def table(report, markdown=False):
         m["mode"], m["started_at"], m["versions"]["gateway_commit"], m["machine"]["cpu"], m["machine"]["cores"],
         m["machine"]["memory_gib"], m["machine"]["kernel"], m["load_average_before"], m.get("load_average_after")),
         ""]
-    lines += render(header, rows)
-    lines += [""] + render(stream_header, stream_rows)
-    s = report["startup"]
-    lines += ["", "start-up with %d keys: %.3f s (runs %s); import of %d keys: %.3f s over the admin API%s" % (
-        s["keys"], s["startup_s"], s["startup_runs_s"], s["keys"], s["import_s"],
-        ", %.3f s with the CLI" % s["cli_import_s"] if s.get("cli_import_s") else "")]
-    ins = report.get("instructions") or {}
-    if "per_request" in ins:
-        lines += ["instructions per proxied request (callgrind, gateway process): %d over %d requests" % (
-            ins["per_request"], ins["requests"])]
-    lines += [""] + render(check_header, check_rows)
+    if "startup" in report:  # absent in an --extras-only run
+        lines += render(header, rows)
+        lines += [""] + render(stream_header, stream_rows)
+        s = report["startup"]
+        lines += ["", "start-up with %d keys: %.3f s (runs %s); import of %d keys: %.3f s over the admin API%s" % (
+            s["keys"], s["startup_s"], s["startup_runs_s"], s["keys"], s["import_s"],
+            ", %.3f s with the CLI" % s["cli_import_s"] if s.get("cli_import_s") else "")]
+        ins = report.get("instructions") or {}
+        if "per_request" in ins:
+            lines += ["instructions per proxied request (callgrind, gateway process): %d over %d requests" % (
+                ins["per_request"], ins["requests"])]
+        lines += [""] + render(check_header, check_rows)
+    if report.get("extras"):
+        import extras  # beside this script
+        lines += [""] + extras.table(report["extras"], render)
     if report.get("unavailable"):
         lines += [""] + ["not runnable: %s: %s" % kv for kv in report["unavailable"].items()]
     if report.get("errors"):
@@ -1024,6 +1066,11 @@ def parse_args(argv):
     p.add_argument("--callgrind-requests", type=int, default=0,
                    help="N for the instruction count under valgrind --tool=callgrind (0, the default, skips it; "
                         "--instructions-only uses at least 1)")
+    p.add_argument("--extras", action="store_true",
+                   help="also the extras of issues #14/#15 (scripts/bench/extras.py): PostgreSQL vs SQLite, a "
+                        "rate-limited vs an unlimited token, a response-cache hit vs a proxied request")
+    p.add_argument("--extras-only", action="store_true",
+                   help="only the extras (no peers, no big pool, no streams); writes results/extras.json")
     return p.parse_args(argv)
 
 

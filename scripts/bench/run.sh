@@ -9,6 +9,9 @@
 #   scripts/bench/run.sh --help              every option of bench.py
 #   scripts/bench/run.sh --report FILE       print a results file as Markdown tables
 #   scripts/bench/run.sh --instructions-only instructions per proxied request under callgrind (a minute or two)
+#   scripts/bench/run.sh --extras            the full run plus the extras of issues #14/#15 (scripts/bench/extras.py):
+#                                            PostgreSQL vs SQLite, rate-limited vs unlimited token, cache hit vs proxied
+#   scripts/bench/run.sh --extras-only       only those extras (a few minutes); writes scripts/bench/results/extras.json
 #
 # OLLAMA_POOL_BIN=/path/to/ollama-pool skips the build (pool-callgrind-server is expected beside it); BENCH_SKIP_PEERS=1 skips installing the peers.
 set -euo pipefail
@@ -27,6 +30,9 @@ command -v taskset >/dev/null || need_apt+=(util-linux)
 command -v valgrind >/dev/null || need_apt+=(valgrind)                # instructions per request (callgrind)
 [ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)          # the gateway links the system SQLite
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+case " $* " in  # the extras start a throwaway PostgreSQL server
+  *" --extras "*|*" --extras-only "*) compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || need_apt+=(postgresql) ;;
+esac
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]}" >&2
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -24,6 +24,15 @@ actor PostgresLeaderLock: LeaderLock {
         self.logger = logger
     }
 
+    /// postgres-nio traps (in debug builds) when a connection goes unclosed: a lock let go without `release()` (a
+    /// store closed early, a test that failed half-way) closes its connection here; the task keeps it alive until
+    /// it is closed, and the server drops the lock with the session.
+    deinit {
+        if let connection, !connection.isClosed {
+            Task { try? await connection.close() }
+        }
+    }
+
     func acquire() async -> Bool {
         do {
             let connection = try await openConnection()

@@ -62,30 +62,32 @@ final class ThrowawayPostgres: Sendable {
 
     /// Runs a tool to its end. Its output goes nowhere: the server `pg_ctl start` leaves running would hold a
     /// pipe open for as long as it runs (the server's own log is in the folder).
-    ///
-    /// Spawned and reaped here with `posix_spawn` and a blocking `waitpid`, not with Foundation's `Process`: a
-    /// `Process` is also reaped by Foundation's own SIGCHLD handling, and waiting for whichever reaper got there
-    /// first meant polling loops that held a cooperative thread for up to two minutes; with two such tests at
-    /// once both of the machine's cooperative threads were held and the whole suite starved (PostgreSQL "not
-    /// reachable within 60 s", HTTP read timeouts everywhere). This child is nobody else's: its wait ends when
-    /// it does (`initdb` and `pg_ctl -w` take a second or two).
     private static func run(_ executable: String, _ arguments: [String]) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else {
-            throw ThrowawayPostgresError("\(executable) could not start (\(String(cString: strerror(spawned))))")
-        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Reaped here: Foundation's `waitUntilExit` was seen to hang on a `runuser` that had exited (its
+        // `pg_ctl start` leaves a daemon behind).
+        let pid = process.processIdentifier
         var status: Int32 = 0
-        var reaped: pid_t
-        repeat { reaped = waitpid(pid, &status, 0) } while reaped < 0 && errno == EINTR
-        let exitCode: Int32 = reaped == pid && (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+        var exitCode: Int32 = -1
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid {
+                exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+                break
+            }
+            if reaped < 0 {  // reaped by Foundation meanwhile, which may not have recorded the end yet
+                while process.isRunning && Date() < deadline { usleep(20_000) }
+                exitCode = process.isRunning ? -1 : process.terminationStatus
+                break
+            }
+            usleep(20_000)
+        }
         guard exitCode == 0 else {
             throw ThrowawayPostgresError(
                 "\(executable) \(arguments.prefix(4).joined(separator: " ")) failed (\(exitCode))")

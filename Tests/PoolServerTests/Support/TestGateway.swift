@@ -75,17 +75,6 @@ final class TestGateway: Sendable {
             gateway: gateway, port: port, adminToken: adminToken, directory: directory, group: group, task: task)
     }
 
-    /// A test that threw before `stop()` must not abort the whole run: AsyncHTTPClient traps in the deinit of a
-    /// client never shut down. The task keeps the client (and the gateway's service group) alive until both are
-    /// shut down; after a `stop()` both calls are no-ops.
-    deinit {
-        let (client, group) = (self.client, self.group)
-        Task {
-            try? await client.shutdown()
-            await group.triggerGracefulShutdown()
-        }
-    }
-
     /// Starts a graceful shutdown (what SIGTERM does) without waiting for it.
     func beginShutdown() async {
         await group.triggerGracefulShutdown()

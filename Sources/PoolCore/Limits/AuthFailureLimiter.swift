@@ -10,6 +10,9 @@ public final class AuthFailureLimiter: Sendable {
     public let failuresPerMinute: Int
     public let lockoutSeconds: Int
     private let state = Mutex(State())
+    /// Some IP may be locked out: while none is, `lockout` answers without taking the lock (it runs for every
+    /// proxied request).
+    private let anyLockedOut = Atomic<Bool>(false)
 
     public init(failuresPerMinute: Int, lockoutSeconds: Int) {
         self.failuresPerMinute = failuresPerMinute
@@ -20,12 +23,13 @@ public final class AuthFailureLimiter: Sendable {
 
     /// Seconds `ip` must still wait (at least 1), or nil when it may try.
     public func lockout(_ ip: String, now: Date) -> Int? {
-        guard isEnabled else { return nil }
+        guard isEnabled, anyLockedOut.load(ordering: .acquiring) else { return nil }
         let seconds = TokenLimiter.seconds(now)
         return state.withLock { state in
             guard let until = state.lockedUntil[ip] else { return nil }
             guard until > seconds else {
                 state.lockedUntil[ip] = nil
+                if state.lockedUntil.isEmpty { anyLockedOut.store(false, ordering: .releasing) }
                 return nil
             }
             return Int(until - seconds)
@@ -44,6 +48,7 @@ public final class AuthFailureLimiter: Sendable {
             state.failures[ip] = failures
             guard failures > failuresPerMinute, state.lockedUntil[ip] == nil else { return false }
             state.lockedUntil[ip] = seconds + Int64(max(1, lockoutSeconds))
+            anyLockedOut.store(true, ordering: .releasing)
             state.failures[ip] = nil
             return true
         }

@@ -63,6 +63,7 @@ public struct ProxyAdmission: Sendable {
 
     /// The `x-ratelimit-*` header fields for `headers`, in OpenAI's names; none for an unlimited token.
     public static func headerFields(_ headers: RateLimitHeaders) -> [(name: String, value: String)] {
+        if headers.requests == nil, headers.tokens == nil { return [] }  // an unlimited token: every answer
         var fields: [(name: String, value: String)] = []
         for (suffix, trio) in [("requests", headers.requests), ("tokens", headers.tokens)] {
             guard let trio else { continue }
@@ -83,6 +84,11 @@ public struct ProxyAdmission: Sendable {
 
     /// The cache key of a request, or nil when it is not to be cached: the cache is off for this token, the
     /// route is not one of the cacheable ones, the request streams, or it says `Cache-Control: no-cache`.
+    /// Whether `token`'s answers are cached at all: the cheap check before a key (and the body's hash) is made.
+    public func caches(_ token: TokenRegistry.Entry) -> Bool {
+        guards.cacheTTL(for: token.record.policy) > 0
+    }
+
     public func cacheKey(
         _ token: TokenRegistry.Entry, provider: ProviderID, route: String, stream: Bool, cacheControl: String?,
         body: some DataProtocol

@@ -1,4 +1,6 @@
+import HTTPTypes
 import NIOHTTP1
+import NIOHTTPTypesHTTP1
 import PoolCore
 
 /// Every proxied route, in one table: OpenAI-compatible `/v1/...` (also `/ollama/v1/...` and `/openrouter/v1/...`),
@@ -35,6 +37,22 @@ enum ProxyRoutes {
         }
         return table
     }()
+
+    /// The route and the request in HTTP types when `head` is a proxied request.
+    static func match(_ head: HTTPRequestHead, secure: Bool) -> (ProxyRoute, HTTPRequest)? {
+        let uri = head.uri
+        if uri.first == "/" {
+            let path = uri[..<(uri.firstIndex(of: "?") ?? uri.endIndex)]
+            guard let route = route(method: head.method, path: path) else { return nil }
+            guard let request = try? HTTPRequest(head, secure: secure, splitCookie: false) else { return nil }
+            return (route, request)
+        }
+        // An absolute-form target: its path as the conversion (and Hummingbird's router) reads it.
+        guard let request = try? HTTPRequest(head, secure: secure, splitCookie: false), let target = request.path,
+            let route = route(method: head.method, path: target[..<(target.firstIndex(of: "?") ?? target.endIndex)])
+        else { return nil }
+        return (route, request)
+    }
 
     /// The route a request's method and path (without the query) name, or nil when it is no proxied route. Empty
     /// path segments are ignored, as Hummingbird's router ignores them (`/v1//models/` is `/v1/models`).

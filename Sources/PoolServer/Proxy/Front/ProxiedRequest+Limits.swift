@@ -37,7 +37,8 @@ extension ProxiedRequest {
     /// A fresh cached answer for this token, route and body is written at once (no key spent); else the key to
     /// keep the answer under is remembered.
     func answerFromResponseCache() -> Bool {
-        guard let token, route.method == .post else { return false }
+        // Most tokens cache nothing: then no path is split and no body copied.
+        guard let token, route.method == .post, engine.admission.caches(token) else { return false }
         let path = (request.path ?? "").split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
         guard
             let key = engine.admission.cacheKey(

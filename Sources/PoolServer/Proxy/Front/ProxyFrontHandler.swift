@@ -1,7 +1,5 @@
-import HTTPTypes
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypesHTTP1
 
 /// Takes the proxied routes (``ProxyRoutes``) off a client connection before Hummingbird sees them and serves
 /// them on the connection's event loop (``ProxiedRequest``); every other request passes on to Hummingbird
@@ -52,6 +50,8 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     /// The connection is closing: nothing more is read or started.
     private var closing = false
     private var lastActivity = NIODeadline.now()
+    /// The client's address as text, formatted once per connection rather than per request.
+    private lazy var peer: String = context?.channel.remoteAddress?.ipAddress ?? ""
     private var idleTimer: Scheduled<Void>?
 
     init(engine: ProxyEngine, secure: Bool, idleTimeout: TimeAmount?, headWatch: RequestHeadWatch? = nil) {
@@ -120,11 +120,11 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     private func dispatch(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) -> Bool {
         switch part {
         case .head(let head):
-            if let (route, request) = proxied(head) {
+            if let (route, request) = ProxyRoutes.match(head, secure: secure) {
                 guard current == nil, hummingbirdUnanswered == 0 else { return false }
                 let proxied = ProxiedRequest(
                     engine: engine, route: route, request: request, keepAlive: head.isKeepAlive, front: self,
-                    eventLoop: context.eventLoop, peer: context.channel.remoteAddress?.ipAddress ?? "")
+                    eventLoop: context.eventLoop, peer: peer)
                 current = proxied
                 proxied.begin()
             } else {
@@ -152,23 +152,6 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
             }
         }
         return true
-    }
-
-    /// The route and the request in HTTP types when `head` is a proxied request.
-    private func proxied(_ head: HTTPRequestHead) -> (ProxyRoute, HTTPRequest)? {
-        let uri = head.uri
-        if uri.first == "/" {
-            let path = uri[..<(uri.firstIndex(of: "?") ?? uri.endIndex)]
-            guard let route = ProxyRoutes.route(method: head.method, path: path) else { return nil }
-            guard let request = try? HTTPRequest(head, secure: secure, splitCookie: false) else { return nil }
-            return (route, request)
-        }
-        // An absolute-form target: its path as the conversion (and Hummingbird's router) reads it.
-        guard let request = try? HTTPRequest(head, secure: secure, splitCookie: false), let target = request.path,
-            let route = ProxyRoutes.route(
-                method: head.method, path: target[..<(target.firstIndex(of: "?") ?? target.endIndex)])
-        else { return nil }
-        return (route, request)
     }
 
     /// The current proxied request is read and answered: on to what waits behind it.

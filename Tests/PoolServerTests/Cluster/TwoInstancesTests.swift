@@ -15,15 +15,7 @@ struct TwoInstancesTests {
     private static let adminToken = "tls-admin-token-0123456789abcdef"
 
     private func admin(_ method: HTTPMethod, _ path: String, port: Int, body: String? = nil) async throws -> String {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(Self.adminToken)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        return String(buffer: try await response.body.collect(upTo: 1 << 22))
+        try await adminCall(method, path, port: port, token: Self.adminToken, body: body)
     }
 
     /// Polls `path` on `port` until `holds` is true for its body (generous slack; the feed takes ~a second).

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Client tokens in memory, looked up by the hash of what a client presents.
+/// Client tokens in memory, looked up by the SHA-256 of what a client presents (``TokenDigest``).
 public final class TokenRegistry: Sendable {
     /// One token's record with its request counter, its limiter and its compiled model list. A policy change
     /// replaces the entry but hands the counter and the limiter over, so no request or usage is lost.
@@ -55,7 +55,9 @@ public final class TokenRegistry: Sendable {
         case wrongProvider(ProviderID)
     }
 
-    private let byHash = Mutex<[String: Entry]>([:])
+    /// Keyed by the digest of `tokenHash`; a record whose `tokenHash` is no SHA-256 in hex can match no token and is
+    /// left out.
+    private let byDigest = Mutex<[TokenDigest: Entry]>([:])
     private let clock: any PoolClock
     /// Where the limiters' budgets come from: the whole budget with one process, leased slices with several.
     public let budgetMode: BudgetMode
@@ -66,37 +68,38 @@ public final class TokenRegistry: Sendable {
     }
 
     public func load(_ records: [ClientTokenRecord]) {
-        byHash.withLock { table in
-            for record in records { table[record.tokenHash] = Entry(record, mode: budgetMode) }
+        byDigest.withLock { table in
+            for record in records {
+                if let digest = TokenDigest(hex: record.tokenHash) { table[digest] = Entry(record, mode: budgetMode) }
+            }
         }
     }
 
     public func add(_ record: ClientTokenRecord) {
-        byHash.withLock { $0[record.tokenHash] = Entry(record, mode: budgetMode) }
+        guard let digest = TokenDigest(hex: record.tokenHash) else { return }
+        byDigest.withLock { $0[digest] = Entry(record, mode: budgetMode) }
     }
 
     /// Adds a token, or (same id) replaces its record while keeping its counter, limiter and usage: how a
     /// policy change, here or from another instance's change log, takes effect.
     public func upsert(_ record: ClientTokenRecord) {
-        byHash.withLock { table in
-            if let (hash, previous) = table.first(where: { $0.value.record.id == record.id }) {
-                table[hash] = nil
-                table[record.tokenHash] = Entry(replacing: previous, with: record)
-            } else {
-                table[record.tokenHash] = Entry(record, mode: budgetMode)
-            }
+        byDigest.withLock { table in
+            let previous = table.first(where: { $0.value.record.id == record.id })
+            if let previous { table[previous.key] = nil }
+            guard let digest = TokenDigest(hex: record.tokenHash) else { return }
+            table[digest] = previous.map { Entry(replacing: $0.value, with: record) } ?? Entry(record, mode: budgetMode)
         }
     }
 
     /// The token with this id, or nil.
     public func entry(id: String) -> Entry? {
-        byHash.withLock { table in table.values.first { $0.record.id == id } }
+        byDigest.withLock { table in table.values.first { $0.record.id == id } }
     }
 
     /// Removes a token by id; returns whether it existed.
     @discardableResult
     public func remove(id: String) -> Bool {
-        byHash.withLock { table in
+        byDigest.withLock { table in
             guard let hash = table.first(where: { $0.value.record.id == id })?.key else { return false }
             table[hash] = nil
             return true
@@ -106,9 +109,9 @@ public final class TokenRegistry: Sendable {
     /// Checks a presented token for a route of `provider` and counts the request when it is accepted.
     public func authorize(_ presented: String?, provider: ProviderID) -> Result<Entry, Rejection> {
         guard let presented, !presented.isEmpty else { return .failure(.missing) }
-        let hash = ClientTokenFactory.hash(presented)
-        guard let entry = byHash.withLock({ $0[hash] }) else { return .failure(.unknown) }
-        if entry.record.isExpired(at: clock.now) { return .failure(.expired) }
+        let digest = TokenDigest(presented: presented)
+        guard let entry = byDigest.withLock({ $0[digest] }) else { return .failure(.unknown) }
+        if entry.record.expiresAt != nil, entry.record.isExpired(at: clock.now) { return .failure(.expired) }
         if let scope = entry.record.provider, scope != provider { return .failure(.wrongProvider(scope)) }
         entry.countRequest()
         return .success(entry)
@@ -116,12 +119,12 @@ public final class TokenRegistry: Sendable {
 
     /// Every token, oldest first.
     public func entries() -> [Entry] {
-        byHash.withLock { Array($0.values) }.sorted {
+        byDigest.withLock { Array($0.values) }.sorted {
             ($0.record.createdAt, $0.record.id) < ($1.record.createdAt, $1.record.id)
         }
     }
 
-    public var count: Int { byHash.withLock { $0.count } }
+    public var count: Int { byDigest.withLock { $0.count } }
 
     /// Request counts changed since the last call, as (token id, total).
     public func takeChangedCounts() -> [(id: String, count: Int)] {

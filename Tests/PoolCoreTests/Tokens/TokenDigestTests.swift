@@ -1,0 +1,40 @@
+import PoolCore
+import Testing
+
+@Suite("Token digests")
+struct TokenDigestTests {
+    @Test("a presented token's digest is the stored hex hash's, for tokens of every length and script")
+    func presentedMatchesStored() {
+        let tokens = ["", "a", "sk-" + String(repeating: "x", count: 48), String(repeating: "é", count: 40), "🔑 key"]
+        for token in tokens {
+            #expect(TokenDigest(presented: token) == TokenDigest(hex: ClientTokenFactory.hash(token)))
+            #expect(TokenDigest(hex: ClientTokenFactory.hash(token).uppercased()) == TokenDigest(presented: token))
+        }
+        #expect(TokenDigest(presented: "a") != TokenDigest(presented: "b"))
+        // Differ only in the last word.
+        let digests = Set((0..<1000).map { TokenDigest(presented: "sk-\($0)") })
+        #expect(digests.count == 1000)
+    }
+
+    @Test("text that is no SHA-256 in hex is no digest")
+    func malformedHex() {
+        #expect(TokenDigest(hex: "") == nil)
+        #expect(TokenDigest(hex: String(repeating: "a", count: 62)) == nil)
+        #expect(TokenDigest(hex: String(repeating: "a", count: 66)) == nil)
+        #expect(TokenDigest(hex: String(repeating: "g", count: 64)) == nil)
+    }
+
+    @Test("a record whose hash is malformed is not loaded and matches nothing")
+    func malformedRecordIgnored() {
+        let registry = TokenRegistry(clock: ManualClock())
+        let (token, record) = ClientTokenFactory.make(
+            name: "t", createdAt: ManualClock().now, expiresAt: nil, provider: nil)
+        var broken = record
+        broken.tokenHash = "not-a-hash"
+        registry.load([broken])
+        #expect(registry.count == 0)
+        #expect(throws: TokenRegistry.Rejection.unknown) { try registry.authorize(token, provider: .ollama).get() }
+        registry.upsert(record)
+        #expect((try? registry.authorize(token, provider: .ollama).get())?.record.id == record.id)
+    }
+}

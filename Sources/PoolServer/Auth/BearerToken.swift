@@ -5,7 +5,12 @@ import Hummingbird
 enum BearerToken {
     /// The token from `Authorization: Bearer …` (scheme case-insensitive).
     static func from(_ headers: HTTPFields) -> String? {
-        guard let value = headers[.authorization] else { return nil }
+        from(authorization: headers[.authorization])
+    }
+
+    /// The token an `Authorization` header's value carries as `Bearer …` (scheme case-insensitive).
+    static func from(authorization value: String?) -> String? {
+        guard let value else { return nil }
         let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         var text = Substring(value).utf8
         while let first = text.first, isBlank(first) { text.removeFirst() }

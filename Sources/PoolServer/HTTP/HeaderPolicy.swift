@@ -5,7 +5,7 @@ import NIOHTTP1
 /// Which headers cross the gateway in each direction.
 enum HeaderPolicy {
     /// Hop-by-hop headers (RFC 9110 §7.6.1) and those the gateway replaces; never forwarded upstream.
-    static let notForwardedUpstream: Set<String> = [
+    static let notForwardedUpstream: [String] = [
         "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer",
         "transfer-encoding", "upgrade", "host", "content-length", "authorization", "x-api-key", "accept-encoding",
         "x-request-id", "cookie", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip",
@@ -19,22 +19,64 @@ enum HeaderPolicy {
         "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
     ]
 
-    /// The client's end-to-end headers, minus hop-by-hop ones, credentials and the gateway's own.
-    static func upstreamHeaders(from client: HTTPFields) -> [(String, String)] {
-        var headers: [(String, String)] = []
-        headers.reserveCapacity(client.count + 4)
-        // Headers the client named in `Connection` are hop-by-hop too (RFC 9110 §7.6.1).
-        let namedInConnection = client[values: .connection].flatMap { value in
-            value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    /// `notForwardedUpstream` by name length, as bytes: the proxy front checks every client header against it
+    /// without lower-casing or hashing the name.
+    private static let notForwardedByLength: [[[UInt8]]] = {
+        var table = [[[UInt8]]](repeating: [], count: 32)
+        for name in notForwardedUpstream + ["origin"] { table[name.utf8.count].append(Array(name.utf8)) }
+        return table
+    }()
+
+    /// Prefixes of names never forwarded: the gateway's own, the browser's fetch metadata, CORS.
+    private static let notForwardedPrefixes: [[UInt8]] = [Array("x-pool-".utf8), Array("sec-".utf8), Array("access-control-".utf8)]
+
+    /// Adds the client's end-to-end headers to `headers`, names as the client wrote them: not the hop-by-hop ones
+    /// (those RFC 9110 §7.6.1 names and those the client's `Connection` names), not credentials, not the gateway's
+    /// own, and not a field whose value holds a control character (the upstream connection does not check the
+    /// headers it sends again). Returns whether the client sent a content type.
+    static func addUpstreamHeaders(from client: HTTPHeaders, to headers: inout HTTPHeaders) -> Bool {
+        var namedInConnection: [String] = []
+        for value in client["connection"] {
+            for token in value.split(separator: ",") {
+                let trimmed = token.trimmingCharacters(in: .whitespaces).lowercased()
+                if !trimmed.isEmpty { namedInConnection.append(trimmed) }
+            }
         }
-        for field in client {
-            let name = field.name.canonicalName
-            if notForwardedUpstream.contains(name) || name.hasPrefix("x-pool-") { continue }
-            if !namedInConnection.isEmpty, namedInConnection.contains(name) { continue }
-            if name.hasPrefix("sec-") || name.hasPrefix("access-control-") || name == "origin" { continue }
-            headers.append((name, field.value))
+        var hasContentType = false
+        for (name, value) in client {
+            let bytes = name.utf8
+            if isNotForwarded(bytes) { continue }
+            if !namedInConnection.isEmpty, namedInConnection.contains(where: { equalsIgnoringCase(bytes, $0.utf8) }) {
+                continue
+            }
+            if value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7f }) { continue }
+            if !hasContentType, equalsIgnoringCase(bytes, "content-type".utf8) { hasContentType = true }
+            headers.add(name: name, value: value)
         }
-        return headers
+        return hasContentType
+    }
+
+    private static func isNotForwarded(_ name: String.UTF8View) -> Bool {
+        let count = name.count
+        if count < notForwardedByLength.count {
+            for candidate in notForwardedByLength[count] where equalsIgnoringCase(name, candidate) { return true }
+        }
+        for prefix in notForwardedPrefixes where count >= prefix.count {
+            if equalsIgnoringCase(name.prefix(prefix.count), prefix) { return true }
+        }
+        return false
+    }
+
+    /// ASCII case-insensitive equality against lower-case `lowercase`.
+    private static func equalsIgnoringCase<Name: Collection<UInt8>, Lower: Collection<UInt8>>(
+        _ name: Name, _ lowercase: Lower
+    ) -> Bool {
+        guard name.count == lowercase.count else { return false }
+        for (byte, expected) in zip(name, lowercase) {
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            if folded != expected { return false }
+        }
+        return true
     }
 
     /// The upstream answer's headers the client sees, names in lower case; the upstream's `x-request-id` as

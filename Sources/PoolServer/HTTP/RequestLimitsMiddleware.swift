@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOHTTP1
 import Hummingbird
 
 /// Refuses requests whose head is larger than the gateway accepts, before anything reads their body or forwards
@@ -23,18 +24,41 @@ struct RequestLimitsMiddleware: RouterMiddleware {
     /// The 414 or 431 for a request with this URI (path and query) and these headers, or nil when it is within
     /// `limits`; the proxy front asks the same question of proxied requests.
     static func refusal(uri: String, headers: HTTPFields, limits: GatewayConfiguration.Limits) -> GatewayError? {
+        // Each field as it travels: name, ": ", value, CRLF.
+        let headerBytes = headers.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
+        return refusal(uri: uri, fieldCount: headers.count, headerBytes: headerBytes, limits: limits)
+    }
+
+    /// The same question of a head as NIO decoded it (the proxy front's): counted as its conversion to HTTP types
+    /// would count it, which leaves the first `Host` out (it becomes the authority).
+    static func refusal(uri: String, headers: HTTPHeaders, limits: GatewayConfiguration.Limits) -> GatewayError? {
+        var fieldCount = 0
+        var headerBytes = 0
+        var hostSeen = false
+        for (name, value) in headers {
+            if !hostSeen, name.utf8.count == 4, name.lowercased() == "host" {
+                hostSeen = true
+                continue
+            }
+            fieldCount += 1
+            headerBytes += name.utf8.count + value.utf8.count + 4
+        }
+        return refusal(uri: uri, fieldCount: fieldCount, headerBytes: headerBytes, limits: limits)
+    }
+
+    private static func refusal(
+        uri: String, fieldCount: Int, headerBytes: Int, limits: GatewayConfiguration.Limits
+    ) -> GatewayError? {
         let uriBytes = uri.utf8.count
         if uriBytes > limits.maxURIBytes {
             return GatewayError(.uriTooLong, "request URI is \(uriBytes) bytes; the limit is \(limits.maxURIBytes)")
         }
-        if headers.count > limits.maxHeaderCount {
+        if fieldCount > limits.maxHeaderCount {
             return GatewayError(
                 .requestHeaderFieldsTooLarge,
-                "request has \(headers.count) header fields; the limit is \(limits.maxHeaderCount)"
+                "request has \(fieldCount) header fields; the limit is \(limits.maxHeaderCount)"
             )
         }
-        // Each field as it travels: name, ": ", value, CRLF.
-        let headerBytes = headers.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
         if headerBytes > limits.maxHeaderBytes {
             return GatewayError(
                 .requestHeaderFieldsTooLarge,

@@ -56,8 +56,8 @@ final class ProxyEngine: Sendable {
     var logger: Logger { reporter.logger }
 
     /// The client's `x-request-id` when it is a sane token, else a new one.
-    static func requestID(from headers: HTTPFields) -> String {
-        if let given = headers[.xRequestID], !given.isEmpty, given.utf8.count <= 128,
+    static func requestID(given: String?) -> String {
+        if let given, !given.isEmpty, given.utf8.count <= 128,
             given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f })
         {
             return given
@@ -146,32 +146,33 @@ final class ProxyEngine: Sendable {
 
     // MARK: The upstream request
 
-    /// The upstream request for a client request, without a key; each attempt adds its key's authorization.
-    func upstreamRequest(
-        for request: HTTPRequest, route: ProxyRoute, query: Substring?, body: ByteBuffer, requestID: String
-    ) -> UpstreamRequest {
-        var url = upstream.baseURL(for: route.provider) + route.upstreamPath
-        if let query, !query.isEmpty { url += "?" + query }
-        var outbound = UpstreamRequest(url: url)
-        outbound.method = route.method == .post ? .POST : .GET
-        for (name, value) in HeaderPolicy.upstreamHeaders(from: request.headerFields) {
-            outbound.headers.add(name: name, value: value)
-        }
-        // `HeaderPolicy` drops the client's own of these three: added, not searched for.
-        outbound.headers.add(name: "x-request-id", value: requestID)
+    /// The upstream request's head for a client request, without a key (each attempt adds its key's
+    /// authorization), built once in its final form: `Host`, the client's end-to-end headers (`HeaderPolicy`),
+    /// the request id, OpenRouter's attribution, and for a POST its content type and length.
+    func upstreamHead(
+        for client: HTTPHeaders, route: ProxyRoute, origin: UpstreamOrigin, target: String, bodyBytes: Int,
+        requestID: String
+    ) -> HTTPRequestHead {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(client.count + 6)
+        headers.add(name: "host", value: origin.hostHeader)
+        let hasContentType = HeaderPolicy.addUpstreamHeaders(from: client, to: &headers)
+        // `HeaderPolicy` drops the client's own of these: added, not searched for.
+        headers.add(name: "x-request-id", value: requestID)
         if route.provider == .openrouter {
-            if let referer = upstream.openRouterReferer {
-                outbound.headers.add(name: "HTTP-Referer", value: referer)
-            }
-            if let title = upstream.openRouterTitle { outbound.headers.add(name: "X-Title", value: title) }
+            if let referer = upstream.openRouterReferer { headers.add(name: "HTTP-Referer", value: referer) }
+            if let title = upstream.openRouterTitle { headers.add(name: "X-Title", value: title) }
         }
-        if route.method == .post {
-            if !outbound.headers.contains(name: "content-type") {
-                outbound.headers.add(name: "content-type", value: "application/json")
-            }
-            outbound.body = body
+        let method: HTTPMethod
+        switch route.method {
+        case .post:
+            method = .POST
+            if !hasContentType { headers.add(name: "content-type", value: "application/json") }
+            headers.add(name: "content-length", value: String(bodyBytes))
+        case .get:
+            method = .GET
         }
-        return outbound
+        return HTTPRequestHead(version: .http1_1, method: method, uri: target, headers: headers)
     }
 
     /// Where a route's request goes: the provider's origin and the target with the client's query; nil when the

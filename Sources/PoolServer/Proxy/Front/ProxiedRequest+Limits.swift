@@ -12,8 +12,7 @@ extension ProxiedRequest {
     }
 
     /// A presented client token that was refused counts against the address (a missing one does not).
-    func noteAuthFailure() {
-        let presented = BearerToken.from(request.headerFields) ?? request.headerFields[.xAPIKey]
+    func noteAuthFailure(presented: String?) {
         guard let presented, !presented.isEmpty else { return }
         engine.admission.recordAuthFailure(clientAddress)
     }
@@ -39,11 +38,11 @@ extension ProxiedRequest {
     func answerFromResponseCache() -> Bool {
         // Most tokens cache nothing: then no path is split and no body copied.
         guard let token, route.method == .post, engine.admission.caches(token) else { return false }
-        let path = (request.path ?? "").split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
         guard
             let key = engine.admission.cacheKey(
                 token, provider: route.provider, route: path, stream: wantsStream,
-                cacheControl: request.headerFields[.cacheControl], body: Array(body.readableBytesView))
+                cacheControl: head.headers.first(name: "cache-control"), body: Array(body.readableBytesView))
         else { return false }
         guard let cached = engine.admission.cached(key) else {
             cacheKey = key

@@ -33,7 +33,10 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     let dialect: ErrorDialect
     weak var front: ProxyFrontHandler?
     let eventLoop: any EventLoop
-    let request: HTTPRequest
+    /// The client's request head as NIO decoded it (never converted to HTTP types on this path).
+    let head: HTTPRequestHead
+    /// The request target: path and query.
+    let target: String
     let query: Substring?
     /// The client asked for the connection to close after this answer (or the request broke its framing).
     var closesConnection: Bool
@@ -72,21 +75,21 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     var cacheKey: ResponseCacheKey?
 
     init(
-        engine: ProxyEngine, route: ProxyRoute, request: HTTPRequest, keepAlive: Bool, front: ProxyFrontHandler,
+        engine: ProxyEngine, route: ProxyRoute, head: HTTPRequestHead, target: String, front: ProxyFrontHandler,
         eventLoop: any EventLoop, peer: String
     ) {
         self.clientAddress = engine.admission.guards.clientAddress(
-            peer: peer, forwardedFor: request.headerFields[values: .xForwardedFor])
+            peer: peer, forwardedFor: head.headers["x-forwarded-for"])
         self.engine = engine
         self.route = route
-        self.request = request
-        let path = request.path ?? "/"
+        self.head = head
+        self.target = target
         self.dialect = route.dialect
-        self.query = path.utf8.firstIndex(of: UInt8(ascii: "?")).map {
-            Substring(path.utf8[path.utf8.index(after: $0)...])
+        self.query = target.utf8.firstIndex(of: UInt8(ascii: "?")).map {
+            Substring(target.utf8[target.utf8.index(after: $0)...])
         }
-        self.closesConnection = !keepAlive
-        self.hasOrigin = request.headerFields[.origin] != nil
+        self.closesConnection = !head.isKeepAlive
+        self.hasOrigin = head.headers.contains(name: "origin")
         self.front = front
         self.eventLoop = eventLoop
         self.framer = StreamFramer(framing: route.framing)
@@ -97,9 +100,7 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     /// The head arrived: the checks that need no body, in the order the routes have always made them.
     func begin() {
         let stats = engine.stats
-        if let refusal = RequestLimitsMiddleware.refusal(
-            uri: request.path ?? "", headers: request.headerFields, limits: engine.limits)
-        {
+        if let refusal = RequestLimitsMiddleware.refusal(uri: target, headers: head.headers, limits: engine.limits) {
             stats.refused(provider: route.provider, reason: .limits)
             answerEarly(refusal)
             return
@@ -109,17 +110,17 @@ final class ProxiedRequest: UpstreamResponseReceiver {
             answerEarly(refusal)
             return
         }
-        switch ClientTokenAuthorization.authorize(request.headerFields, tokens: engine.tokens, provider: route.provider)
-        {
+        let presented = ClientTokenAuthorization.presentedToken(in: head.headers)
+        switch ClientTokenAuthorization.authorize(presented, tokens: engine.tokens, provider: route.provider) {
         case .failure(let refusal):
-            noteAuthFailure()
+            noteAuthFailure(presented: presented)
             stats.refused(provider: route.provider, reason: .auth)
             answerEarly(refusal)
             return
         case .success(let entry):
             token = entry
         }
-        requestID = ProxyEngine.requestID(from: request.headerFields)
+        requestID = ProxyEngine.requestID(given: head.headers.first(name: "x-request-id"))
         guard engine.upstream.isEnabled(route.provider) else {
             stats.refused(provider: route.provider, reason: .providerDisabled)
             answerEarly(
@@ -199,12 +200,13 @@ final class ProxiedRequest: UpstreamResponseReceiver {
             body = ByteBuffer()
             return
         }
-        let template = engine.upstreamRequest(
-            for: request, route: route, query: query, body: body, requestID: requestID)
-        body = ByteBuffer()
         if let (origin, target) = engine.upstreamTarget(route: route, query: query) {
-            upstreamTarget = (origin, template.head(origin: origin, target: target), template.body)
+            let upstreamHead = engine.upstreamHead(
+                for: head.headers, route: route, origin: origin, target: target, bodyBytes: body.readableBytes,
+                requestID: requestID)
+            upstreamTarget = (origin, upstreamHead, route.method == .post ? body : nil)
         }
+        body = ByteBuffer()
         if route.isModelList, let entry = engine.modelCache.fresh(modelListKey, now: engine.clock.now) {
             answerCached(entry, state: "hit")
             return

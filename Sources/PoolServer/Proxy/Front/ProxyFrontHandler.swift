@@ -120,10 +120,10 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     private func dispatch(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) -> Bool {
         switch part {
         case .head(let head):
-            if let (route, request) = ProxyRoutes.match(head, secure: secure) {
+            if let (route, target) = ProxyRoutes.match(head, secure: secure) {
                 guard current == nil, hummingbirdUnanswered == 0 else { return false }
                 let proxied = ProxiedRequest(
-                    engine: engine, route: route, request: request, keepAlive: head.isKeepAlive, front: self,
+                    engine: engine, route: route, head: head, target: target, front: self,
                     eventLoop: context.eventLoop, peer: peer)
                 current = proxied
                 proxied.begin()

@@ -55,9 +55,18 @@ public final class TokenRegistry: Sendable {
         case wrongProvider(ProviderID)
     }
 
-    /// Keyed by the digest of `tokenHash`; a record whose `tokenHash` is no SHA-256 in hex can match no token and is
-    /// left out.
-    private let byDigest = Mutex<[TokenDigest: Entry]>([:])
+    /// Where a token's entry is kept: under the digest its `tokenHash` spells, or, when that is no SHA-256 in hex
+    /// (a record no presented token can match), under its id, so it is still listed and managed.
+    private enum Slot: Hashable {
+        case digest(TokenDigest)
+        case unmatchable(id: String)
+
+        init(_ record: ClientTokenRecord) {
+            self = TokenDigest(hex: record.tokenHash).map(Slot.digest) ?? .unmatchable(id: record.id)
+        }
+    }
+
+    private let entriesBySlot = Mutex<[Slot: Entry]>([:])
     private let clock: any PoolClock
     /// Where the limiters' budgets come from: the whole budget with one process, leased slices with several.
     public let budgetMode: BudgetMode
@@ -68,38 +77,34 @@ public final class TokenRegistry: Sendable {
     }
 
     public func load(_ records: [ClientTokenRecord]) {
-        byDigest.withLock { table in
-            for record in records {
-                if let digest = TokenDigest(hex: record.tokenHash) { table[digest] = Entry(record, mode: budgetMode) }
-            }
+        entriesBySlot.withLock { table in
+            for record in records { table[Slot(record)] = Entry(record, mode: budgetMode) }
         }
     }
 
     public func add(_ record: ClientTokenRecord) {
-        guard let digest = TokenDigest(hex: record.tokenHash) else { return }
-        byDigest.withLock { $0[digest] = Entry(record, mode: budgetMode) }
+        entriesBySlot.withLock { $0[Slot(record)] = Entry(record, mode: budgetMode) }
     }
 
     /// Adds a token, or (same id) replaces its record while keeping its counter, limiter and usage: how a
     /// policy change, here or from another instance's change log, takes effect.
     public func upsert(_ record: ClientTokenRecord) {
-        byDigest.withLock { table in
+        entriesBySlot.withLock { table in
             let previous = table.first(where: { $0.value.record.id == record.id })
             if let previous { table[previous.key] = nil }
-            guard let digest = TokenDigest(hex: record.tokenHash) else { return }
-            table[digest] = previous.map { Entry(replacing: $0.value, with: record) } ?? Entry(record, mode: budgetMode)
+            table[Slot(record)] = previous.map { Entry(replacing: $0.value, with: record) } ?? Entry(record, mode: budgetMode)
         }
     }
 
     /// The token with this id, or nil.
     public func entry(id: String) -> Entry? {
-        byDigest.withLock { table in table.values.first { $0.record.id == id } }
+        entriesBySlot.withLock { table in table.values.first { $0.record.id == id } }
     }
 
     /// Removes a token by id; returns whether it existed.
     @discardableResult
     public func remove(id: String) -> Bool {
-        byDigest.withLock { table in
+        entriesBySlot.withLock { table in
             guard let hash = table.first(where: { $0.value.record.id == id })?.key else { return false }
             table[hash] = nil
             return true
@@ -110,7 +115,7 @@ public final class TokenRegistry: Sendable {
     public func authorize(_ presented: String?, provider: ProviderID) -> Result<Entry, Rejection> {
         guard let presented, !presented.isEmpty else { return .failure(.missing) }
         let digest = TokenDigest(presented: presented)
-        guard let entry = byDigest.withLock({ $0[digest] }) else { return .failure(.unknown) }
+        guard let entry = entriesBySlot.withLock({ $0[.digest(digest)] }) else { return .failure(.unknown) }
         if entry.record.expiresAt != nil, entry.record.isExpired(at: clock.now) { return .failure(.expired) }
         if let scope = entry.record.provider, scope != provider { return .failure(.wrongProvider(scope)) }
         entry.countRequest()
@@ -119,12 +124,12 @@ public final class TokenRegistry: Sendable {
 
     /// Every token, oldest first.
     public func entries() -> [Entry] {
-        byDigest.withLock { Array($0.values) }.sorted {
+        entriesBySlot.withLock { Array($0.values) }.sorted {
             ($0.record.createdAt, $0.record.id) < ($1.record.createdAt, $1.record.id)
         }
     }
 
-    public var count: Int { byDigest.withLock { $0.count } }
+    public var count: Int { entriesBySlot.withLock { $0.count } }
 
     /// Request counts changed since the last call, as (token id, total).
     public func takeChangedCounts() -> [(id: String, count: Int)] {

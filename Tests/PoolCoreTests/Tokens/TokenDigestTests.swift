@@ -24,7 +24,7 @@ struct TokenDigestTests {
         #expect(TokenDigest(hex: String(repeating: "g", count: 64)) == nil)
     }
 
-    @Test("a record whose hash is malformed is not loaded and matches nothing")
+    @Test("a record whose hash is malformed is kept and listed but matches no presented token")
     func malformedRecordIgnored() {
         let registry = TokenRegistry(clock: ManualClock())
         let (token, record) = ClientTokenFactory.make(
@@ -32,9 +32,12 @@ struct TokenDigestTests {
         var broken = record
         broken.tokenHash = "not-a-hash"
         registry.load([broken])
-        #expect(registry.count == 0)
+        #expect(registry.count == 1)
+        #expect(registry.entry(id: record.id)?.record.tokenHash == "not-a-hash")
+        #expect(throws: TokenRegistry.Rejection.unknown) { try registry.authorize("not-a-hash", provider: .ollama).get() }
         #expect(throws: TokenRegistry.Rejection.unknown) { try registry.authorize(token, provider: .ollama).get() }
         registry.upsert(record)
+        #expect(registry.count == 1)
         #expect((try? registry.authorize(token, provider: .ollama).get())?.record.id == record.id)
     }
 }

@@ -19,11 +19,11 @@ import Foundation
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSONScanner(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
-    let keys = ["model", "stream"]
+    let keys: JSONScanner.MemberNames = ["model", "stream"]
 
     let scanned: Result<[String: JSONScanner.Value], JSONScanner.Failure>
     do throws(JSONScanner.Failure) {
-        scanned = .success(try JSONScanner.members(of: bytes, named: keys))
+        scanned = .success(try JSONScanner.members(of: bytes, named: keys).dictionary)
     } catch {
         scanned = .failure(error)
     }

@@ -20,6 +20,58 @@ public struct JSONScanner: ~Copyable {
         case tooDeep
     }
 
+    /// Up to four member names to read, as bytes, prepared once (a `static let` where the request path asks).
+    public struct MemberNames: Sendable, ExpressibleByArrayLiteral {
+        public static let capacity = 4
+        let names: [[UInt8]]
+
+        public init(_ names: [String]) {
+            precondition(names.count <= Self.capacity, "at most \(Self.capacity) member names")
+            self.names = names.map { Array($0.utf8) }
+        }
+
+        public init(arrayLiteral names: String...) { self.init(names) }
+    }
+
+    /// The values of the members asked for, by the position of their name: no dictionary, no hashing.
+    public struct Members: Sendable {
+        let names: MemberNames
+        private var slots: (Value?, Value?, Value?, Value?) = (nil, nil, nil, nil)
+
+        init(names: MemberNames) { self.names = names }
+
+        /// The value of the `index`-th name asked for, nil when the object has no such member.
+        public subscript(index: Int) -> Value? {
+            get {
+                switch index {
+                case 0: slots.0
+                case 1: slots.1
+                case 2: slots.2
+                case 3: slots.3
+                default: nil
+                }
+            }
+            set {
+                switch index {
+                case 0: slots.0 = newValue
+                case 1: slots.1 = newValue
+                case 2: slots.2 = newValue
+                case 3: slots.3 = newValue
+                default: break
+                }
+            }
+        }
+
+        /// The members found, by name (for tests and tools; the request path reads by position).
+        public var dictionary: [String: Value] {
+            var found: [String: Value] = [:]
+            for (index, name) in names.names.enumerated() {
+                if let value = self[index] { found[String(decoding: name, as: UTF8.self)] = value }
+            }
+            return found
+        }
+    }
+
     /// Deeper nesting is refused rather than risking the stack; JSONDecoder draws the line at 512 too.
     public static let maximumDepth = 512
 
@@ -33,8 +85,8 @@ public struct JSONScanner: ~Copyable {
     /// Validates `bytes` as one JSON object and returns the values of the members named in `keys` (the last
     /// occurrence wins, as with JSONDecoder); members not asked for are checked and skipped.
     public static func members(
-        of bytes: UnsafeRawBufferPointer, named keys: [String]
-    ) throws(Failure) -> [String: Value] {
+        of bytes: UnsafeRawBufferPointer, named keys: MemberNames
+    ) throws(Failure) -> Members {
         var scanner = JSONScanner(bytes)
         scanner.skipWhitespace()
         guard scanner.peek == UInt8(ascii: "{") else {
@@ -43,7 +95,8 @@ public struct JSONScanner: ~Copyable {
             guard scanner.atEnd else { throw .malformed }
             throw .notAnObject
         }
-        let found = try scanner.objectMembers(named: keys.map { Array($0.utf8) }, depth: 0)
+        var found = Members(names: keys)
+        try scanner.objectMembers(named: keys.names, into: &found, depth: 0)
         scanner.skipWhitespace()
         guard scanner.atEnd else { throw .malformed }
         return found
@@ -68,14 +121,15 @@ public struct JSONScanner: ~Copyable {
         index += 1
     }
 
-    /// Reads an object at `depth`, keeping the members named in `keys` (none: the object is only checked).
-    private mutating func objectMembers(named keys: [[UInt8]], depth: Int) throws(Failure) -> [String: Value] {
-        var found: [String: Value] = [:]
+    /// Reads an object at `depth`, keeping the members named in `keys` in `found` (no keys: only checked).
+    private mutating func objectMembers(
+        named keys: [[UInt8]], into found: inout Members, depth: Int
+    ) throws(Failure) {
         try expect(UInt8(ascii: "{"))
         skipWhitespace()
         if peek == UInt8(ascii: "}") {
             index += 1
-            return found
+            return
         }
         while true {
             skipWhitespace()
@@ -85,11 +139,11 @@ public struct JSONScanner: ~Copyable {
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
-            let wanted = keys.first { key in
+            let wanted = keys.isEmpty ? nil : keys.firstIndex { key in
                 keyIsPlain ? rawKey.elementsEqual(key) : Self.decodeString(rawKey).utf8.elementsEqual(key)
             }
             if let wanted {
-                found[String(decoding: wanted, as: UTF8.self)] = try value(depth: depth + 1)
+                found[wanted] = try value(depth: depth + 1)
             } else {
                 try skipValue(depth: depth + 1)
             }
@@ -98,7 +152,7 @@ public struct JSONScanner: ~Copyable {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "}"):
                 index += 1
-                return found
+                return
             default: throw .malformed
             }
         }
@@ -118,8 +172,7 @@ public struct JSONScanner: ~Copyable {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let isInteger = try skipNumber()
             guard isInteger else { return .other }
-            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-            return Int(text).map(Value.integer) ?? .other
+            return Self.integer(UnsafeRawBufferPointer(rebasing: bytes[start..<index])).map(Value.integer) ?? .other
         default:
             try skipValue(depth: depth)
             return .other
@@ -130,7 +183,8 @@ public struct JSONScanner: ~Copyable {
         guard depth <= Self.maximumDepth else { throw .tooDeep }
         switch peek ?? 0 {
         case UInt8(ascii: "{"):
-            _ = try objectMembers(named: [], depth: depth)
+            var ignored = Members(names: Self.noNames)
+            try objectMembers(named: [], into: &ignored, depth: depth)
         case UInt8(ascii: "["):
             index += 1
             skipWhitespace()
@@ -230,6 +284,27 @@ public struct JSONScanner: ~Copyable {
 
     private mutating func skipDigits() {
         while let byte = peek, Self.isDigit(byte) { index += 1 }
+    }
+
+    private static let noNames: MemberNames = []
+
+    /// The value of an integer's text already known to be well-formed (`-`? digits), nil when a machine word
+    /// cannot hold it.
+    private static func integer(_ text: UnsafeRawBufferPointer) -> Int? {
+        var digits = text[...]
+        let negative = digits.first == UInt8(ascii: "-")
+        if negative { digits = digits.dropFirst() }
+        var value = 0
+        for digit in digits {
+            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowB) =
+                negative
+                ? shifted.subtractingReportingOverflow(Int(digit &- UInt8(ascii: "0")))
+                : shifted.addingReportingOverflow(Int(digit &- UInt8(ascii: "0")))
+            if overflowA || overflowB { return nil }
+            value = next
+        }
+        return value
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

@@ -22,14 +22,8 @@ public enum UsageScanner {
     static func usage(inBuffer bytes: UnsafeBufferPointer<UInt8>, format: Format) -> TokenUsage? {
         switch format {
         case .openAI:
-            let counts = ["prompt_tokens", "completion_tokens"]
-            guard let object = lastObject(after: Array("\"usage\"".utf8), in: bytes, reading: counts) else {
-                return nil
-            }
-            return TokenUsage(
-                promptTokens: integer(object["prompt_tokens"]) ?? 0,
-                completionTokens: integer(object["completion_tokens"]) ?? 0
-            )
+            guard let object = lastObject(after: usageMarker, in: bytes, reading: openAICounts) else { return nil }
+            return TokenUsage(promptTokens: integer(object[0]) ?? 0, completionTokens: integer(object[1]) ?? 0)
         case .anthropic:
             // Streams report input tokens at the start and output tokens at the end; take each where it last appears.
             let input = lastInteger(named: "input_tokens", in: bytes)
@@ -47,8 +41,8 @@ public enum UsageScanner {
     /// The members named `keys` of the JSON object that follows the last occurrence of `marker` (e.g. `"usage"`)
     /// and a colon.
     static func lastObject(
-        after marker: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, reading keys: [String]
-    ) -> [String: JSONScanner.Value]? {
+        after marker: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, reading keys: JSONScanner.MemberNames
+    ) -> JSONScanner.Members? {
         var searchEnd = bytes.count
         while let start = lastIndex(of: marker, in: bytes, before: searchEnd) {
             searchEnd = start
@@ -82,6 +76,9 @@ public enum UsageScanner {
         }
         return digits == 0 ? nil : value
     }
+
+    private static let usageMarker = Array("\"usage\"".utf8)
+    private static let openAICounts: JSONScanner.MemberNames = ["prompt_tokens", "completion_tokens"]
 
     static func integer(_ value: JSONScanner.Value?) -> Int? {
         if case .integer(let count) = value { return count }

@@ -12,10 +12,10 @@ struct RequestProbe {
         guard body.readableBytes > 0 else {
             throw GatewayError.badRequest("request body is empty; expected a JSON object")
         }
-        let members: [String: JSONScanner.Value]
+        let members: JSONScanner.Members
         do {
             members = try body.withUnsafeReadableBytes { bytes throws(JSONScanner.Failure) in
-                try JSONScanner.members(of: bytes, named: ["model", "stream"])
+                try JSONScanner.members(of: bytes, named: Self.names)
             }
         } catch .notAnObject {
             throw GatewayError.badRequest("request body must be a JSON object")
@@ -25,8 +25,10 @@ struct RequestProbe {
             throw GatewayError.badRequest("request body is not valid JSON")
         }
         var probe = RequestProbe()
-        if case .string(let model) = members["model"] { probe.model = model }
-        if case .bool(let stream) = members["stream"] { probe.stream = stream }
+        if case .string(let model) = members[0] { probe.model = model }
+        if case .bool(let stream) = members[1] { probe.stream = stream }
         return probe
     }
+
+    private static let names: JSONScanner.MemberNames = ["model", "stream"]
 }

@@ -5,7 +5,7 @@ import Testing
 @Suite("JSON scanner")
 struct JSONScannerTests {
     func members(_ text: String, _ keys: [String] = ["model", "stream"]) throws -> [String: JSONScanner.Value] {
-        try Array(text.utf8).withUnsafeBytes { try JSONScanner.members(of: $0, named: keys) }
+        try Array(text.utf8).withUnsafeBytes { try JSONScanner.members(of: $0, named: .init(keys)).dictionary }
     }
 
     func failure(_ text: String) -> JSONScanner.Failure? {

@@ -151,7 +151,13 @@ final class UpstreamConnectionPool {
                     // No outbound header validation (about 10k instructions a request): every request header is
                     // either a client's, which NIO's parser already refused with CR, LF or NUL in it, or ours, built
                     // from keys that `KeySecretRules` keeps free of whitespace and control characters.
-                    try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
+                    // No framing headers set by the encoder either: it would copy every head's header list to
+                    // look for them, and every head sent here already says its framing (`UpstreamRequest.head`,
+                    // `ProxyEngine.upstreamHead`: a `Content-Length` on each request with a body, none without).
+                    var encoder = HTTPRequestEncoder.Configuration()
+                    encoder.automaticallySetFramingHeaders = false
+                    try pipeline.addHTTPClientHandlers(
+                        enableOutboundHeaderValidation: false, encoderConfiguration: encoder)
                     try pipeline.addHandler(
                         UpstreamConnectionHandler(
                             origin: origin, streamIdleTimeout: streamIdleTimeout, idleTimeout: idleTimeout))

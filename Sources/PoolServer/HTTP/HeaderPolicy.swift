@@ -81,14 +81,14 @@ enum HeaderPolicy {
 
     /// The upstream answer's headers the client sees, names in lower case; the upstream's `x-request-id` as
     /// `x-upstream-request-id`.
-    static func downstreamHeaders(from upstream: HTTPHeaders) -> HTTPHeaders {
-        var fields = HTTPHeaders()
+    static func downstreamHeaders(from upstream: HTTPHeaders) -> ResponseHeaderList {
+        var fields = ResponseHeaderList()
         for (name, value) in upstream {
             let lowered = name.lowercased()
             if relayedDownstream.contains(lowered) {
-                fields.add(name: lowered, value: value)
+                fields.add(lowered, value)
             } else if lowered == "x-request-id" {
-                fields.add(name: "x-upstream-request-id", value: value)
+                fields.add("x-upstream-request-id", value)
             }
         }
         return fields

@@ -17,7 +17,7 @@ extension SQLiteStore {
 
     static func logChanges(_ kind: String, items: [String], origin: String, _ db: Database) throws {
         guard !items.isEmpty else { return }
-        let statement = try db.makeStatement(
+        let statement = try db.cachedStatement(
             sql: "INSERT INTO change_log (origin, kind, item, at) VALUES (?, ?, ?, ?)")
         let now = Date().timeIntervalSince1970
         for item in items { try statement.execute(arguments: [origin, kind, item, now]) }

@@ -10,12 +10,12 @@ extension SQLiteStore {
     static func loadModelHours(since: Int, _ db: Database) throws -> [ModelHourRecord] {
         var hours: [ModelHourRecord] = []
         let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT provider, model, hour_start, requests, successes, failures, client_errors,
-                       upstream_failures, refused
-                FROM model_hours WHERE hour_start >= ? ORDER BY hour_start, provider, model
-                """, arguments: [since])
+            db.cachedStatement(
+                sql: """
+                    SELECT provider, model, hour_start, requests, successes, failures, client_errors,
+                           upstream_failures, refused
+                    FROM model_hours WHERE hour_start >= ? ORDER BY hour_start, provider, model
+                    """), arguments: [since])
         while let row = try rows.next() {
             hours.append(
                 ModelHourRecord(
@@ -32,11 +32,11 @@ extension SQLiteStore {
         var records: [ProviderID: GlobalStatsRecord] = [:]
         var order: [ProviderID] = []
         let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT provider, requests, successes, failures, client_errors, upstream_failures
-                FROM global_stats ORDER BY provider
-                """)
+            db.cachedStatement(
+                sql: """
+                    SELECT provider, requests, successes, failures, client_errors, upstream_failures
+                    FROM global_stats ORDER BY provider
+                    """))
         while let row = try rows.next() {
             let provider = ProviderID(rawValue: row[0])
             order.append(provider)
@@ -45,7 +45,7 @@ extension SQLiteStore {
                 upstreamFailures: row[5])
         }
         let refusalRows = try Row.fetchCursor(
-            db, sql: "SELECT provider, reason, requests FROM refusal_stats ORDER BY provider, reason")
+            db.cachedStatement(sql: "SELECT provider, reason, requests FROM refusal_stats ORDER BY provider, reason"))
         while let row = try refusalRows.next() {
             // A reason a newer version wrote and this one does not know is left in its row, untouched.
             guard let reason = RefusalReason(rawValue: row[1]) else { continue }
@@ -62,7 +62,7 @@ extension SQLiteStore {
     /// Adds increments to the totals; a reason with no new refusals writes no row.
     static func writeGlobalStats(_ records: [GlobalStatsRecord], _ db: Database) throws {
         guard !records.isEmpty else { return }
-        let totals = try db.makeStatement(
+        let totals = try db.cachedStatement(
             sql: """
                 INSERT INTO global_stats (provider, requests, successes, failures, client_errors, upstream_failures)
                 VALUES (?, ?, ?, ?, ?, ?)
@@ -71,7 +71,7 @@ extension SQLiteStore {
                     failures = failures + excluded.failures, client_errors = client_errors + excluded.client_errors,
                     upstream_failures = upstream_failures + excluded.upstream_failures
                 """)
-        let refusals = try db.makeStatement(
+        let refusals = try db.cachedStatement(
             sql: """
                 INSERT INTO refusal_stats (provider, reason, requests) VALUES (?, ?, ?)
                 ON CONFLICT(provider, reason) DO UPDATE SET requests = requests + excluded.requests

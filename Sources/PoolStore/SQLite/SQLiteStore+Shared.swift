@@ -9,14 +9,14 @@ extension SQLiteStore {
         try checkOpen()
         return try await pool.read { db in
             var totals = SharedTotals(
-                revision: try Int64.fetchOne(db, sql: "SELECT max(rev) FROM change_log") ?? 0)
+                revision: try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(rev) FROM change_log")) ?? 0)
             let keyRows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT key_id, requests, successes, failures, latency_ms_sum, prompt_tokens, completion_tokens,
-                           last_used, last_success, last_failure
-                    FROM key_stats WHERE rev > ? AND rev <= ?
-                    """, arguments: [revision, totals.revision])
+                db.cachedStatement(
+                    sql: """
+                        SELECT key_id, requests, successes, failures, latency_ms_sum, prompt_tokens, completion_tokens,
+                               last_used, last_success, last_failure
+                        FROM key_stats WHERE rev > ? AND rev <= ?
+                        """), arguments: [revision, totals.revision])
             while let row = try keyRows.next() {
                 totals.keyStats.append(
                     KeyStatsRecord(
@@ -25,7 +25,8 @@ extension SQLiteStore {
                         lastUsed: StoreColumns.date(row[7]), lastSuccess: StoreColumns.date(row[8]),
                         lastFailure: StoreColumns.date(row[9])))
             }
-            let tokenRows = try Row.fetchCursor(db, sql: "SELECT id, request_count FROM client_tokens")
+            let tokenRows = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT id, request_count FROM client_tokens"))
             while let row = try tokenRows.next() { totals.tokenCounts[row[0]] = row[1] }
             totals.globalStats = try Self.loadGlobalStats(db)
             totals.modelHours = try Self.loadModelHours(since: hoursSince, db)

@@ -29,7 +29,7 @@ extension SQLiteStore {
                 let revision = db.lastInsertedRowID
                 // INSERT … SELECT … WHERE EXISTS skips stats of keys deleted since the batch was collected,
                 // which a plain upsert would turn into a foreign-key failure of the whole batch.
-                let statement = try db.makeStatement(
+                let statement = try db.cachedStatement(
                     sql: """
                         INSERT INTO key_stats (key_id, requests, successes, failures, latency_ms_sum, prompt_tokens,
                                                completion_tokens, last_used, last_success, last_failure, rev)
@@ -58,7 +58,7 @@ extension SQLiteStore {
             let merged = try Self.mergeHealth(batch.keyHealth, now: now, db)
             try Self.logChanges(ChangeKind.keyHealth, items: merged, origin: origin, db)
             if !batch.tokenRequestCounts.isEmpty {
-                let statement = try db.makeStatement(
+                let statement = try db.cachedStatement(
                     sql: "UPDATE client_tokens SET request_count = request_count + ? WHERE id = ?")
                 for count in batch.tokenRequestCounts {
                     try statement.execute(arguments: [count.requestCount, count.tokenID])
@@ -66,7 +66,7 @@ extension SQLiteStore {
             }
             try Self.writeGlobalStats(batch.globalStats, db)
             if !batch.modelHours.isEmpty {
-                let statement = try db.makeStatement(
+                let statement = try db.cachedStatement(
                     sql: """
                         INSERT INTO model_hours (provider, model, hour_start, requests, successes, failures,
                                                  client_errors, upstream_failures, refused)
@@ -96,7 +96,7 @@ extension SQLiteStore {
         let wins = KeyHealthMergeSQL.offeredWins(
             storedStatus: "status", storedUntil: "status_until", status: "?1", until: "?2", now: now)
         let fresh = KeyHealthMergeSQL.notBeforeReplacement(replacedAt: "health_replaced_at", decidedAt: "?8")
-        let statement = try db.makeStatement(
+        let statement = try db.cachedStatement(
             sql: """
                 UPDATE keys SET status = ?1, status_until = ?2, status_reason = ?3, consecutive_failures = ?4,
                                 consecutive_rate_limits = ?5, failure_disables = ?6
@@ -124,7 +124,7 @@ extension SQLiteStore {
         guard !records.isEmpty else { return }
         let now = Date().timeIntervalSince1970
         let fresh = KeyHealthMergeSQL.notBeforeReplacement(replacedAt: "health_replaced_at", decidedAt: "?8")
-        let statement = try db.makeStatement(
+        let statement = try db.cachedStatement(
             sql: """
                 UPDATE keys SET status = ?1, status_until = ?2, status_reason = ?3, consecutive_failures = ?4,
                                 consecutive_rate_limits = ?5, failure_disables = ?6,

@@ -17,7 +17,7 @@ extension ProxiedRequest {
         recordTokens(usage)
         if route.isModelList, outcome == .success {
             engine.modelCache.store(
-                modelListKey, .init(status: head.status, headers: headers, body: body, fetchedAt: engine.clock.now))
+                modelListKey, .init(status: head.status, headers: headers.httpHeaders, body: body, fetchedAt: engine.clock.now))
         }
         engine.reporter.recordRequest(
             provider: route.provider, model: model, result: .relayed(status: Int(head.status.code)))
@@ -52,44 +52,44 @@ extension ProxiedRequest {
     }
 
     func answerCached(_ entry: ModelListCache.Entry, state: String) {
-        var headers = entry.headers
+        var headers = ResponseHeaderList(entry.headers)
         // Relayed headers never hold the pool's own (`HeaderPolicy`): added, not searched for.
-        headers.add(name: "x-pool-cache", value: state)
-        headers.add(name: "x-pool-attempts", value: "0")
-        headers.add(name: "x-request-id", value: requestID)
+        headers.add("x-pool-cache", state)
+        headers.add("x-pool-attempts", "0")
+        headers.add("x-request-id", requestID)
         writeWhole(entry.status, headers, body: entry.body)
     }
 
     /// The gateway's own error answer, in the route's dialect; past the edge checks it carries the request id.
     func answer(_ error: GatewayError) {
-        var headers = HTTPHeaders()
+        var headers = ResponseHeaderList()
         for field in error.headers where field.name != .contentType {
-            headers.add(name: field.name.rawName, value: field.value)
+            headers.add(field.name.rawName, field.value)
         }
-        headers.add(name: "content-type", value: "application/json")
+        headers.add("content-type", "application/json")
         if !requestID.isEmpty {
-            headers.replaceOrAdd(name: "x-request-id", value: requestID)
-            if !headers.contains(name: "x-pool-attempts") { headers.add(name: "x-pool-attempts", value: "0") }
+            headers.replaceOrAdd("x-request-id", requestID)
+            if !headers.contains("x-pool-attempts") { headers.add("x-pool-attempts", "0") }
         }
         let status = HTTPResponseStatus(statusCode: error.status.code, reasonPhrase: error.status.reasonPhrase)
         writeWhole(status, headers, body: ByteBuffer(string: error.body(in: dialect)))
     }
 
     /// `x-pool-key-id`, `x-pool-attempts` and `x-request-id` on an answer one of the pool's keys gave.
-    func addPoolHeaders(_ headers: inout HTTPHeaders, key: String) {
+    func addPoolHeaders(_ headers: inout ResponseHeaderList, key: String) {
         // Relayed headers never hold these (`HeaderPolicy`): added, not searched for.
-        headers.add(name: "x-pool-key-id", value: key)
-        headers.add(name: "x-pool-attempts", value: String(tried.count))
-        headers.add(name: "x-request-id", value: requestID)
+        headers.add("x-pool-key-id", key)
+        headers.add("x-pool-attempts", String(tried.count))
+        headers.add("x-request-id", requestID)
         addLimitHeaders(&headers)
-        if cacheKey != nil { headers.add(name: "x-pool-cache", value: "miss") }
+        if cacheKey != nil { headers.add("x-pool-cache", "miss") }
     }
 
-    func writeWhole(_ status: HTTPResponseStatus, _ headers: HTTPHeaders, body: ByteBuffer) {
+    func writeWhole(_ status: HTTPResponseStatus, _ headers: ResponseHeaderList, body: ByteBuffer) {
         guard !responseStarted, !responseEnded else { return }
         var headers = headers
         // Neither relayed nor error headers hold a length.
-        headers.add(name: "content-length", value: String(body.readableBytes))
+        headers.add("content-length", String(body.readableBytes))
         responseStarted = true
         front?.writeResponseHead(status, headers, cors: hasOrigin)
         if body.readableBytes > 0 { front?.writeResponseBody(body, flush: false) }

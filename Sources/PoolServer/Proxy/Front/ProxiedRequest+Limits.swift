@@ -48,20 +48,20 @@ extension ProxiedRequest {
             cacheKey = key
             return false
         }
-        var headers = HTTPHeaders()
-        for field in cached.headers { headers.add(name: field.name, value: field.value) }
-        headers.add(name: "x-pool-cache", value: "hit")
-        headers.add(name: "x-pool-attempts", value: "0")
-        headers.add(name: "x-request-id", value: requestID)
+        var headers = ResponseHeaderList(capacity: cached.headers.count + 8)
+        for field in cached.headers { headers.add(field.name, field.value) }
+        headers.add("x-pool-cache", "hit")
+        headers.add("x-pool-attempts", "0")
+        headers.add("x-request-id", requestID)
         addLimitHeaders(&headers)
         writeWhole(.ok, headers, body: ByteBuffer(bytes: cached.body))
         return true
     }
 
     /// Keeps a status-200 answer when this request may be cached.
-    func keepInResponseCache(_ headers: HTTPHeaders, body: ByteBuffer) {
+    func keepInResponseCache(_ headers: ResponseHeaderList, body: ByteBuffer) {
         guard let cacheKey, let token else { return }
-        let fields = headers.map { CachedResponse.HeaderField(name: $0.name, value: $0.value) }
+        let fields = headers.fields.map { CachedResponse.HeaderField(name: $0.0, value: $0.1) }
         engine.admission.store(
             CachedResponse(headers: fields, body: Array(body.readableBytesView)), for: cacheKey, token: token)
     }
@@ -73,8 +73,8 @@ extension ProxiedRequest {
     }
 
     /// `x-ratelimit-*` for a token with an RPM or TPM limit.
-    func addLimitHeaders(_ headers: inout HTTPHeaders) {
-        for (name, value) in ProxyAdmission.headerFields(rateLimitHeaders) { headers.add(name: name, value: value) }
+    func addLimitHeaders(_ headers: inout ResponseHeaderList) {
+        for (name, value) in ProxyAdmission.headerFields(rateLimitHeaders) { headers.add(name, value) }
     }
 
     static func error(for refusal: ProxyRefusal) -> GatewayError {

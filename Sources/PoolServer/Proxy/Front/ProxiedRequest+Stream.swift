@@ -18,10 +18,8 @@ extension ProxiedRequest {
     func startStream(_ head: HTTPResponseHead) {
         guard let lease else { return }
         var headers = HeaderPolicy.downstreamHeaders(from: head.headers)
-        if !headers.contains(name: "content-type") {
-            headers.add(name: "content-type", value: route.framing.contentType)
-        }
-        headers.replaceOrAdd(name: "cache-control", value: "no-cache")
+        if !headers.contains("content-type") { headers.add("content-type", route.framing.contentType) }
+        headers.replaceOrAdd("cache-control", "no-cache")
         addPoolHeaders(&headers, key: lease.key.id)
         attempt = .streaming
         responseStarted = true

@@ -318,14 +318,14 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     // MARK: Written by the proxied request
 
     /// A proxied answer's head, with the headers every answer of the server carries.
-    func writeResponseHead(_ status: HTTPResponseStatus, _ headers: HTTPHeaders, cors: Bool) {
+    func writeResponseHead(_ status: HTTPResponseStatus, _ headers: ResponseHeaderList, cors: Bool) {
         guard let context else { return }
         var headers = headers
         // As Hummingbird's CORS middleware (any origin) and application add them on the other routes.
-        if cors { headers.add(name: "access-control-allow-origin", value: "*") }
-        headers.add(name: "date", value: HTTPDateHeader.now)
-        if let server = engine.serverName { headers.add(name: "server", value: server) }
-        var head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
+        if cors { headers.add("access-control-allow-origin", "*") }
+        headers.add("date", HTTPDateHeader.now)
+        if let server = engine.serverName { headers.add("server", server) }
+        var head = HTTPResponseHead(version: .http1_1, status: status, headers: headers.httpHeaders)
         versionPolicy.answerLeaves(&head)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
     }

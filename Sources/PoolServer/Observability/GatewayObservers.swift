@@ -6,6 +6,7 @@ enum GatewayObservers {
     /// The observers for `gateway`; `extra` come last (tests collect records with one).
     static func make(gateway: Gateway, extra: [any RequestObserver] = []) -> RequestObservers {
         var observers: [any RequestObserver] = []
+        if gateway.configuration.accessLog { observers.append(AccessLog()) }
         observers += extra
         return RequestObservers(observers)
     }

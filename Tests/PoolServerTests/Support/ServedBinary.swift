@@ -43,8 +43,11 @@ final class ServedBinary: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, process.isRunning {
             seen += String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
-            if let range = seen.range(of: #"port=(\d+)"#, options: .regularExpression), seen.contains("listening") {
-                let port = Int(seen[range].dropFirst("port=".count)) ?? 0
+            // `port=N` in the text format, `"port":"N"` with LOG_FORMAT=json.
+            if let range = seen.range(of: #"port=(\d+)|"port":"(\d+)""#, options: .regularExpression),
+                seen.contains("listening")
+            {
+                let port = Int(seen[range].filter(\.isNumber)) ?? 0
                 let served = ServedBinary(process: process, port: port, errors: errors)
                 served.append(seen)
                 errors.fileHandleForReading.readabilityHandler = { handle in
@@ -64,6 +67,13 @@ final class ServedBinary: @unchecked Sendable {
     }
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Everything the gateway wrote to stderr so far.
+    var errorOutput: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return log
+    }
 
     /// Whether `text` appears in the log within `seconds`.
     func waitForLog(_ text: String, seconds: Double = 20) -> Bool {

@@ -68,7 +68,7 @@ final class TestGateway: Sendable {
             continuation.yield(port)
             continuation.finish()
         }
-        let group = gatewayServiceGroup(running: app, configuration: configuration, signals: [], logger: logger)
+        let group = gatewayServiceGroup(running: app, gateway: gateway, signals: [], logger: logger)
         let task = Task { await runGateway(group, gateway: gateway, logger: logger) }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }

@@ -73,14 +73,15 @@ final class StoreReachability: Sendable {
         await withCheckedContinuation { continuation in
             let answer = FirstAnswer(continuation)
             let timer = Task { [deadline] in
-                try? await Task.sleep(for: deadline)
+                // Cancelled once the query has answered: then it gives nothing.
+                guard (try? await Task.sleep(for: deadline)) != nil else { return }
                 answer.give(false)
             }
             Task {
                 let reachable = (try? await query()) != nil
-                timer.cancel()
                 state.withLock { $0.queryOutstanding = false }
                 answer.give(reachable)
+                timer.cancel()
             }
         }
     }

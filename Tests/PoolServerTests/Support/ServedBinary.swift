@@ -33,6 +33,8 @@ final class ServedBinary: @unchecked Sendable {
         environment["HOST"] = "127.0.0.1"
         environment["PORT"] = "0"
         environment["LOG_LEVEL"] = "notice"
+        // Tests stop it with SIGTERM and wait: no readiness delay unless a test asks for one.
+        environment["SHUTDOWN_DELAY_SECONDS"] = "0"
         for (name, value) in extra { environment[name] = value }
         process.environment = environment
         let errors = Pipe()

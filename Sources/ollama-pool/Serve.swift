@@ -32,7 +32,7 @@ struct Serve: AsyncParsableCommand {
                 metadata: ["host": "\(configuration.host)", "port": "\(port)", "scheme": "\(scheme)"])
         }
         let group = gatewayServiceGroup(
-            running: app, configuration: configuration, signals: [.sigterm, .sigint], logger: logger)
+            running: app, gateway: gateway, signals: [.sigterm, .sigint], logger: logger)
         await runGateway(group, gateway: gateway, logger: logger)
     }
 }

@@ -27,7 +27,7 @@ struct SettingOptions: ParsableArguments {
     }
 
     func logger(_ configuration: GatewayConfiguration, label: String = "ollama-pool") -> Logger {
-        LoggingBootstrap.once(level: configuration.logLevel)
+        LoggingBootstrap.once(level: configuration.logLevel, format: configuration.logFormat)
         var logger = Logger(label: label)
         logger.logLevel = configuration.logLevel
         return logger
@@ -49,18 +49,15 @@ struct SettingOptions: ParsableArguments {
     }
 }
 
-/// Logs go to stderr, so command output on stdout stays clean for scripts.
+/// Logs go to stderr (through `GatewayLogging`, never blocking the caller), so command output on stdout stays
+/// clean for scripts.
 enum LoggingBootstrap {
     nonisolated(unsafe) private static var done = false
 
-    static func once(level: Logger.Level) {
+    static func once(level: Logger.Level, format: GatewayLogging.Format) {
         guard !done else { return }
         done = true
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        GatewayLogging.bootstrap(format: format, level: level)
     }
 }
 

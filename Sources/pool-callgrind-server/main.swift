@@ -19,7 +19,7 @@ Task.detached {
         logger.logLevel = configuration.logLevel
         let gateway = try await Gateway.open(configuration: configuration, logger: logger)
         let app = try buildApplication(gateway: gateway) { _ in started.signal() }
-        let group = gatewayServiceGroup(running: app, configuration: configuration, signals: [], logger: logger)
+        let group = gatewayServiceGroup(running: app, gateway: gateway, signals: [], logger: logger)
         await runGateway(group, gateway: gateway, logger: logger)
     } catch {
         print("pool-callgrind-server: \(error)")

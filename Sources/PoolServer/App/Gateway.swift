@@ -29,6 +29,8 @@ public final class Gateway: Sendable {
     public let sharedStats: StatsShared
     /// How far the change feed has followed the store, for `/health`.
     public let feedStatus: ChangeFeedStatus
+    /// Whether a shutdown has begun, for `/health/ready` (set by the service group's ``ShutdownDelay``).
+    public let shutdownState = ShutdownState()
 
     init(
         configuration: GatewayConfiguration, pool: KeyPool, tokens: TokenRegistry, traffic: TrafficCounters,

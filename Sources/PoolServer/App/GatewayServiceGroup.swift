@@ -4,15 +4,26 @@ import PoolStore
 import ServiceLifecycle
 import UnixSignals
 
-/// The service group that runs a gateway application: on one of `signals` (SIGTERM and SIGINT for `serve`) the
-/// server stops accepting and in-flight requests get `SHUTDOWN_GRACE_SECONDS` to finish; then they are
-/// cancelled — open streams end with an error event in their dialect — and the statistics are flushed. Should
-/// anything ignore the cancellation, the group gives up after five seconds more, so the process always exits.
+/// The service group that runs a gateway application. On the first of `signals` (SIGTERM and SIGINT for `serve`)
+/// the instance turns unready (`/health/ready` 503) but keeps accepting and serving for `SHUTDOWN_DELAY_SECONDS`
+/// (``ShutdownDelay``); then the server stops accepting and in-flight requests get `SHUTDOWN_GRACE_SECONDS` to
+/// finish; then they are cancelled — open streams end with an error event in their dialect — and the statistics are
+/// flushed. Should anything ignore the cancellation, the group gives up after five seconds more, so the process
+/// always exits. A graceful shutdown triggered in code (tests) skips the delay.
 public func gatewayServiceGroup(
-    running app: some ApplicationProtocol, configuration: GatewayConfiguration, signals: [UnixSignal],
-    logger: Logger
+    running app: some ApplicationProtocol, gateway: Gateway, signals: [UnixSignal], logger: Logger
 ) -> ServiceGroup {
-    var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: signals, logger: logger)
+    let configuration = gateway.configuration
+    let delay = ShutdownDelay(
+        signals: signals, delay: .milliseconds(Int64(configuration.shutdownDelay * 1000)),
+        state: gateway.shutdownState, logger: logger)
+    var group = ServiceGroupConfiguration(
+        services: [
+            .init(service: app),
+            // Its end (the delay over) starts the group's graceful shutdown: the listener closes, requests drain.
+            .init(service: delay, successTerminationBehavior: .gracefullyShutdownGroup),
+        ],
+        logger: logger)
     group.maximumGracefulShutdownDuration = .milliseconds(Int64(configuration.shutdownGrace * 1000))
     group.maximumCancellationDuration = .seconds(5)
     return ServiceGroup(configuration: group)

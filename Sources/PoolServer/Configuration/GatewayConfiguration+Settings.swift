@@ -27,6 +27,16 @@ extension GatewayConfiguration {
                 + "the database (SQLite only: required with PostgreSQL). Existing plain rows are encrypted on the next start"
         ),
         .logLevel("LOG_LEVEL", \.logLevel, "`trace` … `critical`; logs go to stderr and never contain a secret"),
+        .logFormat(
+            "LOG_FORMAT", \.logFormat,
+            "`text`, or `json`: one JSON object per line (`timestamp` ISO 8601 UTC, `level`, `message`, `label`, the "
+                + "metadata as fields; `request_id` on a request's lines)"
+        ),
+        .toggle(
+            "ACCESS_LOG", \.accessLog,
+            "one `info` line per proxied request: request id, token name, provider, route, model, answering key id, "
+                + "attempts, status, duration, time to first byte, tokens, cached"
+        ),
         .toggle(
             "PUBLIC_STATS", \.publicStats,
             "serve the statistics page `/stats` and `/admin/public-stats` without auth (counts and model names only); "
@@ -72,8 +82,13 @@ extension GatewayConfiguration {
                 + "proxied request also holds an upstream connection)"
         ),
         .seconds(
+            "SHUTDOWN_DELAY_SECONDS", \.shutdownDelay, minimum: 0,
+            "on SIGTERM/SIGINT, seconds `/health/ready` answers 503 while the gateway still accepts and serves, so a "
+                + "load balancer notices before the listener closes; a second signal cuts it short. `0`: none"
+        ),
+        .seconds(
             "SHUTDOWN_GRACE_SECONDS", \.shutdownGrace, minimum: 0,
-            "on SIGTERM/SIGINT, seconds in-flight requests may take to finish; then open streams end with an error "
+            "after `SHUTDOWN_DELAY_SECONDS` the listener closes, and in-flight requests have this many seconds to finish; then open streams end with an error "
                 + "event in their dialect, counters are flushed and the process exits"
         ),
         .optionalText(

@@ -10,12 +10,19 @@ public struct GatewayConfiguration: Sendable {
     /// The admin token in clear; when nil the stored hash (or a newly generated token) is used.
     public var adminToken: String?
     public var logLevel: Logger.Level = .info
+    /// How log lines are written to stderr: text, or one JSON object per line (`LOG_FORMAT`).
+    public var logFormat: GatewayLogging.Format = .text
+    /// One `info` line per proxied request (`ACCESS_LOG`).
+    public var accessLog = false
     /// Accept an `ADMIN_TOKEN` shorter than ``minimumAdminTokenLength`` (`ALLOW_WEAK_ADMIN_TOKEN`).
     public var allowWeakAdminToken = false
     /// Whether the statistics page `/stats` and its API `/admin/public-stats` are served without auth.
     public var publicStats = true
     /// Seconds a shutdown waits for in-flight requests and streams before it ends them.
     public var shutdownGrace: TimeInterval = 30
+    /// Seconds between SIGTERM/SIGINT and closing the listener, with `/health/ready` answering 503 meanwhile, so
+    /// that a load balancer stops sending before the port goes away (`SHUTDOWN_DELAY_SECONDS`).
+    public var shutdownDelay: TimeInterval = 5
     /// Certificate and key when the gateway serves HTTPS itself.
     public var tls = TLSFiles()
 

@@ -96,6 +96,20 @@ extension Setting {
         )
     }
 
+    static func logFormat(_ name: String, _ field: Field<GatewayLogging.Format>, _ summary: String) -> Setting {
+        Setting(
+            name: name, form: .value, summary: summary, isSecret: false, defaultNote: nil,
+            read: { text, configuration in
+                guard let format = GatewayLogging.Format(rawValue: text.lowercased()) else {
+                    let formats = GatewayLogging.Format.allCases.map(\.rawValue).joined(separator: " or ")
+                    throw ConfigurationError("\(name) must be \(formats), got \"\(text)\"")
+                }
+                configuration[keyPath: field] = format
+            },
+            show: { $0[keyPath: field].rawValue }
+        )
+    }
+
     static func ollamaProbe(
         _ name: String, _ field: Field<KeyCheckConfiguration.OllamaProbe>, _ summary: String
     ) -> Setting {

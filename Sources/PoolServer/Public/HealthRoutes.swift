@@ -5,7 +5,8 @@ import PoolStore
 
 /// `GET /health`: no auth; enough for a load balancer and an operator's first look, and for an operator of
 /// several instances on one database: which instance answered, and how far it follows the store's change feed.
-/// Never the database's address or password.
+/// Never the database's address or password. For orchestrators: `GET /health/live` (200 while the process
+/// serves) and `GET /health/ready` (200 when this instance should get traffic; else 503 with the reasons).
 struct HealthRoutes {
     let pool: KeyPool
     let upstream: GatewayConfiguration.UpstreamSettings
@@ -18,6 +19,8 @@ struct HealthRoutes {
     let clock: any PoolClock
     /// Whether this instance runs the singleton work (recovery) now.
     let leadership: Leadership
+    let shutdown: ShutdownState
+    let storeReachability: StoreReachability
 
     init(gateway: Gateway, leadership: Leadership) {
         self.leadership = leadership
@@ -29,10 +32,36 @@ struct HealthRoutes {
         feed = gateway.feedStatus
         store = gateway.store
         clock = gateway.clock
+        shutdown = gateway.shutdownState
+        storeReachability = StoreReachability(store: gateway.store)
     }
 
     func register(on router: Router<GatewayRequestContext>) {
         router.get("health") { _, _ in try health() }
+        router.get("health/live") { _, _ in try live() }
+        router.get("health/ready") { _, _ in try await ready() }
+    }
+
+    /// The process is up and its router answers: nothing else is asked, so a liveness probe never restarts an
+    /// instance for what a restart cannot fix (a store outage, a shutdown under way).
+    private func live() throws -> Response {
+        try JSONResponse.make(["status": "ok"])
+    }
+
+    /// Ready when the store answers (``StoreReachability``: cached about a second, with a deadline) and no shutdown
+    /// has begun. The pool is loaded by construction: the routes exist only once `Gateway.load` has read the store
+    /// into memory.
+    private func ready() async throws -> Response {
+        var reasons: [String] = []
+        if shutdown.isDraining { reasons.append("draining") }
+        // A draining instance is unready whatever the store says; the store is not asked then.
+        if reasons.isEmpty, await !storeReachability.isReachable() { reasons.append("store_unreachable") }
+        guard !reasons.isEmpty else { return try JSONResponse.make(["status": "ready"]) }
+        struct Unready: Encodable {
+            var status = "unready"
+            var reasons: [String]
+        }
+        return try JSONResponse.make(Unready(reasons: reasons), status: .serviceUnavailable)
     }
 
     private func health() throws -> Response {

@@ -33,6 +33,8 @@ final class ServedBinary: @unchecked Sendable {
         environment["HOST"] = "127.0.0.1"
         environment["PORT"] = "0"
         environment["LOG_LEVEL"] = "notice"
+        // Tests stop it with SIGTERM and wait: no readiness delay unless a test asks for one.
+        environment["SHUTDOWN_DELAY_SECONDS"] = "0"
         for (name, value) in extra { environment[name] = value }
         process.environment = environment
         let errors = Pipe()
@@ -43,8 +45,11 @@ final class ServedBinary: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, process.isRunning {
             seen += String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
-            if let range = seen.range(of: #"port=(\d+)"#, options: .regularExpression), seen.contains("listening") {
-                let port = Int(seen[range].dropFirst("port=".count)) ?? 0
+            // `port=N` in the text format, `"port":"N"` with LOG_FORMAT=json.
+            if let range = seen.range(of: #"port=(\d+)|"port":"(\d+)""#, options: .regularExpression),
+                seen.contains("listening")
+            {
+                let port = Int(seen[range].filter(\.isNumber)) ?? 0
                 let served = ServedBinary(process: process, port: port, errors: errors)
                 served.append(seen)
                 errors.fileHandleForReading.readabilityHandler = { handle in
@@ -64,6 +69,13 @@ final class ServedBinary: @unchecked Sendable {
     }
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Everything the gateway wrote to stderr so far.
+    var errorOutput: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return log
+    }
 
     /// Whether `text` appears in the log within `seconds`.
     func waitForLog(_ text: String, seconds: Double = 20) -> Bool {

@@ -54,6 +54,7 @@ extension ProxiedRequest {
         headers.add("x-pool-attempts", "0")
         headers.add("x-request-id", requestID)
         addLimitHeaders(&headers)
+        trace?.record.cached = true
         writeWhole(.ok, headers, body: ByteBuffer(bytes: cached.body))
         return true
     }

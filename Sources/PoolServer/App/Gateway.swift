@@ -29,6 +29,8 @@ public final class Gateway: Sendable {
     public let sharedStats: StatsShared
     /// How far the change feed has followed the store, for `/health`.
     public let feedStatus: ChangeFeedStatus
+    /// `/metrics` (nil with `METRICS_ENABLED=false`: nothing is counted).
+    let metrics: GatewayMetrics?
 
     init(
         configuration: GatewayConfiguration, pool: KeyPool, tokens: TokenRegistry, traffic: TrafficCounters,
@@ -53,6 +55,13 @@ public final class Gateway: Sendable {
             pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock, baseline: baseline,
             loadedRevision: loadedRevision, shared: sharedStats, logger: logger)
         startedAt = Date()
+        metrics =
+            configuration.metrics.enabled
+            ? GatewayMetrics(
+                sources: MetricsStateGauges.Sources(
+                    pool: pool, traffic: traffic, feed: feedStatus, modelCache: modelCache,
+                    responseCache: guards.responseCache, clock: clock, startedAt: startedAt))
+            : nil
     }
 
     /// Opens the store named by the configuration and loads everything into memory.

@@ -13,6 +13,14 @@ public func buildApplication(
     gateway: Gateway,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
+    try buildApplication(gateway: gateway, observers: [], onServerRunning: onServerRunning)
+}
+
+/// ``buildApplication(gateway:onServerRunning:)`` with request observers of the caller's besides the gateway's own.
+func buildApplication(
+    gateway: Gateway, observers: [any RequestObserver],
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
     let configuration = gateway.configuration
     // Read first: a start that fails here must not leave the upstream client behind unclosed.
     let certificates = configuration.tls.isEnabled ? try TLSCertificates(files: configuration.tls) : nil
@@ -99,7 +107,8 @@ public func buildApplication(
         reporter: AttemptReporter(
             pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, logger: gateway.logger),
         client: upstream, serverName: serverName,
-        admission: ProxyAdmission(guards: gateway.guards, clock: gateway.clock)
+        admission: ProxyAdmission(guards: gateway.guards, clock: gateway.clock),
+        observers: GatewayObservers.make(gateway: gateway, extra: observers)
     )
 
     var logger = Logger(label: "ollama-pool.http")

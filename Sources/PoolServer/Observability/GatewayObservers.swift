@@ -6,6 +6,7 @@ enum GatewayObservers {
     /// The observers for `gateway`; `extra` come last (tests collect records with one).
     static func make(gateway: Gateway, extra: [any RequestObserver] = []) -> RequestObservers {
         var observers: [any RequestObserver] = []
+        if let metrics = gateway.metrics { observers.append(metrics.recorder) }
         observers += extra
         return RequestObservers(observers)
     }

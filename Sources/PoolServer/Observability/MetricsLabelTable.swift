@@ -114,7 +114,8 @@ struct MetricsLabelTable {
 
     /// A model name or route fit to be a label value: short, and printable text without control characters.
     static func isFitLabel(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.count <= 128 && text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
+        !text.isEmpty && text.utf8.count <= 128
+            && text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
     }
 
     private mutating func makeRequestCounter(_ key: RequestKey) -> Counter {

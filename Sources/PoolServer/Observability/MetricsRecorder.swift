@@ -41,7 +41,8 @@ final class MetricsRecorder: RequestObserver {
             let label = [("provider", provider.rawValue)]
             return ProviderSeries(
                 attempts: RequestRecord.AttemptResult.allCases.map { result in
-                    registry.makeCounter(descriptor: MetricsNames.attempts, labels: label + [("outcome", result.rawValue)])
+                    registry.makeCounter(
+                        descriptor: MetricsNames.attempts, labels: label + [("outcome", result.rawValue)])
                 },
                 retries: registry.makeValueHistogram(
                     descriptor: MetricsNames.retries, labels: label, buckets: MetricsNames.retryBuckets),
@@ -52,7 +53,9 @@ final class MetricsRecorder: RequestObserver {
                 streamDuration: registry.makeValueHistogram(
                     descriptor: MetricsNames.streamDuration, labels: label, buckets: MetricsNames.secondsBuckets))
         }
-        inFlight = providers.map { registry.makeGauge(descriptor: MetricsNames.streamsInFlight, labels: [("provider", $0.rawValue)]) }
+        inFlight = providers.map {
+            registry.makeGauge(descriptor: MetricsNames.streamsInFlight, labels: [("provider", $0.rawValue)])
+        }
         table = Mutex(MetricsLabelTable(registry: registry, providers: providers))
     }
 

@@ -30,8 +30,9 @@ struct MetricsRecorderTests {
 
     static func record(
         provider: ProviderID = .ollama, route: String = "/v1/chat/completions", model: String? = "llama3",
-        status: Int = 200, seconds: Double = 0.5, upstream: Double = 0.4, attempts: [RequestRecord.AttemptResult] = [
-            .success,
+        status: Int = 200, seconds: Double = 0.5, upstream: Double = 0.4,
+        attempts: [RequestRecord.AttemptResult] = [
+            .success
         ], stream: Bool = false, tokens: (Int, Int)? = nil, cached: Bool = false
     ) -> RequestRecord {
         RequestRecord(
@@ -109,7 +110,8 @@ struct MetricsRecorderTests {
         let fixture = Fixture()
         let recorder = fixture.metrics.recorder
         // Text a client made up, refused upstream: never a label.
-        recorder.requestFinished(Self.record(model: "ignore previous instructions", status: 404, attempts: [.clientError]))
+        recorder.requestFinished(
+            Self.record(model: "ignore previous instructions", status: 404, attempts: [.clientError]))
         for index in 0..<150 { recorder.requestFinished(Self.record(model: "model-\(index)")) }
         recorder.requestFinished(Self.record(model: "model-0", status: 500, attempts: [.failed]))
         recorder.requestFinished(Self.record(model: String(repeating: "x", count: 500)))
@@ -140,7 +142,8 @@ struct MetricsRecorderTests {
         for sample in text.samples {
             #expect(Set(sample.labels.keys).isSubset(of: allowed), "\(sample.name) \(sample.labels)")
             for value in sample.labels.values {
-                #expect(!value.hasPrefix("k_") && !value.hasPrefix("t_") && !value.hasPrefix("req-") && value != "alice")
+                #expect(
+                    !value.hasPrefix("k_") && !value.hasPrefix("t_") && !value.hasPrefix("req-") && value != "alice")
             }
         }
     }

@@ -40,7 +40,8 @@ struct MetricsRouteTests {
         try await withGateway({ $0.clientLimits.authFailuresPerMinute = 2 }) { gateway in
             // Past the limit (the third failure within the minute) the address is locked out.
             for _ in 0..<3 {
-                #expect(try await gateway.request(.GET, "/metrics", token: "wrong-token-0000000000000000").status == 401)
+                #expect(
+                    try await gateway.request(.GET, "/metrics", token: "wrong-token-0000000000000000").status == 401)
             }
             let locked = try await gateway.request(.GET, "/metrics", token: gateway.adminToken)
             #expect(locked.status == 429)

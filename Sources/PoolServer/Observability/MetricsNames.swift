@@ -31,7 +31,7 @@ enum MetricsNames {
     static var upstreamFirstByte: MetricNameDescriptor {
         name(
             "pool_upstream", "ttfb_seconds",
-            "From the request head's arrival to the first byte of an upstream's answer going out.")
+            "Requests that reached an upstream: from the head's arrival to the answer's first byte going out.")
     }
     static var overhead: MetricNameDescriptor {
         name("pool_overhead", "seconds", "The gateway's own time per request: total minus waiting on upstreams.")

@@ -31,6 +31,8 @@ public final class Gateway: Sendable {
     public let feedStatus: ChangeFeedStatus
     /// Whether a shutdown has begun, for `/health/ready` (set by the service group's ``ShutdownDelay``).
     public let shutdownState = ShutdownState()
+    /// `/metrics` (nil with `METRICS_ENABLED=false`: nothing is counted).
+    let metrics: GatewayMetrics?
 
     init(
         configuration: GatewayConfiguration, pool: KeyPool, tokens: TokenRegistry, traffic: TrafficCounters,
@@ -55,6 +57,13 @@ public final class Gateway: Sendable {
             pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock, baseline: baseline,
             loadedRevision: loadedRevision, shared: sharedStats, logger: logger)
         startedAt = Date()
+        metrics =
+            configuration.metrics.enabled
+            ? GatewayMetrics(
+                sources: MetricsStateGauges.Sources(
+                    pool: pool, traffic: traffic, feed: feedStatus, modelCache: modelCache,
+                    responseCache: guards.responseCache, clock: clock, startedAt: startedAt))
+            : nil
     }
 
     /// Opens the store named by the configuration and loads everything into memory.

@@ -56,6 +56,13 @@ func buildApplication(
         ).register(on: router)
     }
     WebRoutes(assets: .bundled, publicStats: configuration.publicStats).register(on: router)
+    if let metrics = gateway.metrics {
+        // The admin token or METRICS_TOKEN; wrong ones count against the client IP as for every admin route.
+        var auth = AdminAuthMiddleware<GatewayRequestContext>(
+            credential: gateway.admin, guards: gateway.guards, clock: gateway.clock)
+        auth.alternative = configuration.metrics.token.map { AdminCredential(token: $0) }
+        MetricsRoutes(metrics: metrics).register(on: router, auth: auth)
+    }
 
     let admin = router.group("admin").add(
         middleware: AdminAuthMiddleware(credential: gateway.admin, guards: gateway.guards, clock: gateway.clock))
@@ -121,13 +128,19 @@ func buildApplication(
     if let certificates {
         app.addServices(TLSReloadService(certificates: certificates, logger: gateway.logger))
     }
+    if let metrics = gateway.metrics, configuration.metrics.port != 0 {
+        app.addServices(
+            MetricsRoutes.listener(
+                metrics: metrics, host: configuration.host, port: configuration.metrics.port, logger: logger))
+    }
     // Services stop in reverse order: jobs and recovery stop before the HTTP client they probe with.
     app.addServices(
         StatsFlusher(
             writer: gateway.statsWriter, interval: configuration.persistence.flushInterval,
             // With PostgreSQL every instance's per-key counters are part of the shared totals: every flush.
             keyStatsInterval: gateway.store.kind == "postgres"
-                ? configuration.persistence.flushInterval : configuration.persistence.keyStatsFlushInterval
+                ? configuration.persistence.flushInterval : configuration.persistence.keyStatsFlushInterval,
+            metrics: gateway.metrics
         ), ChangeFeedService(gateway: gateway, interval: .seconds(1)), upstream,
         TokenLimitsService(
             tokens: gateway.tokens, store: gateway.store, clock: gateway.clock,

@@ -58,10 +58,3 @@ struct ShutdownDelay: Service {
         logger.notice("shutdown: closing the listener; in-flight requests may finish")
     }
 }
-
-extension Duration {
-    /// Whole and fractional seconds, for a log line.
-    fileprivate var inSeconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

@@ -13,6 +13,8 @@ struct StatsFlusher: Service {
     let writer: StatsWriter
     let interval: TimeInterval
     let keyStatsInterval: TimeInterval
+    /// Told each flush's duration and whether the store took it (nil: metrics off).
+    var metrics: GatewayMetrics? = nil
 
     func run() async throws {
         // Ends at a graceful shutdown; `runGateway` writes what is left.
@@ -22,7 +24,9 @@ struct StatsFlusher: Service {
                 try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
                 let now = ContinuousClock.now
                 let keyStatsDue = now - lastKeyStats >= .milliseconds(Int(keyStatsInterval * 1000))
-                await writer.flush(keyStats: keyStatsDue)
+                let flushStarted = ContinuousClock.now
+                let flushed = await writer.flush(keyStats: keyStatsDue)
+                metrics?.storeFlushed(seconds: (ContinuousClock.now - flushStarted).inSeconds, succeeded: flushed)
                 if keyStatsDue { lastKeyStats = now }
                 // Other instances' counts, read after this instance's own flush (never during one).
                 await writer.refreshShared()

@@ -56,7 +56,10 @@ public final class StatsWriter: Sendable {
     /// Writes everything traffic changed since the last flush. After a store error the batch is kept and
     /// retried first (same id) at the next flush, so a passing store error loses and doubles nothing.
     /// - Parameter keyStats: false leaves per-key counters for a later flush (see `StatsFlusher`).
-    public func flush(keyStats: Bool = true) async {
+    /// - Returns: false when the store refused a write (counted by the metrics' `pool_store_flush_failures_total`).
+    @discardableResult
+    public func flush(keyStats: Bool = true) async -> Bool {
+        var succeeded = true
         // Probes' restorations replace (the batch's health is merged); kept for the next flush if they fail.
         let lifted: [KeyHealthRecord] = state.withLock { state in
             for record in pool.takeLiftedHealth() { state.lifted[record.keyID] = record }
@@ -70,6 +73,7 @@ public final class StatsWriter: Sendable {
                 }
             } catch {
                 outage.failed(error)
+                succeeded = false
             }
         }
         let now = clock.now
@@ -92,7 +96,7 @@ public final class StatsWriter: Sendable {
             state.unconfirmed = waiting
             return waiting
         }
-        guard let batch = toSend else { return }
+        guard let batch = toSend else { return succeeded }
         let started = ContinuousClock.now
         do {
             try await store.write(batch)
@@ -117,7 +121,9 @@ public final class StatsWriter: Sendable {
             outage.succeeded()
         } catch {
             outage.failed(error)
+            succeeded = false
         }
+        return succeeded
     }
 
     /// Reads the store's totals back and takes in what other instances flushed: per-key counters into the pool

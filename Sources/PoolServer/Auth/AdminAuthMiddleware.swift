@@ -10,6 +10,8 @@ struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let credential: AdminCredential
     let guards: ClientGuards
     let clock: any PoolClock
+    /// A second token this middleware lets through (`METRICS_TOKEN` in front of `/metrics`), checked the same way.
+    var alternative: AdminCredential? = nil
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -23,7 +25,7 @@ struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let presented = BearerToken.from(request.headers) else {
             throw GatewayError(.unauthorized, "missing admin token: send Authorization: Bearer <ADMIN_TOKEN>")
         }
-        guard credential.verify(presented) else {
+        guard credential.verify(presented) || alternative?.verify(presented) == true else {
             if let client { guards.authFailures.recordFailure(client, now: clock.now) }
             throw GatewayError(.unauthorized, "invalid admin token")
         }

@@ -42,6 +42,20 @@ extension GatewayConfiguration {
             "serve the statistics page `/stats` and `/admin/public-stats` without auth (counts and model names only); "
                 + "`false` turns both off"
         ),
+        .toggle(
+            "METRICS_ENABLED", \.metrics.enabled,
+            "collect Prometheus metrics and serve them at `GET /metrics` (admin token or `METRICS_TOKEN`); `false` "
+                + "counts nothing and `/metrics` is not found"
+        ),
+        .optionalText(
+            "METRICS_TOKEN", \.metrics.token, secret: true,
+            "a Bearer token that may read `/metrics` (and nothing else), for a scraper; the admin token always may"
+        ),
+        .integer(
+            "METRICS_PORT", \.metrics.port, range: 0...65_535,
+            "a second listener on `HOST` serving only `/metrics`, without auth, for a scraper on a private network; "
+                + "`0` is none"
+        ),
         .integer(
             "MAX_RETRIES", \.upstream.maxRetries, range: 0...100,
             "further attempts on *other* keys after the first fails"),

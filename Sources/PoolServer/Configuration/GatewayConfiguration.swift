@@ -18,6 +18,8 @@ public struct GatewayConfiguration: Sendable {
     public var allowWeakAdminToken = false
     /// Whether the statistics page `/stats` and its API `/admin/public-stats` are served without auth.
     public var publicStats = true
+    /// `/metrics`: collected or not, `METRICS_TOKEN`, `METRICS_PORT`.
+    public var metrics = MetricsConfiguration()
     /// Seconds a shutdown waits for in-flight requests and streams before it ends them.
     public var shutdownGrace: TimeInterval = 30
     /// Seconds between SIGTERM/SIGINT and closing the listener, with `/health/ready` answering 503 meanwhile, so
@@ -55,6 +57,9 @@ public struct GatewayConfiguration: Sendable {
                     + "example `openssl rand -hex 24`), leave it unset to have one generated, or set "
                     + "ALLOW_WEAK_ADMIN_TOKEN=1"
             )
+        }
+        if metrics.port != 0, metrics.port == port {
+            throw ConfigurationError("METRICS_PORT must differ from PORT (it is a listener of its own), or be 0")
         }
     }
 }

@@ -7,6 +7,7 @@ enum GatewayObservers {
     static func make(gateway: Gateway, extra: [any RequestObserver] = []) -> RequestObservers {
         var observers: [any RequestObserver] = []
         if gateway.configuration.accessLog { observers.append(AccessLog()) }
+        if let metrics = gateway.metrics { observers.append(metrics.recorder) }
         observers += extra
         return RequestObservers(observers)
     }

@@ -55,8 +55,23 @@ public final class StatsWriter: Sendable {
 
     /// Writes everything traffic changed since the last flush. After a store error the batch is kept and
     /// retried first (same id) at the next flush, so a passing store error loses and doubles nothing.
+    /// Per-key counters go in batches of at most `keyStatsPerBatch` keys, written one after another: with a
+    /// large pool nearly every key changes between two key-statistics flushes, and one batch of 100,000 keys held
+    /// 11 MB at once.
     /// - Parameter keyStats: false leaves per-key counters for a later flush (see `StatsFlusher`).
     public func flush(keyStats: Bool = true) async {
+        // The keys queued now, not those traffic queues meanwhile: a flush ends even under load.
+        let batches = keyStats ? pool.changedStatsCount / Self.keyStatsPerBatch + 1 : 1
+        for _ in 0..<batches {
+            guard await flushBatch(keyStats: keyStats) else { return }
+        }
+    }
+
+    /// Keys per batch of per-key counters: about 1.8 MB of records.
+    static let keyStatsPerBatch = 16_384
+
+    /// One batch; false when the store refused it (it is kept for the next flush, and nothing more is taken).
+    private func flushBatch(keyStats: Bool) async -> Bool {
         // Probes' restorations replace (the batch's health is merged); kept for the next flush if they fail.
         let lifted: [KeyHealthRecord] = state.withLock { state in
             for record in pool.takeLiftedHealth() { state.lifted[record.keyID] = record }
@@ -73,7 +88,7 @@ public final class StatsWriter: Sendable {
             }
         }
         let now = clock.now
-        let changedStats = keyStats ? pool.takeChangedStats() : []
+        let changedStats = keyStats ? pool.takeChangedStats(limit: Self.keyStatsPerBatch) : []
         let health = pool.takeChangedHealth()
         let changedCounts = tokens.takeChangedCounts()
         let (totals, modelHours) = traffic.takeChanged(now: now)
@@ -92,7 +107,7 @@ public final class StatsWriter: Sendable {
             state.unconfirmed = waiting
             return waiting
         }
-        guard let batch = toSend else { return }
+        guard let batch = toSend else { return true }
         let started = ContinuousClock.now
         do {
             try await store.write(batch)
@@ -115,8 +130,10 @@ public final class StatsWriter: Sendable {
                 if let next, state.unconfirmed?.id == next.id { state.unconfirmed = nil }
             }
             outage.succeeded()
+            return true
         } catch {
             outage.failed(error)
+            return false
         }
     }
 

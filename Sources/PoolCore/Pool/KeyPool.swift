@@ -203,10 +203,18 @@ public final class KeyPool: Sendable {
     /// What keys counted since the last call, as increments for the next persistence batch (counters minus what
     /// the store holds as far as this instance knows; dates are the latest), keys removed meanwhile left out.
     /// Costs what changed, not the size of the pool. One caller at a time (the statistics writer).
-    public func takeChangedStats() -> [KeyStatsRecord] {
-        let keys = changedKeys.withLock { changed in
-            defer { changed = [] }
-            return changed
+    /// - Parameter limit: at most this many keys (the longest-waiting first); the rest stay queued for the next
+    ///   call, their counts intact, so a writer can bound a batch's memory (`changedStatsCount` says how many are
+    ///   left).
+    public func takeChangedStats(limit: Int = .max) -> [KeyStatsRecord] {
+        let keys = changedKeys.withLock { changed -> [PooledKey] in
+            guard changed.count > limit else {
+                defer { changed = [] }
+                return changed
+            }
+            let taken = Array(changed[..<limit])
+            changed.removeFirst(limit)
+            return taken
         }
         guard !keys.isEmpty else { return [] }
         var changed: [KeyStatsRecord] = []
@@ -216,6 +224,9 @@ public final class KeyPool: Sendable {
         }
         return changed
     }
+
+    /// How many keys' counters changed since `takeChangedStats` last took them.
+    public var changedStatsCount: Int { changedKeys.withLock { $0.count } }
 
     /// Takes in the store's totals of keys another writer counted (absolute, as read back from the store): each
     /// key's counters gain what the store holds beyond what this instance knew it to hold, so they show the

@@ -55,10 +55,30 @@ public final class StatsWriter: Sendable {
 
     /// Writes everything traffic changed since the last flush. After a store error the batch is kept and
     /// retried first (same id) at the next flush, so a passing store error loses and doubles nothing.
+    /// Per-key counters go in batches of at most `keyStatsPerBatch` keys, written one after another: with a
+    /// large pool nearly every key changes between two key-statistics flushes, and one batch of 100,000 keys held
+    /// 11 MB at once.
     /// - Parameter keyStats: false leaves per-key counters for a later flush (see `StatsFlusher`).
     /// - Returns: false when the store refused a write (counted by the metrics' `pool_store_flush_failures_total`).
     @discardableResult
     public func flush(keyStats: Bool = true) async -> Bool {
+        // The keys queued now, not those traffic queues meanwhile: a flush ends even under load.
+        let batches = keyStats ? pool.changedStatsCount / Self.keyStatsPerBatch + 1 : 1
+        var succeeded = true
+        for _ in 0..<batches {
+            let (written, allWritten) = await flushBatch(keyStats: keyStats)
+            succeeded = succeeded && allWritten
+            guard written else { return false }
+        }
+        return succeeded
+    }
+
+    /// Keys per batch of per-key counters: about 1.8 MB of records.
+    static let keyStatsPerBatch = 16_384
+
+    /// One batch. `written` is false when the store refused the batch (it is kept for the next flush, and nothing
+    /// more is taken); `allWritten` also when probes' restorations could not be written.
+    private func flushBatch(keyStats: Bool) async -> (written: Bool, allWritten: Bool) {
         var succeeded = true
         // Probes' restorations replace (the batch's health is merged); kept for the next flush if they fail.
         let lifted: [KeyHealthRecord] = state.withLock { state in
@@ -77,7 +97,7 @@ public final class StatsWriter: Sendable {
             }
         }
         let now = clock.now
-        let changedStats = keyStats ? pool.takeChangedStats() : []
+        let changedStats = keyStats ? pool.takeChangedStats(limit: Self.keyStatsPerBatch) : []
         let health = pool.takeChangedHealth()
         let changedCounts = tokens.takeChangedCounts()
         let (totals, modelHours) = traffic.takeChanged(now: now)
@@ -96,7 +116,7 @@ public final class StatsWriter: Sendable {
             state.unconfirmed = waiting
             return waiting
         }
-        guard let batch = toSend else { return succeeded }
+        guard let batch = toSend else { return (true, succeeded) }
         let started = ContinuousClock.now
         do {
             try await store.write(batch)
@@ -119,11 +139,11 @@ public final class StatsWriter: Sendable {
                 if let next, state.unconfirmed?.id == next.id { state.unconfirmed = nil }
             }
             outage.succeeded()
+            return (true, succeeded)
         } catch {
             outage.failed(error)
-            succeeded = false
+            return (false, false)
         }
-        return succeeded
     }
 
     /// Reads the store's totals back and takes in what other instances flushed: per-key counters into the pool

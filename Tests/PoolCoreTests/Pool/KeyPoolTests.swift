@@ -226,6 +226,28 @@ struct KeyPoolTests {
         #expect(pool.takeChangedStats().isEmpty)
     }
 
+    @Test("a limited take hands out the longest-waiting keys and leaves the rest queued with their counts")
+    func changedStatsLimit() {
+        let pool = makePool(keys: 3)
+        var leases: [KeyLease] = []
+        for _ in 0..<3 { leases.append(take(pool, excluding: leases)!) }
+        for (index, lease) in leases.enumerated() {
+            for _ in 0...index { pool.report(lease, outcome: .success, latencyMillis: 1) }
+        }
+        #expect(pool.changedStatsCount == 3)
+        let first = pool.takeChangedStats(limit: 2)
+        #expect(first.map(\.keyID) == leases.prefix(2).map(\.key.id))
+        #expect(first.map(\.requests) == [1, 2])
+        #expect(pool.changedStatsCount == 1)
+        pool.report(leases[2], outcome: .success, latencyMillis: 1)  // still queued once
+        pool.report(leases[0], outcome: .success, latencyMillis: 1)  // queued again, behind it
+        #expect(pool.changedStatsCount == 2)
+        let rest = pool.takeChangedStats(limit: 2)
+        #expect(rest.map(\.keyID) == [leases[2].key.id, leases[0].key.id])
+        #expect(rest.map(\.requests) == [4, 1])
+        #expect(pool.changedStatsCount == 0 && pool.takeChangedStats(limit: 2).isEmpty)
+    }
+
     @Test("increments start at what was loaded; the store's totals read back add other instances' share once")
     func storedTotalsAbsorbed() {
         let pool = KeyPool(clock: clock)

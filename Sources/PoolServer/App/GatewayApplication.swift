@@ -71,6 +71,7 @@ func buildApplication(
         pool: gateway.pool, tokens: gateway.tokens, traffic: gateway.traffic, clock: gateway.clock,
         shared: gateway.sharedStats, startedAt: gateway.startedAt
     ).register(on: admin)
+    AdminRequestRoutes(log: gateway.requestLog, clock: gateway.clock).register(on: admin)
     AdminCacheRoutes(
         modelCache: gateway.modelCache, responseCache: gateway.guards.responseCache,
         responseCacheTTL: gateway.guards.responseCacheTTL, clock: gateway.clock,
@@ -101,7 +102,8 @@ func buildApplication(
             pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, logger: gateway.logger),
         client: upstream, serverName: serverName,
         admission: ProxyAdmission(guards: gateway.guards, clock: gateway.clock),
-        observers: GatewayObservers.make(gateway: gateway, extra: observers)
+        observers: GatewayObservers.make(gateway: gateway, extra: observers),
+        logBodies: configuration.requestLog.logBodies
     )
 
     var logger = Logger(label: "ollama-pool.http")
@@ -121,6 +123,7 @@ func buildApplication(
     if let certificates {
         app.addServices(TLSReloadService(certificates: certificates, logger: gateway.logger))
     }
+    if configuration.requestLog.persists { app.addServices(RequestLogWriter(log: gateway.requestLog)) }
     // Services stop in reverse order: jobs and recovery stop before the HTTP client they probe with.
     app.addServices(
         StatsFlusher(

@@ -5,7 +5,7 @@ import PoolCore
 enum GatewayObservers {
     /// The observers for `gateway`; `extra` come last (tests collect records with one).
     static func make(gateway: Gateway, extra: [any RequestObserver] = []) -> RequestObservers {
-        var observers: [any RequestObserver] = []
+        var observers: [any RequestObserver] = [gateway.requestLog]
         observers += extra
         return RequestObservers(observers)
     }

@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOCore
 import PoolCore
 
 /// The request's ``RequestRecord`` for the request observers: filled in as the request goes (each step a no-op
@@ -16,6 +17,13 @@ extension ProxiedRequest {
             trace?.record.promptTokens = usage.promptTokens
             trace?.record.completionTokens = usage.completionTokens
         }
+    }
+
+    /// `LOG_BODIES`: the whole body, as text, its first `RequestRecord.bodyLimit` bytes.
+    func traceBody() {
+        guard body.readableBytes > 0 else { return }
+        let bytes = body.readableBytesView.prefix(RequestRecord.bodyLimit)
+        trace?.record.body = String(decoding: bytes, as: UTF8.self)
     }
 
     /// Completes the record and hands it to the observers; later calls do nothing.

@@ -7,7 +7,7 @@ import PoolCore
 enum RequestLogColumns {
     /// The columns a record is read back from, in `Row`'s order.
     static let read = """
-        id, started_at, token_id, token_name, provider, route, model, stream, status, seconds, first_byte_seconds,
+        id, started_us, token_id, token_name, provider, route, model, stream, status, seconds, first_byte_seconds,
         upstream_seconds, attempts, prompt_tokens, completion_tokens, cached, error, body
         """
 
@@ -16,7 +16,7 @@ enum RequestLogColumns {
 
     /// A record's row as the stores read it back.
     typealias Row = (
-        String, Double, String?, String?, String, String, String?, Bool, Int64, Double, Double?, Double, String,
+        String, Int64, String?, String?, String, String, String?, Bool, Int64, Double, Double?, Double, String,
         Int64?, Int64?, Bool, String?, String?
     )
 
@@ -37,7 +37,7 @@ enum RequestLogColumns {
     static func record(_ row: Row) -> RequestRecord {
         let attempts = (try? JSONDecoder().decode([RequestRecord.Attempt].self, from: Data(row.12.utf8))) ?? []
         return RequestRecord(
-            id: row.0, startedAt: Date(timeIntervalSince1970: row.1), tokenID: row.2, tokenName: row.3,
+            id: row.0, startedAt: RequestTime.date(micros: row.1), tokenID: row.2, tokenName: row.3,
             provider: ProviderID(rawValue: row.4), route: row.5, model: row.6, stream: row.7, status: Int(row.8),
             seconds: row.9, firstByteSeconds: row.10, upstreamSeconds: row.11, attempts: attempts,
             promptTokens: row.13.map(Int.init), completionTokens: row.14.map(Int.init), cached: row.15, error: row.16,

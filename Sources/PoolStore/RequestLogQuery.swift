@@ -17,14 +17,11 @@ struct RequestLogQuery {
         var placeholder: @Sendable (Int) -> String
         /// Whether `haystack` contains `needle` (both SQL expressions).
         var contains: @Sendable (_ haystack: String, _ needle: String) -> String
-        /// Rounds `expression` down to a whole number.
-        var floor: @Sendable (String) -> String
 
         static let sqlite = Dialect(
-            placeholder: { _ in "?" }, contains: { "instr(\($0), \($1)) > 0" },
-            floor: { "CAST(\($0) AS INTEGER)" })
+            placeholder: { _ in "?" }, contains: { "instr(\($0), \($1)) > 0" })
         static let postgres = Dialect(
-            placeholder: { "$\($0)" }, contains: { "strpos(\($0), \($1)) > 0" }, floor: { "floor(\($0))" })
+            placeholder: { "$\($0)" }, contains: { "strpos(\($0), \($1)) > 0" })
     }
 
     let dialect: Dialect
@@ -50,8 +47,8 @@ struct RequestLogQuery {
             add("status >= \(bind(.integer(Int64(range.lowerBound))))")
             if range.upperBound != Int.max { add("status < \(bind(.integer(Int64(range.upperBound))))") }
         }
-        if let since = filter.since { add("started_at >= \(bind(.real(since.timeIntervalSince1970)))") }
-        if let until = filter.until { add("started_at < \(bind(.real(until.timeIntervalSince1970)))") }
+        if let since = filter.since { add("started_us >= \(bind(.integer(RequestTime.micros(since))))") }
+        if let until = filter.until { add("started_us < \(bind(.integer(RequestTime.micros(until))))") }
         if let text = filter.text, !text.isEmpty {
             var fields: [String] = []
             for field in ["id", "model", "token_name", "error"] {
@@ -61,10 +58,10 @@ struct RequestLogQuery {
         }
         if let cursor {
             // Each placeholder once: SQLite's `?` take values in order.
-            let before = bind(.real(cursor.startedAt))
-            let at = bind(.real(cursor.startedAt))
+            let before = bind(.integer(cursor.startedMicros))
+            let at = bind(.integer(cursor.startedMicros))
             let id = bind(.text(cursor.id))
-            add("(started_at < \(before) OR (started_at = \(at) AND id < \(id)))")
+            add("(started_us < \(before) OR (started_us = \(at) AND id < \(id)))")
         }
     }
 
@@ -78,17 +75,17 @@ struct RequestLogQuery {
         let limit = bind(.integer(Int64(max(0, limit))))
         return """
             SELECT \(RequestLogColumns.read) FROM request_log \(whereClause)
-            ORDER BY started_at DESC, id DESC LIMIT \(limit)
+            ORDER BY started_us DESC, id DESC LIMIT \(limit)
             """
     }
 
     /// The query of a usage summary: its filter, and the bucket's divisor and factor bound first.
     init(usage: UsageQuery, dialect: Dialect) {
-        let seconds = Double(usage.period.seconds)
-        self.init(usage.filter, dialect: dialect, leadingValues: [.real(seconds), .real(seconds)])
+        let seconds = Int64(usage.period.seconds)
+        self.init(usage.filter, dialect: dialect, leadingValues: [.integer(seconds * 1_000_000), .integer(seconds)])
     }
 
-    /// The usage summary (from ``init(usage:dialect:)``): bucket (seconds since 1970), group id, name, requests,
+    /// The usage summary (from ``init(usage:dialect:)``): bucket (whole seconds since 1970), group id, name, requests,
     /// failed, prompt and completion tokens per row.
     func usageSQL(_ usage: UsageQuery) -> String {
         let (id, name): (String, String) =
@@ -100,7 +97,8 @@ struct RequestLogQuery {
         // Bound first, at init: the bucket's values come before the conditions' in the statement.
         let divisor = leading[0]
         let factor = leading[1]
-        let bucket = "\(dialect.floor("started_at / \(divisor)")) * \(factor)"
+        // Integer division in both dialects: whole buckets (starts are after 1970, so it rounds down).
+        let bucket = "(started_us / \(divisor)) * \(factor)"
         return """
             SELECT \(bucket) AS bucket, \(id) AS group_id, \(name), CAST(COUNT(*) AS BIGINT),
                 CAST(SUM(failed) AS BIGINT), CAST(SUM(COALESCE(prompt_tokens, 0)) AS BIGINT),

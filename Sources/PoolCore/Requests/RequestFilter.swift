@@ -57,8 +57,12 @@ public struct RequestFilter: Sendable, Equatable {
         if let model, record.model != model { return false }
         if let provider, record.provider != provider { return false }
         if let status, !status.range.contains(record.status) { return false }
-        if let since, record.startedAt < since { return false }
-        if let until, record.startedAt >= until { return false }
+        // To the microsecond, as the stores compare.
+        if since != nil || until != nil {
+            let started = RequestTime.micros(record.startedAt)
+            if let since, started < RequestTime.micros(since) { return false }
+            if let until, started >= RequestTime.micros(until) { return false }
+        }
         if let text, !text.isEmpty {
             let fields = [record.id, record.model, record.tokenName, record.error]
             guard fields.contains(where: { $0?.range(of: text, options: .caseInsensitive) != nil }) else {

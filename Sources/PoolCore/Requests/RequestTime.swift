@@ -24,6 +24,22 @@ public enum RequestTime {
         return nil
     }
 
+    /// `date` as whole microseconds since 1970: how the stores keep a record's start, and how cursors and filters
+    /// compare it (a `Date` does not survive a trip through seconds since 1970 bit for bit; this does).
+    public static func micros(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
+    /// The time `micros` microseconds after 1970.
+    public static func date(micros: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+    }
+
+    /// `date` to the microsecond, exactly as it reads back from a store.
+    public static func normalized(_ date: Date) -> Date {
+        self.date(micros: micros(date))
+    }
+
     /// `date` in UTC with milliseconds, e.g. `2026-12-06T10:00:00.123Z`.
     public static func format(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()

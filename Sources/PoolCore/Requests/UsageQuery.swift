@@ -14,10 +14,12 @@ public struct UsageQuery: Sendable, Equatable {
 
         public var seconds: Int { self == .hour ? 3600 : 86_400 }
 
-        /// The start of the bucket that holds `date` (UTC).
+        /// The start of the bucket that holds `date` (UTC), computed from whole microseconds as the stores do.
         public func bucket(of date: Date) -> Date {
-            let seconds = Double(self.seconds)
-            return Date(timeIntervalSince1970: (date.timeIntervalSince1970 / seconds).rounded(.down) * seconds)
+            let micros = RequestTime.micros(date)
+            let width = Int64(seconds) * 1_000_000
+            let start = micros >= 0 ? micros / width : (micros - width + 1) / width
+            return Date(timeIntervalSince1970: Double(start * Int64(seconds)))
         }
     }
 

@@ -14,7 +14,9 @@ struct RequestTrace {
     var answered = false
 
     init(id: String, startedAt: Date, provider: ProviderID, route: String, arrived: ContinuousClock.Instant) {
-        record = RequestRecord(id: id, startedAt: startedAt, provider: provider, route: route)
+        // To the microsecond, as the stores keep it: a record reads back equal to the one observers were given.
+        record = RequestRecord(
+            id: id, startedAt: RequestTime.normalized(startedAt), provider: provider, route: route)
         self.arrived = arrived
     }
 

@@ -28,7 +28,8 @@ extension InMemoryStore {
     public func pruneRequestLog(before cutoff: Date) async throws -> Int {
         requestTable.withLock { records in
             let before = records.count
-            records.removeAll { $0.startedAt < cutoff }
+            let cutoff = RequestTime.micros(cutoff)
+            records.removeAll { RequestTime.micros($0.startedAt) < cutoff }
             return before - records.count
         }
     }

@@ -85,7 +85,7 @@ enum PostgresSchema {
         """
         CREATE TABLE request_log (
             id text COLLATE "C" NOT NULL,
-            started_at double precision NOT NULL,
+            started_us bigint NOT NULL,
             token_id text,
             token_name text,
             provider text NOT NULL,
@@ -106,9 +106,9 @@ enum PostgresSchema {
             answer_key_id text,
             failed bigint NOT NULL)
         """,
-        "CREATE INDEX request_log_started_at ON request_log (started_at, id)",
-        "CREATE INDEX request_log_token ON request_log (token_id, started_at)",
-        "CREATE INDEX request_log_model ON request_log (model, started_at)",
+        "CREATE INDEX request_log_started_at ON request_log (started_us, id)",
+        "CREATE INDEX request_log_token ON request_log (token_id, started_us)",
+        "CREATE INDEX request_log_model ON request_log (model, started_us)",
     ]
 
     private static let v1Initial = [

@@ -14,7 +14,7 @@ extension PostgresStore {
                 try await connection.query(
                     """
                     INSERT INTO request_log (\(unescaped: RequestLogColumns.written))
-                    VALUES (\(record.id), \(record.startedAt.timeIntervalSince1970), \(record.tokenID),
+                    VALUES (\(record.id), \(RequestTime.micros(record.startedAt)), \(record.tokenID),
                             \(record.tokenName), \(record.provider.rawValue), \(record.route), \(record.model),
                             \(record.stream), \(Int64(record.status)), \(record.seconds), \(record.firstByteSeconds),
                             \(record.upstreamSeconds), \(RequestLogColumns.attemptsJSON(record)),
@@ -50,11 +50,12 @@ extension PostgresStore {
             let rows = try await connection.query(statement, logger: self.logger)
             var found: [UsageRow] = []
             for try await (bucket, id, name, requests, failed, prompt, completion) in rows.decode(
-                (Double, String, String?, Int64, Int64, Int64, Int64).self)
+                (Int64, String, String?, Int64, Int64, Int64, Int64).self)
             {
                 found.append(
                     UsageRow(
-                        bucket: Date(timeIntervalSince1970: bucket), id: id, name: name, requests: Int(requests),
+                        bucket: Date(timeIntervalSince1970: Double(bucket)), id: id, name: name,
+                        requests: Int(requests),
                         failed: Int(failed), promptTokens: Int(prompt), completionTokens: Int(completion)))
             }
             return found
@@ -70,7 +71,7 @@ extension PostgresStore {
         return try await connection { connection in
             let rows = try await connection.query(
                 """
-                WITH deleted AS (DELETE FROM request_log WHERE started_at < \(cutoff.timeIntervalSince1970) RETURNING 1)
+                WITH deleted AS (DELETE FROM request_log WHERE started_us < \(RequestTime.micros(cutoff)) RETURNING 1)
                 SELECT count(*) FROM deleted
                 """, logger: self.logger)
             var count: Int64 = 0

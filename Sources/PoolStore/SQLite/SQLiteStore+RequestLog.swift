@@ -13,7 +13,7 @@ extension SQLiteStore {
                 sql: "INSERT INTO request_log (\(RequestLogColumns.written)) VALUES (\(placeholders))")
             for record in records {
                 try statement.execute(arguments: [
-                    record.id, record.startedAt.timeIntervalSince1970, record.tokenID, record.tokenName,
+                    record.id, RequestTime.micros(record.startedAt), record.tokenID, record.tokenName,
                     record.provider.rawValue, record.route, record.model, record.stream, record.status,
                     record.seconds, record.firstByteSeconds, record.upstreamSeconds,
                     RequestLogColumns.attemptsJSON(record), record.promptTokens, record.completionTokens,
@@ -50,7 +50,8 @@ extension SQLiteStore {
         let rows = try await pool.read { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 UsageRow(
-                    bucket: Date(timeIntervalSince1970: row[0]), id: row[1], name: row[2], requests: row[3],
+                    bucket: Date(timeIntervalSince1970: Double(row[0] as Int64)), id: row[1], name: row[2],
+                    requests: row[3],
                     failed: row[4], promptTokens: row[5], completionTokens: row[6])
             }
         }
@@ -64,7 +65,7 @@ extension SQLiteStore {
         try checkOpen()
         return try await pool.write { db in
             try db.execute(
-                sql: "DELETE FROM request_log WHERE started_at < ?", arguments: [cutoff.timeIntervalSince1970])
+                sql: "DELETE FROM request_log WHERE started_us < ?", arguments: [RequestTime.micros(cutoff)])
             return db.changesCount
         }
     }

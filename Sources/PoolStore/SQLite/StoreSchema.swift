@@ -237,7 +237,8 @@ enum StoreSchema {
     private static let v10RequestLog = """
         CREATE TABLE request_log (
             id TEXT NOT NULL,
-            started_at REAL NOT NULL,
+            -- microseconds since 1970 (a record's start round-trips exactly, cursors compare it)
+            started_us INTEGER NOT NULL,
             token_id TEXT,
             token_name TEXT,
             provider TEXT NOT NULL,
@@ -263,8 +264,8 @@ enum StoreSchema {
             -- status >= 500 or an error of the gateway's own
             failed INTEGER NOT NULL
         );
-        CREATE INDEX request_log_started_at ON request_log (started_at, id);
-        CREATE INDEX request_log_token ON request_log (token_id, started_at);
-        CREATE INDEX request_log_model ON request_log (model, started_at);
+        CREATE INDEX request_log_started_at ON request_log (started_us, id);
+        CREATE INDEX request_log_token ON request_log (token_id, started_us);
+        CREATE INDEX request_log_model ON request_log (model, started_us);
         """
 }

@@ -30,7 +30,7 @@ struct RequestQueryTests {
 
     @Test("a whole query: every filter, the limit and the cursor")
     func wholeQuery() throws {
-        let cursor = RequestCursor(startedAt: 1_765_000_000.125, id: "req|with|bars")
+        let cursor = RequestCursor(startedMicros: 1_765_000_000_125_000, id: "req|with|bars")
         #expect(RequestCursor(text: cursor.text) == cursor)
         let query = try RequestListQuery.parse([
             "token": "t_1", "key": "k_1", "model": "m", "provider": "OpenRouter", "status": "5xx",

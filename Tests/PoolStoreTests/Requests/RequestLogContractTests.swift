@@ -86,6 +86,34 @@ struct RequestLogContractTests {
         }
     }
 
+    @Test(
+        "times of day to the microsecond read back equal, and page by cursor without repeats",
+        arguments: StoreKind.tested)
+    func microseconds(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let now = Date()
+            let records = (0..<5).map { index in
+                var record = Self.record("now-\(index)", second: 0)
+                // Distinct microseconds whose seconds since 1970 are no exact binary fraction.
+                record.startedAt = RequestTime.normalized(now.addingTimeInterval(Double(index) * 0.000_123_457))
+                return record
+            }
+            try await store.appendRequestLog(records)
+            #expect(try await store.requestLog(RequestFilter(), limit: 10, before: nil) == records.reversed())
+            var seen: [String] = []
+            var cursor: RequestCursor?
+            repeat {
+                let page = RequestPage(
+                    candidates: try await store.requestLog(RequestFilter(), limit: 2, before: cursor), limit: 1)
+                seen += page.records.map(\.id)
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(seen == records.reversed().map(\.id))
+            let since = RequestFilter(since: records[2].startedAt)
+            #expect(try await store.requestLog(since, limit: 10, before: nil).map(\.id) == ["now-4", "now-3", "now-2"])
+        }
+    }
+
     @Test("usage sums by token, key and model in day and hour buckets", arguments: StoreKind.tested)
     func usage(kind: StoreKind) async throws {
         try await kind.withStore { store in

@@ -18,6 +18,8 @@ final class RequestLog: RequestObserver {
         var pending: [RequestRecord] = []
         /// Records dropped from `pending` while the store could not take them (said in the log once it can).
         var dropped = 0
+        /// Records dropped from the front of `pending` since the writer took its batch.
+        var droppedDuringWrite = 0
     }
 
     let settings: RequestLogSettings
@@ -50,6 +52,7 @@ final class RequestLog: RequestObserver {
             if state.pending.count >= pendingLimit {
                 state.pending.removeFirst()
                 state.dropped += 1
+                state.droppedDuringWrite += 1
             }
             state.pending.append(record)
         }
@@ -62,7 +65,10 @@ final class RequestLog: RequestObserver {
     @discardableResult
     func flush() async -> Int {
         let (batch, dropped) = state.withLock { state in
-            defer { state.dropped = 0 }
+            defer {
+                state.dropped = 0
+                state.droppedDuringWrite = 0
+            }
             return (state.pending, state.dropped)
         }
         if dropped > 0 {
@@ -79,9 +85,9 @@ final class RequestLog: RequestObserver {
             return 0
         }
         state.withLock { state in
-            // Only this writer removes, so the batch is still the queue's start, less what overflow dropped.
-            let written = Set(batch.map(RequestCursor.init))
-            state.pending.removeAll { written.contains(RequestCursor($0)) }
+            // Only the writer and overflow remove, both from the front: the batch is still the queue's start, less
+            // what overflow dropped meanwhile.
+            state.pending.removeFirst(max(0, min(batch.count - state.droppedDuringWrite, state.pending.count)))
         }
         return batch.count
     }

@@ -47,6 +47,21 @@ struct RequestLogContractTests {
         }
     }
 
+    @Test(
+        "attempts with awkward text (quotes, backslashes, control characters, emoji) read back unchanged",
+        arguments: StoreKind.tested)
+    func awkwardText(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            var record = Self.record("odd", second: 0, keys: ["k_1", "k_2"])
+            record.attempts[0].error = "say \"no\"\\ then\n\t\u{1}end — ok 🙂"
+            record.attempts[0].status = nil
+            record.attempts[1].seconds = 0.000_012_5
+            record.error = "line\nbreak \"quoted\""
+            try await store.appendRequestLog([record])
+            #expect(try await store.requestLog(RequestFilter(), limit: 1, before: nil) == [record])
+        }
+    }
+
     @Test("each filter narrows the records as the memory ring's filter does", arguments: StoreKind.tested)
     func filters(kind: StoreKind) async throws {
         try await kind.withStore { store in

@@ -78,6 +78,7 @@ func buildApplication(
         pool: gateway.pool, tokens: gateway.tokens, traffic: gateway.traffic, clock: gateway.clock,
         shared: gateway.sharedStats, startedAt: gateway.startedAt
     ).register(on: admin)
+    AdminRequestRoutes(log: gateway.requestLog, clock: gateway.clock).register(on: admin)
     AdminCacheRoutes(
         modelCache: gateway.modelCache, responseCache: gateway.guards.responseCache,
         responseCacheTTL: gateway.guards.responseCacheTTL, clock: gateway.clock,
@@ -108,7 +109,8 @@ func buildApplication(
             pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, logger: gateway.logger),
         client: upstream, serverName: serverName,
         admission: ProxyAdmission(guards: gateway.guards, clock: gateway.clock),
-        observers: GatewayObservers.make(gateway: gateway, extra: observers)
+        observers: GatewayObservers.make(gateway: gateway, extra: observers),
+        logBodies: configuration.requestLog.logBodies
     )
 
     var logger = Logger(label: "ollama-pool.http")
@@ -133,6 +135,7 @@ func buildApplication(
             MetricsRoutes.listener(
                 metrics: metrics, host: configuration.host, port: configuration.metrics.port, logger: logger))
     }
+    if configuration.requestLog.persists { app.addServices(RequestLogWriter(log: gateway.requestLog)) }
     // Services stop in reverse order: jobs and recovery stop before the HTTP client they probe with.
     app.addServices(
         StatsFlusher(

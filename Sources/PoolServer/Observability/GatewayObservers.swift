@@ -8,6 +8,8 @@ enum GatewayObservers {
         var observers: [any RequestObserver] = []
         if gateway.configuration.accessLog { observers.append(AccessLog()) }
         if let metrics = gateway.metrics { observers.append(metrics.recorder) }
+        // REQUEST_LOG_SIZE=0 with REQUEST_LOG_DAYS=0 keeps nothing: then it is no observer, and costs nothing.
+        if gateway.requestLog.isKeeping { observers.append(gateway.requestLog) }
         observers += extra
         return RequestObservers(observers)
     }

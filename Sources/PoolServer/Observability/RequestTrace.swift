@@ -3,8 +3,9 @@ import PoolCore
 
 /// The ``RequestRecord`` of one proxied request while it is under way, and the instants its durations are measured
 /// from. A ``ProxiedRequest`` holds one only while the gateway has request observers: the wall clock is read once,
-/// when the head arrives; every duration after that is a monotonic difference.
-struct RequestTrace {
+/// when the head arrives; every duration after that is a monotonic difference. A class: the front updates it in
+/// place at each step, where a struct behind an optional would be copied whole by every check and change.
+final class RequestTrace {
     var record: RequestRecord
     /// When the head arrived.
     let arrived: ContinuousClock.Instant
@@ -14,12 +15,14 @@ struct RequestTrace {
     var answered = false
 
     init(id: String, startedAt: Date, provider: ProviderID, route: String, arrived: ContinuousClock.Instant) {
-        record = RequestRecord(id: id, startedAt: startedAt, provider: provider, route: route)
+        // To the microsecond, as the stores keep it: a record reads back equal to the one observers were given.
+        record = RequestRecord(
+            id: id, startedAt: RequestTime.normalized(startedAt), provider: provider, route: route)
         self.arrived = arrived
     }
 
     /// One attempt ended with `outcome` (started at `started`, now); its time counts as the upstream's.
-    mutating func attemptEnded(
+    func attemptEnded(
         key: String, _ outcome: AttemptOutcome, started: ContinuousClock.Instant, now: ContinuousClock.Instant,
         error: String? = nil
     ) {
@@ -33,7 +36,7 @@ struct RequestTrace {
     }
 
     /// The answer's head (its first byte) goes out with `status`.
-    mutating func answerStarted(status: Int, now: ContinuousClock.Instant) {
+    func answerStarted(status: Int, now: ContinuousClock.Instant) {
         guard !answered else { return }
         answered = true
         record.status = status

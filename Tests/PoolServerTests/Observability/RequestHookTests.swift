@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOHTTP1
 import PoolCore
+import PoolStore
 import Testing
 
 @testable import PoolServer
@@ -176,5 +177,43 @@ struct RequestHookTests {
             #expect(records[0].attempts.map(\.result) == [.cancelled])
             #expect(collector.streamsStarted.count == 1)
         }
+    }
+
+    @Test("a stream the shutdown grace ends: one record with the gateway's error, written by the last flush")
+    func shutdownEndsStream() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pool-hook-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mock = try await MockUpstream.start()
+        var held = MockUpstream.Behavior()
+        held.holdAfterFirst = true
+        mock.setDefault(held)
+        let collector = RecordCollector()
+        let gateway = try await TestGateway.start(directory: folder, observers: [collector]) {
+            $0.upstream.ollamaURL = mock.baseURL
+            $0.shutdownGrace = 1
+        }
+        let id = try await gateway.addKeys(["grace-record-key-001"])[0]
+        let token = try await gateway.createToken()
+        let response = try await gateway.openStream("/v1/chat/completions", token: token, body: streamBody)
+        var chunks = response.body.makeAsyncIterator()
+        _ = try? await chunks.next()
+        await gateway.beginShutdown()
+        while (try? await chunks.next()) != nil {}
+        await gateway.stop(removeFiles: false)
+        mock.release()
+        await mock.stop()
+
+        let records = collector.records
+        try #require(records.count == 1)
+        #expect(records[0].stream)
+        #expect(records[0].status == 200)
+        #expect(records[0].attempts.map(\.keyID) == [id])
+        #expect(records[0].attempts.map(\.result) == [.cancelled])
+        #expect(records[0].error?.contains("shut down") == true)
+
+        let restarted = try await TestGateway.start(directory: folder)
+        let stored = try await restarted.gateway.store.requestLog(RequestFilter(), limit: 10, before: nil)
+        #expect(stored == records)
+        await restarted.stop(removeFiles: false)
     }
 }

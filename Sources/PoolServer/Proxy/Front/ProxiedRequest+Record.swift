@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 import PoolCore
 
@@ -10,17 +11,24 @@ extension ProxiedRequest {
 
     /// The current attempt ended with `outcome`; its usage (when it had some) is the request's.
     func traceAttempt(_ outcome: AttemptOutcome, usage: TokenUsage? = nil, error: String? = nil) {
-        guard trace != nil, let lease else { return }
-        trace?.attemptEnded(key: lease.key.id, outcome, started: started, now: .now, error: error)
+        guard let trace, let lease else { return }
+        trace.attemptEnded(key: lease.key.id, outcome, started: started, now: .now, error: error)
         if let usage {
-            trace?.record.promptTokens = usage.promptTokens
-            trace?.record.completionTokens = usage.completionTokens
+            trace.record.promptTokens = usage.promptTokens
+            trace.record.completionTokens = usage.completionTokens
         }
+    }
+
+    /// `LOG_BODIES`: the whole body, as text, its first `RequestRecord.bodyLimit` bytes.
+    func traceBody() {
+        guard let trace, body.readableBytes > 0 else { return }
+        let bytes = body.readableBytesView.prefix(RequestRecord.bodyLimit)
+        trace.record.body = String(decoding: bytes, as: UTF8.self)
     }
 
     /// Completes the record and hands it to the observers; later calls do nothing.
     func finishTrace() {
-        guard var trace else { return }
+        guard let trace else { return }
         self.trace = nil
         let now = ContinuousClock.now
         // Refused before the token was checked: the id the request would have had.

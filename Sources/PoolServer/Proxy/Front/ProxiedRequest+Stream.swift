@@ -23,8 +23,8 @@ extension ProxiedRequest {
         addPoolHeaders(&headers, key: lease.key.id)
         attempt = .streaming
         responseStarted = true
-        if trace != nil {
-            trace?.answerStarted(status: Int(head.status.code), now: .now)
+        if let trace {
+            trace.answerStarted(status: Int(head.status.code), now: .now)
             engine.observers.streamStarted(provider: route.provider)
         }
         front?.writeResponseHead(head.status, headers, cors: hasOrigin)

@@ -188,6 +188,7 @@ final class ProxiedRequest: UpstreamResponseReceiver {
 
     /// The whole request is in: read what the body says, then the model list cache or the upstream.
     private func forward() {
+        if engine.logBodies { traceBody() }
         if route.method == .post {
             do {
                 let probe = try RequestProbe.read(body)

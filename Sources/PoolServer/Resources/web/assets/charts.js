@@ -100,7 +100,7 @@ export function donutChart(host, items, centerText, centerLabel) {
 
 /**
  * Draws stacked bars into `host`: one bar per label, one segment per series (bottom to top in `series` order).
- * `series`: [{ key, label, color, values }]. Every segment is a `rect.bar[data-series][data-index][data-value]` with a
+ * `series`: [{ key, label, color, values }]. Every segment is a `rect.chart-bar[data-series][data-index][data-value]` with a
  * tooltip; the chart names itself with `title` (its accessible name) and lists the totals per bar in `desc`.
  */
 export function stackedBarChart(host, labels, series, { title = "", width = 760, height = 280 } = {}) {
@@ -129,7 +129,10 @@ export function stackedBarChart(host, labels, series, { title = "", width = 760,
   const last = labels.length - 1;
   labels.forEach((label, index) => {
     if ((index % every === 0 && last - index >= every) || index === last) {
-      grid.append(svg("text", { x: pad.left + slot * (index + 0.5), y: height - 8, "text-anchor": "middle", class: "axis-label" }, label));
+      // A label that would run past the right edge (about 6.5 px a character) ends at the edge instead.
+      const center = pad.left + slot * (index + 0.5);
+      const clipped = center + (String(label).length * 6.5) / 2 > width;
+      grid.append(svg("text", { x: clipped ? width - 2 : center, y: height - 8, "text-anchor": clipped ? "end" : "middle", class: "axis-label" }, label));
     }
   });
   root.append(grid);
@@ -143,7 +146,7 @@ export function stackedBarChart(host, labels, series, { title = "", width = 760,
       const top = y(base + value);
       bars.append(svg("rect", {
         x: (pad.left + slot * (index + 0.5) - barW / 2).toFixed(1), y: top.toFixed(1), width: barW.toFixed(1),
-        height: Math.max(0.5, y(base) - top).toFixed(1), fill: line.color, class: "bar",
+        height: Math.max(0.5, y(base) - top).toFixed(1), fill: line.color, class: "chart-bar",
         "data-series": line.key, "data-index": index, "data-value": value,
       }, svg("title", {}, `${label} · ${line.label}: ${value}`)));
       base += value;

@@ -47,7 +47,12 @@ export function createRequestsPanel() {
       showError(null);
       render();
     } catch (error) {
-      if (generation === state.generation) showError(error.message);
+      if (generation !== state.generation) return;
+      // Rows of an earlier filter under a failed one would read as its answer: the table says it has none.
+      state.rows = [];
+      state.cursor = null;
+      showError(error.message);
+      render(t("requests.load_failed"));
     }
   }
 
@@ -90,10 +95,11 @@ export function createRequestsPanel() {
 
   // ---- table ----------------------------------------------------------------------------------------------
 
-  function render() {
+  /** Draws the rows; `emptyText` says why there are none when it is not the filters (a failed load). */
+  function render(emptyText) {
     if (state.rows.length === 0) {
       const filtered = Object.values(filters()).some((value) => value !== "");
-      fill(body, h("tr", {}, h("td", { colSpan: 11, class: "empty" }, filtered ? t("requests.none_match") : t("requests.none"))));
+      fill(body, h("tr", {}, h("td", { colSpan: 11, class: "empty" }, emptyText || (filtered ? t("requests.none_match") : t("requests.none")))));
     } else {
       fill(body, state.rows.map(row));
     }

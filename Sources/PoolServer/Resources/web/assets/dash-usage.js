@@ -59,7 +59,8 @@ export function createUsagePanel() {
     const size = PERIOD_MS[answer.period] || PERIOD_MS[answer.asked.period];
     const fromRows = rows.map((row) => Date.parse(row.bucket)).filter((time) => !isNaN(time));
     const start = Math.floor(Date.parse(answer.since ?? answer.asked.since) / size) * size;
-    const end = Math.floor((answer.until ? Date.parse(answer.until) : Date.now()) / size) * size;
+    // `until` ends the range and is not in it: a range up to midnight has no bucket for the next day.
+    const end = Math.floor(((answer.until ? Date.parse(answer.until) : Date.now()) - 1) / size) * size;
     const all = new Set(fromRows);
     if (!isNaN(start) && !isNaN(end) && (end - start) / size < MAX_BUCKETS) {
       for (let time = start; time <= end; time += size) all.add(time);
@@ -115,7 +116,7 @@ export function createUsagePanel() {
 
     const metric = t(state.metric === "tokens" ? "usage.metric_tokens" : "usage.metric_requests");
     const title = t("usage.chart_title", { metric, period: t(data.period === "hour" ? "usage.per_hour" : "usage.per_day"), by: t("usage.by_" + pick(data.by)) });
-    stackedBarChart($("#usage-chart"), times.map(bucketLabel), series, { title });
+    stackedBarChart($("#usage-chart"), times.map(bucketLabel), series, { title, width: 1200, height: 300 });
     fill($("#usage-legend"), series.map((line) => {
       const swatch = h("span", { class: "swatch" });
       swatch.style.background = line.color;

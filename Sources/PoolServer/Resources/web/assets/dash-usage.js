@@ -10,6 +10,8 @@ const RANGES = [{ hours: 24, label: "usage.range_24h" }, { hours: 7 * 24, label:
 /** Series drawn on their own; the rest share one "other" segment. */
 const TOP = 8;
 const OTHER_COLOR = "#94a3b8";
+/** The id the server gives requests without a token, key or model. */
+const NONE = "(none)";
 /** More buckets than this (a server that answers a wider range than asked) are drawn from the rows alone. */
 const MAX_BUCKETS = 1000;
 
@@ -70,10 +72,12 @@ export function createUsagePanel() {
 
   const metricOf = (row) => (state.metric === "tokens" ? (row.prompt_tokens || 0) + (row.completion_tokens || 0) : row.requests || 0);
 
-  /** What a row's id is called: the token's name, the key's id, the model; "(no model)" for requests without one. */
+  /** What a row's id is called: the token's name, the key's id, the model; the server's "(none)" in words. */
   function label(row) {
-    if (data.by === "model" && (row.id === "(none)" || row.id == null)) return t("stats.no_model");
-    return row.name ?? row.id ?? t("usage.unknown");
+    if (row.id === NONE || row.id == null) {
+      return t(data.by === "model" ? "stats.no_model" : data.by === "key" ? "usage.no_key" : "usage.no_token");
+    }
+    return row.name ?? row.id;
   }
 
   /** One entry per id with its totals over the range, the largest first. */
@@ -144,9 +148,9 @@ export function createUsagePanel() {
       fill($("#usage-foot"));
       return;
     }
-    const showID = (entry) => entry.id != null && entry.id !== entry.name && data.by !== "model";
+    const showID = (entry) => entry.id != null && entry.id !== NONE && entry.id !== entry.name && data.by !== "model";
     fill($("#usage-body"), entries.map((entry) => h("tr", { dataset: { id: entry.id ?? "" } },
-      h("td", {}, h("div", { class: "strong usage-name" + (data.by === "key" ? " mono" : "") }, entry.name),
+      h("td", {}, h("div", { class: "strong usage-name" + (data.by === "key" && entry.id !== NONE ? " mono" : "") + (entry.id === NONE ? " none" : "") }, entry.name),
         showID(entry) ? h("div", { class: "mono muted small" }, entry.id) : null),
       h("td", { class: "num", dataset: { field: "requests" } }, fmtNumber(entry.requests)),
       h("td", { class: "num", dataset: { field: "failed" } }, fmtNumber(entry.failed)),

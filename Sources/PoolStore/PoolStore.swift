@@ -134,4 +134,22 @@ public protocol PoolStore: Sendable {
     func leaseTokenBudget(tokenID: String, request: BudgetRequest) async throws -> BudgetGrant
 
     // MARK: - (end of the token policies block)
+
+    // MARK: - Request log (issue #16): one row per proxied request, written in batches off the request path
+
+    /// Appends finished requests' records in one transaction.
+    func appendRequestLog(_ records: [RequestRecord]) async throws
+
+    /// At most `limit` records that `filter` wants, newest first by (start time, id), strictly before `cursor`.
+    func requestLog(_ filter: RequestFilter, limit: Int, before cursor: RequestCursor?) async throws -> [RequestRecord]
+
+    /// The usage summary of the stored records in the query's range.
+    func requestUsage(_ query: UsageQuery) async throws -> [UsageRow]
+
+    /// Deletes the records of requests started before `cutoff`.
+    /// - Returns: how many were deleted.
+    @discardableResult
+    func pruneRequestLog(before cutoff: Date) async throws -> Int
+
+    // MARK: - (end of the request log block)
 }

@@ -71,12 +71,18 @@ public struct RequestRecord: Sendable, Equatable {
     public var cached: Bool
     /// The gateway's error message when it answered with an error of its own (never a secret).
     public var error: String?
+    /// The request's body as text, at most ``bodyLimit`` bytes of it; only with `LOG_BODIES=1`, else nil.
+    public var body: String?
+
+    /// The most of a request body a record keeps.
+    public static let bodyLimit = 64 * 1024
 
     public init(
         id: String, startedAt: Date, tokenID: String? = nil, tokenName: String? = nil, provider: ProviderID,
         route: String, model: String? = nil, stream: Bool = false, status: Int = 0, seconds: Double = 0,
         firstByteSeconds: Double? = nil, upstreamSeconds: Double = 0, attempts: [Attempt] = [],
-        promptTokens: Int? = nil, completionTokens: Int? = nil, cached: Bool = false, error: String? = nil
+        promptTokens: Int? = nil, completionTokens: Int? = nil, cached: Bool = false, error: String? = nil,
+        body: String? = nil
     ) {
         self.id = id
         self.startedAt = startedAt
@@ -95,6 +101,7 @@ public struct RequestRecord: Sendable, Equatable {
         self.completionTokens = completionTokens
         self.cached = cached
         self.error = error
+        self.body = body
     }
 
     /// The gateway's own time: everything but waiting on the upstream.

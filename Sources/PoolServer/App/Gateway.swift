@@ -29,6 +29,8 @@ public final class Gateway: Sendable {
     public let sharedStats: StatsShared
     /// How far the change feed has followed the store, for `/health`.
     public let feedStatus: ChangeFeedStatus
+    /// Every proxied request's record, in memory and (with `REQUEST_LOG_DAYS` > 0) the store (issue #16).
+    let requestLog: RequestLog
 
     init(
         configuration: GatewayConfiguration, pool: KeyPool, tokens: TokenRegistry, traffic: TrafficCounters,
@@ -52,6 +54,7 @@ public final class Gateway: Sendable {
         statsWriter = StatsWriter(
             pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock, baseline: baseline,
             loadedRevision: loadedRevision, shared: sharedStats, logger: logger)
+        requestLog = RequestLog(settings: configuration.requestLog, store: store, clock: clock, logger: logger)
         startedAt = Date()
     }
 

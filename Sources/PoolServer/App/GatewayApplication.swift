@@ -13,6 +13,14 @@ public func buildApplication(
     gateway: Gateway,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
+    try buildApplication(gateway: gateway, observers: [], onServerRunning: onServerRunning)
+}
+
+/// ``buildApplication(gateway:onServerRunning:)`` with request observers of the caller's besides the gateway's own.
+func buildApplication(
+    gateway: Gateway, observers: [any RequestObserver],
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
     let configuration = gateway.configuration
     // Read first: a start that fails here must not leave the upstream client behind unclosed.
     let certificates = configuration.tls.isEnabled ? try TLSCertificates(files: configuration.tls) : nil
@@ -63,6 +71,7 @@ public func buildApplication(
         pool: gateway.pool, tokens: gateway.tokens, traffic: gateway.traffic, clock: gateway.clock,
         shared: gateway.sharedStats, startedAt: gateway.startedAt
     ).register(on: admin)
+    AdminRequestRoutes(log: gateway.requestLog, clock: gateway.clock).register(on: admin)
     AdminCacheRoutes(
         modelCache: gateway.modelCache, responseCache: gateway.guards.responseCache,
         responseCacheTTL: gateway.guards.responseCacheTTL, clock: gateway.clock,
@@ -92,7 +101,9 @@ public func buildApplication(
         reporter: AttemptReporter(
             pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, logger: gateway.logger),
         client: upstream, serverName: serverName,
-        admission: ProxyAdmission(guards: gateway.guards, clock: gateway.clock)
+        admission: ProxyAdmission(guards: gateway.guards, clock: gateway.clock),
+        observers: GatewayObservers.make(gateway: gateway, extra: observers),
+        logBodies: configuration.requestLog.logBodies
     )
 
     var logger = Logger(label: "ollama-pool.http")
@@ -112,6 +123,7 @@ public func buildApplication(
     if let certificates {
         app.addServices(TLSReloadService(certificates: certificates, logger: gateway.logger))
     }
+    if configuration.requestLog.persists { app.addServices(RequestLogWriter(log: gateway.requestLog)) }
     // Services stop in reverse order: jobs and recovery stop before the HTTP client they probe with.
     app.addServices(
         StatsFlusher(

@@ -27,6 +27,7 @@ public func runGateway(_ group: ServiceGroup, gateway: Gateway, logger: Logger) 
         logger.warning("shutdown did not end cleanly", metadata: ["error": "\(error)"])
     }
     await gateway.statsWriter.flush()
+    await gateway.requestLog.flush()
     do {
         try await gateway.store.close()
     } catch {

@@ -179,6 +179,19 @@ extension GatewayConfiguration {
             "RESPONSE_CACHE_BYTES", \.clientLimits.responseCacheBytes, range: 0...Int(Int32.max),
             "most bytes the response cache holds; the least recently used answers go first"
         ),
+        .integer(
+            "REQUEST_LOG_SIZE", \.requestLog.size, range: 0...10_000_000,
+            "proxied requests the request log keeps in memory (`GET /admin/requests`), the oldest dropped first"
+        ),
+        .integer(
+            "REQUEST_LOG_DAYS", \.requestLog.days, range: 0...3_650,
+            "days the store keeps the request log (written in batches every second, pruned hourly); `0` keeps it "
+                + "in memory only"
+        ),
+        .toggle(
+            "LOG_BODIES", \.requestLog.logBodies,
+            "keep each proxied request's body (its first 64 KiB, as text) in the request log; off, no prompt is kept"
+        ),
     ]
 
     /// The setting of an environment variable, e.g. `setting(named: "PORT")`.

@@ -31,6 +31,8 @@ public struct GatewayConfiguration: Sendable {
     public var keyChecks = KeyCheckConfiguration()
     /// Token defaults, per-IP protection, trusted proxies and the response cache.
     public var clientLimits = ClientLimitsConfiguration()
+    /// The request log's size, retention and bodies.
+    public var requestLog = RequestLogSettings()
 
     public init() {}
 

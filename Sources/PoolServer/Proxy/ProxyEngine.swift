@@ -22,6 +22,10 @@ final class ProxyEngine: Sendable {
     let admission: ProxyAdmission
     /// The `Server` header Hummingbird puts on the other routes' answers, put on proxied answers too.
     let serverName: String?
+    /// Told about every proxied request when it ends (the request log, the metrics, the access log).
+    let observers: RequestObservers
+    /// `LOG_BODIES`: request bodies go into the records (at most `RequestRecord.bodyLimit` of each).
+    let logBodies: Bool
     /// Each provider's origin and each route's request target there (without the query), split from the URLs once
     /// rather than per request; a route missing here has a base URL that is no http(s) URL.
     private let targets: [ProviderID: [String: (origin: UpstreamOrigin, target: String)]]
@@ -30,8 +34,10 @@ final class ProxyEngine: Sendable {
         pool: KeyPool, tokens: TokenRegistry, modelCache: ModelListCache, clock: any PoolClock,
         upstream: GatewayConfiguration.UpstreamSettings, limits: GatewayConfiguration.Limits,
         reporter: AttemptReporter, client: UpstreamClient, serverName: String?,
-        admission: ProxyAdmission? = nil
+        admission: ProxyAdmission? = nil, observers: RequestObservers = RequestObservers(), logBodies: Bool = false
     ) {
+        self.observers = observers
+        self.logBodies = logBodies
         self.admission =
             admission ?? ProxyAdmission(guards: ClientGuards(configuration: ClientLimitsConfiguration()), clock: clock)
         self.pool = pool

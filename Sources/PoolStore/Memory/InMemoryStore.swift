@@ -23,6 +23,8 @@ public final class InMemoryStore: PoolStore {
     let tokenLedger = InMemoryTokenLedger()
     /// Jobs and heartbeats (`InMemoryStore+Jobs`).
     let jobTable = InMemoryJobs()
+    /// The request log (`InMemoryStore+RequestLog`).
+    let requestTable = Mutex<[RequestRecord]>([])
 
     /// An empty, open store.
     public init() {}

@@ -19,6 +19,7 @@ enum PostgresSchema {
         ("v3-jobs", v3Jobs),
         ("v4-token-policies", v4TokenPolicies),
         ("v5-health-replaced-at", v5HealthReplacedAt),
+        ("v6-request-log", v6RequestLog),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction, holding the advisory lock.
@@ -76,6 +77,38 @@ enum PostgresSchema {
     /// before it is stale and changes nothing (`KeyHealthRecord.decidedAt`). NULL: never replaced.
     private static let v5HealthReplacedAt = [
         "ALTER TABLE keys ADD COLUMN health_replaced_at double precision"
+    ]
+
+    /// One row per proxied request, as SQLite's `v10-request-log` (`RequestLogColumns`); ids compare bytewise
+    /// (`COLLATE "C"`) so paging orders them as the memory ring does.
+    private static let v6RequestLog = [
+        """
+        CREATE TABLE request_log (
+            id text COLLATE "C" NOT NULL,
+            started_at double precision NOT NULL,
+            token_id text,
+            token_name text,
+            provider text NOT NULL,
+            route text NOT NULL,
+            model text,
+            stream boolean NOT NULL,
+            status bigint NOT NULL,
+            seconds double precision NOT NULL,
+            first_byte_seconds double precision,
+            upstream_seconds double precision NOT NULL,
+            attempts text NOT NULL,
+            prompt_tokens bigint,
+            completion_tokens bigint,
+            cached boolean NOT NULL,
+            error text,
+            body text,
+            key_ids text NOT NULL,
+            answer_key_id text,
+            failed bigint NOT NULL)
+        """,
+        "CREATE INDEX request_log_started_at ON request_log (started_at, id)",
+        "CREATE INDEX request_log_token ON request_log (token_id, started_at)",
+        "CREATE INDEX request_log_model ON request_log (model, started_at)",
     ]
 
     private static let v1Initial = [

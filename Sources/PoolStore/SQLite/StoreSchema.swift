@@ -35,6 +35,9 @@ enum StoreSchema {
         migrator.registerMigration("v9-health-replaced-at") { db in
             try db.execute(sql: v9HealthReplacedAt)
         }
+        migrator.registerMigration("v10-request-log") { db in
+            try db.execute(sql: v10RequestLog)
+        }
         return migrator
     }
 
@@ -229,4 +232,39 @@ enum StoreSchema {
     /// When a key's health was last replaced (an admin's change, a probe's lift): health an instance decided
     /// before it is stale and changes nothing (`KeyHealthRecord.decidedAt`). NULL: never replaced.
     private static let v9HealthReplacedAt = "ALTER TABLE keys ADD COLUMN health_replaced_at REAL;"
+
+    /// One row per proxied request (`RequestLogColumns`); pruned by age (`REQUEST_LOG_DAYS`).
+    private static let v10RequestLog = """
+        CREATE TABLE request_log (
+            id TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            token_id TEXT,
+            token_name TEXT,
+            provider TEXT NOT NULL,
+            route TEXT NOT NULL,
+            model TEXT,
+            stream INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            seconds REAL NOT NULL,
+            first_byte_seconds REAL,
+            upstream_seconds REAL NOT NULL,
+            -- JSON array of the attempts: key id, result, status, seconds, error
+            attempts TEXT NOT NULL,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            cached INTEGER NOT NULL,
+            error TEXT,
+            -- the request body, only with LOG_BODIES=1
+            body TEXT,
+            -- every attempt's key id between bars, e.g. |k_1|k_2|
+            key_ids TEXT NOT NULL,
+            -- the last attempt's key: the one that answered
+            answer_key_id TEXT,
+            -- status >= 500 or an error of the gateway's own
+            failed INTEGER NOT NULL
+        );
+        CREATE INDEX request_log_started_at ON request_log (started_at, id);
+        CREATE INDEX request_log_token ON request_log (token_id, started_at);
+        CREATE INDEX request_log_model ON request_log (model, started_at);
+        """
 }

@@ -45,6 +45,7 @@ final class TestGateway: Sendable {
         directory: URL? = nil,
         clock: any PoolClock = SystemClock(),
         adminToken: String = "test-admin-token-0123456789",
+        observers: [any RequestObserver] = [],
         _ configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws -> TestGateway {
         let directory =
@@ -63,7 +64,7 @@ final class TestGateway: Sendable {
         let gateway = try await Gateway.open(
             configuration: configuration, logger: logger, clock: clock, announceAdminToken: { _ in })
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = try buildApplication(gateway: gateway) { port in
+        let app = try buildApplication(gateway: gateway, observers: observers) { port in
             continuation.yield(port)
             continuation.finish()
         }
@@ -165,13 +166,14 @@ final class TestGateway: Sendable {
 /// Runs `body` with a mock upstream and a gateway pointed at it, and always stops both.
 func withProxy(
     clock: any PoolClock = SystemClock(),
+    observers: [any RequestObserver] = [],
     _ configure: (inout GatewayConfiguration) -> Void = { _ in },
     _ body: (TestGateway, MockUpstream) async throws -> Void
 ) async throws {
     let mock = try await MockUpstream.start()
     let gateway: TestGateway
     do {
-        gateway = try await TestGateway.start(clock: clock) { configuration in
+        gateway = try await TestGateway.start(clock: clock, observers: observers) { configuration in
             configuration.upstream.ollamaURL = mock.baseURL
             configuration.upstream.openRouterURL = mock.baseURL + "/api"
             configure(&configuration)

@@ -14,6 +14,7 @@ extension ProxiedRequest {
         let usage =
             outcome == .success ? UsageScanner.usage(in: body.readableBytesView, format: route.usageFormat) : nil
         engine.reporter.report(lease, outcome, started: started, provider: route.provider, usage: usage)
+        traceAttempt(outcome, usage: usage)
         recordTokens(usage)
         if route.isModelList, outcome == .success {
             engine.modelCache.store(
@@ -52,6 +53,7 @@ extension ProxiedRequest {
     }
 
     func answerCached(_ entry: ModelListCache.Entry, state: String) {
+        trace?.record.cached = true
         var headers = entry.headers
         // Relayed headers never hold the pool's own (`HeaderPolicy`): added, not searched for.
         headers.add(name: "x-pool-cache", value: state)
@@ -62,6 +64,7 @@ extension ProxiedRequest {
 
     /// The gateway's own error answer, in the route's dialect; past the edge checks it carries the request id.
     func answer(_ error: GatewayError) {
+        trace?.record.error = error.message
         var headers = HTTPHeaders()
         for field in error.headers where field.name != .contentType {
             headers.add(name: field.name.rawName, value: field.value)
@@ -91,6 +94,7 @@ extension ProxiedRequest {
         // Neither relayed nor error headers hold a length.
         headers.add(name: "content-length", value: String(body.readableBytes))
         responseStarted = true
+        trace?.answerStarted(status: Int(status.code), now: .now)
         front?.writeResponseHead(status, headers, cors: hasOrigin)
         if body.readableBytes > 0 { front?.writeResponseBody(body, flush: false) }
         endResponse()
@@ -100,6 +104,8 @@ extension ProxiedRequest {
     func endResponse() {
         guard !responseEnded else { return }
         responseEnded = true
+        // Before the end goes out: writing it can start the next pipelined request, whose record comes after.
+        finishTrace()
         front?.endResponse(of: self)
     }
 }

@@ -55,6 +55,7 @@ extension ProxiedRequest {
         headers.add(name: "x-pool-attempts", value: "0")
         headers.add(name: "x-request-id", value: requestID)
         addLimitHeaders(&headers)
+        trace?.record.cached = true
         writeWhole(.ok, headers, body: ByteBuffer(bytes: cached.body))
         return true
     }

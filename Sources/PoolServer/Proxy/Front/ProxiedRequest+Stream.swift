@@ -25,6 +25,10 @@ extension ProxiedRequest {
         addPoolHeaders(&headers, key: lease.key.id)
         attempt = .streaming
         responseStarted = true
+        if trace != nil {
+            trace?.answerStarted(status: Int(head.status.code), now: .now)
+            engine.observers.streamStarted(provider: route.provider)
+        }
         front?.writeResponseHead(head.status, headers, cors: hasOrigin)
     }
 
@@ -57,6 +61,7 @@ extension ProxiedRequest {
         attempt = .none
         exchange = nil
         let reason = UpstreamFailureReason.describe(error)
+        trace?.record.error = "the upstream broke off the stream: \(reason)"
         _ = framer.finish()
         front?.writeResponseBody(StreamErrorEvent.upstreamBroke(reason, in: dialect), flush: false)
         streamOver(.upstreamFailure(reason: "stream broke: \(reason)"), usage: nil)
@@ -73,13 +78,17 @@ extension ProxiedRequest {
         let hadAttempt: Bool
         if case .none = attempt { hadAttempt = false } else { hadAttempt = true }
         dropExchange()
+        if why == .shutdown { trace?.record.error = "the gateway shut down before the answer was complete" }
         guard hadAttempt, let lease else {
             responseEnded = true
+            finishTrace()
             return false
         }
         guard wasStreaming else {
             engine.abandoned(lease, started: started)
+            traceAttempt(.cancelled)
             responseEnded = true
+            finishTrace()
             return false
         }
         var open = false
@@ -90,6 +99,7 @@ extension ProxiedRequest {
         }
         streamOver(.cancelled, usage: nil)
         responseEnded = true
+        finishTrace()
         return open
     }
 
@@ -98,6 +108,7 @@ extension ProxiedRequest {
     private func streamOver(_ outcome: AttemptOutcome, usage: TokenUsage?) {
         guard let lease else { return }
         engine.reporter.report(lease, outcome, started: started, provider: route.provider, usage: usage)
+        traceAttempt(outcome, usage: usage)
         recordTokens(usage)
         engine.reporter.recordRequest(provider: route.provider, model: model, result: .streamEnded(outcome))
     }

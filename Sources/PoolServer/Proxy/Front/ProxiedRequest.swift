@@ -70,6 +70,9 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     var token: TokenRegistry.Entry?
     var rateLimitHeaders = RateLimitHeaders.none
     var cacheKey: ResponseCacheKey?
+    /// The request's record as it goes, for the request observers; nil when nothing observes (then no record is
+    /// built) and once it has been handed over.
+    var trace: RequestTrace?
 
     init(
         engine: ProxyEngine, route: ProxyRoute, request: HTTPRequest, keepAlive: Bool, front: ProxyFrontHandler,
@@ -90,6 +93,11 @@ final class ProxiedRequest: UpstreamResponseReceiver {
         self.front = front
         self.eventLoop = eventLoop
         self.framer = StreamFramer(framing: route.framing)
+        if !engine.observers.isEmpty {
+            trace = RequestTrace(
+                id: "", startedAt: engine.clock.now, provider: route.provider, route: route.upstreamPath,
+                arrived: .now)
+        }
     }
 
     // MARK: The client's request
@@ -179,6 +187,7 @@ final class ProxiedRequest: UpstreamResponseReceiver {
 
     /// The whole request is in: read what the body says, then the model list cache or the upstream.
     private func forward() {
+        if engine.logBodies, trace != nil { traceBody() }
         if route.method == .post {
             do {
                 let probe = try RequestProbe.read(body)
@@ -253,6 +262,7 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     private func retry(after outcome: AttemptOutcome) {
         guard let lease else { return }
         engine.reporter.report(lease, outcome, started: started, provider: route.provider)
+        traceAttempt(outcome)
         nextKey(after: outcome)
     }
 
@@ -260,8 +270,12 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     func attemptFailed(_ error: any Error) {
         guard let lease else { return }
         switch engine.failedAttempt(lease, error: error, started: started, attempts: tried.count) {
-        case .failed(let outcome): nextKey(after: outcome)
-        case .overloaded(let answer): giveUp(answer)
+        case .failed(let outcome):
+            traceAttempt(outcome)
+            nextKey(after: outcome)
+        case .overloaded(let answer):
+            traceAttempt(.cancelled, error: answer.message)
+            giveUp(answer)
         }
     }
 
@@ -287,6 +301,7 @@ final class ProxiedRequest: UpstreamResponseReceiver {
 
     func receiveHead(_ head: HTTPResponseHead, exchange: UpstreamExchange) {
         guard case .awaitingHead = attempt else { return }
+        trace?.attemptStatus = Int(head.status.code)
         let outcome = engine.classify(head.status, head.headers)
         if outcome.shouldRetryOnAnotherKey {
             attempt = .discarding(outcome, bytes: 0)

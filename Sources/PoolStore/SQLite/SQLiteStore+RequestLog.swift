@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+import PoolCore
+
+/// The request log in the embedded store (migration `v10-request-log`).
+extension SQLiteStore {
+    public func appendRequestLog(_ records: [RequestRecord]) async throws {
+        try checkOpen()
+        guard !records.isEmpty else { return }
+        let placeholders = Array(repeating: "?", count: 21).joined(separator: ", ")
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO request_log (\(RequestLogColumns.written)) VALUES (\(placeholders))")
+            for record in records {
+                try statement.execute(arguments: [
+                    record.id, record.startedAt.timeIntervalSince1970, record.tokenID, record.tokenName,
+                    record.provider.rawValue, record.route, record.model, record.stream, record.status,
+                    record.seconds, record.firstByteSeconds, record.upstreamSeconds,
+                    RequestLogColumns.attemptsJSON(record), record.promptTokens, record.completionTokens,
+                    record.cached, record.error, record.body, RequestLogColumns.keyIDs(record),
+                    record.answeringKeyID, record.isFailure,
+                ])
+            }
+        }
+    }
+
+    public func requestLog(
+        _ filter: RequestFilter, limit: Int, before cursor: RequestCursor?
+    ) async throws -> [RequestRecord] {
+        try checkOpen()
+        var query = RequestLogQuery(filter, before: cursor, dialect: .sqlite)
+        let sql = query.pageSQL(limit: limit)
+        let arguments = Self.arguments(query.values)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                RequestLogColumns.record(
+                    (
+                        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
+                        row[11], row[12], row[13], row[14], row[15], row[16], row[17]
+                    ))
+            }
+        }
+    }
+
+    public func requestUsage(_ usage: UsageQuery) async throws -> [UsageRow] {
+        try checkOpen()
+        let query = RequestLogQuery(usage: usage, dialect: .sqlite)
+        let sql = query.usageSQL(usage)
+        let arguments = Self.arguments(query.values)
+        let rows = try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                UsageRow(
+                    bucket: Date(timeIntervalSince1970: row[0]), id: row[1], name: row[2], requests: row[3],
+                    failed: row[4], promptTokens: row[5], completionTokens: row[6])
+            }
+        }
+        var aggregator = UsageAggregator(usage)
+        for row in rows { aggregator.add(row) }
+        return aggregator.result
+    }
+
+    @discardableResult
+    public func pruneRequestLog(before cutoff: Date) async throws -> Int {
+        try checkOpen()
+        return try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM request_log WHERE started_at < ?", arguments: [cutoff.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
+    private static func arguments(_ values: [RequestLogQuery.Value]) -> StatementArguments {
+        StatementArguments(
+            values.map { value -> any DatabaseValueConvertible in
+                switch value {
+                case .text(let text): text
+                case .real(let real): real
+                case .integer(let integer): integer
+                }
+            })
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import PoolCore
+import PoolStore
+import Testing
+
+/// The request log's part of the store contract, on every store: what is appended reads back whole, filtered,
+/// paged newest first, summed into usage rows, and pruned by age.
+@Suite("Every store: the request log")
+struct RequestLogContractTests {
+    static let base = 1_765_000_000.0
+
+    static func record(
+        _ id: String, second: Double, token: String? = "t_1", model: String? = "m1", status: Int = 200,
+        keys: [String] = ["k_1"], error: String? = nil, provider: ProviderID = .ollama, body: String? = nil
+    ) -> RequestRecord {
+        RequestRecord(
+            id: id, startedAt: Date(timeIntervalSince1970: base + second), tokenID: token,
+            tokenName: token.map { "Name \($0)" }, provider: provider, route: "/v1/chat/completions", model: model,
+            stream: second.truncatingRemainder(dividingBy: 2) == 0, status: status, seconds: 0.25,
+            firstByteSeconds: 0.125, upstreamSeconds: 0.2,
+            attempts: keys.enumerated().map { index, key in
+                RequestRecord.Attempt(
+                    keyID: key, result: index == keys.count - 1 ? .success : .rateLimited,
+                    status: index == keys.count - 1 ? 200 : 429, seconds: 0.1,
+                    error: index == keys.count - 1 ? nil : "the key is rate-limited (429)")
+            },
+            promptTokens: 3, completionTokens: 4, cached: false, error: error, body: body)
+    }
+
+    static let records: [RequestRecord] = [
+        record("a", second: 0, body: #"{"model":"m1","messages":[]}"#),
+        record("b", second: 1, token: "t_2", status: 429, keys: ["k_2", "k_1"]),
+        record("c", second: 2, model: "Qwen", status: 502, keys: ["k_3"], error: "The Upstream Failed"),
+        record("d", second: 3, token: nil, model: nil, status: 401, keys: [], error: "missing token"),
+        record("e", second: 4000, provider: .openrouter),
+        // Same start time as "e": told apart by id.
+        record("f", second: 4000, model: "m2"),
+    ]
+
+    @Test("records read back whole, newest first", arguments: StoreKind.tested)
+    func roundTrip(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await store.appendRequestLog(Array(Self.records.prefix(3)))
+            try await store.appendRequestLog(Array(Self.records.dropFirst(3)))
+            let all = try await store.requestLog(RequestFilter(), limit: 100, before: nil)
+            #expect(all == Self.records.reversed())
+        }
+    }
+
+    @Test("each filter narrows the records as the memory ring's filter does", arguments: StoreKind.tested)
+    func filters(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await store.appendRequestLog(Self.records)
+            let filters: [RequestFilter] = [
+                RequestFilter(tokenID: "t_2"), RequestFilter(keyID: "k_1"), RequestFilter(keyID: "k_"),
+                RequestFilter(model: "Qwen"), RequestFilter(provider: .openrouter), RequestFilter(status: .code(429)),
+                RequestFilter(status: .statusClass(2)), RequestFilter(status: .error),
+                RequestFilter(
+                    since: Date(timeIntervalSince1970: Self.base + 1), until: Date(timeIntervalSince1970: Self.base + 3)),
+                RequestFilter(text: "upstream failed"), RequestFilter(text: "QWEN"), RequestFilter(text: "name t_2"),
+                RequestFilter(tokenID: "t_1", status: .statusClass(2), text: "f"),
+            ]
+            for filter in filters {
+                let expected = Self.records.filter(filter.matches).reversed().map(\.id)
+                let stored = try await store.requestLog(filter, limit: 100, before: nil).map(\.id)
+                #expect(stored == Array(expected), "\(filter)")
+            }
+            #expect(try await store.requestLog(RequestFilter(keyID: "k_"), limit: 100, before: nil).isEmpty)
+        }
+    }
+
+    @Test("pages follow the cursor to the end, none skipped or repeated", arguments: StoreKind.tested)
+    func paging(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await store.appendRequestLog(Self.records)
+            var seen: [String] = []
+            var cursor: RequestCursor?
+            repeat {
+                let candidates = try await store.requestLog(RequestFilter(), limit: 3, before: cursor)
+                let page = RequestPage(candidates: candidates, limit: 2)
+                seen += page.records.map(\.id)
+                cursor = page.nextCursor.flatMap { RequestCursor(text: $0.text) }
+            } while cursor != nil
+            #expect(seen == ["f", "e", "d", "c", "b", "a"])
+        }
+    }
+
+    @Test("usage sums by token, key and model in day and hour buckets", arguments: StoreKind.tested)
+    func usage(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await store.appendRequestLog(Self.records)
+            for by in UsageQuery.Grouping.allCases {
+                for period in UsageQuery.Period.allCases {
+                    let query = UsageQuery(
+                        by: by, period: period, since: Date(timeIntervalSince1970: Self.base - 10),
+                        until: Date(timeIntervalSince1970: Self.base + 4000))
+                    var expected = UsageAggregator(query)
+                    for record in Self.records { expected.add(record) }
+                    #expect(try await store.requestUsage(query) == expected.result, "\(by) \(period)")
+                }
+            }
+            let byToken = try await store.requestUsage(
+                UsageQuery(
+                    by: .token, period: .day, since: Date(timeIntervalSince1970: Self.base - 10),
+                    until: Date(timeIntervalSince1970: Self.base + 5000), provider: .ollama))
+            #expect(byToken.map(\.id) == ["(none)", "t_1", "t_2"])
+            #expect(byToken.map(\.requests) == [1, 3, 1])
+            #expect(byToken.map(\.failed) == [1, 1, 0])
+            #expect(byToken.first { $0.id == "t_1" }?.name == "Name t_1")
+        }
+    }
+
+    @Test("pruning deletes what started before the cutoff and nothing else", arguments: StoreKind.tested)
+    func prune(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            try await store.appendRequestLog(Self.records)
+            let deleted = try await store.pruneRequestLog(before: Date(timeIntervalSince1970: Self.base + 2))
+            #expect(deleted == 2)
+            let left = try await store.requestLog(RequestFilter(), limit: 100, before: nil).map(\.id)
+            #expect(left == ["f", "e", "d", "c"])
+            #expect(try await store.pruneRequestLog(before: Date(timeIntervalSince1970: Self.base)) == 0)
+        }
+    }
+}

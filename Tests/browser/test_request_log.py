@@ -97,7 +97,7 @@ def test_the_requests_tab_lists_this_tokens_traffic_newest_first_and_loads_more(
         assert server.call("POST", "/admin/api-keys", body={
             "apiKey": secret, "username": username, "provider": "ollama"})[0] == 201
     keys = server.call("GET", "/admin/api-keys?provider=ollama&pageSize=200")[1]["keys"]
-    STATE["keys"] = {key["username"]: key["id"] for key in keys if (key["username"] or "").startswith("reqlog-")}
+    STATE["keys"] = {key["username"]: key["id"] for key in keys if (key.get("username") or "").startswith("reqlog-")}
 
     # 28 requests: 20 + 5 plain answers, one stream, one odd model name, one body the gateway refuses.
     statuses = [proxied(server, chat("llama3.2:1b")) for _ in range(20)]
@@ -192,11 +192,13 @@ def test_a_failover_shows_both_attempts_and_the_body_in_the_detail_drawer(page, 
     page.click(row + " [data-action='detail']")
     page.visible("#request-detail")
     assert page.text("#request-detail-id") == record["id"]
-    attempts = page.find_all("#request-attempts tbody tr")
+    attempts = page.find_all("#request-attempts tbody tr.attempt-row")
     assert [attempt.get_attribute("data-result") for attempt in attempts] == ["rate_limited", "success"]
     cells = [[cell.text for cell in attempt.find_elements(By.CSS_SELECTOR, "td")] for attempt in attempts]
     assert cells[0][1].startswith(limited) and cells[0][2] == "rate-limited" and cells[0][3] == "429"
     assert cells[1][1].startswith(record["attempts"][1]["key_id"]) and cells[1][2] == "success"
+    errors = [attempt["error"] for attempt in record["attempts"] if attempt["error"]]
+    assert errors and [cell.text for cell in page.find_all("#request-attempts .attempt-error")] == errors
     body = json.loads(page.text("#request-detail-request-body"))
     assert body == chat(record["model"]) == json.loads(record["body"])
     page.screenshot("dashboard-request-detail")

@@ -188,15 +188,17 @@ export function createRequestsPanel() {
         h("table", { class: "table compact", id: "request-attempts" },
           h("thead", {}, h("tr", {},
             h("th", { class: "num" }, "#"), h("th", {}, t("requests.col_key")), h("th", {}, t("requests.attempt_result")),
-            h("th", { class: "num" }, t("requests.col_status")), h("th", { class: "num" }, t("requests.col_duration")),
-            h("th", {}, t("requests.field_error")))),
-          h("tbody", {}, attempts.map((attempt, index) => h("tr", { dataset: { result: attempt.result } },
-            h("td", { class: "num muted" }, String(index + 1)),
-            h("td", { class: "nowrap" }, h("span", { class: "mono small attempt-key" }, attempt.key_id), filterButton("key", attempt.key_id)),
-            h("td", {}, attemptBadge(attempt.result)),
-            h("td", { class: "num" }, attempt.status == null ? "—" : statusCode(attempt.status)),
-            h("td", { class: "num nowrap" }, fmtMs(attempt.duration_ms)),
-            h("td", { class: "attempt-error" }, attempt.error ?? "")))))),
+            h("th", { class: "num" }, t("requests.col_status")), h("th", { class: "num" }, t("requests.col_duration")))),
+          // An attempt's error gets a line of its own under it: a column beside the others would be too narrow to read.
+          h("tbody", {}, attempts.map((attempt, index) => [
+            h("tr", { class: "attempt-row" + (attempt.error ? " has-error" : ""), dataset: { result: attempt.result } },
+              h("td", { class: "num muted" }, String(index + 1)),
+              h("td", { class: "nowrap" }, h("span", { class: "mono small attempt-key" }, attempt.key_id), filterButton("key", attempt.key_id)),
+              h("td", {}, attemptBadge(attempt.result)),
+              h("td", { class: "num" }, attempt.status == null ? "—" : statusCode(attempt.status)),
+              h("td", { class: "num nowrap" }, fmtMs(attempt.duration_ms))),
+            attempt.error ? h("tr", { class: "attempt-error-row" }, h("td", {}), h("td", { colSpan: 4, class: "attempt-error" }, attempt.error)) : null,
+          ])))),
       typeof record.body === "string" ? [h("h3", {}, t("requests.body_title")), h("pre", { class: "body-block", id: "request-detail-request-body" }, record.body)] : null,
     );
   }

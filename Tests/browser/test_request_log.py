@@ -222,6 +222,9 @@ def test_a_failover_shows_both_attempts_and_the_body_in_the_detail_drawer(page, 
     assert page.text("#request-detail-error") == refused["error"] and refused["error"]
     ActionChains(page.driver).send_keys(Keys.ESCAPE).perform()  # Escape closes the drawer
     page.wait(lambda driver: not page.find("#request-detail").is_displayed())
+    focused = page.driver.switch_to.active_element  # back on the row the drawer was opened from
+    assert focused.get_attribute("data-action") == "detail"
+    assert focused.find_element(By.XPATH, "ancestor::tr").get_attribute("data-id") == refused["id"]
     page.click("#requests-clear")
 
 

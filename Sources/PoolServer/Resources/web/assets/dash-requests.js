@@ -152,9 +152,13 @@ export function createRequestsPanel() {
   }
 
   function closeDetail() {
+    const id = state.detail && state.detail.id;
     state.detail = null;
     drawer.hidden = true;
     for (const tr of body.querySelectorAll("tr.selected")) tr.classList.remove("selected");
+    // Back to the row it was opened from (drawn anew by a refresh meanwhile, perhaps), for keyboard users.
+    const opener = id && body.querySelector(`tr[data-id="${CSS.escape(id)}"] [data-action="detail"]`);
+    if (opener) opener.focus();
   }
 
   function renderDetail() {

@@ -198,6 +198,35 @@ SCHEMAS = {
                                         ["entries", "bytes", "capacity_bytes", "hits", "misses"],
                                         "The response cache of non-streamed answers.")},
                       ["ttl_seconds", "entries", "hits", "misses", "responses"]),
+    "RequestAttempt": obj({"key_id": s("The key's id (never its secret)."),
+                           "result": s(enum=["success", "rejected", "rate_limited", "out_of_credit", "failed",
+                                             "cancelled", "client_error"]),
+                           "status": nullable("integer", description="The upstream's status, when it answered."),
+                           "duration_ms": n(), "error": nullable("string")},
+                          ["key_id", "result", "status", "duration_ms", "error"]),
+    "RequestRecord": obj({"id": s("The request's x-request-id."), "started_at": DATE,
+                          "token_id": nullable("string"), "token_name": nullable("string"),
+                          "provider": s(enum=PROVIDER_ENUM), "route": s("The upstream path, e.g. /v1/chat/completions."),
+                          "model": nullable("string"), "stream": b(),
+                          "status": i("The status the client got; 499 when it left before any answer byte."),
+                          "duration_ms": n(), "ttfb_ms": nullable("number"), "upstream_ms": n(),
+                          "attempts": arr(ref("RequestAttempt")), "prompt_tokens": nullable("integer"),
+                          "completion_tokens": nullable("integer"),
+                          "cached": b("Answered from the response or model list cache."),
+                          "error": nullable("string", description="The gateway's own error message."),
+                          "body": s("The request body (first 64 KiB); only with LOG_BODIES=1.")},
+                         ["id", "started_at", "token_id", "token_name", "provider", "route", "model", "stream",
+                          "status", "duration_ms", "ttfb_ms", "upstream_ms", "attempts", "prompt_tokens",
+                          "completion_tokens", "cached", "error"]),
+    "RequestList": obj({"requests": arr(ref("RequestRecord")),
+                        "next_cursor": nullable("string", description="The next page's cursor; null on the last.")},
+                       ["requests", "next_cursor"]),
+    "UsageRow": obj({"bucket": DATE, "id": s("Token id, key id or model; (none) when missing."),
+                     "name": nullable("string"), "requests": i(), "failed": i("Status >= 500 or a gateway error."),
+                     "prompt_tokens": i(), "completion_tokens": i()},
+                    ["bucket", "id", "name", "requests", "failed", "prompt_tokens", "completion_tokens"]),
+    "Usage": obj({"by": s(enum=["token", "key", "model"]), "period": s(enum=["hour", "day"]), "since": DATE,
+                  "until": DATE, "rows": arr(ref("UsageRow"))}, ["by", "period", "since", "until", "rows"]),
     "CacheCleared": obj({"success": b(), "cleared": i("Entries dropped from both caches."),
                          "models": i("Model lists dropped."), "responses": i("Cached answers dropped.")},
                         ["success", "cleared"]),
@@ -555,6 +584,34 @@ def build():
                                                 body=BODIES["ClearCache"], body_required=False,
                                                 operation_id="clearCache"))
 
+    # ---- admin: request log ----
+    if registered("requests"):
+        def query(name, description, schema=None):
+            return {"name": name, "in": "query", "required": False, "schema": schema or s(),
+                    "description": description}
+        add(paths, "/admin/requests", "get", op(
+            "Admin · Requests", "List proxied requests", ADMIN,
+            {"200": json_response("One page, newest first.", ref("RequestList")), **admin_errors()},
+            description="The request log: one record per proxied request with every upstream attempt. Read from "
+                        "the store (all instances, across restarts) unless REQUEST_LOG_DAYS=0.",
+            parameters=[query("token", "A client token id."), query("key", "A key id (any attempt)."),
+                        query("model", "The model named in the body."), PROVIDER_PARAM,
+                        query("status", "A status code (429), a class (2xx, 4xx, 5xx) or error (>= 400)."),
+                        query("since", "ISO 8601 time or Unix seconds (inclusive)."),
+                        query("until", "ISO 8601 time or Unix seconds (exclusive)."),
+                        query("q", "Case-insensitive text in the id, model, token name or error."),
+                        query("limit", "Records per page, 1 to 500 (default 50).", i(minimum=1, maximum=500)),
+                        query("cursor", "next_cursor of the previous page.")],
+            operation_id="listRequests"))
+        add(paths, "/admin/usage", "get", op(
+            "Admin · Requests", "Usage by token, key or model", ADMIN,
+            {"200": json_response("Rows by bucket, then id.", ref("Usage")), **admin_errors()},
+            parameters=[query("by", "token (default), key or model.", s(enum=["token", "key", "model"])),
+                        query("period", "hour or day (default).", s(enum=["hour", "day"])),
+                        query("since", "ISO 8601 time or Unix seconds; default: 7 days before until."),
+                        query("until", "ISO 8601 time or Unix seconds; default: now."), PROVIDER_PARAM],
+            operation_id="requestUsage"))
+
     tags = [
         ("Proxy · Ollama (OpenAI-compatible)", "OpenAI-compatible routes served by the Ollama pool."),
         ("Proxy · OpenRouter (OpenAI-compatible)", "OpenAI-compatible routes served by the OpenRouter pool."),
@@ -565,6 +622,7 @@ def build():
         ("Admin · Jobs", "Background jobs (validated imports, key checks) and their progress."),
         ("Admin · Statistics", "Counters for the dashboard."),
         ("Admin · Cache", "The model list cache and the response cache."),
+        ("Admin · Requests", "The request log and usage per token, key and model."),
         ("Public", "No auth needed."),
         ("Web", "The pages this server serves."),
     ]

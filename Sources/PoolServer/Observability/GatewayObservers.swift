@@ -5,7 +5,9 @@ import PoolCore
 enum GatewayObservers {
     /// The observers for `gateway`; `extra` come last (tests collect records with one).
     static func make(gateway: Gateway, extra: [any RequestObserver] = []) -> RequestObservers {
-        var observers: [any RequestObserver] = [gateway.requestLog]
+        var observers: [any RequestObserver] = []
+        // REQUEST_LOG_SIZE=0 with REQUEST_LOG_DAYS=0 keeps nothing: then it is no observer, and costs nothing.
+        if gateway.requestLog.isKeeping { observers.append(gateway.requestLog) }
         observers += extra
         return RequestObservers(observers)
     }

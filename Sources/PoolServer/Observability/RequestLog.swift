@@ -37,6 +37,9 @@ final class RequestLog: RequestObserver {
         pendingLimit = max(settings.size, 10_000)
     }
 
+    /// Whether it keeps anything at all (memory or store).
+    var isKeeping: Bool { settings.size > 0 || settings.persists }
+
     // MARK: RequestObserver
 
     func requestFinished(_ record: RequestRecord) {

@@ -26,7 +26,7 @@ extension InMemoryStore {
 
     @discardableResult
     public func pruneRequestLog(before cutoff: Date) async throws -> Int {
-        return requestTable.withLock { records in
+        requestTable.withLock { records in
             let before = records.count
             records.removeAll { $0.startedAt < cutoff }
             return before - records.count

@@ -51,11 +51,13 @@ struct RequestQueryTests {
         #expect(try RequestListQuery.parse(["token": "", "limit": ""]) == RequestListQuery())
     }
 
-    @Test("bad parameters are refused with a message naming them", arguments: [
-        ["limit": "0"], ["limit": "501"], ["limit": "ten"], ["cursor": "!!"], ["since": "soon"],
-        ["until": "2025-13-45"], ["provider": "acme"], ["status": "teapot"],
-        ["since": "1765000100", "until": "1765000000"],
-    ])
+    @Test(
+        "bad parameters are refused with a message naming them",
+        arguments: [
+            ["limit": "0"], ["limit": "501"], ["limit": "ten"], ["cursor": "!!"], ["since": "soon"],
+            ["until": "2025-13-45"], ["provider": "acme"], ["status": "teapot"],
+            ["since": "1765000100", "until": "1765000000"],
+        ])
     func badParameters(_ parameters: [String: String]) {
         #expect(throws: RequestQueryError.self) { try RequestListQuery.parse(parameters) }
         do {

@@ -56,7 +56,8 @@ struct RequestLogContractTests {
                 RequestFilter(model: "Qwen"), RequestFilter(provider: .openrouter), RequestFilter(status: .code(429)),
                 RequestFilter(status: .statusClass(2)), RequestFilter(status: .error),
                 RequestFilter(
-                    since: Date(timeIntervalSince1970: Self.base + 1), until: Date(timeIntervalSince1970: Self.base + 3)),
+                    since: Date(timeIntervalSince1970: Self.base + 1), until: Date(timeIntervalSince1970: Self.base + 3)
+                ),
                 RequestFilter(text: "upstream failed"), RequestFilter(text: "QWEN"), RequestFilter(text: "name t_2"),
                 RequestFilter(tokenID: "t_1", status: .statusClass(2), text: "f"),
             ]

@@ -73,7 +73,7 @@ def server():
     port = free_port()
     env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", ADMIN_TOKEN=ADMIN, LOG_LEVEL="warning",
                DATABASE_URL="sqlite:" + folder + "/pool.sqlite", OLLAMA_UPSTREAM_URL=mock_base,
-               OPENROUTER_UPSTREAM_URL=mock_base + "/openrouter")
+               OPENROUTER_UPSTREAM_URL=mock_base + "/openrouter", LOG_BODIES="1")
     # Started from a temporary folder: the pages must come from the executable's resource bundle, not the cwd.
     process = subprocess.Popen([binary, "serve"], env=env, cwd=folder, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)

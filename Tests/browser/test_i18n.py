@@ -13,6 +13,8 @@ DYNAMIC = {
     "unit.": ["d", "h", "m", "s"],
     "stats.series_": ["total", "success", "upstream", "client", "refused"],
     "reason.": ["auth", "bad_request", "limits", "model_not_found", "no_key", "overloaded", "provider_disabled"],
+    "result.": ["success", "rejected", "rate_limited", "out_of_credit", "failed", "cancelled", "client_error"],
+    "usage.by_": ["token", "key", "model"],
 }
 
 
@@ -55,3 +57,12 @@ def test_every_refusal_reason_has_a_label():
     source = (ROOT / "Sources" / "PoolCore" / "Stats" / "RefusalReason.swift").read_text()
     reasons = [raw or name for name, raw in re.findall(r'^\s*case (\w+)(?: = "([^"]+)")?$', source, re.M)]
     assert reasons == DYNAMIC["reason."]
+
+
+def test_every_attempt_result_has_a_label():
+    """The attempt results the request log reports (PoolCore's RequestRecord.AttemptResult raw values) are the ones
+    the requests tab labels."""
+    source = (ROOT / "Sources" / "PoolCore" / "Requests" / "RequestRecord.swift").read_text()
+    block = source.split("enum AttemptResult", 1)[1].split("}", 1)[0]
+    results = [raw or name for name, raw in re.findall(r'^\s*case (\w+)(?: = "([^"]+)")?$', block, re.M)]
+    assert results == DYNAMIC["result."]

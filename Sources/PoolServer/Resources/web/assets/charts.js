@@ -1,4 +1,4 @@
-// Small SVG charts drawn by the page itself: a multi-series line chart and a donut. Labels are text nodes.
+// Small SVG charts drawn by the page itself: a multi-series line chart, stacked bars and a donut. Labels are text nodes.
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 function svg(tag, attrs = {}, ...children) {
@@ -96,4 +96,70 @@ export function donutChart(host, items, centerText, centerLabel) {
   root.append(svg("text", { x: center, y: center + 20, "text-anchor": "middle", class: "donut-label" }, centerLabel));
   host.replaceChildren(root);
   return items.map((_, index) => PALETTE[index % PALETTE.length]);
+}
+
+/**
+ * Draws stacked bars into `host`: one bar per label, one segment per series (bottom to top in `series` order).
+ * `series`: [{ key, label, color, values }]. Every segment is a `rect.chart-bar[data-series][data-index][data-value]` with a
+ * tooltip; the chart names itself with `title` (its accessible name) and lists the totals per bar in `desc`.
+ */
+export function stackedBarChart(host, labels, series, { title = "", width = 760, height = 280 } = {}) {
+  const pad = { top: 16, right: 16, bottom: 30, left: 52 };
+  const innerW = width - pad.left - pad.right;
+  const innerH = height - pad.top - pad.bottom;
+  const totals = labels.map((_, index) => series.reduce((sum, line) => sum + (line.values[index] || 0), 0));
+  const { step, max } = axis(Math.max(0, ...totals));
+  const slot = innerW / Math.max(1, labels.length);
+  const barW = Math.max(1, Math.min(48, slot * 0.7));
+  const y = (value) => pad.top + innerH - (value / max) * innerH;
+
+  const id = "chart-" + Math.random().toString(36).slice(2, 9);
+  const root = svg("svg", {
+    viewBox: `0 0 ${width} ${height}`, class: "chart bar-chart", role: "img", "aria-labelledby": `${id}-title ${id}-desc`, "data-bars": labels.length,
+  });
+  root.append(svg("title", { id: id + "-title" }, title));
+  root.append(svg("desc", { id: id + "-desc" }, labels.map((label, index) => `${label}: ${totals[index]}`).join("; ")));
+  const grid = svg("g", { class: "grid" });
+  for (let value = 0; value <= max; value += step) {
+    grid.append(svg("line", { x1: pad.left, x2: width - pad.right, y1: y(value), y2: y(value) }));
+    grid.append(svg("text", { x: pad.left - 8, y: y(value) + 4, "text-anchor": "end", class: "axis-label" }, compact(value)));
+  }
+  // At most about twelve axis labels, always the last one.
+  const every = Math.max(1, Math.ceil(labels.length / 12));
+  const last = labels.length - 1;
+  labels.forEach((label, index) => {
+    if ((index % every === 0 && last - index >= every) || index === last) {
+      // A label that would run past the right edge (about 6.5 px a character) ends at the edge instead.
+      const center = pad.left + slot * (index + 0.5);
+      const clipped = center + (String(label).length * 6.5) / 2 > width;
+      grid.append(svg("text", { x: clipped ? width - 2 : center, y: height - 8, "text-anchor": clipped ? "end" : "middle", class: "axis-label" }, label));
+    }
+  });
+  root.append(grid);
+
+  const bars = svg("g", { class: "bars" });
+  labels.forEach((label, index) => {
+    let base = 0;
+    for (const line of series) {
+      const value = line.values[index] || 0;
+      if (value <= 0) continue;
+      const top = y(base + value);
+      bars.append(svg("rect", {
+        x: (pad.left + slot * (index + 0.5) - barW / 2).toFixed(1), y: top.toFixed(1), width: barW.toFixed(1),
+        height: Math.max(0.5, y(base) - top).toFixed(1), fill: line.color, class: "chart-bar",
+        "data-series": line.key, "data-index": index, "data-value": value,
+      }, svg("title", {}, `${label} · ${line.label}: ${value}`)));
+      base += value;
+    }
+  });
+  root.append(bars);
+  host.replaceChildren(root);
+  return root;
+}
+
+/** 1200 → "1.2k", 3400000 → "3.4M": axis numbers that fit the margin. */
+function compact(value) {
+  if (value >= 1e6) return +(value / 1e6).toFixed(1) + "M";
+  if (value >= 1e4) return +(value / 1e3).toFixed(1) + "k";
+  return String(value);
 }

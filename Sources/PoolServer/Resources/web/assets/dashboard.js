@@ -7,6 +7,8 @@ import { isDialogOpen } from "./dialogs.js";
 import { createKeysPanel } from "./dash-keys.js";
 import { createTokensPanel } from "./dash-tokens.js";
 import { createImportPanel } from "./dash-import.js";
+import { createRequestsPanel } from "./dash-requests.js";
+import { createUsagePanel } from "./dash-usage.js";
 
 const REFRESH_MS = 10_000;
 
@@ -19,8 +21,12 @@ async function start() {
   const keys = createKeysPanel(ctx);
   const tokens = createTokensPanel(ctx);
   const imports = createImportPanel(ctx);
+  const requests = createRequestsPanel(ctx);
+  const usage = createUsagePanel(ctx);
   let tab = sessionStorage.getItem("pool.tab") || "keys";
+  if (!$(`[data-tab="${CSS.escape(tab)}"]`)) tab = "keys";
   let refreshing = null;
+  let followUp = null;
 
   async function loadOverview() {
     const stats = await api(withQuery("/admin/stats", { provider: getProvider() }));
@@ -57,12 +63,31 @@ async function start() {
     return top.map(([reason, count]) => t("reason." + reason) + " " + fmtNumber(count)).join(" · ");
   }
 
-  /** Reloads the overview and the visible tab; concurrent calls share one refresh. */
-  async function refresh() {
-    if (refreshing) return refreshing;
+  /** The visible tab's reload; the periodic one leaves the request log alone unless its auto-refresh is on. */
+  function loadTab(periodic) {
+    if (tab === "keys") return keys.load();
+    if (tab === "tokens") return tokens.load();
+    if (tab === "requests") return periodic ? requests.poll() : requests.load();
+    if (tab === "usage") return usage.load();
+    return null;
+  }
+
+  /**
+   * Reloads the overview and the visible tab. A call while a refresh runs shares it, except that one asked for
+   * by the user (a tab switch, a button) runs once more after it, so the tab shown by then is loaded too.
+   */
+  async function refresh({ periodic = false } = {}) {
+    if (refreshing && periodic) return refreshing;
+    if (refreshing) {
+      followUp = followUp || refreshing.then(() => {
+        followUp = null;
+        return refresh();
+      });
+      return followUp;
+    }
     refreshing = (async () => {
       try {
-        await Promise.all([loadOverview(), tab === "keys" ? keys.load() : tab === "tokens" ? tokens.load() : null]);
+        await Promise.all([loadOverview(), loadTab(periodic)]);
         fill($("#last-refresh"), t("dashboard.updated", { time: fmtTime() }));
         document.body.dataset.loaded = "true";
       } catch (error) {
@@ -100,11 +125,13 @@ async function start() {
     keys.relabel();
     tokens.relabel();
     imports.relabel();
+    requests.relabel();
+    usage.relabel();
     refresh();
   });
 
   setInterval(() => {
-    if (!document.hidden && !isDialogOpen()) refresh();
+    if (!document.hidden && !isDialogOpen()) refresh({ periodic: true });
   }, REFRESH_MS);
   setInterval(() => keys.tick(), 1000);
   showTab(tab);

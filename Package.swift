@@ -43,6 +43,8 @@ let package = Package(
             dependencies: [
                 "PoolCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The C API for the request log's insert: binding 21 values straight, without GRDB's argument boxing.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),

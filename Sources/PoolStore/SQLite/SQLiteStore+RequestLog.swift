@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import PoolCore
 
 /// The request log in the embedded store (migration `v10-request-log`).
@@ -11,15 +12,34 @@ extension SQLiteStore {
         try await pool.write { db in
             let statement = try db.cachedStatement(
                 sql: "INSERT INTO request_log (\(RequestLogColumns.written)) VALUES (\(placeholders))")
+            // Bound through SQLite's C API: a record a second per request at full load, where GRDB's boxed
+            // arguments cost as much as SQLite's own insert (callgrind: ~17 k of ~57 k instructions a record).
+            let insert = RawInsert(statement.sqliteStatement)
+            defer { insert.finish() }
             for record in records {
-                try statement.execute(arguments: [
-                    record.id, RequestTime.micros(record.startedAt), record.tokenID, record.tokenName,
-                    record.provider.rawValue, record.route, record.model, record.stream, record.status,
-                    record.seconds, record.firstByteSeconds, record.upstreamSeconds,
-                    RequestLogColumns.attemptsJSON(record), record.promptTokens, record.completionTokens,
-                    record.cached, record.error, record.body, RequestLogColumns.keyIDs(record),
-                    record.answeringKeyID, record.isFailure,
-                ])
+                try insert.row(db) { bind in
+                    bind.text(record.id)
+                    bind.integer(RequestTime.micros(record.startedAt))
+                    bind.text(record.tokenID)
+                    bind.text(record.tokenName)
+                    bind.text(record.provider.rawValue)
+                    bind.text(record.route)
+                    bind.text(record.model)
+                    bind.bool(record.stream)
+                    bind.integer(Int64(record.status))
+                    bind.real(record.seconds)
+                    bind.real(record.firstByteSeconds)
+                    bind.real(record.upstreamSeconds)
+                    bind.text(RequestLogColumns.attemptsJSON(record))
+                    bind.integer(record.promptTokens.map(Int64.init))
+                    bind.integer(record.completionTokens.map(Int64.init))
+                    bind.bool(record.cached)
+                    bind.text(record.error)
+                    bind.text(record.body)
+                    bind.text(RequestLogColumns.keyIDs(record))
+                    bind.text(record.answeringKeyID)
+                    bind.bool(record.isFailure)
+                }
             }
         }
     }

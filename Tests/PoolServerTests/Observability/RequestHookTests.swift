@@ -159,17 +159,7 @@ struct RequestHookTests {
             try await gateway.addKeys(["leaving-key-0000001"])
             mock.setDefault(behavior)
             let token = try await gateway.createToken()
-            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-            do {
-                let response = try await gateway.openStream(
-                    "/v1/chat/completions", token: token, body: streamBody, client: client)
-                var iterator = response.body.makeAsyncIterator()
-                _ = try await iterator.next()
-            } catch {
-                try await client.shutdown()
-                throw error
-            }
-            try await client.shutdown()
+            try await gateway.leaveStream("/v1/chat/completions", token: token, body: streamBody)
             let records = try await collector.awaitRecords(1)
             try #require(records.count == 1)
             #expect(records[0].stream)

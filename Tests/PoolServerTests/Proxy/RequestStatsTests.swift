@@ -136,18 +136,7 @@ struct RequestStatsTests {
             try await gateway.addKeys([Self.key])
             let token = try await gateway.createToken()
             mock.setDefault(long)
-            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-            do {
-                let response = try await gateway.openStream(
-                    "/v1/chat/completions", token: token, body: streamBody, client: client)
-                var iterator = response.body.makeAsyncIterator()
-                _ = try await iterator.next()
-            } catch {
-                // A client left unshut would abort the whole test process in its deinit.
-                try await client.shutdown()
-                throw error
-            }
-            try await client.shutdown()
+            try await gateway.leaveStream("/v1/chat/completions", token: token, body: streamBody)
             var stats = try await overview(gateway, total: 1)
             #expect(stats["success_count"] as? Int == 1)
             #expect(stats["upstream_failure_count"] as? Int == 0)

@@ -131,6 +131,22 @@ final class TestGateway: Sendable {
         return try await (client ?? self.client).execute(request, timeout: .seconds(60))
     }
 
+    /// Opens a stream on a client of its own, reads `chunks` of it, then closes that client: the client leaves
+    /// mid-stream, as a user closing a tab would.
+    func leaveStream(_ path: String, token: String, body: String, afterChunks chunks: Int = 1) async throws {
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+        do {
+            let response = try await openStream(path, token: token, body: body, client: client)
+            var iterator = response.body.makeAsyncIterator()
+            for _ in 0..<chunks { _ = try await iterator.next() }
+        } catch {
+            // A client left unshut would abort the whole test process in its deinit.
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
     /// Posts `body` and collects the streamed answer's chunks as they arrived.
     func streamChunks(_ path: String, token: String, body: String) async throws -> [String] {
         let response = try await openStream(path, token: token, body: body)

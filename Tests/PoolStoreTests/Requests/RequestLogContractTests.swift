@@ -62,6 +62,32 @@ struct RequestLogContractTests {
         }
     }
 
+    @Test(
+        "text columns keep empty text apart from none, and every other value as given (values are bound by hand)",
+        arguments: StoreKind.tested)
+    func emptyAndAbsentText(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            var empty = Self.record("empty", second: 0, keys: ["k_1"])
+            empty.tokenName = ""
+            empty.error = ""
+            empty.model = "模型-ü"
+            empty.body = ""
+            empty.firstByteSeconds = nil
+            empty.promptTokens = 0
+            empty.completionTokens = nil
+            var absent = Self.record("absent", second: 1, keys: [])
+            absent.tokenID = nil
+            absent.tokenName = nil
+            absent.model = nil
+            absent.error = nil
+            absent.body = nil
+            absent.stream = true
+            absent.cached = true
+            try await store.appendRequestLog([empty, absent])
+            #expect(try await store.requestLog(RequestFilter(), limit: 2, before: nil) == [absent, empty])
+        }
+    }
+
     @Test("each filter narrows the records as the memory ring's filter does", arguments: StoreKind.tested)
     func filters(kind: StoreKind) async throws {
         try await kind.withStore { store in

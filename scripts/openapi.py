@@ -406,6 +406,29 @@ def build():
                      "description": "Content hash the pages put in asset URLs."}], operation_id="asset"))
     add(paths, "/health", "get", op("Public", "Health and key counts", PUBLIC,
                                      {"200": json_response("Running.", ref("Health"))}, operation_id="health"))
+    add(paths, "/health/live", "get", op(
+        "Public", "Liveness", PUBLIC,
+        {"200": json_response("The process serves.", obj({"status": s(enum=["ok"])}, ["status"]))},
+        description="For an orchestrator's liveness probe: 200 while the process serves requests.",
+        operation_id="healthLive"))
+    add(paths, "/health/ready", "get", op(
+        "Public", "Readiness", PUBLIC,
+        {"200": json_response("Ready: the store answers and the gateway is not shutting down.",
+                              obj({"status": s(enum=["ready"])}, ["status"])),
+         "503": json_response("Not ready: the reasons say why (draining, store_unreachable).",
+                              obj({"status": s(enum=["unready"]), "reasons": arr(s())}, ["status", "reasons"]))},
+        description="For a load balancer's readiness probe: 503 from the moment a shutdown begins, while the "
+                    "listener still serves for SHUTDOWN_DELAY_SECONDS, and while the store does not answer.",
+        operation_id="healthReady"))
+    if registered("metrics"):
+        add(paths, "/metrics", "get", op(
+            "Public", "Prometheus metrics", ADMIN,
+            {"200": {"description": "The Prometheus text format (version 0.0.4).",
+                     "content": {"text/plain": {"schema": s()}}},
+             "401": error("Missing or wrong admin token or METRICS_TOKEN."),
+             "404": error("METRICS_ENABLED=false.")},
+            description="Bearer admin token or METRICS_TOKEN. Without auth on METRICS_PORT when that is set.",
+            operation_id="metrics"))
     add(paths, "/admin/public-stats", "get", op(
         "Public", "Public statistics", PUBLIC,
         {"200": json_response("Counts, top models and the 24-hour trend.", ref("PublicStats")),

@@ -36,39 +36,14 @@ enum RequestLogColumns {
         for (index, attempt) in record.attempts.enumerated() {
             if index > 0 { json += "," }
             json += #"{"keyID":"#
-            appendQuoted(attempt.keyID, to: &json)
+            JSONString.appendQuoted(attempt.keyID, to: &json)
             json += #","result":""# + attempt.result.rawValue + #"","status":"#
             json += attempt.status.map(String.init) ?? "null"
             json += #","seconds":"# + (attempt.seconds.isFinite ? "\(attempt.seconds)" : "0") + #","error":"#
-            if let error = attempt.error { appendQuoted(error, to: &json) } else { json += "null" }
+            if let error = attempt.error { JSONString.appendQuoted(error, to: &json) } else { json += "null" }
             json += "}"
         }
         return json + "]"
-    }
-
-    /// `text` as a JSON string: quotes, backslashes and control characters escaped, the rest as it is (UTF-8).
-    static func appendQuoted(_ text: String, to json: inout String) {
-        json += "\""
-        // Key ids and most messages need no escape: copied whole.
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-            json += text
-            json += "\""
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": json += "\\\""
-            case "\\": json += "\\\\"
-            case "\n": json += "\\n"
-            case "\r": json += "\\r"
-            case "\t": json += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: json.unicodeScalars.append(scalar)
-            }
-        }
-        json += "\""
     }
 
     /// A stored row as a record (attempts that no longer decode are left out rather than failing the query).

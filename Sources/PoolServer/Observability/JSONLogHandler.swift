@@ -1,4 +1,5 @@
 import Logging
+import PoolCore
 
 #if canImport(Glibc)
 import Glibc
@@ -62,13 +63,13 @@ struct JSONLogHandler: LogHandler {
         line += "\",\"level\":\""
         line += level.rawValue
         line += "\",\"message\":"
-        appendString(message, to: &line)
+        JSONString.appendQuoted(message, to: &line)
         line += ",\"label\":"
-        appendString(label, to: &line)
+        JSONString.appendQuoted(label, to: &line)
         for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
             let name = key == "hb.request.id" && fields["request_id"] == nil ? "request_id" : key
             line += ","
-            appendString(reservedFields.contains(name) ? "metadata_" + name : name, to: &line)
+            JSONString.appendQuoted(reservedFields.contains(name) ? "metadata_" + name : name, to: &line)
             line += ":"
             appendValue(value, to: &line)
         }
@@ -79,9 +80,9 @@ struct JSONLogHandler: LogHandler {
     private static func appendValue(_ value: Logger.Metadata.Value, to line: inout String) {
         switch value {
         case .string(let text):
-            appendString(text, to: &line)
+            JSONString.appendQuoted(text, to: &line)
         case .stringConvertible(let convertible):
-            appendString(convertible.description, to: &line)
+            JSONString.appendQuoted(convertible.description, to: &line)
         case .array(let values):
             line += "["
             for (index, element) in values.enumerated() {
@@ -93,40 +94,12 @@ struct JSONLogHandler: LogHandler {
             line += "{"
             for (index, entry) in entries.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { line += "," }
-                appendString(entry.key, to: &line)
+                JSONString.appendQuoted(entry.key, to: &line)
                 line += ":"
                 appendValue(entry.value, to: &line)
             }
             line += "}"
         }
-    }
-
-    /// A JSON string: quotes, backslashes and control characters escaped (RFC 8259), everything else as is.
-    static func appendString(_ text: String, to line: inout String) {
-        line += "\""
-        var plainStart = text.unicodeScalars.startIndex
-        var index = plainStart
-        let scalars = text.unicodeScalars
-        while index < scalars.endIndex {
-            let scalar = scalars[index]
-            if scalar == "\"" || scalar == "\\" || scalar.value < 0x20 {
-                line.unicodeScalars.append(contentsOf: scalars[plainStart..<index])
-                switch scalar {
-                case "\"": line += "\\\""
-                case "\\": line += "\\\\"
-                case "\n": line += "\\n"
-                case "\r": line += "\\r"
-                case "\t": line += "\\t"
-                default:
-                    let hex = String(scalar.value, radix: 16)
-                    line += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                }
-                plainStart = scalars.index(after: index)
-            }
-            index = scalars.index(after: index)
-        }
-        line.unicodeScalars.append(contentsOf: scalars[plainStart..<scalars.endIndex])
-        line += "\""
     }
 
     /// `2026-12-06T03:11:22.123Z`.

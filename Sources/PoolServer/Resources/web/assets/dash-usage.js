@@ -169,6 +169,14 @@ export function createUsagePanel() {
 
   // ---- controls ------------------------------------------------------------------------------------------------
 
+  /** The range choices in the page's language: at start and when the language changes, not on every change (new
+   *  option elements under an open list, or under a click being made, would replace the ones it holds). */
+  function labelRanges() {
+    const range = $("#usage-range");
+    fill(range, RANGES.map((choice) => h("option", { value: String(choice.hours) }, t(choice.label))));
+    range.value = String(state.hours);
+  }
+
   function markControls() {
     const mark = (group, attribute, value) => {
       for (const button of $$(`#${group} [data-${attribute}]`)) {
@@ -180,9 +188,7 @@ export function createUsagePanel() {
     mark("usage-by", "by", state.by);
     mark("usage-period", "period", state.period);
     mark("usage-metric", "metric", state.metric);
-    const range = $("#usage-range");
-    fill(range, RANGES.map((choice) => h("option", { value: String(choice.hours) }, t(choice.label))));
-    range.value = String(state.hours);
+    $("#usage-range").value = String(state.hours);
   }
 
   function change(update, reload = true) {
@@ -197,11 +203,13 @@ export function createUsagePanel() {
   for (const button of $$("#usage-period [data-period]")) button.addEventListener("click", () => change({ period: button.dataset.period }));
   for (const button of $$("#usage-metric [data-metric]")) button.addEventListener("click", () => change({ metric: button.dataset.metric }, false));
   $("#usage-range").addEventListener("change", (event) => change({ hours: Number(event.target.value) || 7 * 24 }));
+  labelRanges();
   markControls();
 
   return {
     load,
     relabel() {
+      labelRanges();
       markControls();
       render();
     },

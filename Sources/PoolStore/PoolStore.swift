@@ -152,4 +152,20 @@ public protocol PoolStore: Sendable {
     func pruneRequestLog(before cutoff: Date) async throws -> Int
 
     // MARK: - (end of the request log block)
+
+    // MARK: - Providers as configuration (issue #17)
+
+    /// Creates or replaces a provider definition by name (an operator's provider, or an override of a built-in's
+    /// editable fields), logged for the change feed.
+    func saveProvider(_ definition: ProviderDefinition) async throws
+
+    /// Deletes a stored definition (not its keys), logged for the change feed.
+    /// - Returns: false when none had the name.
+    func deleteProvider(name: ProviderID) async throws -> Bool
+
+    /// Replaces existing keys' weight and tier, logged for the change feed (the key then comes in
+    /// `StoreChanges.keys` with its new placement); unknown ids are ignored.
+    func updateKeyPlacements(_ records: [KeyPlacementRecord]) async throws
+
+    // MARK: - (end of the providers block)
 }

@@ -15,10 +15,14 @@ public struct StoreChanges: Sendable, Equatable {
     /// Health another instance's traffic or probes decided, as stored (already merged there): the reader
     /// merges it into its own (`KeyPool.mergeHealth`) instead of replacing, as it does for an admin's change.
     public var health: [KeyHealthRecord]
+    /// Provider definitions created or replaced through the admin API, as stored now.
+    public var providers: [ProviderDefinition]
+    public var removedProviders: [ProviderID]
 
     public init(
         revision: Int64, keys: [KeyRecord] = [], removedKeyIDs: [String] = [], tokens: [ClientTokenRecord] = [],
-        removedTokenIDs: [String] = [], health: [KeyHealthRecord] = []
+        removedTokenIDs: [String] = [], health: [KeyHealthRecord] = [], providers: [ProviderDefinition] = [],
+        removedProviders: [ProviderID] = []
     ) {
         self.revision = revision
         self.keys = keys
@@ -26,10 +30,13 @@ public struct StoreChanges: Sendable, Equatable {
         self.tokens = tokens
         self.removedTokenIDs = removedTokenIDs
         self.health = health
+        self.providers = providers
+        self.removedProviders = removedProviders
     }
 
     public var isEmpty: Bool {
         keys.isEmpty && removedKeyIDs.isEmpty && tokens.isEmpty && removedTokenIDs.isEmpty && health.isEmpty
+            && providers.isEmpty && removedProviders.isEmpty
     }
 }
 

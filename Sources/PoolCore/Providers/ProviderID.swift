@@ -28,8 +28,15 @@ public struct ProviderID: RawRepresentable, Hashable, Sendable, Codable, CustomS
 /// A provider name the gateway does not know.
 public struct UnknownProvider: Error, CustomStringConvertible, Sendable {
     public var name: String
+    /// The providers the gateway knows, for the message.
+    public var known: [ProviderID]
+
+    public init(name: String, known: [ProviderID] = ProviderID.builtIn) {
+        self.name = name
+        self.known = known
+    }
 
     public var description: String {
-        "unknown provider '\(name)'; use one of \(ProviderID.builtIn.map(\.rawValue).joined(separator: ", "))"
+        "unknown provider '\(name)'; use one of \(known.map(\.rawValue).joined(separator: ", "))"
     }
 }

@@ -16,6 +16,11 @@ public struct KeyRecord: Sendable, Equatable {
     public var category: String?
     /// Label, limit and usage as the upstream last reported them; nil when never asked.
     public var credit: KeyCredit?
+    /// The key's own upstream root (a self-hosted server), replacing the provider's `base_url`; nil uses the
+    /// provider's. Part of the key's identity: the same secret at two servers is two keys.
+    public var baseURL: String?
+    /// Its share of the picks and its place in the failover order.
+    public var placement: KeyPlacement
 
     public init(
         id: String = KeyRecord.newID(),
@@ -27,7 +32,9 @@ public struct KeyRecord: Sendable, Equatable {
         health: KeyHealth = KeyHealth(),
         models: [String] = [],
         category: String? = nil,
-        credit: KeyCredit? = nil
+        credit: KeyCredit? = nil,
+        baseURL: String? = nil,
+        placement: KeyPlacement = KeyPlacement()
     ) {
         self.id = id
         self.provider = provider
@@ -39,6 +46,8 @@ public struct KeyRecord: Sendable, Equatable {
         self.models = models
         self.category = category
         self.credit = credit
+        self.baseURL = baseURL
+        self.placement = placement
     }
 
     /// A fresh random key id (`k_` + 13 hex digits, 52 random bits), safe to show anywhere. Fifteen bytes is the

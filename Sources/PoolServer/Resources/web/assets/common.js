@@ -99,31 +99,54 @@ export function clearAdminToken() {
 // ---- provider -------------------------------------------------------------------------------------------------
 
 const PROVIDER_KEY = "pool.provider";
-export const PROVIDERS = ["ollama", "openrouter"];
+/** The built-in providers: what the switch offers until the server's list is known, and on the public pages. */
+export const BUILT_IN_PROVIDERS = ["ollama", "openrouter"];
+const PROVIDER_LABELS = { ollama: "Ollama", openrouter: "OpenRouter" };
+let providerNames = BUILT_IN_PROVIDERS.slice();
 
-export function getProvider() {
-  const saved = localStorage.getItem(PROVIDER_KEY);
-  return PROVIDERS.includes(saved) ? saved : "ollama";
+/** Sets the providers the switch offers (names in the server's catalog order); the saved choice must be one. */
+export function setKnownProviders(names) {
+  if (Array.isArray(names) && names.length > 0) providerNames = names.slice();
 }
 
-/** Wires a `.seg` group of `[data-provider]` buttons; `onChange(provider)` runs after a switch. */
-export function bindProviderSwitch(container, onChange) {
-  const mark = () => {
-    for (const button of $$("[data-provider]", container)) {
-      const on = button.dataset.provider === getProvider();
-      button.classList.toggle("active", on);
-      button.setAttribute("aria-pressed", String(on));
-    }
-  };
+export function knownProviders() {
+  return providerNames.slice();
+}
+
+/** The provider the dashboard works on: the saved choice while the server knows it, else `ollama`. */
+export function getProvider() {
+  const saved = localStorage.getItem(PROVIDER_KEY);
+  if (providerNames.includes(saved)) return saved;
+  return providerNames.includes("ollama") ? "ollama" : providerNames[0];
+}
+
+/** How a provider is named on the page: the built-ins as their services spell themselves, others as defined. */
+export function providerLabel(name) {
+  return PROVIDER_LABELS[name] || name;
+}
+
+/** Marks the switch's button of the current provider as pressed. */
+export function markProviderSwitch(container) {
   for (const button of $$("[data-provider]", container)) {
-    button.addEventListener("click", () => {
-      if (button.dataset.provider === getProvider()) return;
-      localStorage.setItem(PROVIDER_KEY, button.dataset.provider);
-      mark();
-      onChange(getProvider());
-    });
+    const on = button.dataset.provider === getProvider();
+    button.classList.toggle("active", on);
+    button.setAttribute("aria-pressed", String(on));
   }
-  mark();
+}
+
+/**
+ * Wires a `.seg` group of `[data-provider]` buttons; `onChange(provider)` runs after a switch. The click is taken
+ * on the group, so buttons drawn again later (the dashboard's list follows the server's) stay wired.
+ */
+export function bindProviderSwitch(container, onChange) {
+  container.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-provider]");
+    if (!button || !container.contains(button) || button.dataset.provider === getProvider()) return;
+    localStorage.setItem(PROVIDER_KEY, button.dataset.provider);
+    markProviderSwitch(container);
+    onChange(getProvider());
+  });
+  markProviderSwitch(container);
 }
 
 // ---- API -----------------------------------------------------------------------------------------------------

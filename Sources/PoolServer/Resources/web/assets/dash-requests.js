@@ -1,7 +1,7 @@
 // Dashboard: the requests tab. The request log (`GET /admin/requests`), newest first: filters, "load more" through
 // the answer's cursor, an optional auto-refresh, and a side panel with one request's attempts (and its body when the
 // server logs bodies). Every value reaches the page as text; errors are shown in the panel, never thrown.
-import { $, api, fill, fmtNumber, h, t, withQuery } from "./common.js";
+import { $, api, fill, fmtNumber, h, knownProviders, providerLabel, t, withQuery } from "./common.js";
 import { attemptBadge, fmtMs, fmtStamp, resultLabel, statusCode } from "./request-format.js";
 
 const AUTO_KEY = "pool.requests.auto";
@@ -240,8 +240,11 @@ export function createRequestsPanel() {
   function renderProviderFilter() {
     const select = $("#requests-provider");
     const current = select.value;
-    fill(select, h("option", { value: "" }, t("requests.all_providers")), h("option", { value: "ollama" }, "Ollama"),
-      h("option", { value: "openrouter" }, "OpenRouter"));
+    const names = knownProviders();
+    // A provider chosen here and since removed stays listed: its requests are still in the log.
+    if (current && !names.includes(current)) names.push(current);
+    fill(select, h("option", { value: "" }, t("requests.all_providers")),
+      names.map((name) => h("option", { value: name }, providerLabel(name))));
     select.value = current;
   }
 
@@ -285,5 +288,7 @@ export function createRequestsPanel() {
       renderProviderFilter();
       if (state.loaded) render();
     },
+    /** The server's provider list changed. */
+    providersChanged: renderProviderFilter,
   };
 }

@@ -1,5 +1,5 @@
 // Dashboard: the client tokens tab. Create (shown once) with a policy, list with usage bars, edit, revoke.
-import { $, api, fill, fmtDate, fmtNumber, h, t, toast } from "./common.js";
+import { $, api, fill, fmtDate, fmtNumber, h, knownProviders, providerLabel, t, toast } from "./common.js";
 import { confirmDialog, revealToken } from "./dialogs.js";
 import { ttlOptions } from "./dash-keys.js";
 import { editTokenDialog, policyFields, usageCell } from "./dash-token-policy.js";
@@ -82,7 +82,16 @@ export function createTokensPanel(ctx) {
   }
 
   function scopeOptions() {
-    return [h("option", { value: "" }, t("tokens.any_provider")), h("option", { value: "ollama" }, "Ollama"), h("option", { value: "openrouter" }, "OpenRouter")];
+    return [h("option", { value: "" }, t("tokens.any_provider")),
+      knownProviders().map((name) => h("option", { value: name }, providerLabel(name)))];
+  }
+
+  /** Draws the scope list again, keeping the choice while the provider exists. */
+  function renderScope() {
+    const select = $("#token-scope");
+    const current = select.value;
+    fill(select, scopeOptions());
+    if (knownProviders().includes(current)) select.value = current;
   }
 
   $("#token-form").addEventListener("submit", create);
@@ -94,10 +103,12 @@ export function createTokensPanel(ctx) {
     load,
     relabel() {
       fill($("#token-ttl"), ttlOptions());
-      fill($("#token-scope"), scopeOptions());
+      renderScope();
       createPolicy = policyFields(createPolicy.collect(), "token-policy");
       fill($("#token-policy-fields"), createPolicy.fields);
       render();
     },
+    /** The server's provider list changed. */
+    providersChanged: renderScope,
   };
 }

@@ -15,6 +15,8 @@ DYNAMIC = {
     "reason.": ["auth", "bad_request", "limits", "model_not_found", "no_key", "overloaded", "provider_disabled"],
     "result.": ["success", "rejected", "rate_limited", "out_of_credit", "failed", "cancelled", "client_error"],
     "usage.by_": ["token", "key", "model"],
+    "providers.probe_": ["models", "chat", "key_info"],
+    "providers.timeout_": ["connect", "first_byte", "idle"],
 }
 
 

@@ -3,6 +3,7 @@
 import { $, api, fill, fmtNumber, getProvider, h, t, toast } from "./common.js";
 import { followJob, jobCounters, progressView } from "./jobs.js";
 import { ttlOptions } from "./dash-keys.js";
+import { wholeNumber } from "./dash-placement.js";
 
 const VALIDATED_ROUTE = "POST /admin/api-keys/import-with-validation";
 
@@ -36,12 +37,22 @@ export function createImportPanel(ctx) {
       toast(t("import.empty"), "error");
       return;
     }
+    let body;
+    try {
+      // Weight and tier for every line that does not set its own (a JSON line may); left blank, the server's 1 and 1.
+      body = {
+        content: text, provider: getProvider(), ttl: Number($("#import-ttl").value) || undefined,
+        weight: wholeNumber($("#import-weight"), "keys.field_weight"), tier: wholeNumber($("#import-tier"), "keys.field_tier"),
+      };
+    } catch (error) {
+      fill(resultHost, h("div", { class: "alert error" }, error.message));
+      return;
+    }
     running = true;
     $("#import-submit").disabled = true;
     fill(resultHost);
     const view = progressView();
     fill(progressHost, view.root);
-    const body = { content: text, provider: getProvider(), ttl: Number($("#import-ttl").value) || undefined };
     try {
       if (validated.checked) {
         const started = await api("/admin/api-keys/import-with-validation", { method: "POST", body });

@@ -3,6 +3,7 @@ import {
   $, ApiError, api, copyText, fill, fmtDuration, fmtNumber, fmtPercent, fmtRelative, getProvider, h, t, toast, withQuery,
 } from "./common.js";
 import { chooseDisableDuration, confirmDialog } from "./dialogs.js";
+import { editPlacement, placementButton, wholeNumber } from "./dash-placement.js";
 import { followJob, jobCounters, progressView } from "./jobs.js";
 
 const STATUSES = ["active", "cooling", "disabled", "invalid", "expired"];
@@ -51,7 +52,7 @@ export function createKeysPanel(ctx) {
 
   function renderRows() {
     if (state.keys.length === 0) {
-      fill(body, h("tr", {}, h("td", { colSpan: 10, class: "empty" }, state.search || state.status ? t("keys.none_match") : t("keys.none"))));
+      fill(body, h("tr", {}, h("td", { colSpan: 11, class: "empty" }, state.search || state.status ? t("keys.none_match") : t("keys.none"))));
       $("#keys-select-all").checked = false;
       return;
     }
@@ -67,16 +68,30 @@ export function createKeysPanel(ctx) {
     });
     return h("tr", { dataset: { id: key.id } },
       h("td", { class: "check" }, check),
-      h("td", {}, h("div", { class: "mono strong" }, key.api_key), h("div", { class: "mono muted small" }, key.id)),
+      h("td", { class: "key-cell" }, keyName(key), h("div", { class: "mono muted small" }, key.id)),
       h("td", { class: "username" }, key.username || "—"),
       h("td", {}, statusBadge(key)),
       h("td", {}, modelChips(key)),
+      h("td", { class: "placement-cell" }, placementButton(key, () => changePlacement(key))),
       h("td", { class: "num" }, fmtNumber(stats.total_requests)),
       h("td", { class: "num" }, stats.total_requests ? fmtPercent(stats.success_rate) : "—"),
       h("td", { class: "num" }, stats.total_requests ? fmtNumber(Math.round(stats.avg_latency_ms)) + " ms" : "—"),
       h("td", { class: "nowrap" }, fmtRelative(stats.last_used)),
       h("td", { class: "actions" }, rowActions(key)),
     );
+  }
+
+  /** The masked key; an endpoint's base URL above it (a keyless endpoint shows its URL only). */
+  function keyName(key) {
+    if (!key.base_url) return h("div", { class: "mono strong" }, key.api_key);
+    return [h("div", { class: "mono strong key-base-url" }, key.base_url),
+      key.api_key ? h("div", { class: "mono small" }, key.api_key) : h("div", { class: "muted small" }, t("keys.no_secret"))];
+  }
+
+  async function changePlacement(key) {
+    if (!(await editPlacement(key))) return;
+    toast(t("toast.saved"), "success");
+    await ctx.refresh();
   }
 
   function statusBadge(key) {
@@ -236,10 +251,16 @@ export function createKeysPanel(ctx) {
     const error = $("#add-key-error");
     fill(error);
     try {
+      const secret = $("#add-key-secret").value.trim();
+      const baseURL = $("#add-key-base-url").value.trim();
+      if (!secret && !baseURL) throw new Error(t("keys.need_key_or_url"));
       await api("/admin/api-keys", {
         method: "POST",
         body: {
-          apiKey: $("#add-key-secret").value.trim(),
+          apiKey: secret || undefined,
+          base_url: baseURL || undefined,
+          weight: wholeNumber($("#add-key-weight"), "keys.field_weight"),
+          tier: wholeNumber($("#add-key-tier"), "keys.field_tier"),
           username: $("#add-key-username").value.trim() || undefined,
           ttl: Number($("#add-key-ttl").value) || undefined,
           provider: getProvider(),

@@ -1,7 +1,7 @@
 // Dashboard bootstrap: login check, provider switch, tabs, overview cards and the 10-second refresh.
 import {
-  $, $$, api, bindProviderSwitch, clearAdminToken, fill, fmtNumber, fmtPercent, fmtTime, getAdminToken, getProvider, h, initChrome,
-  serverRoutes, t, toast, withQuery,
+  $, $$, BUILT_IN_PROVIDERS, api, bindProviderSwitch, clearAdminToken, fill, fmtNumber, fmtPercent, fmtTime, getAdminToken,
+  getProvider, h, initChrome, markProviderSwitch, providerLabel, serverRoutes, setKnownProviders, t, toast, withQuery,
 } from "./common.js";
 import { isDialogOpen } from "./dialogs.js";
 import { createKeysPanel } from "./dash-keys.js";
@@ -9,6 +9,7 @@ import { createTokensPanel } from "./dash-tokens.js";
 import { createImportPanel } from "./dash-import.js";
 import { createRequestsPanel } from "./dash-requests.js";
 import { createUsagePanel } from "./dash-usage.js";
+import { createProvidersPanel } from "./dash-providers.js";
 
 const REFRESH_MS = 10_000;
 
@@ -17,16 +18,62 @@ else start();
 
 async function start() {
   initChrome();
-  const ctx = { routes: await serverRoutes(), refresh };
+  const ctx = { routes: await serverRoutes(), refresh, reloadProviders, providers: null };
+  // A server without providers as data (its OpenAPI document lacks the route) has the two built-ins only.
+  const providersAvailable = ctx.routes.has("GET /admin/providers");
+  $('[data-tab="providers"]').hidden = !providersAvailable;
+  let providerSignature = "";
+  let panelsReady = false; // the first load comes before the panels exist: they draw their lists themselves
+  try {
+    await reloadProviders();
+  } catch (error) {
+    toast(error.message, "error");
+  }
   const keys = createKeysPanel(ctx);
   const tokens = createTokensPanel(ctx);
   const imports = createImportPanel(ctx);
   const requests = createRequestsPanel(ctx);
   const usage = createUsagePanel(ctx);
+  const providers = providersAvailable ? createProvidersPanel(ctx) : null;
+  panelsReady = true;
   let tab = sessionStorage.getItem("pool.tab") || "keys";
-  if (!$(`[data-tab="${CSS.escape(tab)}"]`)) tab = "keys";
+  const tabButton = $(`[data-tab="${CSS.escape(tab)}"]`);
+  if (!tabButton || tabButton.hidden) tab = "keys";
   let refreshing = null;
   let followUp = null;
+
+  /**
+   * Loads the provider list (`ctx.providers`) and, when its names or their enabled flags changed, draws the switch
+   * again and tells the lists that offer providers. The switch falls back to `ollama` when the chosen one is gone.
+   */
+  async function reloadProviders() {
+    if (!providersAvailable) return;
+    const before = getProvider();
+    const data = await api("/admin/providers");
+    ctx.providers = data.providers || [];
+    fill($("#tab-count-providers"), fmtNumber(ctx.providers.length));
+    const signature = JSON.stringify(ctx.providers.map((provider) => [provider.name, provider.enabled]));
+    if (signature === providerSignature) return;
+    providerSignature = signature;
+    setKnownProviders(ctx.providers.map((provider) => provider.name));
+    drawProviderSwitch();
+    if (panelsReady) {
+      tokens.providersChanged();
+      requests.providersChanged();
+      if (getProvider() !== before) keys.reset();
+    }
+  }
+
+  /** One button per provider in catalog order; a disabled one is marked (it serves no requests until enabled). */
+  function drawProviderSwitch() {
+    const list = ctx.providers || BUILT_IN_PROVIDERS.map((name) => ({ name, enabled: true }));
+    const container = $("#provider-switch");
+    fill(container, list.map((provider) => h("button", {
+      type: "button", class: provider.enabled ? "" : "off", dataset: { provider: provider.name },
+      title: provider.enabled ? undefined : t("providers.off_hint"),
+    }, providerLabel(provider.name), !provider.enabled && h("span", { class: "off-mark" }, t("providers.off")))));
+    markProviderSwitch(container);
+  }
 
   async function loadOverview() {
     const stats = await api(withQuery("/admin/stats", { provider: getProvider() }));
@@ -69,6 +116,7 @@ async function start() {
     if (tab === "tokens") return tokens.load();
     if (tab === "requests") return periodic ? requests.poll() : requests.load();
     if (tab === "usage") return usage.load();
+    if (tab === "providers" && providers) return providers.load();
     return null;
   }
 
@@ -87,6 +135,7 @@ async function start() {
     }
     refreshing = (async () => {
       try {
+        if (providersAvailable) await reloadProviders();
         await Promise.all([loadOverview(), loadTab(periodic)]);
         fill($("#last-refresh"), t("dashboard.updated", { time: fmtTime() }));
         document.body.dataset.loaded = "true";
@@ -127,6 +176,8 @@ async function start() {
     imports.relabel();
     requests.relabel();
     usage.relabel();
+    if (providers) providers.relabel();
+    if (ctx.providers) drawProviderSwitch();
     refresh();
   });
 

@@ -1,5 +1,6 @@
-// Modal dialogs built on <dialog>: confirm, choose a disable duration, and show a new token once.
-import { copyText, h, t, toast } from "./common.js";
+// Modal dialogs built on <dialog>: confirm, choose a disable duration, show a new token once, and forms that stay
+// open until the server accepts them.
+import { copyText, fill, h, t, toast } from "./common.js";
 
 /** Shows a modal and resolves with what `collect` returns on confirm, or null on cancel. */
 export function modal({ id, title, body, confirmLabel, danger = false, collect = () => true, cancel = true }) {
@@ -34,6 +35,48 @@ export function modal({ id, title, body, confirmLabel, danger = false, collect =
     document.body.append(dialog);
     dialog.showModal();
     confirm.focus();
+  });
+}
+
+/**
+ * A modal form that stays open until `submit()` succeeds: what it throws (the API's message, or a check of the
+ * form's own) is shown inside the dialog, so the user corrects the form instead of starting again. Resolves with
+ * what `submit` returned (true when nothing), or null when cancelled.
+ */
+export function formDialog({ id, title, body, confirmLabel, submit, wide = false }) {
+  return new Promise((resolve) => {
+    const error = h("p", { class: "form-error", id: id + "-error", attrs: { role: "alert" } });
+    const confirm = h("button", { type: "submit", class: "btn primary", id: id + "-confirm" }, confirmLabel);
+    const cancel = h("button", { type: "button", class: "btn ghost", id: id + "-cancel", on: { click: () => dialog.close("cancel") } },
+      t("action.cancel"));
+    const form = h("form", { method: "dialog", autocomplete: "off", noValidate: true },
+      h("h3", {}, title), h("div", { class: "modal-body" }, body), error, h("div", { class: "modal-actions" }, cancel, confirm));
+    const dialog = h("dialog", { class: "modal" + (wide ? " wide" : ""), id }, form);
+    let result = null;
+    let busy = false;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (busy) return;
+      busy = true;
+      confirm.disabled = true;
+      fill(error);
+      try {
+        const answer = await submit();
+        result = answer === undefined ? true : answer;
+        dialog.close("ok");
+      } catch (failure) {
+        fill(error, failure.message);
+      } finally {
+        busy = false;
+        confirm.disabled = false;
+      }
+    });
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue === "ok" ? result : null);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
   });
 }
 

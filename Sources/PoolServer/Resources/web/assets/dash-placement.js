@@ -4,12 +4,13 @@
 import { api, h, t } from "./common.js";
 import { formDialog } from "./dialogs.js";
 
-/** The table cell's button: "×3 · tier 2"; keys from a server without placements count as weight 1, tier 1. */
+/** The table cell's button: "×3" over "tier 2" (narrow: the table fits 1280 px); a server without placements: 1, 1. */
 export function placementButton(key, onClick) {
   return h("button", {
     type: "button", class: "btn small ghost placement", dataset: { edit: "placement", weight: weightOf(key), tier: tierOf(key) },
     title: t("keys.placement_edit"), on: { click: onClick },
-  }, t("keys.placement_short", { weight: weightOf(key), tier: tierOf(key) }));
+  }, h("span", { class: "placement-weight" }, t("keys.placement_weight", { weight: weightOf(key) })),
+  h("span", { class: "placement-tier" }, t("keys.placement_tier", { tier: tierOf(key) })));
 }
 
 const weightOf = (key) => key.weight ?? 1;

@@ -27,6 +27,8 @@ sys.path.insert(0, str(ROOT / "Tests" / "conformance"))
 import mock_upstream  # noqa: E402  (the conformance suite's mock, reused as is)
 
 ADMIN = "browser-admin-token-0123456789"
+FILE_PROVIDER = {"name": "filed", "base_url": "http://127.0.0.1:9", "dialects": ["openai"],
+                 "headers": {"X-Filed-Secret": "filed-header-secret-value-0001"}, "aliases": {"small": "llama3.2:1b"}}
 ARTIFACTS = ROOT / ".artifacts" / "screenshots"
 README_SHOTS = ROOT / "docs" / "screenshots"
 
@@ -41,6 +43,7 @@ class Server:
     def __init__(self, base, mock):
         self.base = base
         self.mock = mock
+        self.mock_base = "http://127.0.0.1:%d" % mock.server_address[1]
         self.state = {}
 
     def call(self, method, path, token=ADMIN, body=None):
@@ -71,9 +74,12 @@ def server():
     binary = os.environ.get("OLLAMA_POOL_BIN", str(ROOT / ".build" / "debug" / "ollama-pool"))
     folder = tempfile.mkdtemp(prefix="pool-browser-")
     port = free_port()
+    # One provider from a file, which the dashboard shows read-only (test_providers.py).
+    providers_file = Path(folder) / "providers.json"
+    providers_file.write_text(json.dumps({"providers": [FILE_PROVIDER]}))
     env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", ADMIN_TOKEN=ADMIN, LOG_LEVEL="warning",
                DATABASE_URL="sqlite:" + folder + "/pool.sqlite", OLLAMA_UPSTREAM_URL=mock_base,
-               OPENROUTER_UPSTREAM_URL=mock_base + "/openrouter", LOG_BODIES="1")
+               OPENROUTER_UPSTREAM_URL=mock_base + "/openrouter", LOG_BODIES="1", PROVIDERS_FILE=str(providers_file))
     # Started from a temporary folder: the pages must come from the executable's resource bundle, not the cwd.
     process = subprocess.Popen([binary, "serve"], env=env, cwd=folder, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)

@@ -53,6 +53,12 @@ def refused_requests_only(page, statuses):
                                 for status in statuses) for entry in logs), logs
 
 
+def show_tab(page, name):
+    """Clicks a tab from the top of the page (scrolled down, the sticky top bar would take the click)."""
+    page.driver.execute_script("window.scrollTo(0, 0)")
+    page.click("[data-tab='%s']" % name)
+
+
 def keys_of(server, name):
     status, answer = server.call("GET", "/admin/api-keys?provider=%s&pageSize=200" % name)
     assert status == 200, answer
@@ -84,7 +90,7 @@ def test_the_switch_and_the_table_list_every_provider_the_server_knows(page, ser
 
 
 def test_add_a_provider_through_the_form_after_a_refused_name(page, server):
-    page.click("[data-tab='providers']")
+    show_tab(page, "providers")
     page.click("#add-provider summary")
     page.type("#add-provider-name", "Not A Name")
     page.type("#add-provider-base_url", server.mock_base)
@@ -123,12 +129,12 @@ def test_add_a_provider_through_the_form_after_a_refused_name(page, server):
     assert "gpt-4o-mini → llama3.2:1b" in page.text(row(LOCAL))
     page.wait(lambda driver: switch_names(page)[-1] == LOCAL)
     # The new provider is offered wherever a provider is chosen.
-    page.click("[data-tab='tokens']")
+    show_tab(page, "tokens")
     assert LOCAL in [option.get_attribute("value") for option in page.find_all("#token-scope option")]
 
 
 def test_edit_a_provider_keeps_unchanged_headers_and_asks_again_for_touched_ones(page, server):
-    page.click("[data-tab='providers']")
+    show_tab(page, "providers")
     page.click(row(LOCAL) + " [data-action='edit']")
     page.visible("#edit-provider-dialog")
     assert page.find("#edit-provider-name").get_attribute("readonly") is not None
@@ -181,8 +187,9 @@ def test_a_built_in_provider_shows_its_settings_fields_read_only(page, server):
 
 
 def test_import_endpoints_with_a_url_line_then_change_a_placement(page, server):
+    page.driver.execute_script("window.scrollTo(0, 0)")
     page.click("#provider-switch [data-provider='%s']" % LOCAL)
-    page.click("[data-tab='import']")
+    show_tab(page, "import")
     page.type("#import-content", "%s\n%s----%s\n" % (server.mock_base, server.mock_base, ENDPOINT_SECRET))
     page.type("#import-weight", "3")
     page.type("#import-tier", "2")
@@ -192,7 +199,7 @@ def test_import_endpoints_with_a_url_line_then_change_a_placement(page, server):
     keys = keys_of(server, LOCAL)
     assert sorted((key["base_url"], key["weight"], key["tier"]) for key in keys) == [(server.mock_base, 3, 2)] * 2
 
-    page.click("[data-tab='keys']")
+    show_tab(page, "keys")
     page.wait(lambda driver: len(page.find_all("#keys-body tr[data-id]")) == 2)
     assert all(cell.text == server.mock_base for cell in page.find_all("#keys-body .key-base-url"))
     assert ENDPOINT_SECRET not in page.find("#keys-table").get_attribute("outerHTML")
@@ -236,7 +243,7 @@ def test_add_an_endpoint_key_with_the_form(page, server):
 def test_delete_a_provider_with_keys_after_the_server_explains(page, server):
     status, _ = server.call("POST", "/admin/providers", body={"name": EMPTY, "base_url": server.mock_base})
     assert status in (200, 201)
-    page.click("[data-tab='providers']")
+    show_tab(page, "providers")
     page.wait_for(row(EMPTY))
     page.click(row(EMPTY) + " [data-action='delete']")
     page.click("#confirm-dialog-confirm")

@@ -2,7 +2,7 @@
 // PROVIDERS_FILE, those added here), a form to add one, an edit dialog (PATCH; a built-in's fixed fields read-only,
 // a file's provider read-only altogether) and delete, which explains a provider that still has keys and offers to
 // delete them with it. The API's refusals are shown where the user acted: in the form, the dialog, or the table.
-import { $, ApiError, api, fill, fmtNumber, h, providerLabel, t, toast } from "./common.js";
+import { $, ApiError, api, fill, fmtNumber, h, t, toast } from "./common.js";
 import { confirmDialog, formDialog } from "./dialogs.js";
 import { providerForm } from "./provider-form.js";
 
@@ -26,8 +26,7 @@ export function createProvidersPanel(ctx) {
   function row(provider) {
     const keys = provider.keys || {};
     return h("tr", { dataset: { name: provider.name, source: provider.source } },
-      h("td", {}, h("div", { class: "strong provider-name" }, provider.name),
-        providerLabel(provider.name) !== provider.name && h("div", { class: "muted small" }, providerLabel(provider.name))),
+      h("td", {}, h("div", { class: "strong provider-name" }, provider.name)),
       h("td", {}, h("span", { class: "badge source-" + provider.source }, sourceLabel(provider.source))),
       h("td", { class: "provider-url" }, h("div", { class: "mono" }, provider.base_url),
         provider.openai_path && provider.openai_path !== "/v1" && h("div", { class: "mono muted small" }, "OpenAI: " + provider.openai_path)),

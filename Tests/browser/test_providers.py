@@ -245,6 +245,16 @@ def test_delete_a_provider_with_keys_after_the_server_explains(page, server):
     assert status in (200, 201)
     show_tab(page, "providers")
     page.wait_for(row(EMPTY))
+    # Five providers in the switch still fit a phone's screen: the switch wraps.
+    size = page.driver.get_window_size()
+    page.driver.set_window_size(390, 844)
+    try:
+        page.wait(lambda driver: len(switch_names(page)) == 5)
+        overflow = page.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, "the dashboard is %dpx wider than a phone's screen" % overflow
+        page.screenshot("phone-dashboard-providers", max_height=1200)
+    finally:
+        page.driver.set_window_size(size["width"], size["height"])
     page.click(row(EMPTY) + " [data-action='delete']")
     page.click("#confirm-dialog-confirm")
     page.wait(lambda driver: not page.find_all(row(EMPTY)))

@@ -128,9 +128,14 @@ def test_add_a_provider_through_the_form_after_a_refused_name(page, server):
     assert HEADER_SECRET not in page.driver.page_source
     assert "gpt-4o-mini → llama3.2:1b" in page.text(row(LOCAL))
     page.wait(lambda driver: switch_names(page)[-1] == LOCAL)
-    # The new provider is offered wherever a provider is chosen.
+    # The new provider is offered wherever a provider is chosen: the token scope, the request log's filter, and the
+    # statistics page's switch for a signed-in admin.
     show_tab(page, "tokens")
     assert LOCAL in [option.get_attribute("value") for option in page.find_all("#token-scope option")]
+    assert LOCAL in [option.get_attribute("value") for option in page.find_all("#requests-provider option")]
+    page.open("/stats")
+    page.wait(lambda driver: switch_names(page) == [entry["name"] for entry in providers(server)])
+    page.open("/dashboard")
 
 
 def test_edit_a_provider_keeps_unchanged_headers_and_asks_again_for_touched_ones(page, server):

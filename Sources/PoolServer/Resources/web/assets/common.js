@@ -134,6 +134,15 @@ export function markProviderSwitch(container) {
   }
 }
 
+/** Fills the switch with one button per provider (`{name, enabled}`, catalog order); a disabled one is marked. */
+export function drawProviderSwitch(container, providers) {
+  fill(container, providers.map((provider) => h("button", {
+    type: "button", class: provider.enabled ? "" : "off", dataset: { provider: provider.name },
+    title: provider.enabled ? undefined : t("providers.off_hint"),
+  }, providerLabel(provider.name), !provider.enabled && h("span", { class: "off-mark" }, t("providers.off")))));
+  markProviderSwitch(container);
+}
+
 /**
  * Wires a `.seg` group of `[data-provider]` buttons; `onChange(provider)` runs after a switch. The click is taken
  * on the group, so buttons drawn again later (the dashboard's list follows the server's) stay wired.

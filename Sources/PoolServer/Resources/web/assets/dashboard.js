@@ -1,7 +1,7 @@
 // Dashboard bootstrap: login check, provider switch, tabs, overview cards and the 10-second refresh.
 import {
-  $, $$, BUILT_IN_PROVIDERS, api, bindProviderSwitch, clearAdminToken, fill, fmtNumber, fmtPercent, fmtTime, getAdminToken,
-  getProvider, h, initChrome, markProviderSwitch, providerLabel, serverRoutes, setKnownProviders, t, toast, withQuery,
+  $, $$, BUILT_IN_PROVIDERS, api, bindProviderSwitch, clearAdminToken, drawProviderSwitch, fill, fmtNumber, fmtPercent, fmtTime,
+  getAdminToken, getProvider, h, initChrome, serverRoutes, setKnownProviders, t, toast, withQuery,
 } from "./common.js";
 import { isDialogOpen } from "./dialogs.js";
 import { createKeysPanel } from "./dash-keys.js";
@@ -56,7 +56,7 @@ async function start() {
     if (signature === providerSignature) return;
     providerSignature = signature;
     setKnownProviders(ctx.providers.map((provider) => provider.name));
-    drawProviderSwitch();
+    drawSwitch();
     if (panelsReady) {
       tokens.providersChanged();
       requests.providersChanged();
@@ -65,14 +65,9 @@ async function start() {
   }
 
   /** One button per provider in catalog order; a disabled one is marked (it serves no requests until enabled). */
-  function drawProviderSwitch() {
+  function drawSwitch() {
     const list = ctx.providers || BUILT_IN_PROVIDERS.map((name) => ({ name, enabled: true }));
-    const container = $("#provider-switch");
-    fill(container, list.map((provider) => h("button", {
-      type: "button", class: provider.enabled ? "" : "off", dataset: { provider: provider.name },
-      title: provider.enabled ? undefined : t("providers.off_hint"),
-    }, providerLabel(provider.name), !provider.enabled && h("span", { class: "off-mark" }, t("providers.off")))));
-    markProviderSwitch(container);
+    drawProviderSwitch($("#provider-switch"), list);
   }
 
   async function loadOverview() {
@@ -177,7 +172,7 @@ async function start() {
     requests.relabel();
     usage.relabel();
     if (providers) providers.relabel();
-    if (ctx.providers) drawProviderSwitch();
+    if (ctx.providers) drawSwitch();
     refresh();
   });
 

@@ -1,5 +1,8 @@
 // Public statistics: cards, 24-hour trend, model share and the top-10 table from /admin/public-stats.
-import { $, bindProviderSwitch, fill, fmtNumber, fmtPercent, fmtTime, getProvider, h, initChrome, t, toast, withQuery } from "./common.js";
+import {
+  $, api, bindProviderSwitch, drawProviderSwitch, fill, fmtNumber, fmtPercent, fmtTime, getAdminToken, getProvider, h, initChrome,
+  serverRoutes, setKnownProviders, t, toast, withQuery,
+} from "./common.js";
 import { donutChart, lineChart, PALETTE } from "./charts.js";
 
 const REFRESH_MS = 30_000;
@@ -124,10 +127,29 @@ function renderTable(models) {
   }));
 }
 
+/**
+ * The page is public and offers the built-in providers; a signed-in admin (a token in this browser, a server with
+ * providers as data) gets every provider, and the statistics of the one chosen on the dashboard.
+ */
+async function loadProviders() {
+  if (!getAdminToken() || !(await serverRoutes()).has("GET /admin/providers")) return;
+  const before = getProvider();
+  let providers;
+  try {
+    providers = (await api("/admin/providers", { redirectOn401: false })).providers || [];
+  } catch (error) {
+    return; // a token from an earlier session: the public list stays
+  }
+  setKnownProviders(providers.map((provider) => provider.name));
+  drawProviderSwitch($("#provider-switch"), providers);
+  if (getProvider() !== before) await load();
+}
+
 initChrome();
 bindProviderSwitch($("#provider-switch"), load);
 document.addEventListener("langchange", () => last && render(last));
 load();
+loadProviders();
 setInterval(() => {
   if (!document.hidden) load();
 }, REFRESH_MS);

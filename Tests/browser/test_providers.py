@@ -135,6 +135,10 @@ def test_add_a_provider_through_the_form_after_a_refused_name(page, server):
     assert LOCAL in [option.get_attribute("value") for option in page.find_all("#requests-provider option")]
     page.open("/stats")
     page.wait(lambda driver: switch_names(page) == [entry["name"] for entry in providers(server)])
+    # The API docs show its base URL and offer it in the live tester.
+    page.open("/api-docs")
+    page.wait_text(".base-url[data-provider='%s'] code" % LOCAL, lambda text: text == page.server.base + "/%s/v1" % LOCAL)
+    assert "/%s/v1" % LOCAL in [option.get_attribute("value") for option in page.find_all("#tester-provider option")]
     page.open("/dashboard")
 
 

@@ -294,6 +294,19 @@ export function initChrome() {
   if (toggle) toggle.addEventListener("click", () => setLang(getLang() === "zh" ? "en" : "zh"));
 }
 
+/**
+ * Every provider the gateway knows (`GET /admin/providers`), for the public pages when an admin is signed in in this
+ * browser; null without a token, on a server without providers as data, or with a token from an earlier session.
+ */
+export async function adminProviders() {
+  if (!getAdminToken() || !(await serverRoutes()).has("GET /admin/providers")) return null;
+  try {
+    return (await api("/admin/providers", { redirectOn401: false })).providers || [];
+  } catch (error) {
+    return null;
+  }
+}
+
 /** Routes the server's OpenAPI document lists, as "METHOD /path", to tell which features this server has. */
 export async function serverRoutes() {
   try {

@@ -1,5 +1,5 @@
 // API docs: code examples for this server's address, and the endpoint reference rendered from /openapi.json.
-import { $, $$, copyText, fill, getLang, h, initChrome, t, toast } from "./common.js";
+import { $, $$, adminProviders, copyText, fill, getLang, h, initChrome, providerLabel, t, toast } from "./common.js";
 import { initTester } from "./tester.js";
 
 const origin = location.origin;
@@ -163,6 +163,25 @@ async function loadSpec() {
   }
 }
 
+/**
+ * A signed-in admin also sees the base URL of every other enabled provider that speaks the OpenAI dialect, and can
+ * pick it in the live tester (the public page lists the built-ins).
+ */
+async function showProviderPools() {
+  const providers = await adminProviders();
+  if (!providers) return;
+  const select = $("#tester-provider");
+  const listed = new Set(Array.from(select.options, (option) => option.value));
+  for (const provider of providers) {
+    const path = provider.name === "ollama" ? "/v1" : "/" + provider.name + "/v1";
+    if (!provider.enabled || !(provider.dialects || []).includes("openai") || listed.has(path)) continue;
+    const label = h("span", { class: "muted small" }, t("docs.base_provider", { name: providerLabel(provider.name) }));
+    document.addEventListener("langchange", () => fill(label, t("docs.base_provider", { name: providerLabel(provider.name) })));
+    $(".base-urls").append(h("div", { class: "base-url", dataset: { provider: provider.name } }, label, h("code", { class: "mono" }, origin + path)));
+    select.append(h("option", { value: path }, providerLabel(provider.name) + " · " + path));
+  }
+}
+
 initChrome();
 for (const el of $$("[data-base]")) el.textContent = origin + el.dataset.base;
 for (const button of $$("[data-example]")) button.addEventListener("click", () => showExample(button.dataset.example));
@@ -173,3 +192,4 @@ document.addEventListener("langchange", () => spec && renderSpec());
 showExample("curl");
 initTester();
 loadSpec();
+showProviderPools();

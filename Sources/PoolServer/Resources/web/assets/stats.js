@@ -1,7 +1,7 @@
 // Public statistics: cards, 24-hour trend, model share and the top-10 table from /admin/public-stats.
 import {
-  $, api, bindProviderSwitch, drawProviderSwitch, fill, fmtNumber, fmtPercent, fmtTime, getAdminToken, getProvider, h, initChrome,
-  serverRoutes, setKnownProviders, t, toast, withQuery,
+  $, adminProviders, bindProviderSwitch, drawProviderSwitch, fill, fmtNumber, fmtPercent, fmtTime, getProvider, h, initChrome,
+  setKnownProviders, t, toast, withQuery,
 } from "./common.js";
 import { donutChart, lineChart, PALETTE } from "./charts.js";
 
@@ -132,14 +132,9 @@ function renderTable(models) {
  * providers as data) gets every provider, and the statistics of the one chosen on the dashboard.
  */
 async function loadProviders() {
-  if (!getAdminToken() || !(await serverRoutes()).has("GET /admin/providers")) return;
   const before = getProvider();
-  let providers;
-  try {
-    providers = (await api("/admin/providers", { redirectOn401: false })).providers || [];
-  } catch (error) {
-    return; // a token from an earlier session: the public list stays
-  }
+  const providers = await adminProviders();
+  if (!providers) return;
   setKnownProviders(providers.map((provider) => provider.name));
   drawProviderSwitch($("#provider-switch"), providers);
   if (getProvider() !== before) await load();

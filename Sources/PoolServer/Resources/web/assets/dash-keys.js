@@ -72,7 +72,7 @@ export function createKeysPanel(ctx) {
       h("td", { class: "username" }, key.username || "—"),
       h("td", {}, statusBadge(key)),
       h("td", {}, modelChips(key)),
-      h("td", { class: "placement-cell" }, placementButton(key, () => changePlacement(key))),
+      h("td", { class: "placement-cell" }, placementButton(key, ctx.routes.has("PATCH /admin/api-keys/{id}") && (() => changePlacement(key)))),
       h("td", { class: "num" }, fmtNumber(stats.total_requests)),
       h("td", { class: "num" }, stats.total_requests ? fmtPercent(stats.success_rate) : "—"),
       h("td", { class: "num" }, stats.total_requests ? fmtNumber(Math.round(stats.avg_latency_ms)) + " ms" : "—"),

@@ -4,13 +4,19 @@
 import { api, h, t } from "./common.js";
 import { formDialog } from "./dialogs.js";
 
-/** The table cell's button: "×3" over "tier 2" (narrow: the table fits 1280 px); a server without placements: 1, 1. */
+/**
+ * The table cell: "×3" over "tier 2" (narrow: the table fits 1280 px), a button that edits them when `onClick` is
+ * given (the server can change a placement), plain text otherwise. A server without placements: weight 1, tier 1.
+ */
 export function placementButton(key, onClick) {
+  const parts = [h("span", { class: "placement-weight" }, t("keys.placement_weight", { weight: weightOf(key) })),
+    h("span", { class: "placement-tier" }, t("keys.placement_tier", { tier: tierOf(key) }))];
+  const dataset = { weight: weightOf(key), tier: tierOf(key) };
+  if (!onClick) return h("span", { class: "placement", dataset }, parts);
   return h("button", {
-    type: "button", class: "btn small ghost placement", dataset: { edit: "placement", weight: weightOf(key), tier: tierOf(key) },
+    type: "button", class: "btn small ghost placement", dataset: { edit: "placement", ...dataset },
     title: t("keys.placement_edit"), on: { click: onClick },
-  }, h("span", { class: "placement-weight" }, t("keys.placement_weight", { weight: weightOf(key) })),
-  h("span", { class: "placement-tier" }, t("keys.placement_tier", { tier: tierOf(key) })));
+  }, parts);
 }
 
 const weightOf = (key) => key.weight ?? 1;

@@ -87,10 +87,11 @@ export function createProvidersPanel(ctx) {
     const error = $("#add-provider-error");
     fill(error);
     try {
-      const created = await api("/admin/providers", { method: "POST", body: addForm.collect() });
+      const definition = addForm.collect();
+      await api("/admin/providers", { method: "POST", body: definition });
       addForm = providerForm({}, { prefix: "add-provider" });
       fill($("#add-provider-fields"), addForm.root);
-      toast(t("providers.added", { name: created?.name ?? "" }), "success");
+      toast(t("providers.added", { name: definition.name }), "success");
       await changed();
     } catch (failure) {
       fill(error, failure.message);

@@ -274,8 +274,10 @@ def test_delete_a_provider_with_keys_after_the_server_explains(page, server):
     page.click(row(LOCAL) + " [data-action='delete']")
     page.click("#confirm-dialog-confirm")
     # 409: it has keys. The second question quotes the server and offers to delete them with it.
-    explained = page.wait_text("#confirm-dialog p", lambda text: "3 key(s)" in text)
-    assert LOCAL in explained.text
+    page.wait(lambda driver: len(page.find_all("#confirm-dialog p")) == 2)
+    reason, question = [element.text for element in page.find_all("#confirm-dialog p")]
+    assert LOCAL in reason and "key" in reason  # the server's own words
+    assert question == "Delete %s together with its 3 key(s)? This cannot be undone." % LOCAL
     refused_requests_only(page, [409])
     assert provider(server, LOCAL) is not None
     page.screenshot("dashboard-provider-delete")

@@ -127,7 +127,7 @@ export function createProvidersPanel(ctx) {
         if (!(error instanceof ApiError) || error.status !== 409) throw error;
         const count = provider.keys?.total ?? 0;
         const withKeys = await confirmDialog(t("providers.delete_title"),
-          t("providers.delete_has_keys", { message: error.message, name: provider.name, count: fmtNumber(count) }),
+          [error.message, t("providers.delete_has_keys", { name: provider.name, count: fmtNumber(count) })],
           t("providers.delete_with_keys"));
         if (!withKeys) return;
         await api(path(provider) + "?delete_keys=true", { method: "DELETE" });

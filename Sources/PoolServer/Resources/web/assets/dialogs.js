@@ -84,9 +84,10 @@ export function isDialogOpen() {
   return document.querySelector("dialog[open]") !== null;
 }
 
-/** Asks a yes/no question; resolves true when confirmed. */
+/** Asks a yes/no question (`message`: a text, or a list of texts shown as paragraphs); resolves true when confirmed. */
 export async function confirmDialog(title, message, confirmLabel, danger = true) {
-  return (await modal({ id: "confirm-dialog", title, body: h("p", {}, message), confirmLabel, danger })) === true;
+  const body = (Array.isArray(message) ? message : [message]).map((text) => h("p", {}, text));
+  return (await modal({ id: "confirm-dialog", title, body, confirmLabel, danger })) === true;
 }
 
 /** Durations offered when disabling keys, in seconds (0: until enabled again). */

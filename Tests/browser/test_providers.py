@@ -137,6 +137,10 @@ def test_add_a_provider_through_the_form_after_a_refused_name(page, server):
     assert LOCAL in [option.get_attribute("value") for option in page.find_all("#requests-provider option")]
     page.open("/stats")
     page.wait(lambda driver: switch_names(page) == [entry["name"] for entry in providers(server)])
+    page.click("#provider-switch [data-provider='%s']" % LOCAL)  # its public statistics: none yet, and no error
+    page.wait(lambda driver: page.find("#provider-switch [data-provider='%s']" % LOCAL).get_attribute("aria-pressed") == "true")
+    page.wait_text("[data-card='total'] .card-value", lambda text: text == "0")
+    page.click("#provider-switch [data-provider='ollama']")
     # The API docs show its base URL and offer it in the live tester.
     page.open("/api-docs")
     page.wait_text(".base-url[data-provider='%s'] code" % LOCAL, lambda text: text == page.server.base + "/%s/v1" % LOCAL)

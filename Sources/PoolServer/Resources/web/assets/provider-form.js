@@ -27,7 +27,7 @@ export function providerForm(definition = {}, { prefix = "provider", mode = "add
   const field = (label, control, wide = false) => h("label", { class: "field" + (wide ? " wide" : "") }, h("span", {}, label), control);
 
   const name = input("name", definition.name, { mono: true, placeholder: t("providers.name_placeholder") });
-  const baseURL = input("base_url", definition.base_url, { mono: true, placeholder: "https://api.example.com" });
+  const baseURL = input("base_url", definition.base_url, { mono: true, placeholder: "http(s)://host[:port]" });
   const openAIPath = input("openai_path", definition.openai_path ?? "/v1", { mono: true, placeholder: "/v1" });
 
   const dialectBoxes = DIALECTS.map((dialect) => h("input", {

@@ -10,6 +10,6 @@ extension KeyPool {
     func setPlacement(keyID: String, _ placement: KeyPlacement) -> Bool { false }
 
     func serves(provider: ProviderID, model: String) -> Bool {
-        providerIDs.contains(provider) && views(provider: provider).contains { $0.models.contains(model) }
+        views(provider: provider).contains { $0.models.contains(model) }
     }
 }

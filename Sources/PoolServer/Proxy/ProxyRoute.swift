@@ -45,8 +45,10 @@ struct ProxyRoute: Sendable {
     var isEnabled: Bool { upstream?.definition.enabled ?? true }
 
     static func openAI(_ provider: ProviderID, _ path: String, method: Method = .post) -> ProxyRoute {
+        // The Responses API counts `input_tokens`/`output_tokens`, as Anthropic's messages do.
         ProxyRoute(
-            provider: provider, upstreamPath: path, method: method, usageFormat: .openAI,
+            provider: provider, upstreamPath: path, method: method,
+            usageFormat: path == "/v1/responses" ? .anthropic : .openAI,
             framing: .serverSentEvents, dialect: .openAI, streamsByDefault: false, isModelList: path == "/v1/models",
             isModelLookup: path == "/v1/models/{id}"
         )

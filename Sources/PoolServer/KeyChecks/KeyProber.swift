@@ -136,6 +136,7 @@ struct KeyProber: Sendable {
         if !target.secret.isEmpty { request.headers.add(name: "authorization", value: "Bearer \(target.secret)") }
         request.headers.add(name: "accept", value: "application/json")
         for field in target.provider.headers { request.headers.add(name: field.name, value: field.value) }
+        request.connectTimeout = target.provider.connectTimeout
         if let body {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = ByteBuffer(bytes: body)

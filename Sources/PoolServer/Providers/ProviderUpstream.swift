@@ -2,7 +2,7 @@ import NIOCore
 import PoolCore
 
 /// A provider's definition as the proxy uses it on every request, worked out once per catalog: its origin and
-/// the base URL's own path split from `base_url`, the header fields it adds, its first-byte timeout. Shared by
+/// the base URL's own path split from `base_url`, the header fields it adds, its timeouts. Shared by
 /// every route of the provider (a class: a route copies one reference).
 final class ProviderUpstream: Sendable {
     let definition: ProviderDefinition
@@ -12,8 +12,10 @@ final class ProviderUpstream: Sendable {
     let basePath: String
     /// Header fields added to every upstream request of the provider (probes included), in a stable order.
     let headers: [(name: String, value: String)]
-    /// The provider's first-byte timeout, when its definition sets one.
+    /// The provider's timeouts, when its definition sets them (else the gateway's settings apply).
     let firstByteTimeout: TimeAmount?
+    let connectTimeout: TimeAmount?
+    let streamIdleTimeout: TimeAmount?
     /// `openai_path` without a trailing slash.
     let openAIPath: String
 
@@ -25,6 +27,8 @@ final class ProviderUpstream: Sendable {
         basePath = split?.basePath ?? ""
         headers = definition.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         firstByteTimeout = definition.timeouts.firstByte.map { .milliseconds(Int64($0 * 1000)) }
+        connectTimeout = definition.timeouts.connect.map { .milliseconds(Int64($0 * 1000)) }
+        streamIdleTimeout = definition.timeouts.idle.map { .milliseconds(Int64($0 * 1000)) }
     }
 
     var name: ProviderID { definition.name }

@@ -155,4 +155,34 @@ struct ProviderRoutingTests {
             }
         }
     }
+
+    @Test("a provider's own first-byte timeout applies to its requests only")
+    func providerTimeout() async throws {
+        try await withMocks(1) { mocks in
+            let slow = mocks[0]
+            var late = MockUpstream.Behavior()
+            late.delay = .seconds(60)
+            slow.setDefault(late)
+            let file = try providersFile([
+                ["name": "hasty", "base_url": slow.baseURL, "timeouts": ["first_byte": 2]]
+            ])
+            try await withProxy({
+                $0.upstream.providersFile = file
+                $0.upstream.maxRetries = 0
+            }) { gateway, ollama in
+                let ids = try await gateway.addKeyRecords([testKey("hasty", secret: "sk-hasty-key-0001")])
+                try await gateway.addKeys(["sk-patient-key-0001"])
+                let token = try await gateway.createToken()
+                let started = ContinuousClock.now
+                let reply = try await gateway.request(.POST, "/hasty/v1/chat/completions", token: token, body: Self.chat)
+                // Well before the gateway's own FIRST_BYTE_TIMEOUT (120 s) and the mock's 60 s.
+                #expect(ContinuousClock.now - started < .seconds(50))
+                #expect(reply.status == 502)
+                #expect(gateway.gateway.pool.view(id: ids[0])?.health.consecutiveFailures == 1)
+                ollama.set(.init(delay: .seconds(3)), forKey: "sk-patient-key-0001")
+                let patient = try await gateway.request(.POST, "/v1/chat/completions", token: token, body: Self.chat)
+                #expect(patient.status == 200)
+            }
+        }
+    }
 }

@@ -323,6 +323,8 @@ final class ProxiedRequest: UpstreamResponseReceiver {
         let exchange = UpstreamExchange(
             eventLoop: eventLoop, origin: origin, head: head, body: target.body,
             firstByteTimeout: route.upstream?.firstByteTimeout ?? engine.client.firstByteTimeout, receiver: self)
+        exchange.connectTimeout = route.upstream?.connectTimeout
+        exchange.streamIdleTimeout = route.upstream?.streamIdleTimeout
         self.exchange = exchange
         attempt = .awaitingHead
         // Last: a failure to send comes back at once, through receiveFailure.

@@ -69,9 +69,8 @@ public final class Gateway: Sendable {
             ? GatewayMetrics(
                 sources: MetricsStateGauges.Sources(
                     pool: pool, traffic: traffic, feed: feedStatus, modelCache: modelCache,
-                    responseCache: guards.responseCache, clock: clock, startedAt: startedAt),
-                // The providers known at start; one added later is counted from the next start on.
-                providers: self.providers.catalog.names)
+                    responseCache: guards.responseCache, clock: clock, startedAt: startedAt,
+                    providers: { [providers = self.providers] in providers.catalog.names }))
             : nil
     }
 

@@ -27,7 +27,9 @@ public enum ModelRewrite {
 extension JSONScanner {
     /// The byte range of the value of the last top-level member named `name`, nil when the object has none.
     /// - Throws: when `bytes` are not one well-formed JSON object.
-    public static func valueRange(ofMember name: String, in bytes: UnsafeRawBufferPointer) throws(Failure)
+    public static func valueRange(
+        ofMember name: String, in bytes: UnsafeRawBufferPointer
+    ) throws(Failure)
         -> Range<Int>?
     {
         var scanner = JSONScanner(bytes)

@@ -51,9 +51,10 @@ final class MetricsRecorder: RequestObserver {
     /// The providers with series, in the order they were first seen.
     var providers: [ProviderID] { labels.withLock { $0.table.providers } }
 
-    private static func index(of provider: ProviderID, in labels: inout Labels, registry: PrometheusCollectorRegistry)
-        -> Int
-    {
+    /// The provider's index; a new provider's series are made here.
+    private static func index(
+        of provider: ProviderID, in labels: inout Labels, registry: PrometheusCollectorRegistry
+    ) -> Int {
         let (index, isNew) = labels.table.index(of: provider)
         guard isNew else { return index }
         let label = [("provider", provider.rawValue)]

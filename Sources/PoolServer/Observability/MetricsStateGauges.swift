@@ -74,14 +74,16 @@ final class MetricsStateGauges {
             (
                 status,
                 registry.makeGauge(
-                    descriptor: MetricsNames.keys, labels: [("provider", provider.rawValue), ("status", status.rawValue)])
+                    descriptor: MetricsNames.keys,
+                    labels: [("provider", provider.rawValue), ("status", status.rawValue)])
             )
         }
         keys[provider] = Dictionary(uniqueKeysWithValues: byStatus)
         let stored = sources.traffic.totals(provider: provider).refusals
         let byReason = RefusalReason.allCases.map { reason in
             let counter = registry.makeCounter(
-                descriptor: MetricsNames.refusals, labels: [("provider", provider.rawValue), ("reason", reason.rawValue)])
+                descriptor: MetricsNames.refusals,
+                labels: [("provider", provider.rawValue), ("reason", reason.rawValue)])
             return (reason, Mirrored(counter: counter, last: stored[reason, default: 0]))
         }
         refusals[provider] = Dictionary(uniqueKeysWithValues: byReason)

@@ -187,9 +187,9 @@ final class ProxyEngine: Sendable {
 
     /// Where a route's request goes for a key with its own base URL (a self-hosted server); nil when the URL is no
     /// http(s) URL. Each distinct URL is split once.
-    func upstreamTarget(route: ProxyRoute, keyBaseURL: String, query: Substring?) -> (
-        origin: UpstreamOrigin, target: String
-    )? {
+    func upstreamTarget(
+        route: ProxyRoute, keyBaseURL: String, query: Substring?
+    ) -> (origin: UpstreamOrigin, target: String)? {
         let base: (origin: UpstreamOrigin, basePath: String)
         if let known = keyBases.withLock({ $0[keyBaseURL] }) {
             base = known
@@ -231,8 +231,8 @@ final class ProxyEngine: Sendable {
     /// `GET /v1/models/{id}` from the provider's cached model list while it is fresh: the model's object as the list
     /// has it; nil when the list is not cached or does not hold the id.
     func cachedModel(route: ProxyRoute) -> ByteBuffer? {
-        guard let id = route.modelID,
-            let entry = modelCache.peekFresh(ModelListCache.key(provider: route.provider, path: "/v1/models"), now: clock.now),
+        let listKey = ModelListCache.key(provider: route.provider, path: "/v1/models")
+        guard let id = route.modelID, let entry = modelCache.peekFresh(listKey, now: clock.now),
             (200..<300).contains(entry.status.code),
             let list = try? JSONSerialization.jsonObject(with: Data(entry.body.readableBytesView)) as? [String: Any],
             let models = list["data"] as? [[String: Any]]

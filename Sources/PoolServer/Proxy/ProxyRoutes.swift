@@ -44,7 +44,8 @@ enum ProxyRoutes {
             return nativeEndpoints.map {
                 (
                     "api/" + $0.name,
-                    ProxyRoute.ollamaNative($0.name, method: $0.method, streamsByDefault: $0.streams, provider: provider)
+                    ProxyRoute.ollamaNative(
+                        $0.name, method: $0.method, streamsByDefault: $0.streams, provider: provider)
                 )
             }
         }

@@ -93,7 +93,8 @@ public final class UpstreamClient: Service, Sendable {
         let loop = group.any()
         guard let box = pools[ObjectIdentifier(loop)] else { throw UpstreamError.shutDown }
         let head = request.head(origin: origin, target: target)
-        let (body, timeout, connectTimeout) = (request.body, firstByteTimeout ?? self.firstByteTimeout, request.connectTimeout)
+        let (body, timeout) = (request.body, firstByteTimeout ?? self.firstByteTimeout)
+        let connectTimeout = request.connectTimeout
         let slot = NIOLoopBoundBox.makeEmptyBox(valueType: ExchangeSlot.self, eventLoop: loop)
         do {
             return try await withTaskCancellationHandler {

@@ -42,7 +42,9 @@ struct WebRoutes {
     static let ollamaBanner = "Ollama is running"
 
     private func root(_ request: Request) throws -> Response {
-        guard Self.wantsBanner(accept: request.headers[values: .accept]) else { return try serve("index.html", request: request) }
+        guard Self.wantsBanner(accept: request.headers[values: .accept]) else {
+            return try serve("index.html", request: request)
+        }
         return Response(
             status: .ok,
             headers: [

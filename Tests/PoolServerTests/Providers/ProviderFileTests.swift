@@ -60,14 +60,32 @@ struct ProviderFileTests {
     @Test(
         "a bad file is refused with a message naming the file, the provider and the field, never a header value",
         arguments: [
-            (#"{"providers":[{"name":"ok","base_url":"https://a.example"},{"name":"Bad Name","base_url":"https://b"}]}"#, "provider 2 ('Bad Name')", "name"),
+            (
+                #"{"providers":[{"name":"ok","base_url":"https://a.example"},{"name":"Bad Name","base_url":"https://b"}]}"#,
+                "provider 2 ('Bad Name')", "name"
+            ),
             (#"{"providers":[{"name":"acme","base_url":"ftp://a.example"}]}"#, "provider 1 ('acme')", "base_url"),
             (#"{"providers":[{"name":"acme"}]}"#, "provider 1", "base_url"),
-            (#"{"providers":[{"name":"acme","base_url":"https://a.example","probe":{"kind":"ping"}}]}"#, "provider 1", "probe"),
-            (#"{"providers":[{"name":"acme","base_url":"https://a.example","timeouts":{"idle":"slow"}}]}"#, "provider 1", "timeouts.idle"),
-            (#"{"providers":[{"name":"acme","base_url":"https://a.example","headers":{"Authorization":"Bearer sk-secret-value"}}]}"#, "provider 1 ('acme')", "Authorization"),
-            (#"{"providers":[{"name":"acme","base_url":"https://a.example","headers":{"X-Key":"sk-secret-value\u0001"}}]}"#, "provider 1 ('acme')", "X-Key"),
-            (#"{"providers":[{"name":"acme","base_url":"https://a.example"},{"name":"acme","base_url":"https://b.example"}]}"#, "provider 2 ('acme')", "twice"),
+            (
+                #"{"providers":[{"name":"acme","base_url":"https://a.example","probe":{"kind":"ping"}}]}"#,
+                "provider 1", "probe"
+            ),
+            (
+                #"{"providers":[{"name":"acme","base_url":"https://a.example","timeouts":{"idle":"slow"}}]}"#,
+                "provider 1", "timeouts.idle"
+            ),
+            (
+                #"{"providers":[{"name":"acme","base_url":"https://a.example","headers":{"Authorization":"Bearer sk-secret-value"}}]}"#,
+                "provider 1 ('acme')", "Authorization"
+            ),
+            (
+                #"{"providers":[{"name":"acme","base_url":"https://a.example","headers":{"X-Key":"sk-secret-value\u0001"}}]}"#,
+                "provider 1 ('acme')", "X-Key"
+            ),
+            (
+                #"{"providers":[{"name":"acme","base_url":"https://a.example"},{"name":"acme","base_url":"https://b.example"}]}"#,
+                "provider 2 ('acme')", "twice"
+            ),
             (#"{"providers":[{"name":"v1","base_url":"https://a.example"}]}"#, "provider 1 ('v1')", "name"),
             (#"{"providers": [}"#, "p.json", "JSON"),
         ])

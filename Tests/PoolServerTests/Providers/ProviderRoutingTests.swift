@@ -53,7 +53,8 @@ struct ProviderRoutingTests {
             let groq = mocks[0]
             try await withProxy { gateway, _ in
                 let token = try await gateway.createToken()
-                let before = try await gateway.request(.POST, "/groq/v1/chat/completions", token: token, body: Self.chat)
+                let before = try await gateway.request(
+                    .POST, "/groq/v1/chat/completions", token: token, body: Self.chat)
                 #expect(before.status == 404)
                 #expect((before.json["error"] as? [String: Any])?["message"] != nil)
                 let definition = ProviderDefinition(
@@ -174,7 +175,8 @@ struct ProviderRoutingTests {
                 try await gateway.addKeys(["sk-patient-key-0001"])
                 let token = try await gateway.createToken()
                 let started = ContinuousClock.now
-                let reply = try await gateway.request(.POST, "/hasty/v1/chat/completions", token: token, body: Self.chat)
+                let reply = try await gateway.request(
+                    .POST, "/hasty/v1/chat/completions", token: token, body: Self.chat)
                 // Well before the gateway's own FIRST_BYTE_TIMEOUT (120 s) and the mock's 60 s.
                 #expect(ContinuousClock.now - started < .seconds(50))
                 #expect(reply.status == 502)

@@ -19,20 +19,24 @@ struct SelfHostedPoolTests {
                 $0.upstream.providersFile = file
                 $0.cooldown.failureThreshold = 2
             }) { gateway, _ in
-                let ids = try await gateway.addKeyRecords(mocks.map { testKey("local", secret: "", baseURL: $0.baseURL) })
+                let ids = try await gateway.addKeyRecords(
+                    mocks.map { testKey("local", secret: "", baseURL: $0.baseURL) })
                 let token = try await gateway.createToken()
                 for _ in 0..<9 {
-                    let reply = try await gateway.request(.POST, "/local/v1/chat/completions", token: token, body: Self.chat)
+                    let reply = try await gateway.request(
+                        .POST, "/local/v1/chat/completions", token: token, body: Self.chat)
                     #expect(reply.status == 200)
                 }
                 #expect(mocks.map(\.received.count) == [3, 3, 3])
-                #expect(mocks.allSatisfy { $0.received.allSatisfy { $0.key == nil && $0.headers["authorization"] == nil } })
+                #expect(
+                    mocks.allSatisfy { $0.received.allSatisfy { $0.key == nil && $0.headers["authorization"] == nil } })
                 let native = try await gateway.request(.POST, "/local/api/chat", token: token, body: Self.chat)
                 #expect(native.status == 200)
                 let deadPort = mocks[1].port
                 await mocks[1].stop()
                 for _ in 0..<12 {
-                    let reply = try await gateway.request(.POST, "/local/v1/chat/completions", token: token, body: Self.chat)
+                    let reply = try await gateway.request(
+                        .POST, "/local/v1/chat/completions", token: token, body: Self.chat)
                     #expect(reply.status == 200)
                 }
                 #expect(gateway.status(ofKey: ids[1]) == .disabled)
@@ -91,7 +95,9 @@ struct SelfHostedPoolTests {
                 first.map { testKey("ollama", secret: $0, tier: 1) } + [testKey("ollama", secret: overflow, tier: 2)])
             let token = try await gateway.createToken()
             for _ in 0..<20 {
-                #expect(try await gateway.request(.POST, "/v1/chat/completions", token: token, body: Self.chat).status == 200)
+                #expect(
+                    try await gateway.request(.POST, "/v1/chat/completions", token: token, body: Self.chat).status
+                        == 200)
             }
             #expect(Set(mock.keysUsed) == Set(first))
             mock.reset()
@@ -101,7 +107,9 @@ struct SelfHostedPoolTests {
             #expect(Set(mock.keysUsed.prefix(2)) == Set(first))
             #expect(mock.keysUsed.last == overflow)
             for _ in 0..<5 {
-                #expect(try await gateway.request(.POST, "/v1/chat/completions", token: token, body: Self.chat).status == 200)
+                #expect(
+                    try await gateway.request(.POST, "/v1/chat/completions", token: token, body: Self.chat).status
+                        == 200)
             }
             #expect(mock.keysUsed.dropFirst(3).allSatisfy { $0 == overflow })
         }

@@ -14,7 +14,8 @@ struct ModelRewriteTests {
             {  "messages" : [ {"role":"user","content":"say \\"model\\": x","model":"gpt-4o-mini"} ],
               "model"  :\t"gpt-4o-mini" ,"extra":{"model":"gpt-4o-mini"}, "n": 1.50e2 }
             """
-        let expected = body.replacingOccurrences(of: "\"model\"  :\t\"gpt-4o-mini\"", with: "\"model\"  :\t\"qwen3:8b\"")
+        let expected = body.replacingOccurrences(
+            of: "\"model\"  :\t\"gpt-4o-mini\"", with: "\"model\"  :\t\"qwen3:8b\"")
         #expect(expected != body)
         #expect(rewrite(body, "qwen3:8b") == expected)
     }

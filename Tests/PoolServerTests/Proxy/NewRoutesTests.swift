@@ -60,7 +60,8 @@ struct NewRoutesTests {
             #expect(refused.status == 401)
             #expect(refused.json["type"] as? String == "error")
             // OpenRouter serves only the OpenAI dialect: no such route there.
-            let none = try await gateway.request(.POST, "/openrouter/v1/messages/count_tokens", token: token, body: body)
+            let none = try await gateway.request(
+                .POST, "/openrouter/v1/messages/count_tokens", token: token, body: body)
             #expect(none.status == 404)
         }
     }

@@ -26,11 +26,10 @@ enum ProviderFile {
     static func parse(_ text: String, isTOML: Bool, name: String) throws -> [ProviderDefinition] {
         let contents: Contents
         do {
-            if isTOML {
-                contents = try TOMLDecoder().decode(Contents.self, from: text)
-            } else {
-                contents = try JSONDecoder().decode(Contents.self, from: Data(text.utf8))
-            }
+            // TOML is read as the same document in JSON, so both go through one decoder (and a TOML integer
+            // reads as a number of seconds as JSON's does).
+            let json = isTOML ? try TOMLTable(string: text).convert(to: .json) : text
+            contents = try JSONDecoder().decode(Contents.self, from: Data(json.utf8))
         } catch let error as DecodingError {
             throw ConfigurationError("PROVIDERS_FILE \(name): \(describe(error, text: text, isTOML: isTOML))")
         } catch let error as TOMLParseError {

@@ -38,7 +38,7 @@ struct ProviderFileTests {
             base_url = "https://api.deepseek.com"
             probe = { kind = "key_info", path = "/user/balance" }
             headers = { "X-Team" = "core" }
-            timeouts = { connect = 5.0, first_byte = 60.0 }
+            timeouts = { connect = 5, first_byte = 60.0 }
 
             [providers.aliases]
             "gpt-4o" = "deepseek-chat"
@@ -55,6 +55,20 @@ struct ProviderFileTests {
         #expect(definitions[0].timeouts == ProviderTimeouts(connect: 5, firstByte: 60))
         #expect(definitions[0].aliases == ["gpt-4o": "deepseek-chat"])
         #expect(definitions[1].dialects == [.openai, .ollama])
+    }
+
+    @Test("a TOML file that is no TOML, or lacks a field, is refused with the line or the field")
+    func badTOML() {
+        #expect {
+            try ProviderFile.parse("[[providers]]\nname = \n", isTOML: true, name: "p.toml")
+        } throws: { error in
+            "\(error)".contains("PROVIDERS_FILE p.toml: not valid TOML at line 2")
+        }
+        #expect {
+            try ProviderFile.parse("[[providers]]\nname = \"acme\"\n", isTOML: true, name: "p.toml")
+        } throws: { error in
+            "\(error)" == "PROVIDERS_FILE p.toml: provider 1: 'base_url' is missing"
+        }
     }
 
     @Test(

@@ -13,3 +13,7 @@ extension KeyPool {
         views(provider: provider).contains { $0.models.contains(model) }
     }
 }
+
+extension KeyView {
+    var placement: KeyPlacement { KeyPlacement() }
+}

@@ -177,7 +177,8 @@ public enum ImportParser {
             // No "----" splitting here: an object's key field is the key, whatever it contains.
             let key = trimmed(Substring(value).unicodeScalars)
             // An endpoint may have no key (a self-hosted server that needs none); any key given must be valid.
-            if !(key.isEmpty && baseURL != nil), let reason = KeySecretRules.problem(in: key, fieldName: "\"\(name)\"") {
+            let keyless = key.isEmpty && baseURL != nil
+            if !keyless, let reason = KeySecretRules.problem(in: key, fieldName: "\"\(name)\"") {
                 return .problem(ImportProblem(line: line, reason: reason))
             }
             return .entry(

@@ -70,7 +70,10 @@ struct AnyProviderPoolTests {
             !pool.contains(
                 identity: KeyIdentity.of(baseURL: "https://three.example", secret: "shared-secret-1"),
                 provider: local))
-        #expect(pool.id(identity: KeyIdentity.of(baseURL: "https://one.example/", secret: "shared-secret-1"), provider: local) == "b")
+        #expect(
+            pool.id(
+                identity: KeyIdentity.of(baseURL: "https://one.example/", secret: "shared-secret-1"), provider: local)
+                == "b")
         #expect(pool.view(id: "b")?.baseURL == "https://one.example")
         #expect(pool.view(id: "a")?.baseURL == nil)
         #expect(pool.resolveID("shared-secret-1", provider: local) == "a")

@@ -28,7 +28,9 @@ struct ProviderDefinitionTests {
                     dialects: [.openai], probe: .models, headers: [:], timeouts: ProviderTimeouts(), aliases: [:],
                     enabled: true))
         #expect(throws: DecodingError.self) { try decode(#"{"name": "groq"}"#) }
-        #expect(throws: DecodingError.self) { try decode(#"{"name": "x", "base_url": "https://x", "probe": {"kind": "ping"}}"#) }
+        #expect(throws: DecodingError.self) {
+            try decode(#"{"name": "x", "base_url": "https://x", "probe": {"kind": "ping"}}"#)
+        }
     }
 
     @Test("every field round-trips through JSON in snake_case")

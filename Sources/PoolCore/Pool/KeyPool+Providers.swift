@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 
+/// What the provider-aware gateway asks of the pool: identity lookups, who serves a model, and placements.
 extension KeyPool {
     /// True when `provider` already holds a key of this identity (see `KeyIdentity`).
     public func contains(identity: String, provider: ProviderID) -> Bool {
@@ -24,11 +25,10 @@ extension KeyPool {
     /// - Returns: false for an unknown id.
     @discardableResult
     public func setPlacement(keyID: String, _ placement: KeyPlacement) -> Bool {
-        let now = clock.now
         for guarded in everyGuarded {
             let found = guarded.rotation.withLock { rotation -> Bool in
                 guard let handle = rotation.handle(forID: keyID) else { return false }
-                rotation.setPlacement(placement, handle: handle, now: now)
+                rotation.setPlacement(placement, handle: handle)
                 return true
             }
             if found { return true }

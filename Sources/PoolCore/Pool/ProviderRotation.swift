@@ -256,11 +256,13 @@ struct ProviderRotation {
     }
 
     /// Moves a key to another weight and tier, whatever its state.
-    mutating func setPlacement(_ placement: KeyPlacement, handle: Int, now: Date) {
-        guard slots[handle] != nil else { return }
+    mutating func setPlacement(_ placement: KeyPlacement, handle: Int) {
+        guard let slot = slots[handle] else { return }
+        // Membership does not depend on the placement: a key in rotation moves rings, any other just keeps it
+        // for when it returns (no new wake-up entry).
         removeFromRings(handle)
         slots[handle]!.placement = placement
-        syncMembership(handle, now: now)
+        if slot.inRotation { addToRings(handle) }
     }
 
     /// Replaces what is known about a key's models and credit, moving it between the model rings.

@@ -176,4 +176,27 @@ struct WeightedSelectionTests {
         #expect(!pool.serves(provider: .ollama, model: "mistral"))
         #expect(!pool.serves(provider: .openrouter, model: "llama3"))
     }
+
+    @Test("a weighted key on trial gets exactly one request, whatever its weight; an expired one leaves every place")
+    func weightedTrialAndExpiry() {
+        let pool = KeyPool(clock: clock)
+        pool.add([
+            KeyRecord(
+                id: "heavy", provider: .ollama, secret: "secret-heavy-1", createdAt: clock.now,
+                placement: KeyPlacement(weight: 50)),
+            KeyRecord(id: "light", provider: .ollama, secret: "secret-light-1", createdAt: clock.now),
+            KeyRecord(
+                id: "brief", provider: .ollama, secret: "secret-brief-1", createdAt: clock.now,
+                expiresAt: clock.now.addingTimeInterval(5), placement: KeyPlacement(weight: 30)),
+        ])
+        pool.updateHealth(id: "heavy") { health, now in health.disable(for: 10, at: now) }
+        clock.advance(by: 11)
+        var leases: [KeyLease] = []
+        for _ in 0..<60 { leases.append(lease(pool)!) }
+        #expect(leases.filter { $0.key.id == "heavy" }.count == 1)
+        #expect(leases.filter { $0.isTrial }.map(\.key.id) == ["heavy"])
+        #expect(!leases.contains { $0.key.id == "brief" })
+        for lease in leases { pool.report(lease, outcome: .success, latencyMillis: 1) }
+        #expect(shares(pool, picks: 510) == ["heavy": 500, "light": 10])
+    }
 }

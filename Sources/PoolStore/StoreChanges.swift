@@ -50,6 +50,8 @@ enum ChangeKind {
     static let token = "token"
     /// One key's health as traffic or probes decided it (merged, not replaced): the item is its id.
     static let keyHealth = "key_health"
+    /// One provider definition saved or deleted through the admin API: the item is its name.
+    static let provider = "provider"
     /// Key statistics written under this revision (`key_stats.rev`); nothing for the feed to apply.
     static let stats = "stats"
 }

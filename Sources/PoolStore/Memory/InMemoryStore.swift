@@ -5,9 +5,9 @@ import Synchronization
 /// A store that keeps everything in memory and forgets it with the process: for tests and throwaway gateways.
 ///
 /// It keeps the contract the SQLite store keeps, so code tested against one behaves the same on the other:
-/// a provider and key identity (`KeyIdentity`) is stored once, keys load in insertion order, rows about deleted keys or tokens are
-/// skipped rather than failing a batch, and a closed store refuses work. Every call runs under one lock and
-/// applies entirely or (when it throws) not at all, as a transaction would.
+/// a provider and key identity (`KeyIdentity`) is stored once, keys load in insertion order, rows about deleted
+/// keys or tokens are skipped rather than failing a batch, and a closed store refuses work. Every call runs under
+/// one lock and applies entirely or (when it throws) not at all, as a transaction would.
 public final class InMemoryStore: PoolStore {
     /// Model hours older than this are not loaded, as with SQLite.
     static let modelHourRetention = SQLiteStore.modelHourRetention

@@ -15,7 +15,8 @@ extension PostgresStore {
             let revision = try await self.bumpRevision(connection)
             try await connection.query(
                 """
-                INSERT INTO providers (name, definition, created_at, updated_at) VALUES (\(name), \(json), \(now), \(now))
+                INSERT INTO providers (name, definition, created_at, updated_at)
+                VALUES (\(name), \(json), \(now), \(now))
                 ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at
                 """, logger: self.logger)
             try await self.logChanges(ChangeKind.provider, items: [name], revision: revision, connection)

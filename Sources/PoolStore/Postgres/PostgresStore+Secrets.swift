@@ -40,7 +40,9 @@ extension PostgresStore {
             if storedScheme != self.cipher.fingerprint {
                 rehashed = try await self.rewriteKeys(connection, onlyPlain: false) { provider, storedSecret, baseURL in
                     let secret = try SQLiteStore.openSecret(storedSecret, cipher: self.cipher)
-                    return (secret: nil, hash: self.cipher.keyHash(provider: provider, baseURL: baseURL, secret: secret))
+                    return (
+                        secret: nil, hash: self.cipher.keyHash(provider: provider, baseURL: baseURL, secret: secret)
+                    )
                 }
                 try await Self.storeSetting(
                     SQLiteStore.hashFingerprintSetting, value: self.cipher.fingerprint, connection, self.logger)

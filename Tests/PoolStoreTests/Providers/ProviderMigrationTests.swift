@@ -45,7 +45,8 @@ struct ProviderMigrationTests {
             #expect(loaded.baseURL == nil)
             #expect(loaded.placement == KeyPlacement(weight: 1, tier: 1))
             #expect(try await store.insertKeys([makeKey("sk-old-secret")]).isEmpty)
-            let atServer = ProviderFixtures.endpointKey("sk-old-secret", baseURL: "http://gpu1:11434", provider: .ollama)
+            let atServer = ProviderFixtures.endpointKey(
+                "sk-old-secret", baseURL: "http://gpu1:11434", provider: .ollama)
             #expect(try await store.insertKeys([atServer]) == [atServer.id])
             try await store.saveProvider(ProviderFixtures.plainDefinition("local"))
             try await store.close()
@@ -58,7 +59,8 @@ struct ProviderMigrationTests {
         }
     }
 
-    @Test("a PostgreSQL database from before base URLs keeps its keys and recognises their secrets",
+    @Test(
+        "a PostgreSQL database from before base URLs keeps its keys and recognises their secrets",
         .enabled(if: PostgresTestServer.isAvailable, PostgresTestServer.skipNote))
     func oldPostgresDatabase() async throws {
         try await PostgresTestServer.withDatabase { settings in
@@ -84,7 +86,8 @@ struct ProviderMigrationTests {
             #expect(loaded.id == "k_old" && loaded.secret == "sk-old-secret")
             #expect(loaded.baseURL == nil && loaded.placement == KeyPlacement())
             #expect(try await store.insertKeys([makeKey("sk-old-secret")]).isEmpty)
-            let atServer = ProviderFixtures.endpointKey("sk-old-secret", baseURL: "http://gpu1:11434", provider: .ollama)
+            let atServer = ProviderFixtures.endpointKey(
+                "sk-old-secret", baseURL: "http://gpu1:11434", provider: .ollama)
             #expect(try await store.insertKeys([atServer]) == [atServer.id])
             try await store.saveProvider(ProviderFixtures.plainDefinition("local"))
             #expect(try await store.loadSnapshot().providers.map(\.name.rawValue) == ["local"])
@@ -151,12 +154,14 @@ struct ProviderMigrationTests {
         }
     }
 
-    @Test("PostgreSQL: rotating secrets hashes by identity; keys at two servers stay two keys",
+    @Test(
+        "PostgreSQL: rotating secrets hashes by identity; keys at two servers stay two keys",
         .enabled(if: PostgresTestServer.isAvailable, PostgresTestServer.skipNote))
     func postgresRotationHashesByIdentity() async throws {
         try await PostgresTestServer.withDatabase { settings in
             let keys = Self.endpointKeys()
-            let store = try await PostgresStore(settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
+            let store = try await PostgresStore(
+                settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
             #expect(try await store.insertKeys(keys).count == keys.count)
             let next = SecretCipher(passphrase: "next-passphrase-0123456789abcdef0123")
             #expect(try await store.rotateSecrets(to: next) == keys.count)
@@ -203,11 +208,13 @@ struct ProviderMigrationTests {
         }
     }
 
-    @Test("PostgreSQL: a stored definition that no longer decodes is skipped at load; the others load",
+    @Test(
+        "PostgreSQL: a stored definition that no longer decodes is skipped at load; the others load",
         .enabled(if: PostgresTestServer.isAvailable, PostgresTestServer.skipNote))
     func undecodableDefinitionPostgres() async throws {
         try await PostgresTestServer.withDatabase { settings in
-            let store = try await PostgresStore(settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
+            let store = try await PostgresStore(
+                settings: settings, cipher: PostgresTestServer.cipher, logger: testLogger)
             let good = ProviderFixtures.plainDefinition("good")
             try await store.saveProvider(ProviderFixtures.plainDefinition("broken"))
             try await store.saveProvider(good)

@@ -95,6 +95,30 @@ struct ProviderMigrationTests {
         }
     }
 
+    @Test("a weight or tier edited by hand out of range loads held to the range the pool accepts")
+    func outOfRangePlacementIsHeld() async throws {
+        try await withTemporaryDirectory { folder in
+            let store = try openTestStore(in: folder)
+            let keys = [makeKey("sk-low"), makeKey("sk-high")]
+            _ = try await store.insertKeys(keys)
+            try await store.close()
+            let queue = try DatabaseQueue(path: databasePath(in: folder))
+            try await queue.write { db in
+                try db.execute(sql: "UPDATE keys SET weight = 0, tier = -3 WHERE id = ?", arguments: [keys[0].id])
+                try db.execute(sql: "UPDATE keys SET weight = 1000, tier = 12 WHERE id = ?", arguments: [keys[1].id])
+            }
+            try queue.close()
+            let reopened = try openTestStore(in: folder)
+            let placements = try await reopened.loadSnapshot().keys.map(\.placement)
+            #expect(
+                placements == [
+                    KeyPlacement(weight: KeyPlacement.weights.lowerBound, tier: KeyPlacement.tiers.lowerBound),
+                    KeyPlacement(weight: KeyPlacement.weights.upperBound, tier: KeyPlacement.tiers.upperBound),
+                ])
+            try await reopened.close()
+        }
+    }
+
     /// Keys whose identities differ only by base URL, and a keyless endpoint.
     static func endpointKeys() -> [KeyRecord] {
         [

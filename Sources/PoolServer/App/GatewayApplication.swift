@@ -39,7 +39,8 @@ func buildApplication(
     router.add(
         middleware: ErrorDialectMiddleware(
             maxBodyBytes: configuration.limits.maxBodyBytes,
-            stats: StatsRecorder(traffic: gateway.traffic, clock: gateway.clock, providers: gateway.providers)
+            stats: StatsRecorder(traffic: gateway.traffic, clock: gateway.clock, providers: gateway.providers),
+            providers: gateway.providers
         ))
     router.add(middleware: RequestLimitsMiddleware(limits: configuration.limits))
     // This instance among those sharing the store, and whether it runs the singleton work (recovery): for the

@@ -56,7 +56,9 @@ struct ProviderRoutingTests {
                 let before = try await gateway.request(
                     .POST, "/groq/v1/chat/completions", token: token, body: Self.chat)
                 #expect(before.status == 404)
-                #expect((before.json["error"] as? [String: Any])?["message"] != nil)
+                #expect(
+                    (before.json["error"] as? [String: Any])?["message"] as? String
+                        == "unknown provider 'groq'; use one of ollama, openrouter")
                 let definition = ProviderDefinition(
                     name: ProviderID(rawValue: "groq"), baseURL: groq.baseURL + "/openai", dialects: [.openai, .ollama])
                 gateway.gateway.providers.applyStored(definition)
@@ -72,6 +74,10 @@ struct ProviderRoutingTests {
                 gateway.gateway.providers.applyStored(disabled)
                 let off = try await gateway.request(.POST, "/groq/v1/chat/completions", token: token, body: Self.chat)
                 #expect(off.status == 404)
+                #expect((off.json["error"] as? [String: Any])?["message"] as? String == "provider 'groq' is disabled")
+                let unknown = try await gateway.request(.GET, "/nope/api/tags", token: token)
+                #expect(unknown.status == 404)
+                #expect(unknown.json["error"] as? String == "unknown provider 'nope'; use one of ollama, openrouter")
                 #expect(groq.received.count == 2)
             }
         }

@@ -43,6 +43,10 @@ struct ProviderRoutingTests {
                 let messages = try await gateway.request(.POST, "/acme/v1/messages", token: token, body: Self.chat)
                 #expect(messages.status == 404)
                 #expect(acme.received.count == 2)
+                let health = try await gateway.request(.GET, "/health")
+                let listed = try #require((health.json["providers"] as? [String: Any])?["acme"] as? [String: Any])
+                #expect(listed["enabled"] as? Bool == true)
+                #expect(listed["keys_total"] as? Int == 1)
             }
         }
     }

@@ -122,11 +122,12 @@ struct ProviderRoutingTests {
 
     @Test("ROUTE_BY_MODEL sends an un-prefixed request to the provider whose keys serve its model")
     func routeByModel() async throws {
-        try await withMocks(2) { mocks in
-            let (deep, other) = (mocks[0], mocks[1])
+        try await withMocks(3) { mocks in
+            let (deep, other, claude) = (mocks[0], mocks[1], mocks[2])
             let file = try providersFile([
                 ["name": "deep", "base_url": deep.baseURL],
                 ["name": "other", "base_url": other.baseURL, "aliases": ["nickname": "real-model"]],
+                ["name": "claude", "base_url": claude.baseURL, "dialects": ["anthropic"]],
             ])
             try await withProxy({
                 $0.upstream.providersFile = file
@@ -136,6 +137,7 @@ struct ProviderRoutingTests {
                     testKey("ollama", secret: "sk-ollama-route-0001", models: ["llama3.2:1b"]),
                     testKey("deep", secret: "sk-deep-route-0001", models: ["deepseek-chat"]),
                     testKey("other", secret: "sk-other-route-0001", models: ["real-model"]),
+                    testKey("claude", secret: "sk-claude-route-0001", models: ["claude-x"]),
                 ])
                 let token = try await gateway.createToken()
                 func ask(_ model: String, _ path: String = "/v1/chat/completions") async throws -> Int {
@@ -150,8 +152,11 @@ struct ProviderRoutingTests {
                 #expect(try await ask("nickname") == 200)
                 #expect(other.received.last?.body == #"{"model":"real-model","messages":[]}"#)
                 #expect(try await ask("unknown-model") == 404)
-                // Anthropic's route does not go to providers without the Anthropic dialect.
+                // Anthropic's route goes only to providers with the Anthropic dialect.
                 #expect(try await ask("deepseek-chat", "/v1/messages") == 404)
+                #expect(try await ask("claude-x", "/v1/messages") == 200)
+                #expect(claude.received.map(\.path) == ["/v1/messages"])
+                #expect(try await ask("claude-x") == 404)
                 #expect(ollama.received.count == 1 && deep.received.count == 1 && other.received.count == 1)
             }
             try await withProxy({ $0.upstream.providersFile = file }) { gateway, _ in

@@ -54,7 +54,7 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     var requestID = ""
     var body = ByteBuffer()
     /// The body as the client sent it, kept while `ROUTE_BY_MODEL` may still send it to another provider.
-    private var clientBody: ByteBuffer?
+    var clientBody: ByteBuffer?
     /// The client's model name (what the request log and the statistics show).
     var model: String?
     /// The model the upstream is asked for: the client's, or what the provider's aliases make of it.
@@ -62,7 +62,7 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     var wantsStream = false
     /// The upstream request without a key, split into its origin (nil when the provider's base URL is unusable;
     /// a key with its own base URL has its own origin) and head once.
-    private var upstreamTarget: (origin: UpstreamOrigin?, head: HTTPRequestHead, body: ByteBuffer?)?
+    var upstreamTarget: (origin: UpstreamOrigin?, head: HTTPRequestHead, body: ByteBuffer?)?
     var tried: [KeyLease] = []
     private var failures: [AttemptOutcome] = []
     var lease: KeyLease?
@@ -237,39 +237,6 @@ final class ProxiedRequest: UpstreamResponseReceiver {
         startAttempt()
     }
 
-    /// The upstream request for the route's provider, without a key: the provider's alias of the model applied to
-    /// the body (its top-level `model` only), the target, the head.
-    private func prepareUpstream(_ clientBody: ByteBuffer) {
-        var sent = clientBody
-        upstreamModel = model
-        if let model, let aliases = route.upstream?.definition.aliases, !aliases.isEmpty, let alias = aliases[model] {
-            upstreamModel = alias
-            if let rewritten = ModelRewrite.replacingModel(in: clientBody.readableBytesView, with: alias) {
-                sent = ByteBuffer(bytes: rewritten)
-            }
-        }
-        let found = engine.upstreamTarget(route: route, query: query)
-        // Without a usable provider URL the head is still made: keys with their own base URL can serve.
-        let origin = found?.origin ?? UpstreamOrigin(secure: false, host: "invalid", port: 80)
-        let upstreamHead = engine.upstreamHead(
-            for: head.headers, route: route, origin: origin, target: found?.target ?? route.target,
-            bodyBytes: sent.readableBytes, requestID: requestID)
-        upstreamTarget = (found?.origin, upstreamHead, route.method == .post ? sent : nil)
-    }
-
-    /// `ROUTE_BY_MODEL`: the `ollama` pool cannot serve the model (no such model, or no keys) on an un-prefixed
-    /// route: the first provider that can takes the request over, before any key was tried.
-    private func rerouteByModel(after error: GatewayError) -> Bool {
-        guard tried.isEmpty, let clientBody, let model, error.code == .modelNotFound || error.code == .noKeys,
-            let other = engine.routeByModel(from: route, model: model, scope: token?.record.provider)
-        else { return false }
-        route = other
-        self.clientBody = nil
-        trace?.record.provider = other.provider
-        prepareUpstream(clientBody)
-        return true
-    }
-
     var modelListKey: String { ProxyEngine.modelListKey(route: route, query: query) }
 
     // MARK: Attempts
@@ -295,23 +262,11 @@ final class ProxiedRequest: UpstreamResponseReceiver {
             attemptFailed(UpstreamError.invalidURL)
             return
         }
-        var head = target.head
-        let origin: UpstreamOrigin
-        if let keyBase = leased.key.baseURL {
-            // A self-hosted server: its own origin and path; the rest of the head is the same.
-            guard let own = engine.upstreamTarget(route: route, keyBaseURL: keyBase, query: query) else {
-                attemptFailed(UpstreamError.invalidURL)
-                return
-            }
-            origin = own.origin
-            head.uri = own.target
-            head.headers.replaceOrAdd(name: "host", value: own.origin.hostHeader)
-        } else if let providerOrigin = target.origin {
-            origin = providerOrigin
-        } else {
+        guard let (origin, prepared) = destination(for: leased.key, target.origin, target.head) else {
             attemptFailed(UpstreamError.invalidURL)
             return
         }
+        var head = prepared
         guard let pool = engine.client.connectionPool(on: eventLoop) else {
             attemptFailed(UpstreamError.shutDown)
             return

@@ -3,7 +3,8 @@ import Synchronization
 
 /// The live provider catalog: the built-in presets as the settings configure them, the definitions of
 /// `PROVIDERS_FILE`, and those the admin API stored. A change builds a new `ProviderCatalog` and swaps it whole,
-/// so a request always sees one consistent catalog; reading it is one short lock.
+/// so a request always sees one consistent catalog; reading it is one short lock. With each catalog it keeps the
+/// proxied routes made from it (`ProxyRoutes.table`), which the proxy front matches every request head against.
 final class ProviderRegistry: Sendable {
     /// Where a provider's definition comes from; it decides what the admin API may change.
     enum Source: String, Sendable {

@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // `/metrics`: the Prometheus text format, one collector registry per gateway (issue #16).
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // `PROVIDERS_FILE` in TOML (issue #17).
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .target(
@@ -70,6 +72,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             // The web pages (dashboard, statistics, API docs) and the OpenAPI document, served from memory.
             resources: [.copy("Resources/web")],

@@ -11,6 +11,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PIECES = ["Hel", "lo", ", ", "wor", "ld", "!"]
+MODELS = [{"id": "llama3.2:1b", "object": "model", "created": 1, "owned_by": "mock"},
+          {"id": "qwen3:8b", "object": "model", "created": 1, "owned_by": "mock"}]
+# Served by `/v1/models/{id}` but not in the list: the gateway must forward ids its cached list lacks.
+EXTRA_MODELS = [{"id": "unlisted:7b", "object": "model", "created": 2, "owned_by": "mock"}]
 PAUSE = 0.01
 
 
@@ -79,9 +83,15 @@ class Handler(BaseHTTPRequestHandler):
         if self.refuse(path):
             return
         if path.endswith("/v1/models"):
-            self.send_json(200, {"object": "list", "data": [
-                {"id": "llama3.2:1b", "object": "model", "created": 1, "owned_by": "mock"},
-                {"id": "qwen3:8b", "object": "model", "created": 1, "owned_by": "mock"}]})
+            self.send_json(200, {"object": "list", "data": MODELS})
+        elif "/v1/models/" in path:
+            wanted = path.split("/v1/models/", 1)[1]
+            found = [model for model in MODELS + EXTRA_MODELS if model["id"] == wanted]
+            if found:
+                self.send_json(200, found[0])
+            else:
+                self.send_json(404, {"error": {"message": "The model '%s' does not exist" % wanted,
+                                               "type": "invalid_request_error", "code": "model_not_found"}})
         elif path == "/api/tags":
             self.send_json(200, {"models": [{"name": "llama3.2:1b", "model": "llama3.2:1b",
                                              "modified_at": "2026-01-01T00:00:00Z", "size": 1, "digest": "abc",
@@ -110,8 +120,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(200, {"object": "list", "model": model,
                                  "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2, 0.3]}],
                                  "usage": {"prompt_tokens": 2, "total_tokens": 2}})
+        elif path.endswith("/v1/messages/count_tokens"):
+            self.send_json(200, {"input_tokens": 7})
         elif path.endswith("/v1/messages"):
             self.anthropic(request, model)
+        elif path.endswith("/v1/responses"):
+            self.openai_responses(request, model)
         elif path in ("/api/chat", "/api/generate"):
             self.ollama_generate(request, model, chat=path == "/api/chat")
         elif path == "/api/embed":
@@ -160,6 +174,35 @@ class Handler(BaseHTTPRequestHandler):
         for piece in PIECES:
             self.chunk(json.dumps(line(piece, False)) + "\n")
         self.chunk(json.dumps(line("", True)) + "\n")
+        self.end_stream()
+
+    def openai_responses(self, request, model):
+        text = "".join(PIECES)
+        usage = {"input_tokens": 3, "output_tokens": 6, "total_tokens": 9,
+                 "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}}
+        message = {"id": "msg_1", "type": "message", "role": "assistant", "status": "completed",
+                   "content": [{"type": "output_text", "text": text, "annotations": []}]}
+        response = {"id": "resp_1", "object": "response", "created_at": 1, "model": model, "status": "completed",
+                    "output": [message], "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
+                    "usage": usage}
+        if not request.get("stream"):
+            self.send_json(200, response)
+            return
+        self.start_stream("text/event-stream")
+        sequence = 0
+
+        def event(name, payload):
+            nonlocal sequence
+            payload = dict(payload, type=name, sequence_number=sequence)
+            sequence += 1
+            self.chunk("event: %s\ndata: %s\n\n" % (name, json.dumps(payload)))
+
+        started = dict(response, status="in_progress", output=[], usage=None)
+        event("response.created", {"response": started})
+        for piece in PIECES:
+            event("response.output_text.delta", {"item_id": "msg_1", "output_index": 0, "content_index": 0,
+                                                 "delta": piece, "logprobs": []})
+        event("response.completed", {"response": response})
         self.end_stream()
 
     def anthropic(self, request, model):

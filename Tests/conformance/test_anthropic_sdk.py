@@ -36,3 +36,7 @@ def test_exhausted_pool_raises_status_error_with_the_gateways_message(exhausted)
         client.messages.create(model="m", max_tokens=8, messages=[{"role": "user", "content": "hi"}])
     assert raised.value.status_code == 503
     assert "rate-limited" in str(raised.value) or "no usable key" in str(raised.value)
+
+
+def test_count_tokens(client):
+    assert client.messages.count_tokens(model="m", messages=[{"role": "user", "content": "hi"}]).input_tokens == 7

@@ -51,3 +51,16 @@ def test_exhausted_pool_raises_response_error_with_the_gateways_message(exhauste
         client.chat(model="m", messages=[{"role": "user", "content": "hi"}], stream=True).__next__()
     assert raised.value.status_code == 503
     assert "rate-limited" in raised.value.error or "no usable key" in raised.value.error
+
+
+def test_detected_as_an_ollama_server(gateway):
+    """Ollama's clients look for `Ollama is running` at `/` and ask `/api/version` without credentials."""
+    client = ollama.Client(host=gateway.base)
+    # The client's own HTTP session, with the headers it sends (Accept: application/json, its User-Agent).
+    root = client._client.get("/")
+    assert root.status_code == 200
+    assert root.text == "Ollama is running"
+    assert client._client.head("/").status_code == 200
+    version = client._client.get("/api/version")
+    assert version.status_code == 200
+    assert version.json()["version"] == "0.12.0"

@@ -59,3 +59,27 @@ def test_exhausted_pool_raises_status_error_with_the_gateways_message(gateway):
         client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
     assert raised.value.status_code == 503
     assert "rate-limited" in str(raised.value) or "no usable key" in str(raised.value)
+
+
+def test_models_retrieve_from_the_cached_list_and_forwarded(client):
+    client.models.list()
+    cached = client.models.with_raw_response.retrieve("qwen3:8b")
+    assert cached.headers.get("x-pool-cache") == "hit"
+    assert cached.parse().id == "qwen3:8b"
+    assert cached.parse().owned_by == "mock"
+    assert client.models.retrieve("unlisted:7b").created == 2
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("no-such-model")
+
+
+def test_responses_create(client):
+    reply = client.responses.create(model="llama3.2:1b", input="hi")
+    assert reply.output_text == "".join(PIECES)
+    assert reply.usage.output_tokens == 6
+
+
+def test_responses_stream(client):
+    events = list(client.responses.create(model="llama3.2:1b", input="hi", stream=True))
+    assert [event.delta for event in events if event.type == "response.output_text.delta"] == PIECES
+    assert events[-1].type == "response.completed"
+    assert events[-1].response.usage.total_tokens == 9

@@ -75,10 +75,10 @@ public struct JSONScanner: ~Copyable {
     /// Deeper nesting is refused rather than risking the stack; JSONDecoder draws the line at 512 too.
     public static let maximumDepth = 512
 
-    private let bytes: UnsafeRawBufferPointer
-    private var index = 0
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
 
-    private init(_ bytes: UnsafeRawBufferPointer) {
+    init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
     }
 
@@ -104,10 +104,10 @@ public struct JSONScanner: ~Copyable {
 
     // MARK: Reading
 
-    private var atEnd: Bool { index >= bytes.count }
-    private var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+    var atEnd: Bool { index >= bytes.count }
+    var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -116,7 +116,7 @@ public struct JSONScanner: ~Copyable {
         }
     }
 
-    private mutating func expect(_ byte: UInt8) throws(Failure) {
+    mutating func expect(_ byte: UInt8) throws(Failure) {
         guard peek == byte else { throw .malformed }
         index += 1
     }
@@ -179,7 +179,7 @@ public struct JSONScanner: ~Copyable {
         }
     }
 
-    private mutating func skipValue(depth: Int) throws(Failure) {
+    mutating func skipValue(depth: Int) throws(Failure) {
         guard depth <= Self.maximumDepth else { throw .tooDeep }
         switch peek ?? 0 {
         case UInt8(ascii: "{"):
@@ -226,7 +226,7 @@ public struct JSONScanner: ~Copyable {
     }
 
     /// Skips a string (the cursor on its opening quote); true when it holds no escapes, so its bytes are its text.
-    private mutating func skipString() throws(Failure) -> Bool {
+    mutating func skipString() throws(Failure) -> Bool {
         try expect(UInt8(ascii: "\""))
         var plain = true
         while index < bytes.count {
@@ -320,7 +320,7 @@ public struct JSONScanner: ~Copyable {
 
     /// The text of a string's contents (between its quotes) already known to be well-formed; lone surrogates
     /// become U+FFFD as JSONDecoder would refuse them but a name the gateway only compares must not crash it.
-    private static func decodeString(_ raw: UnsafeRawBufferPointer) -> String {
+    static func decodeString(_ raw: UnsafeRawBufferPointer) -> String {
         var scalars = String.UnicodeScalarView()
         var utf8: [UInt8] = []
         func flush() {

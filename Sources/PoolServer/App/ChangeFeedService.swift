@@ -77,14 +77,28 @@ struct ChangeFeedService: Service {
     /// How long one poll of the store's revision may take before it counts as failed.
     static let pollTimeout: Duration = .seconds(3)
 
-    /// Brings the pool and the token registry in line with changes another writer made.
+    /// Brings the provider catalog, the pool and the token registry in line with changes another writer made.
     func apply(_ changes: StoreChanges) {
+        // Providers first: keys added below may belong to a provider created in the same changes.
+        for name in changes.removedProviders {
+            gateway.providers.removeStored(name)
+            gateway.modelCache.clear(provider: name)
+        }
+        for definition in changes.providers {
+            gateway.providers.applyStored(definition)
+            gateway.modelCache.clear(provider: definition.name)
+        }
         let pool = gateway.pool
         if !changes.removedKeyIDs.isEmpty { pool.remove(ids: changes.removedKeyIDs) }
         var added: [KeyRecord] = []
         for key in changes.keys {
-            // A key this instance holds already: take the stored health (an admin enabled or disabled it).
-            if pool.updateHealth(id: key.id, { health, _ in health = key.health }) == nil { added.append(key) }
+            // A key this instance holds already: take the stored health (an admin enabled or disabled it) and
+            // placement (an admin changed its weight or tier).
+            if pool.updateHealth(id: key.id, { health, _ in health = key.health }) == nil {
+                added.append(key)
+            } else {
+                pool.setPlacement(keyID: key.id, key.placement)
+            }
         }
         if !added.isEmpty { pool.add(added) }
         var merged = 0
@@ -95,13 +109,15 @@ struct ChangeFeedService: Service {
         for token in changes.tokens { tokens.upsert(token) }
         let logLevel: Logger.Level =
             changes.keys.isEmpty && changes.tokens.isEmpty && changes.removedKeyIDs.isEmpty
-                && changes.removedTokenIDs.isEmpty ? .debug : .info
+                && changes.removedTokenIDs.isEmpty && changes.providers.isEmpty && changes.removedProviders.isEmpty
+            ? .debug : .info
         gateway.logger.log(
             level: logLevel, "applied changes from another writer",
             metadata: [
                 "keys": "\(changes.keys.count)", "keys_removed": "\(changes.removedKeyIDs.count)",
                 "tokens": "\(changes.tokens.count)", "tokens_removed": "\(changes.removedTokenIDs.count)",
                 "health": "\(changes.health.count)", "health_changed": "\(merged)", "revision": "\(changes.revision)",
+                "providers": "\(changes.providers.count)", "providers_removed": "\(changes.removedProviders.count)",
             ])
     }
 }

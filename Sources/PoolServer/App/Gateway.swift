@@ -35,12 +35,16 @@ public final class Gateway: Sendable {
     let metrics: GatewayMetrics?
     /// Every proxied request's record, in memory and (with `REQUEST_LOG_DAYS` > 0) the store (issue #16).
     let requestLog: RequestLog
+    /// The live provider catalog: built-ins from the settings, `PROVIDERS_FILE`, the store's (issue #17).
+    let providers: ProviderRegistry
 
     init(
         configuration: GatewayConfiguration, pool: KeyPool, tokens: TokenRegistry, traffic: TrafficCounters,
         store: any PoolStore, clock: any PoolClock, admin: AdminCredential, baseline: StatsBaseline = StatsBaseline(),
-        loadedRevision: Int64 = 0, instanceID: String = Gateway.makeInstanceID(), logger: Logger
+        loadedRevision: Int64 = 0, instanceID: String = Gateway.makeInstanceID(), logger: Logger,
+        providers: ProviderRegistry? = nil
     ) {
+        self.providers = providers ?? ProviderRegistry(builtIn: configuration.builtInProviders)
         self.loadedRevision = loadedRevision
         self.instanceID = instanceID
         sharedStats = StatsShared()
@@ -65,7 +69,8 @@ public final class Gateway: Sendable {
             ? GatewayMetrics(
                 sources: MetricsStateGauges.Sources(
                     pool: pool, traffic: traffic, feed: feedStatus, modelCache: modelCache,
-                    responseCache: guards.responseCache, clock: clock, startedAt: startedAt))
+                    responseCache: guards.responseCache, clock: clock, startedAt: startedAt,
+                    providers: { [providers = self.providers] in providers.catalog.names }))
             : nil
     }
 
@@ -93,7 +98,10 @@ public final class Gateway: Sendable {
         clock: any PoolClock = SystemClock(),
         announceAdminToken: (String) -> Void = Gateway.printAdminToken
     ) async throws -> Gateway {
-        let pool = KeyPool(policy: configuration.cooldown, clock: clock)
+        let fromFile = try configuration.upstream.providersFile.map { try ProviderFile.load(path: $0) } ?? []
+        // Every provider known at start gets its rotation and counters now; one added later gets them on demand.
+        let known = ProviderCatalog(builtIn: configuration.builtInProviders, defined: fromFile).names
+        let pool = KeyPool(providers: known, policy: configuration.cooldown, clock: clock)
         // Read before the snapshot: a change made while loading is applied (again, harmlessly) by the feed.
         let loadedRevision = try await store.revision()
         // What was loaded is where the counters start: flushes send increments from there (each key keeps its
@@ -109,7 +117,11 @@ public final class Gateway: Sendable {
         let tokens = TokenRegistry(clock: clock, budgetMode: budget)
         tokens.load(snapshot.tokens)
         tokens.seed(usage: try await store.tokenUsage(now: clock.now))
-        let traffic = TrafficCounters(stored: snapshot.globalStats, modelHours: snapshot.modelHours)
+        let providers = ProviderRegistry(
+            builtIn: configuration.builtInProviders, fromFile: fromFile, stored: snapshot.providers)
+        let traffic = TrafficCounters(
+            providers: known + snapshot.providers.map(\.name).filter { !known.contains($0) },
+            stored: snapshot.globalStats, modelHours: snapshot.modelHours)
         let admin = try await AdminCredential.resolve(
             configured: configuration.adminToken, store: store, announce: announceAdminToken
         )
@@ -123,7 +135,8 @@ public final class Gateway: Sendable {
             ])
         return Gateway(
             configuration: configuration, pool: pool, tokens: tokens, traffic: traffic, store: store, clock: clock,
-            admin: admin, baseline: baseline, loadedRevision: loadedRevision, instanceID: instanceID, logger: logger
+            admin: admin, baseline: baseline, loadedRevision: loadedRevision, instanceID: instanceID, logger: logger,
+            providers: providers
         )
     }
 

@@ -39,7 +39,8 @@ func buildApplication(
     router.add(
         middleware: ErrorDialectMiddleware(
             maxBodyBytes: configuration.limits.maxBodyBytes,
-            stats: StatsRecorder(traffic: gateway.traffic, clock: gateway.clock)
+            stats: StatsRecorder(traffic: gateway.traffic, clock: gateway.clock, providers: gateway.providers),
+            providers: gateway.providers
         ))
     router.add(middleware: RequestLimitsMiddleware(limits: configuration.limits))
     // This instance among those sharing the store, and whether it runs the singleton work (recovery): for the
@@ -85,7 +86,8 @@ func buildApplication(
         limits: configuration.limits
     ).register(on: admin)
     let prober = KeyProber(
-        client: upstream, upstream: configuration.upstream, checks: configuration.keyChecks, clock: gateway.clock
+        client: upstream, upstream: configuration.upstream, checks: configuration.keyChecks, clock: gateway.clock,
+        providers: gateway.providers
     )
     let checker = KeyChecker(pool: gateway.pool, store: gateway.store, clock: gateway.clock, prober: prober)
     let jobs = JobRegistry(
@@ -107,7 +109,7 @@ func buildApplication(
         upstream: configuration.upstream, limits: configuration.limits,
         reporter: AttemptReporter(
             pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, logger: gateway.logger),
-        client: upstream, serverName: serverName,
+        client: upstream, serverName: serverName, providers: gateway.providers,
         admission: ProxyAdmission(guards: gateway.guards, clock: gateway.clock),
         observers: GatewayObservers.make(gateway: gateway, extra: observers),
         logBodies: configuration.requestLog.logBodies

@@ -9,6 +9,8 @@ import PoolCore
 struct StatsRecorder: Sendable {
     let traffic: TrafficCounters
     let clock: any PoolClock
+    /// The catalog's routes, which say the provider of a proxied path (nil: the built-ins' only).
+    var providers: ProviderRegistry?
 
     /// A request the engine finished, with the model its body named (nil: none), counted in the model's hour too.
     func record(provider: ProviderID, model: String?, result: RequestResult) {
@@ -35,7 +37,10 @@ struct StatsRecorder: Sendable {
     /// header and URI limits (431, 414) are refused there; every other error of a proxied route was counted where
     /// it was raised.
     func recordEdgeRefusal(path: String, status: Int) {
-        guard status == 431 || status == 414, let provider = ProxyRoutes.provider(forPath: path) else { return }
+        guard status == 431 || status == 414,
+            let provider = ProxyRoutes.provider(
+                forPath: path, routes: providers?.routes ?? ProxyRoutes.builtInTable)
+        else { return }
         refused(provider: provider, reason: .limits)
     }
 }

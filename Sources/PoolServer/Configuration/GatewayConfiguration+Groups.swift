@@ -20,6 +20,11 @@ extension GatewayConfiguration {
         public var connectionsPerHost = 1024
         /// Seconds a fetched model list is served from the cache; 0 turns the cache off.
         public var modelCacheTTL: TimeInterval = 300
+        /// `PROVIDERS_FILE`: the operator's provider definitions (JSON, or TOML by the `.toml` extension).
+        public var providersFile: String?
+        /// `ROUTE_BY_MODEL`: an un-prefixed `/v1/...` request for a model the `ollama` pool does not serve goes to
+        /// the first provider whose keys (or aliases) serve it.
+        public var routeByModel = false
 
         public init() {}
 

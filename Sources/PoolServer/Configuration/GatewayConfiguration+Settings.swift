@@ -117,6 +117,17 @@ extension GatewayConfiguration {
         .providerOff("DISABLE_OPENROUTER", .openrouter, "turn the OpenRouter provider off"),
         .optionalText("OPENROUTER_REFERER", \.upstream.openRouterReferer, "sent as `HTTP-Referer` to OpenRouter"),
         .optionalText("OPENROUTER_TITLE", \.upstream.openRouterTitle, "sent as `X-Title` to OpenRouter"),
+        .optionalText(
+            "PROVIDERS_FILE", \.upstream.providersFile,
+            "a file of provider definitions (`{\"providers\":[...]}` in JSON, or `[[providers]]` tables in TOML when the "
+                + "name ends in `.toml`): each served under `/{name}/v1/...` and `/{name}/api/...`; the file is "
+                + "authoritative (the admin API cannot change its providers); a bad file stops the start"
+        ),
+        .toggle(
+            "ROUTE_BY_MODEL", \.upstream.routeByModel,
+            "an un-prefixed `/v1/...` request (OpenAI or Anthropic dialect) for a model the `ollama` pool does not "
+                + "serve goes to the first enabled provider whose keys list the model or whose aliases name it"
+        ),
         .seconds("CONNECT_TIMEOUT", \.upstream.connectTimeout, minimum: 0.1, "seconds to connect to an upstream"),
         .seconds(
             "FIRST_BYTE_TIMEOUT", \.upstream.firstByteTimeout, minimum: 0.1,

@@ -70,7 +70,7 @@ struct KeyChecker: Sendable {
     private func probeAndApply(id: String) async throws -> Checked? {
         guard let key = pool.key(id: id), let before = pool.view(id: id) else { return nil }
         let wasResting = before.status != .active || before.health.isOnTrial(at: clock.now)
-        let report = try await prober.inspect(secret: key.secret, provider: key.provider)
+        let report = try await prober.inspect(secret: key.secret, provider: key.provider, baseURL: key.baseURL)
         guard let applied = pool.applyProbe(id: id, outcome: report.outcome) else { return nil }
         let profile = Self.profile(learned: report, current: before)
         if let profile { pool.updateProfile(profile) }

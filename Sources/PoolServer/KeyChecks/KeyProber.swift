@@ -4,11 +4,17 @@ import NIOHTTP1
 import PoolCore
 
 /// Asks the upstream about one key at minimal cost, the one way every feature probes: validated imports,
-/// `verify-key`, health checks and recovery.
+/// `verify-key`, health checks and recovery. How is the provider definition's `probe`:
 ///
-/// - OpenRouter: `GET {base}/v1/key`, which spends nothing and reports label, limit and usage.
-/// - Ollama: a 1-token chat with the probe model, or the model list (`OLLAMA_PROBE`); after a passing probe
-///   the model list (`GET {base}/api/tags`) tells which models the key serves.
+/// - `key_info(path)`: `GET {base}{path}` (OpenRouter's `/v1/key`), which spends nothing and reports label, limit
+///   and usage.
+/// - `chat(model)`: a 1-token `POST {base}{openai_path}/chat/completions`; after it passes, the model list tells
+///   which models the key serves (as `models` reads it).
+/// - `models`: `GET {base}/api/tags` for a provider that serves the Ollama dialect, else
+///   `GET {base}{openai_path}/models`; the models are learned from either.
+///
+/// `{base}` is the key's own base URL (a self-hosted server) when it has one. The provider's header fields are
+/// sent with every probe, and its first-byte timeout applies when it sets one.
 ///
 /// Every probe holds a slot of the shared `ConcurrencyLimit` from its first request to its last, and gives up
 /// after `PROBE_TIMEOUT`.
@@ -18,14 +24,17 @@ struct KeyProber: Sendable {
     let checks: KeyCheckConfiguration
     let clock: any PoolClock
     let limit: ConcurrencyLimit
+    /// The provider definitions probes follow.
+    let providers: ProviderRegistry
 
     /// Largest probe answer read; a model list is the biggest, at a few kilobytes per hundred models.
     static let maxAnswerBytes = 4 * 1024 * 1024
 
     init(
         client: UpstreamClient, upstream: GatewayConfiguration.UpstreamSettings, checks: KeyCheckConfiguration,
-        clock: any PoolClock, limit: ConcurrencyLimit? = nil
+        clock: any PoolClock, limit: ConcurrencyLimit? = nil, providers: ProviderRegistry? = nil
     ) {
+        self.providers = providers ?? ProviderRegistry(builtIn: Self.builtIns(upstream: upstream, checks: checks))
         self.client = client
         self.upstream = upstream
         self.checks = checks
@@ -35,11 +44,14 @@ struct KeyProber: Sendable {
 
     /// Probes the key and, when it passes, learns what it can about it.
     /// - Throws: only `CancellationError`; every upstream trouble is an outcome.
-    func inspect(secret: String, provider: ProviderID) async throws -> ProbeReport {
-        try await limit.run {
+    func inspect(secret: String, provider: ProviderID, baseURL: String? = nil) async throws -> ProbeReport {
+        guard let definition = providers.upstream(for: provider) else {
+            return ProbeReport(outcome: .upstreamError(reason: "unknown provider '\(provider)'"))
+        }
+        return try await limit.run {
             let timeout = checks.probeTimeout
             let report = try await Self.withTimeout(seconds: timeout) {
-                try await inspectNow(secret: secret, provider: provider)
+                try await inspectNow(secret: secret, provider: definition, baseURL: baseURL)
             }
             return report
                 ?? ProbeReport(
@@ -47,29 +59,52 @@ struct KeyProber: Sendable {
         }
     }
 
-    private func inspectNow(secret: String, provider: ProviderID) async throws -> ProbeReport {
-        if provider == .openrouter {
-            return try await probeOpenRouter(secret: secret)
-        }
-        if checks.ollamaProbe == .models {
-            let answer = try await send(secret: secret, provider: provider, method: .GET, path: "/api/tags")
-            var report = report(for: answer)
-            if report.outcome == .valid { report.models = Self.modelNames(answer.body) }
-            return report
-        }
-        let body = try JSONWriter.data(ChatProbe(model: checks.ollamaProbeModel))
-        let answer = try await send(
-            secret: secret, provider: provider, method: .POST, path: "/v1/chat/completions", body: body)
-        var report = report(for: answer)
-        if report.outcome == .valid {
-            let tags = try await send(secret: secret, provider: provider, method: .GET, path: "/api/tags")
-            report.models = tags.status == 200 ? Self.modelNames(tags.body) : nil
-        }
-        return report
+    /// Where one probe goes and what it sends besides the path.
+    private struct Target {
+        var provider: ProviderUpstream
+        /// The key's own base URL, or the provider's.
+        var baseURL: String
+        var secret: String
     }
 
-    private func probeOpenRouter(secret: String) async throws -> ProbeReport {
-        let answer = try await send(secret: secret, provider: .openrouter, method: .GET, path: "/v1/key")
+    private func inspectNow(secret: String, provider: ProviderUpstream, baseURL: String?) async throws -> ProbeReport {
+        let target = Target(
+            provider: provider, baseURL: ProviderRules.normalizedBaseURL(baseURL ?? provider.definition.baseURL),
+            secret: secret)
+        switch provider.definition.probe {
+        case .keyInfo(let path):
+            return try await probeKeyInfo(target, path: path)
+        case .models:
+            let (answer, models) = try await discoverModels(target)
+            var report = report(for: answer)
+            if report.outcome == .valid { report.models = models }
+            return report
+        case .chat(let model):
+            let body = try JSONWriter.data(ChatProbe(model: model))
+            let answer = try await send(
+                target, method: .POST, path: provider.openAIPath + "/chat/completions", body: body)
+            var report = report(for: answer)
+            if report.outcome == .valid {
+                let (list, models) = try await discoverModels(target)
+                report.models = list.status == 200 ? models : nil
+            }
+            return report
+        }
+    }
+
+    /// The model list: Ollama's `/api/tags` when the provider speaks the Ollama dialect, else the OpenAI-compatible
+    /// `{openai_path}/models`.
+    private func discoverModels(_ target: Target) async throws -> (Answer, [String]?) {
+        if target.provider.definition.serves(.ollama) {
+            let answer = try await send(target, method: .GET, path: "/api/tags")
+            return (answer, Self.modelNames(answer.body))
+        }
+        let answer = try await send(target, method: .GET, path: target.provider.openAIPath + "/models")
+        return (answer, Self.openAIModelIDs(answer.body))
+    }
+
+    private func probeKeyInfo(_ target: Target, path: String) async throws -> ProbeReport {
+        let answer = try await send(target, method: .GET, path: path)
         var report = report(for: answer)
         guard report.outcome == .valid else { return report }
         report.credit = Self.credit(answer.body, at: clock.now)
@@ -95,23 +130,21 @@ struct KeyProber: Sendable {
         }
     }
 
-    private func send(
-        secret: String, provider: ProviderID, method: HTTPMethod, path: String, body: Data? = nil
-    ) async throws -> Answer {
-        var request = UpstreamRequest(url: upstream.baseURL(for: provider) + path, method: method)
-        request.headers.add(name: "authorization", value: "Bearer \(secret)")
+    private func send(_ target: Target, method: HTTPMethod, path: String, body: Data? = nil) async throws -> Answer {
+        var request = UpstreamRequest(url: target.baseURL + path, method: method)
+        // A self-hosted server without a secret gets no credentials.
+        if !target.secret.isEmpty { request.headers.add(name: "authorization", value: "Bearer \(target.secret)") }
         request.headers.add(name: "accept", value: "application/json")
-        if provider == .openrouter {
-            if let referer = upstream.openRouterReferer { request.headers.add(name: "HTTP-Referer", value: referer) }
-            if let title = upstream.openRouterTitle { request.headers.add(name: "X-Title", value: title) }
-        }
+        for field in target.provider.headers { request.headers.add(name: field.name, value: field.value) }
+        request.connectTimeout = target.provider.connectTimeout
         if let body {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = ByteBuffer(bytes: body)
         }
         do {
             let answer = try await client.fetch(
-                request, upTo: Self.maxAnswerBytes, firstByteTimeout: .milliseconds(Int64(checks.probeTimeout * 1000)))
+                request, upTo: Self.maxAnswerBytes,
+                firstByteTimeout: target.provider.firstByteTimeout ?? .milliseconds(Int64(checks.probeTimeout * 1000)))
             return .answered(
                 status: Int(answer.status.code), retryAfter: answer.headers.first(name: "retry-after"),
                 body: Data(answer.body.readableBytesView)
@@ -147,6 +180,27 @@ struct KeyProber: Sendable {
         guard let list = try? JSONDecoder().decode(TagList.self, from: body) else { return nil }
         var seen = Set<String>()
         return list.models.compactMap { $0.name ?? $0.model }.filter { !$0.isEmpty && seen.insert($0).inserted }
+    }
+
+    /// Model ids from the OpenAI-compatible `{"data":[{"id":…}]}`; nil when the answer is not such a list.
+    static func openAIModelIDs(_ body: Data) -> [String]? {
+        struct ModelList: Decodable {
+            struct Model: Decodable { var id: String? }
+            var data: [Model]
+        }
+        guard let list = try? JSONDecoder().decode(ModelList.self, from: body) else { return nil }
+        var seen = Set<String>()
+        return list.data.compactMap(\.id).filter { !$0.isEmpty && seen.insert($0).inserted }
+    }
+
+    /// The built-in providers as `upstream` and `checks` configure them (a prober made without a registry).
+    static func builtIns(
+        upstream: GatewayConfiguration.UpstreamSettings, checks: KeyCheckConfiguration
+    ) -> [ProviderDefinition] {
+        var configuration = GatewayConfiguration()
+        configuration.upstream = upstream
+        configuration.keyChecks = checks
+        return configuration.builtInProviders
     }
 
     /// The account facts of OpenRouter's `{"data":{label, limit, usage, limit_remaining, is_free_tier}}`.

@@ -16,11 +16,11 @@ final class GatewayMetrics: Sendable {
     private let flushSeconds: ValueHistogram
     private let flushFailures: Counter
 
-    init(sources: MetricsStateGauges.Sources, providers: [ProviderID] = ProviderID.builtIn) {
+    init(sources: MetricsStateGauges.Sources) {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
-        recorder = MetricsRecorder(registry: registry, providers: providers)
-        state = Mutex(MetricsStateGauges(registry: registry, sources: sources, providers: providers))
+        recorder = MetricsRecorder(registry: registry, providers: sources.providers())
+        state = Mutex(MetricsStateGauges(registry: registry, sources: sources))
         flushSeconds = registry.makeValueHistogram(
             descriptor: MetricsNames.storeFlush, buckets: MetricsNames.secondsBuckets)
         flushFailures = registry.makeCounter(descriptor: MetricsNames.storeFlushFailures)

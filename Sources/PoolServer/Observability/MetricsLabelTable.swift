@@ -53,7 +53,8 @@ struct MetricsLabelTable {
     }
 
     let registry: PrometheusCollectorRegistry
-    let providers: [ProviderID]
+    /// The providers by index; one seen for the first time (added to the catalog while running) is appended.
+    private(set) var providers: [ProviderID]
     /// Model → index into `modelLabels` (index 0 is `other`, 1 is `none`).
     private var models: [String: Int] = [:]
     private var modelLabels = [Self.other, Self.noModel]
@@ -67,6 +68,13 @@ struct MetricsLabelTable {
     init(registry: PrometheusCollectorRegistry, providers: [ProviderID]) {
         self.registry = registry
         self.providers = providers
+    }
+
+    /// The provider's index, appending it when it is new; true when it was.
+    mutating func index(of provider: ProviderID) -> (index: Int, isNew: Bool) {
+        for index in providers.indices where providers[index] == provider { return (index, false) }
+        providers.append(provider)
+        return (providers.count - 1, true)
     }
 
     /// How many models have a label of their own.

@@ -30,16 +30,36 @@ final class MetricsRecorder: RequestObserver {
         }
     }
 
-    let providers: [ProviderID]
-    private let series: [ProviderSeries]
-    private let table: Mutex<MetricsLabelTable>
-    private let inFlight: [Gauge]
+    /// The label table and each provider's series, by the table's provider index; a provider added to the
+    /// catalog while running gets its series on its first request.
+    private struct Labels {
+        var table: MetricsLabelTable
+        var series: [ProviderSeries] = []
+        var inFlight: [Gauge] = []
+    }
+
+    private let registry: PrometheusCollectorRegistry
+    private let labels: Mutex<Labels>
 
     init(registry: PrometheusCollectorRegistry, providers: [ProviderID] = ProviderID.builtIn) {
-        self.providers = providers
-        series = providers.map { provider in
-            let label = [("provider", provider.rawValue)]
-            return ProviderSeries(
+        self.registry = registry
+        var labels = Labels(table: MetricsLabelTable(registry: registry, providers: []))
+        for provider in providers { _ = Self.index(of: provider, in: &labels, registry: registry) }
+        self.labels = Mutex(labels)
+    }
+
+    /// The providers with series, in the order they were first seen.
+    var providers: [ProviderID] { labels.withLock { $0.table.providers } }
+
+    /// The provider's index; a new provider's series are made here.
+    private static func index(
+        of provider: ProviderID, in labels: inout Labels, registry: PrometheusCollectorRegistry
+    ) -> Int {
+        let (index, isNew) = labels.table.index(of: provider)
+        guard isNew else { return index }
+        let label = [("provider", provider.rawValue)]
+        labels.series.append(
+            ProviderSeries(
                 attempts: RequestRecord.AttemptResult.allCases.map { result in
                     registry.makeCounter(
                         descriptor: MetricsNames.attempts, labels: label + [("outcome", result.rawValue)])
@@ -51,26 +71,27 @@ final class MetricsRecorder: RequestObserver {
                 overhead: registry.makeValueHistogram(
                     descriptor: MetricsNames.overhead, labels: label, buckets: MetricsNames.secondsBuckets),
                 streamDuration: registry.makeValueHistogram(
-                    descriptor: MetricsNames.streamDuration, labels: label, buckets: MetricsNames.secondsBuckets))
-        }
-        inFlight = providers.map {
-            registry.makeGauge(descriptor: MetricsNames.streamsInFlight, labels: [("provider", $0.rawValue)])
-        }
-        table = Mutex(MetricsLabelTable(registry: registry, providers: providers))
+                    descriptor: MetricsNames.streamDuration, labels: label, buckets: MetricsNames.secondsBuckets)))
+        labels.inFlight.append(registry.makeGauge(descriptor: MetricsNames.streamsInFlight, labels: label))
+        return index
     }
 
     func streamStarted(provider: ProviderID) {
-        guard let index = providerIndex(provider) else { return }
-        series[index].streams.add(1, ordering: .relaxed)
+        let registry = self.registry
+        let series = labels.withLock { $0.series[Self.index(of: provider, in: &$0, registry: registry)] }
+        series.streams.add(1, ordering: .relaxed)
     }
 
     func requestFinished(_ record: RequestRecord) {
-        guard let index = providerIndex(record.provider) else { return }
-        let provider = series[index]
         let statusClass = Self.statusClass(record.status)
         let withTokens = record.promptTokens != nil || record.completionTokens != nil
-        let labelled = table.withLock {
-            $0.series(provider: index, record: record, statusClass: statusClass, withTokens: withTokens)
+        let registry = self.registry
+        let (provider, labelled) = labels.withLock { labels in
+            let index = Self.index(of: record.provider, in: &labels, registry: registry)
+            return (
+                labels.series[index],
+                labels.table.series(provider: index, record: record, statusClass: statusClass, withTokens: withTokens)
+            )
         }
         labelled.requests.increment()
         labelled.duration.record(record.seconds)
@@ -94,13 +115,15 @@ final class MetricsRecorder: RequestObserver {
 
     /// Sets `pool_streams_in_flight` from the streams counted; called when scraped.
     func updateGauges() {
-        for (index, provider) in series.enumerated() {
-            inFlight[index].set(to: Double(max(0, provider.streams.load(ordering: .relaxed))))
+        labels.withLock { labels in
+            for (index, provider) in labels.series.enumerated() {
+                labels.inFlight[index].set(to: Double(max(0, provider.streams.load(ordering: .relaxed))))
+            }
         }
     }
 
     /// How many models have a `model` label of their own (the rest are `other`).
-    var labelledModelCount: Int { table.withLock { $0.labelledModelCount } }
+    var labelledModelCount: Int { labels.withLock { $0.table.labelledModelCount } }
 
     /// A stream whose first byte went out (`streamStarted` was called for it): only an upstream's 2xx answer to a
     /// request that asked for a stream is relayed as one; the response cache never holds streams.
@@ -114,10 +137,6 @@ final class MetricsRecorder: RequestObserver {
         (100..<600).contains(status) ? status / 100 : 5
     }
 
-    private func providerIndex(_ provider: ProviderID) -> Int? {
-        for index in providers.indices where providers[index] == provider { return index }
-        return nil
-    }
 }
 
 extension RequestRecord.AttemptResult {

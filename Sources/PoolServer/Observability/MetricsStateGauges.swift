@@ -19,6 +19,8 @@ final class MetricsStateGauges {
         var responseCache: ResponseCache
         var clock: any PoolClock
         var startedAt: Date
+        /// The providers to report, read at each scrape (the catalog can grow while running).
+        var providers: @Sendable () -> [ProviderID] = { ProviderID.builtIn }
     }
 
     /// A counter that follows a total kept elsewhere: it advances by the total's growth since the last look.
@@ -33,9 +35,9 @@ final class MetricsStateGauges {
     }
 
     private let sources: Sources
-    private let providers: [ProviderID]
-    private let keys: [ProviderID: [KeyStatus: Gauge]]
-    private var refusals: [ProviderID: [RefusalReason: Mirrored]]
+    private let registry: PrometheusCollectorRegistry
+    private var keys: [ProviderID: [KeyStatus: Gauge]] = [:]
+    private var refusals: [ProviderID: [RefusalReason: Mirrored]] = [:]
     private var responseHits: Mirrored
     private var responseMisses: Mirrored
     private var modelHits: Mirrored
@@ -44,32 +46,9 @@ final class MetricsStateGauges {
     private let feedSinceCatchUp: Gauge
     private let uptime: Gauge
 
-    init(registry: PrometheusCollectorRegistry, sources: Sources, providers: [ProviderID] = ProviderID.builtIn) {
+    init(registry: PrometheusCollectorRegistry, sources: Sources, providers: [ProviderID]? = nil) {
         self.sources = sources
-        self.providers = providers
-        keys = Dictionary(
-            uniqueKeysWithValues: providers.map { provider in
-                let byStatus = KeyStatus.allCases.map { status in
-                    (
-                        status,
-                        registry.makeGauge(
-                            descriptor: MetricsNames.keys,
-                            labels: [("provider", provider.rawValue), ("status", status.rawValue)])
-                    )
-                }
-                return (provider, Dictionary(uniqueKeysWithValues: byStatus))
-            })
-        refusals = Dictionary(
-            uniqueKeysWithValues: providers.map { provider in
-                let stored = sources.traffic.totals(provider: provider).refusals
-                let byReason = RefusalReason.allCases.map { reason in
-                    let counter = registry.makeCounter(
-                        descriptor: MetricsNames.refusals,
-                        labels: [("provider", provider.rawValue), ("reason", reason.rawValue)])
-                    return (reason, Mirrored(counter: counter, last: stored[reason, default: 0]))
-                }
-                return (provider, Dictionary(uniqueKeysWithValues: byReason))
-            })
+        self.registry = registry
         func cache(_ cache: String, _ result: String, from total: Int) -> Mirrored {
             let counter = registry.makeCounter(
                 descriptor: MetricsNames.cacheRequests, labels: [("cache", cache), ("result", result)])
@@ -85,12 +64,36 @@ final class MetricsStateGauges {
         feedSinceCatchUp = registry.makeGauge(descriptor: MetricsNames.feedSinceCatchUp)
         uptime = registry.makeGauge(descriptor: MetricsNames.uptime)
         registry.makeGauge(descriptor: MetricsNames.buildInfo, labels: [("version", GatewayVersion.current)]).set(to: 1)
+        for provider in providers ?? sources.providers() { track(provider) }
+    }
+
+    /// Makes a provider's series, its refusals counted from what the traffic counters hold now.
+    private func track(_ provider: ProviderID) {
+        guard keys[provider] == nil else { return }
+        let byStatus = KeyStatus.allCases.map { status in
+            (
+                status,
+                registry.makeGauge(
+                    descriptor: MetricsNames.keys,
+                    labels: [("provider", provider.rawValue), ("status", status.rawValue)])
+            )
+        }
+        keys[provider] = Dictionary(uniqueKeysWithValues: byStatus)
+        let stored = sources.traffic.totals(provider: provider).refusals
+        let byReason = RefusalReason.allCases.map { reason in
+            let counter = registry.makeCounter(
+                descriptor: MetricsNames.refusals,
+                labels: [("provider", provider.rawValue), ("reason", reason.rawValue)])
+            return (reason, Mirrored(counter: counter, last: stored[reason, default: 0]))
+        }
+        refusals[provider] = Dictionary(uniqueKeysWithValues: byReason)
     }
 
     /// Reads every source into its metrics; called before each scrape's output.
     func update() {
         let now = sources.clock.now
-        for provider in providers {
+        for provider in sources.providers() {
+            track(provider)
             let counts = sources.pool.statusCounts(provider: provider)
             for (status, gauge) in keys[provider] ?? [:] { gauge.set(to: Double(counts[status, default: 0])) }
             let refused = sources.traffic.totals(provider: provider).refusals

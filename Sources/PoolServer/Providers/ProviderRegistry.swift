@@ -3,7 +3,8 @@ import Synchronization
 
 /// The live provider catalog: the built-in presets as the settings configure them, the definitions of
 /// `PROVIDERS_FILE`, and those the admin API stored. A change builds a new `ProviderCatalog` and swaps it whole,
-/// so a request always sees one consistent catalog; reading it is one short lock.
+/// so a request always sees one consistent catalog; reading it is one short lock. With each catalog it keeps the
+/// proxied routes made from it (`ProxyRoutes.table`), which the proxy front matches every request head against.
 final class ProviderRegistry: Sendable {
     /// Where a provider's definition comes from; it decides what the admin API may change.
     enum Source: String, Sendable {
@@ -18,6 +19,18 @@ final class ProviderRegistry: Sendable {
     private struct State {
         var stored: [ProviderID: ProviderDefinition]
         var catalog: ProviderCatalog
+        /// The proxied routes of `catalog` (`ProxyRoutes.table`), made once per change.
+        var routes: [String: ProxyRoute]
+        /// Each provider of `catalog` as requests and probes use it.
+        var upstreams: [ProviderID: ProviderUpstream]
+
+        init(stored: [ProviderID: ProviderDefinition], catalog: ProviderCatalog) {
+            self.stored = stored
+            self.catalog = catalog
+            routes = ProxyRoutes.table(for: catalog)
+            upstreams = Dictionary(
+                catalog.definitions.map { ($0.name, ProviderUpstream($0)) }, uniquingKeysWith: { _, last in last })
+        }
     }
 
     let builtIn: [ProviderDefinition]
@@ -37,6 +50,12 @@ final class ProviderRegistry: Sendable {
     /// The catalog now.
     var catalog: ProviderCatalog { state.withLock { $0.catalog } }
 
+    /// The proxied routes now: one short lock, read on every request's head.
+    var routes: [String: ProxyRoute] { state.withLock { $0.routes } }
+
+    /// A provider's definition as requests and probes use it, or nil for an unknown provider.
+    func upstream(for name: ProviderID) -> ProviderUpstream? { state.withLock { $0.upstreams[name] } }
+
     /// Where `name`'s definition comes from, or nil for an unknown provider.
     func source(of name: ProviderID) -> Source? {
         if builtIn.contains(where: { $0.name == name }) { return .builtIn }
@@ -48,7 +67,8 @@ final class ProviderRegistry: Sendable {
     func applyStored(_ definition: ProviderDefinition) {
         state.withLock { state in
             state.stored[definition.name] = definition
-            state.catalog = Self.catalog(builtIn: builtIn, fromFile: fromFile, stored: state.stored)
+            state = State(
+                stored: state.stored, catalog: Self.catalog(builtIn: builtIn, fromFile: fromFile, stored: state.stored))
         }
     }
 
@@ -56,7 +76,8 @@ final class ProviderRegistry: Sendable {
     func removeStored(_ name: ProviderID) {
         state.withLock { state in
             guard state.stored.removeValue(forKey: name) != nil else { return }
-            state.catalog = Self.catalog(builtIn: builtIn, fromFile: fromFile, stored: state.stored)
+            state = State(
+                stored: state.stored, catalog: Self.catalog(builtIn: builtIn, fromFile: fromFile, stored: state.stored))
         }
     }
 

@@ -46,6 +46,14 @@ public final class ModelListCache: Sendable {
         return entry
     }
 
+    /// A fresh entry without counting a hit or a miss (a single model's lookup reads the list it holds).
+    func peekFresh(_ key: String, now: Date) -> Entry? {
+        guard ttl > 0, let entry = entries.withLock({ $0[key] }), now.timeIntervalSince(entry.fetchedAt) < ttl else {
+            return nil
+        }
+        return entry
+    }
+
     /// The last good entry whatever its age, for when a refresh fails.
     func stale(_ key: String) -> Entry? {
         guard ttl > 0, let entry = entries.withLock({ $0[key] }) else { return nil }

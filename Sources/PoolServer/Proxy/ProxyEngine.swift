@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import PoolCore
+import Synchronization
 
 /// What every proxied request shares, and the failover policy's decisions: which key is next, what an upstream
 /// answer or a transport failure means for the key, and what the client is told when no key can serve. It does no
@@ -26,16 +27,18 @@ final class ProxyEngine: Sendable {
     let observers: RequestObservers
     /// `LOG_BODIES`: request bodies go into the records (at most `RequestRecord.bodyLimit` of each).
     let logBodies: Bool
-    /// Each provider's origin and each route's request target there (without the query), split from the URLs once
-    /// rather than per request; a route missing here has a base URL that is no http(s) URL.
-    private let targets: [ProviderID: [String: (origin: UpstreamOrigin, target: String)]]
+    /// The provider catalog and its route table, read per request.
+    let providers: ProviderRegistry
+    /// The origin and path of each distinct base URL a key carries (self-hosted servers), split once.
+    private let keyBases = Mutex<[String: (origin: UpstreamOrigin, basePath: String)]>([:])
 
     init(
         pool: KeyPool, tokens: TokenRegistry, modelCache: ModelListCache, clock: any PoolClock,
         upstream: GatewayConfiguration.UpstreamSettings, limits: GatewayConfiguration.Limits,
-        reporter: AttemptReporter, client: UpstreamClient, serverName: String?,
+        reporter: AttemptReporter, client: UpstreamClient, serverName: String?, providers: ProviderRegistry,
         admission: ProxyAdmission? = nil, observers: RequestObservers = RequestObservers(), logBodies: Bool = false
     ) {
+        self.providers = providers
         self.observers = observers
         self.logBodies = logBodies
         self.admission =
@@ -49,13 +52,6 @@ final class ProxyEngine: Sendable {
         self.reporter = reporter
         self.client = client
         self.serverName = serverName
-        var targets: [ProviderID: [String: (origin: UpstreamOrigin, target: String)]] = [:]
-        for route in ProxyRoutes.byPath.values {
-            if let split = UpstreamOrigin.split(upstream.baseURL(for: route.provider) + route.upstreamPath) {
-                targets[route.provider, default: [:]][route.upstreamPath] = split
-            }
-        }
-        self.targets = targets
     }
 
     var stats: StatsRecorder { reporter.stats }
@@ -154,7 +150,8 @@ final class ProxyEngine: Sendable {
 
     /// The upstream request's head for a client request, without a key (each attempt adds its key's
     /// authorization), built once in its final form: `Host`, the client's end-to-end headers (`HeaderPolicy`),
-    /// the request id, OpenRouter's attribution, and for a POST its content type and length.
+    /// the request id, the provider's own header fields (OpenRouter's attribution), and for a POST its content type
+    /// and length.
     func upstreamHead(
         for client: HTTPHeaders, route: ProxyRoute, origin: UpstreamOrigin, target: String, bodyBytes: Int,
         requestID: String
@@ -165,9 +162,9 @@ final class ProxyEngine: Sendable {
         let hasContentType = HeaderPolicy.addUpstreamHeaders(from: client, to: &headers)
         // `HeaderPolicy` drops the client's own of these: added, not searched for.
         headers.add(name: "x-request-id", value: requestID)
-        if route.provider == .openrouter {
-            if let referer = upstream.openRouterReferer { headers.add(name: "HTTP-Referer", value: referer) }
-            if let title = upstream.openRouterTitle { headers.add(name: "X-Title", value: title) }
+        if let provider = route.upstream {
+            // A client's field of the same name gives way to the provider's.
+            for field in provider.headers { headers.replaceOrAdd(name: field.name, value: field.value) }
         }
         let method: HTTPMethod
         switch route.method {
@@ -184,11 +181,67 @@ final class ProxyEngine: Sendable {
     /// Where a route's request goes: the provider's origin and the target with the client's query; nil when the
     /// provider's base URL is no http(s) URL.
     func upstreamTarget(route: ProxyRoute, query: Substring?) -> (origin: UpstreamOrigin, target: String)? {
-        guard let found = targets[route.provider]?[route.upstreamPath] else { return nil }
-        guard let query, !query.isEmpty else { return found }
+        guard let origin = route.upstream?.origin else { return nil }
+        return (origin, Self.withQuery(route.target, query))
+    }
+
+    /// Where a route's request goes for a key with its own base URL (a self-hosted server); nil when the URL is no
+    /// http(s) URL. Each distinct URL is split once.
+    func upstreamTarget(
+        route: ProxyRoute, keyBaseURL: String, query: Substring?
+    ) -> (origin: UpstreamOrigin, target: String)? {
+        let base: (origin: UpstreamOrigin, basePath: String)
+        if let known = keyBases.withLock({ $0[keyBaseURL] }) {
+            base = known
+        } else {
+            guard let split = ProviderUpstream.split(baseURL: keyBaseURL) else { return nil }
+            keyBases.withLock { $0[keyBaseURL] = split }
+            base = split
+        }
+        return (base.origin, Self.withQuery(base.basePath + route.providerPath, query))
+    }
+
+    private static func withQuery(_ target: String, _ query: Substring?) -> String {
+        guard let query, !query.isEmpty else { return target }
         // As `UpstreamOrigin.split` reads a URL: a fragment is not sent.
         let sent = query.utf8.firstIndex(of: UInt8(ascii: "#")).map { Substring(query.utf8[..<$0]) } ?? query
-        return (found.origin, found.target + "?" + sent)
+        return target + "?" + sent
+    }
+
+    // MARK: Providers
+
+    /// `ROUTE_BY_MODEL`: the same endpoint of the first enabled provider (catalog order) after `route`'s that
+    /// serves its dialect and whose keys list `model` or whose aliases name it; nil when there is none. A client
+    /// token limited to one provider is never sent to another.
+    func routeByModel(from route: ProxyRoute, model: String, scope: ProviderID?) -> ProxyRoute? {
+        let catalog = providers.catalog
+        let routes = providers.routes
+        for definition in catalog.definitions
+        where definition.name != route.provider && definition.enabled && definition.serves(route.providerDialect)
+            && (scope == nil || scope == definition.name)
+        {
+            guard definition.aliases[model] != nil || pool.serves(provider: definition.name, model: model) else {
+                continue
+            }
+            if let other = routes[definition.name.rawValue + route.upstreamPath] { return other }
+        }
+        return nil
+    }
+
+    /// `GET /v1/models/{id}` from the provider's cached model list while it is fresh: the model's object as the list
+    /// has it; nil when the list is not cached or does not hold the id.
+    func cachedModel(route: ProxyRoute) -> ByteBuffer? {
+        let listKey = ModelListCache.key(provider: route.provider, path: "/v1/models")
+        guard let id = route.modelID, let entry = modelCache.peekFresh(listKey, now: clock.now),
+            (200..<300).contains(entry.status.code),
+            let list = try? JSONSerialization.jsonObject(with: Data(entry.body.readableBytesView)) as? [String: Any],
+            let models = list["data"] as? [[String: Any]]
+        else { return nil }
+        let wanted = id.removingPercentEncoding ?? id
+        guard let object = models.first(where: { ($0["id"] as? String) == wanted }),
+            let data = try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])
+        else { return nil }
+        return ByteBuffer(bytes: data)
     }
 
     /// The model list cache's key for a route and the request's query.

@@ -94,6 +94,7 @@ public final class UpstreamClient: Service, Sendable {
         guard let box = pools[ObjectIdentifier(loop)] else { throw UpstreamError.shutDown }
         let head = request.head(origin: origin, target: target)
         let (body, timeout) = (request.body, firstByteTimeout ?? self.firstByteTimeout)
+        let connectTimeout = request.connectTimeout
         let slot = NIOLoopBoundBox.makeEmptyBox(valueType: ExchangeSlot.self, eventLoop: loop)
         do {
             return try await withTaskCancellationHandler {
@@ -102,6 +103,7 @@ public final class UpstreamClient: Service, Sendable {
                         let exchange = UpstreamExchange(
                             eventLoop: loop, origin: origin, head: head, body: body, firstByteTimeout: timeout,
                             receiver: receiver(continuation))
+                        exchange.connectTimeout = connectTimeout
                         if case .cancelled = slot.value {
                             exchange.fail(UpstreamError.cancelled)
                             return

@@ -10,6 +10,8 @@ import PoolStore
 struct HealthRoutes {
     let pool: KeyPool
     let upstream: GatewayConfiguration.UpstreamSettings
+    /// The provider catalog: every provider is listed, with keys or not, enabled as its definition says.
+    let providers: ProviderRegistry
     /// The store's kind, e.g. `sqlite`.
     let storage: String
     let startedAt: Date
@@ -26,6 +28,7 @@ struct HealthRoutes {
         self.leadership = leadership
         pool = gateway.pool
         upstream = gateway.configuration.upstream
+        providers = gateway.providers
         storage = gateway.store.kind
         startedAt = gateway.startedAt
         instanceID = gateway.instanceID
@@ -95,10 +98,12 @@ struct HealthRoutes {
             var providers: [String: ProviderHealth]
         }
         var providers: [String: ProviderHealth] = [:]
-        for provider in pool.providerIDs {
+        let catalog = self.providers.catalog
+        // The catalog's, and any provider that still has keys though its definition is gone.
+        for provider in catalog.names + pool.providerIDs.filter({ catalog[$0] == nil }) {
             let counts = pool.statusCounts(provider: provider)
             providers[provider.rawValue] = ProviderHealth(
-                enabled: upstream.isEnabled(provider),
+                enabled: upstream.isEnabled(provider) && (catalog[provider]?.enabled ?? false),
                 keysTotal: counts.values.reduce(0, +),
                 keysActive: counts[.active, default: 0]
             )
@@ -114,7 +119,8 @@ struct HealthRoutes {
             Answer(
                 status: "ok", version: GatewayVersion.current,
                 uptimeSeconds: Int(Date().timeIntervalSince(startedAt)),
-                storage: storage, instanceId: instanceID, leader: leadership.isLeader, changeFeed: changeFeed, providers: providers
+                storage: storage, instanceId: instanceID, leader: leadership.isLeader, changeFeed: changeFeed,
+                providers: providers
             ))
     }
 }

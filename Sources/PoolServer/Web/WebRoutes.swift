@@ -6,6 +6,10 @@ import NIOCore
 /// The web front end: `/` (login), `/dashboard`, `/stats`, `/api-docs`, `/openapi.json` and `/assets/...`, served
 /// from memory with strong ETags, revalidation and, on pages, a Content-Security-Policy that allows only this
 /// origin's scripts and styles (no inline script, no foreign origin).
+///
+/// `GET /` and `HEAD /` also answer the probe of Ollama's clients, which look for `Ollama is running` there: a
+/// request whose `Accept` names types but not `text/html` (`application/json`, `*/*`) gets that text; a browser
+/// (and a request without `Accept`) gets the login page.
 struct WebRoutes {
     let assets: WebAssets
     /// Whether `/stats`, the public statistics page, is served (`PUBLIC_STATS`).
@@ -23,10 +27,36 @@ struct WebRoutes {
     ].joined(separator: "; ")
 
     func register(on router: Router<GatewayRequestContext>) {
-        for page in Self.pages where publicStats || page.path != "/stats" {
+        for page in Self.pages where (publicStats || page.path != "/stats") && page.path != "/" {
             router.get(RouterPath(page.path)) { request, _ in try serve(page.file, request: request) }
         }
+        router.get("/") { request, _ in try root(request) }
+        router.head("/") { request, _ in
+            let answer = try root(request)
+            return Response(status: answer.status, headers: answer.headers)
+        }
         router.get("assets/**") { request, context in try serve(assetPath(context), request: request) }
+    }
+
+    /// What an Ollama server answers on `/`.
+    static let ollamaBanner = "Ollama is running"
+
+    private func root(_ request: Request) throws -> Response {
+        guard Self.wantsBanner(accept: request.headers[values: .accept]) else {
+            return try serve("index.html", request: request)
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/plain; charset=utf-8", .contentLength: String(Self.ollamaBanner.utf8.count),
+                .xContentTypeOptions: "nosniff",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: Self.ollamaBanner)))
+    }
+
+    /// A client that says what it accepts and does not name HTML is no browser.
+    static func wantsBanner(accept: [String]) -> Bool {
+        !accept.isEmpty && !accept.contains { $0.lowercased().contains("text/html") }
     }
 
     private func assetPath(_ context: GatewayRequestContext) -> String {

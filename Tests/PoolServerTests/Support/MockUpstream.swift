@@ -69,15 +69,15 @@ final class MockUpstream: Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts a mock on an ephemeral loopback port.
-    static func start() async throws -> MockUpstream {
+    /// Starts a mock on an ephemeral loopback port, or on `port` (a mock that returns where a stopped one was).
+    static func start(port: Int = 0) async throws -> MockUpstream {
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let holder = Mutex<MockUpstream?>(nil)
         var logger = Logger(label: "mock-upstream")
         logger.logLevel = .critical
         let app = Application(
             responder: MockResponder(mock: { holder.withLock { $0 } }),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
@@ -252,6 +252,12 @@ private struct MockResponder: HTTPResponder {
                 #"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z",\#(String(format: field, count).replacingOccurrences(of: "c\(count)", with: "")),"done":true,"done_reason":"stop","prompt_eval_count":11,"eval_count":\#(count)}"#
                     + "\n")
             return lines
+        case "/v1/responses":
+            return [
+                #"event: response.created\#ndata: {"type":"response.created","response":{"id":"resp_1","status":"in_progress"}}"#,
+                #"event: response.output_text.delta\#ndata: {"type":"response.output_text.delta","delta":"hello"}"#,
+                #"event: response.completed\#ndata: {"type":"response.completed","response":{"id":"resp_1","status":"completed","usage":{"input_tokens":9,"output_tokens":\#(count),"total_tokens":\#(9 + count)}}}"#,
+            ].map { $0 + "\n\n" }
         case "/v1/messages":
             var events = [
                 #"event: message_start\#ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"usage":{"input_tokens":11,"output_tokens":0}}}"#
@@ -311,11 +317,20 @@ private struct MockResponder: HTTPResponder {
         case "/api/generate":
             return
                 #"{"model":"llama3.2:1b","created_at":"2026-01-01T00:00:00Z","response":"hello","done":true,"done_reason":"stop","prompt_eval_count":5,"eval_count":7}"#
+        case "/v1/messages/count_tokens":
+            return #"{"input_tokens":12}"#
+        case "/v1/responses":
+            return
+                #"{"id":"resp_1","object":"response","status":"completed","model":"llama3.2:1b","output":[{"type":"message","role":"assistant","content":[{"type":"output_text","text":"hello"}]}],"usage":{"input_tokens":9,"output_tokens":4,"total_tokens":13}}"#
         case "/v1/messages":
             return
                 #"{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"hello"}],"stop_reason":"end_turn","usage":{"input_tokens":5,"output_tokens":7}}"#
         default:
             break
+        }
+        if let marker = path.range(of: "/models/") {
+            let id = path[marker.upperBound...]
+            return #"{"id":"\#(id)","object":"model","created":1,"owned_by":"mock"}"#
         }
         if path.hasSuffix("/models") {
             return #"{"object":"list","data":[{"id":"llama3.2:1b","object":"model","created":1,"owned_by":"mock"}]}"#

@@ -62,6 +62,17 @@ extension ProxiedRequest {
         writeWhole(entry.status, headers, body: entry.body)
     }
 
+    /// `GET /v1/models/{id}` answered from the cached model list: the model's object.
+    func answerCachedModel(_ object: ByteBuffer) {
+        trace?.record.cached = true
+        var headers = ResponseHeaderList()
+        headers.add("content-type", "application/json")
+        headers.add("x-pool-cache", "hit")
+        headers.add("x-pool-attempts", "0")
+        headers.add("x-request-id", requestID)
+        writeWhole(.ok, headers, body: object)
+    }
+
     /// The gateway's own error answer, in the route's dialect; past the edge checks it carries the request id.
     func answer(_ error: GatewayError) {
         trace?.record.error = error.message

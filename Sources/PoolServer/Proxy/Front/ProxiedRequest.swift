@@ -29,7 +29,8 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     static let discardLimit = 64 * 1024
 
     let engine: ProxyEngine
-    let route: ProxyRoute
+    /// The route; `ROUTE_BY_MODEL` may move an un-prefixed request to another provider's before its first attempt.
+    var route: ProxyRoute
     let dialect: ErrorDialect
     weak var front: ProxyFrontHandler?
     let eventLoop: any EventLoop
@@ -52,10 +53,16 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     private var answeredEarly = false
     var requestID = ""
     var body = ByteBuffer()
+    /// The body as the client sent it, kept while `ROUTE_BY_MODEL` may still send it to another provider.
+    var clientBody: ByteBuffer?
+    /// The client's model name (what the request log and the statistics show).
     var model: String?
+    /// The model the upstream is asked for: the client's, or what the provider's aliases make of it.
+    var upstreamModel: String?
     var wantsStream = false
-    /// The upstream request without a key, split into its origin and head once.
-    private var upstreamTarget: (origin: UpstreamOrigin, head: HTTPRequestHead, body: ByteBuffer?)?
+    /// The upstream request without a key, split into its origin (nil when the provider's base URL is unusable;
+    /// a key with its own base URL has its own origin) and head once.
+    var upstreamTarget: (origin: UpstreamOrigin?, head: HTTPRequestHead, body: ByteBuffer?)?
     var tried: [KeyLease] = []
     private var failures: [AttemptOutcome] = []
     var lease: KeyLease?
@@ -119,7 +126,13 @@ final class ProxiedRequest: UpstreamResponseReceiver {
             return
         }
         let presented = ClientTokenAuthorization.presentedToken(in: head.headers)
-        switch ClientTokenAuthorization.authorize(presented, tokens: engine.tokens, provider: route.provider) {
+        // `GET /api/version` needs no token, as on an Ollama server (clients ask it before anything else).
+        let open = route.upstreamPath == "/api/version" && presented == nil
+        let authorized: Result<TokenRegistry.Entry?, GatewayError> =
+            open
+            ? .success(nil)
+            : ClientTokenAuthorization.authorize(presented, tokens: engine.tokens, provider: route.provider).map { $0 }
+        switch authorized {
         case .failure(let refusal):
             noteAuthFailure(presented: presented)
             stats.refused(provider: route.provider, reason: .auth)
@@ -129,7 +142,7 @@ final class ProxiedRequest: UpstreamResponseReceiver {
             token = entry
         }
         requestID = ProxyEngine.requestID(given: head.headers.first(name: "x-request-id"))
-        guard engine.upstream.isEnabled(route.provider) else {
+        guard engine.upstream.isEnabled(route.provider), route.isEnabled else {
             stats.refused(provider: route.provider, reason: .providerDisabled)
             answerEarly(
                 GatewayError(
@@ -193,6 +206,7 @@ final class ProxiedRequest: UpstreamResponseReceiver {
             do {
                 let probe = try RequestProbe.read(body)
                 model = probe.model
+                upstreamModel = probe.model
                 wantsStream = probe.stream ?? route.streamsByDefault
             } catch {
                 refuseBody(GatewayError.from(error, maxBodyBytes: engine.limits.maxBodyBytes))
@@ -209,15 +223,15 @@ final class ProxiedRequest: UpstreamResponseReceiver {
             body = ByteBuffer()
             return
         }
-        if let (origin, target) = engine.upstreamTarget(route: route, query: query) {
-            let upstreamHead = engine.upstreamHead(
-                for: head.headers, route: route, origin: origin, target: target, bodyBytes: body.readableBytes,
-                requestID: requestID)
-            upstreamTarget = (origin, upstreamHead, route.method == .post ? body : nil)
-        }
+        if route.isDefault, engine.upstream.routeByModel, route.providerDialect != .ollama { clientBody = body }
+        prepareUpstream(body)
         body = ByteBuffer()
         if route.isModelList, let entry = engine.modelCache.fresh(modelListKey, now: engine.clock.now) {
             answerCached(entry, state: "hit")
+            return
+        }
+        if route.isModelLookup, let model = engine.cachedModel(route: route) {
+            answerCachedModel(model)
             return
         }
         startAttempt()
@@ -230,9 +244,13 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     /// Leases the next key and sends the request with it; gives up when no key is left.
     func startAttempt() {
         let leased: KeyLease
-        switch engine.lease(provider: route.provider, model: model, tried: tried, failures: failures) {
+        switch engine.lease(provider: route.provider, model: upstreamModel, tried: tried, failures: failures) {
         case .success(let next): leased = next
         case .failure(let error):
+            if rerouteByModel(after: error) {
+                startAttempt()
+                return
+            }
             giveUp(error)
             return
         }
@@ -244,16 +262,24 @@ final class ProxiedRequest: UpstreamResponseReceiver {
             attemptFailed(UpstreamError.invalidURL)
             return
         }
+        guard let (origin, prepared) = destination(for: leased.key, target.origin, target.head) else {
+            attemptFailed(UpstreamError.invalidURL)
+            return
+        }
+        var head = prepared
         guard let pool = engine.client.connectionPool(on: eventLoop) else {
             attemptFailed(UpstreamError.shutDown)
             return
         }
-        var head = target.head
-        // The client's own credentials never reach the template (`HeaderPolicy`).
-        head.headers.add(name: "authorization", value: "Bearer \(leased.key.secret)")
+        // The client's own credentials never reach the template (`HeaderPolicy`); a keyless server gets none.
+        if !leased.key.secret.isEmpty {
+            head.headers.add(name: "authorization", value: "Bearer \(leased.key.secret)")
+        }
         let exchange = UpstreamExchange(
-            eventLoop: eventLoop, origin: target.origin, head: head, body: target.body,
-            firstByteTimeout: engine.client.firstByteTimeout, receiver: self)
+            eventLoop: eventLoop, origin: origin, head: head, body: target.body,
+            firstByteTimeout: route.upstream?.firstByteTimeout ?? engine.client.firstByteTimeout, receiver: self)
+        exchange.connectTimeout = route.upstream?.connectTimeout
+        exchange.streamIdleTimeout = route.upstream?.streamIdleTimeout
         self.exchange = exchange
         attempt = .awaitingHead
         // Last: a failure to send comes back at once, through receiveFailure.

@@ -120,7 +120,7 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     private func dispatch(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) -> Bool {
         switch part {
         case .head(let head):
-            if let (route, target) = ProxyRoutes.match(head, secure: secure) {
+            if let (route, target) = ProxyRoutes.match(head, secure: secure, routes: engine.providers.routes) {
                 guard current == nil, hummingbirdUnanswered == 0 else { return false }
                 let proxied = ProxiedRequest(
                     engine: engine, route: route, head: head, target: target, front: self,

@@ -76,10 +76,15 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         read()
     }
 
+    /// The longest silence allowed while reading `exchange`'s answer: its provider's, or the gateway's.
+    private func silenceLimit(_ exchange: UpstreamExchange) -> TimeAmount {
+        exchange.streamIdleTimeout ?? streamIdleTimeout
+    }
+
     /// The receiver takes more: read on.
     func resumeReading() {
-        guard case .busy = state else { return }
-        if !readOutstanding, headReceived { arm(streamIdleTimeout, failing: .idleTimeout) }
+        guard case .busy(let exchange) = state else { return }
+        if !readOutstanding, headReceived { arm(silenceLimit(exchange), failing: .idleTimeout) }
         read()
     }
 
@@ -126,7 +131,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
             guard head.status.code >= 200 || head.status == .switchingProtocols else { return }
             keepAlive = keepAlive && head.isKeepAlive
             headReceived = true
-            arm(streamIdleTimeout, failing: .idleTimeout)
+            arm(silenceLimit(exchange), failing: .idleTimeout)
             exchange.receiver.receiveHead(head, exchange: exchange)
         case .body(let part):
             exchange.receiver.receiveBody(part)
@@ -152,7 +157,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         case .busy(let exchange):
             if exchange.receiver.wantsMore {
                 // The idle deadline counts from the last read; before the head, the first-byte one runs on.
-                if headReceived { arm(streamIdleTimeout, failing: .idleTimeout) }
+                if headReceived { arm(silenceLimit(exchange), failing: .idleTimeout) }
                 read()
             } else if headReceived {
                 // Held back by the receiver: that is not the upstream's silence.

@@ -139,7 +139,7 @@ final class UpstreamConnectionPool {
         }
         let (streamIdleTimeout, idleTimeout) = (settings.streamIdleTimeout, settings.idleTimeout)
         let connecting = ClientBootstrap(group: eventLoop)
-            .connectTimeout(settings.connectTimeout)
+            .connectTimeout(exchange.connectTimeout ?? settings.connectTimeout)
             .channelOption(.autoRead, value: false)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -23,6 +23,9 @@ final class UpstreamExchange {
     let head: HTTPRequestHead
     let body: ByteBuffer?
     let firstByteTimeout: TimeAmount
+    /// The provider's own connect and stream-idle timeouts, when it sets them; nil uses the pool's.
+    var connectTimeout: TimeAmount?
+    var streamIdleTimeout: TimeAmount?
     let receiver: any UpstreamResponseReceiver
     /// Set once the request was sent again after a reused connection closed under it without answering: it is
     /// resent at most once.

@@ -8,6 +8,8 @@ struct UpstreamRequest: Sendable {
     var method: HTTPMethod = .GET
     var headers = HTTPHeaders()
     var body: ByteBuffer?
+    /// A connect timeout of the request's own (a provider's), instead of the pool's.
+    var connectTimeout: TimeAmount?
 
     init(url: String, method: HTTPMethod = .GET, headers: HTTPHeaders = HTTPHeaders(), body: ByteBuffer? = nil) {
         self.url = url

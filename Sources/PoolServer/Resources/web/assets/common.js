@@ -109,6 +109,7 @@ export function setKnownProviders(names) {
   if (Array.isArray(names) && names.length > 0) providerNames = names.slice();
 }
 
+/** The providers the switch offers, in the server's catalog order (the built-ins until it is known). */
 export function knownProviders() {
   return providerNames.slice();
 }

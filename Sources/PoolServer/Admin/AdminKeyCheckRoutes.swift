@@ -9,6 +9,8 @@ struct AdminKeyCheckRoutes {
     let clock: any PoolClock
     let limits: GatewayConfiguration.Limits
     let starter: KeyCheckJobs
+    /// The live provider catalog: every provider name a request gives is checked against it.
+    let providers: ProviderRegistry
 
     private var checker: KeyChecker { starter.checker }
     private var jobs: JobRegistry { starter.jobs }
@@ -29,13 +31,15 @@ struct AdminKeyCheckRoutes {
 
     private func importWithValidation(_ request: Request) async throws -> Response {
         let body = try await AdminBody.decode(ImportKeysRequest.self, from: request, limit: importLimit)
-        let provider = try AdminRequest.provider(query: request, body: body)
+        let provider = try AdminRequest.provider(query: request, body: body, catalog: providers.catalog)
         let parsed = try await ImportBody.parse(
             body, preferring: .keys, textFirst: true,
             missing: "field 'content' (text) or 'keys' (an array) is required"
         )
         let expiresAt = try body.expiry.date(now: clock.now)
-        let job = await starter.startValidatedImport(parsed, provider: provider, expiresAt: expiresAt)
+        let defaults = try body.placement.importDefaults()
+        let job = await starter.startValidatedImport(
+            defaults.apply(to: parsed), provider: provider, expiresAt: expiresAt)
         return try accepted(job)
     }
 
@@ -43,7 +47,7 @@ struct AdminKeyCheckRoutes {
 
     private func verify(_ request: Request) async throws -> Response {
         let body = try await AdminBody.decode(VerifyKeyRequest.self, from: request, limit: limit)
-        let provider = try AdminRequest.providerIfGiven(query: request, body: body)
+        let provider = try AdminRequest.providerIfGiven(query: request, body: body, catalog: providers.catalog)
         let reference = (body.id ?? body.apiKey)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard !reference.isEmpty else { throw GatewayError.badRequest("field 'id' or 'apiKey' is required") }
         if let poolID = pool.resolveID(reference, provider: provider) {
@@ -64,7 +68,8 @@ struct AdminKeyCheckRoutes {
 
     private func healthCheck(_ request: Request) async throws -> Response {
         let body = try await AdminBody.decode(KeySelectionRequest.self, from: request, limit: limit, allowEmpty: true)
-        let selection = try KeySelection.read(body, request: request, pool: pool, default: .everyKey)
+        let selection = try KeySelection.read(
+            body, request: request, pool: pool, catalog: providers.catalog, default: .everyKey)
         let job = await starter.startCheck(kind: "health_check", ids: selection.ids)
         return try accepted(job, notFound: selection.notFound)
     }

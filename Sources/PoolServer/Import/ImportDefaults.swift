@@ -1,0 +1,59 @@
+import PoolCore
+
+/// What an import request says for all of its keys: the server they are for (`base_url`) and their placement
+/// (`weight`, `tier`). An entry's own values (a URL line, a JSON object's `base_url`, `weight`, `tier`) win.
+public struct ImportDefaults: Sendable, Equatable {
+    /// Normalized (no trailing slash); nil keeps the entries' own.
+    public var baseURL: String?
+    /// Nil keeps the entries' own.
+    public var placement: KeyPlacement?
+
+    public init(baseURL: String? = nil, placement: KeyPlacement? = nil) {
+        self.baseURL = baseURL.map(ProviderRules.normalizedBaseURL)
+        self.placement = placement
+    }
+
+    /// Checks client input: an http(s) URL, weight 1…100, tier 1…9.
+    /// - Throws: `ImportDefaultsError` naming the field; never echoes anything but the field's name.
+    public static func checked(baseURL: String?, weight: Int?, tier: Int?) throws(ImportDefaultsError) -> ImportDefaults {
+        if let baseURL {
+            do {
+                try ProviderRules.validateBaseURL(baseURL, field: "base_url")
+            } catch {
+                throw ImportDefaultsError(error.message)
+            }
+        }
+        var placement: KeyPlacement?
+        if weight != nil || tier != nil {
+            switch KeyPlacement.checked(weight: weight, tier: tier) {
+            case .success(let checked): placement = checked
+            case .failure(let error): throw ImportDefaultsError(error.message)
+            }
+        }
+        return ImportDefaults(baseURL: baseURL, placement: placement)
+    }
+
+    /// True when the defaults change nothing.
+    public var isEmpty: Bool { baseURL == nil && placement == nil }
+
+    /// `parsed` with these defaults filled into every entry that does not say otherwise: a base URL where the
+    /// entry has none, the placement where the entry kept the default one.
+    public func apply(to parsed: ImportParseResult) -> ImportParseResult {
+        guard !isEmpty else { return parsed }
+        var parsed = parsed
+        for index in parsed.entries.indices {
+            if let baseURL, parsed.entries[index].baseURL == nil { parsed.entries[index].baseURL = baseURL }
+            if let placement, parsed.entries[index].placement == KeyPlacement() {
+                parsed.entries[index].placement = placement
+            }
+        }
+        return parsed
+    }
+}
+
+/// A bad `base_url`, `weight` or `tier` on an import or a new key; the message names the field.
+public struct ImportDefaultsError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,7 +1,8 @@
 import PoolCore
 
 /// What an import request says for all of its keys: the server they are for (`base_url`) and their placement
-/// (`weight`, `tier`). An entry's own values (a URL line, a JSON object's `base_url`, `weight`, `tier`) win.
+/// (`weight`, `tier`). An entry's own values (a URL line, a JSON object's `base_url`, `weight`, `tier` other than
+/// the default 1) win.
 public struct ImportDefaults: Sendable, Equatable {
     /// Normalized (no trailing slash); nil keeps the entries' own.
     public var baseURL: String?
@@ -37,14 +38,18 @@ public struct ImportDefaults: Sendable, Equatable {
     public var isEmpty: Bool { baseURL == nil && placement == nil }
 
     /// `parsed` with these defaults filled into every entry that does not say otherwise: a base URL where the
-    /// entry has none, the placement where the entry kept the default one.
+    /// entry has none, the weight and the tier where the entry kept the default (1).
     public func apply(to parsed: ImportParseResult) -> ImportParseResult {
         guard !isEmpty else { return parsed }
         var parsed = parsed
         for index in parsed.entries.indices {
             if let baseURL, parsed.entries[index].baseURL == nil { parsed.entries[index].baseURL = baseURL }
-            if let placement, parsed.entries[index].placement == KeyPlacement() {
-                parsed.entries[index].placement = placement
+            if let placement {
+                // An entry's weight or tier of 1 is the parser's default: the request's value fills it.
+                let own = parsed.entries[index].placement
+                parsed.entries[index].placement = KeyPlacement(
+                    weight: own.weight == 1 ? placement.weight : own.weight,
+                    tier: own.tier == 1 ? placement.tier : own.tier)
             }
         }
         return parsed

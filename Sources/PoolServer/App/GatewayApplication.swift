@@ -72,8 +72,7 @@ func buildApplication(
         providers: gateway.providers
     ).register(on: admin)
     AdminProviderRoutes(
-        registry: gateway.providers, pool: gateway.pool, store: gateway.store, limits: configuration.limits,
-        logger: gateway.logger
+        administration: ProviderAdministration(gateway: gateway), limits: configuration.limits, logger: gateway.logger
     ).register(on: admin)
     AdminTokenRoutes(
         store: gateway.store, tokens: gateway.tokens, clock: gateway.clock, limits: configuration.limits,

@@ -8,12 +8,12 @@ struct ProviderPayload: Encodable {
     var source: String
     var keys: StatusCountsPayload
 
-    init(_ definition: ProviderDefinition, source: ProviderRegistry.Source, keys: [KeyStatus: Int]) {
-        var masked = definition
-        masked.headers = definition.headers.mapValues(SecretMask.mask)
-        self.definition = masked
-        self.source = source.rawValue
-        self.keys = StatusCountsPayload(keys)
+    init(_ listing: ProviderListing) {
+        var masked = listing.definition
+        masked.headers = listing.definition.headers.mapValues(SecretMask.mask)
+        definition = masked
+        source = listing.source
+        keys = StatusCountsPayload(listing.keys)
     }
 
     private enum ExtraKeys: String, CodingKey { case source, keys }

@@ -70,4 +70,13 @@ enum ProviderOption {
             throw ValidationError(error.description)
         }
     }
+
+    /// A `--provider` value checked against the gateway's live catalog (built-ins, `PROVIDERS_FILE`, the store).
+    static func parse(_ name: String, in gateway: Gateway) throws -> ProviderID {
+        do {
+            return try ProviderAdministration(gateway: gateway).parse(name)
+        } catch let error as GatewayError {
+            throw ValidationError(error.message)
+        }
+    }
 }

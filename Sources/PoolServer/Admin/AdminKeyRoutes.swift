@@ -87,31 +87,13 @@ struct AdminKeyRoutes {
         let body = try await AdminBody.decode(AddKeyRequest.self, from: request, limit: limit)
         let provider = try AdminRequest.provider(query: request, body: body, catalog: providers.catalog)
         let defaults = try body.placement.importDefaults()
-        let parsed = try Self.singleEntry(body, defaults: defaults)
+        let parsed = try defaults.singleKey(secret: body.apiKey, username: body.username)
         let expiresAt = try body.expiry.date(now: clock.now)
         let summary = try await importer.importKeys(parsed, provider: provider, expiresAt: expiresAt)
         guard summary.added == 1, let id = summary.addedIDs.first, let view = pool.view(id: id) else {
             throw GatewayError(.conflict, "this key is already in the \(provider) pool")
         }
         return try JSONResponse.make(SingleKeyPayload(key: KeyPayload(view)), status: .created)
-    }
-
-    /// The one key an add names: a secret (read like an import line, so `username----key` works too), a server
-    /// (`base_url`) without a secret, or both.
-    private static func singleEntry(_ body: AddKeyRequest, defaults: ImportDefaults) throws -> ImportParseResult {
-        let secret = body.apiKey?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        let username = body.username.flatMap { $0.isEmpty ? nil : $0 }
-        guard !secret.isEmpty else {
-            guard defaults.baseURL != nil else { throw GatewayError.badRequest("field 'apiKey' is required") }
-            // A self-hosted server without a secret: the key is its URL.
-            return defaults.apply(to: ImportParseResult(entries: [ImportEntry(secret: "", username: username, line: 1)]))
-        }
-        var line = secret
-        if let username, !line.contains("----") { line = username + "----" + line }
-        let parsed = ImportParser.parse(text: line)
-        if let problem = parsed.invalid.first { throw GatewayError.badRequest("invalid key: \(problem.reason)") }
-        guard parsed.entries.count == 1 else { throw GatewayError.badRequest("invalid key: expected exactly one key") }
-        return defaults.apply(to: parsed)
     }
 
     // MARK: Placement

@@ -23,6 +23,12 @@ public struct ProviderAdministration: Sendable {
         self.init(registry: gateway.providers, pool: gateway.pool, store: gateway.store)
     }
 
+    /// The provider named `rawName` (any case) in the live catalog.
+    /// - Throws: `GatewayError` 400 listing the known ones.
+    public func parse(_ rawName: String) throws -> ProviderID {
+        try AdminRequest.parseProvider(rawName, catalog: registry.catalog)
+    }
+
     /// Every provider in the catalog's order (built-ins first), with its source and its keys by status.
     public func listing() -> [ProviderListing] {
         registry.catalog.definitions.compactMap(listing)

@@ -42,9 +42,9 @@ extension KeyPool {
 
 extension KeyView {
     /// Stand-in for the pool branch's stored field.
-    var baseURL: String? { nil }
+    public var baseURL: String? { nil }
     /// Stand-in for the pool branch's stored field.
-    var placement: KeyPlacement { KeyPlacement() }
+    public var placement: KeyPlacement { KeyPlacement() }
 }
 
 extension ImportEntry {

@@ -1,3 +1,4 @@
+import Foundation
 import PoolCore
 
 /// What an import request says for all of its keys: the server they are for (`base_url`) and their placement
@@ -36,6 +37,25 @@ public struct ImportDefaults: Sendable, Equatable {
 
     /// True when the defaults change nothing.
     public var isEmpty: Bool { baseURL == nil && placement == nil }
+
+    /// The one key an add names, with these defaults: a secret (read like an import line, so `username----key`
+    /// works too), a server (`base_url`) without a secret, or both.
+    /// - Throws: `GatewayError` 400 when there is neither, or the secret is not a key.
+    public func singleKey(secret: String?, username: String?) throws -> ImportParseResult {
+        let secret = secret?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let username = username.flatMap { $0.isEmpty ? nil : $0 }
+        guard !secret.isEmpty else {
+            guard baseURL != nil else { throw GatewayError.badRequest("field 'apiKey' is required") }
+            // A self-hosted server without a secret: the key is its URL.
+            return apply(to: ImportParseResult(entries: [ImportEntry(secret: "", username: username, line: 1)]))
+        }
+        var line = secret
+        if let username, !line.contains("----") { line = username + "----" + line }
+        let parsed = ImportParser.parse(text: line)
+        if let problem = parsed.invalid.first { throw GatewayError.badRequest("invalid key: \(problem.reason)") }
+        guard parsed.entries.count == 1 else { throw GatewayError.badRequest("invalid key: expected exactly one key") }
+        return apply(to: parsed)
+    }
 
     /// `parsed` with these defaults filled into every entry that does not say otherwise: a base URL where the
     /// entry has none, the weight and the tier where the entry kept the default (1).

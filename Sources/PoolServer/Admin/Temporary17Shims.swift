@@ -62,7 +62,7 @@ extension ImportEntry {
 
 extension KeyProber {
     /// Stand-in for the proxy branch's probe of a key at its own base URL (ignores `baseURL` until it lands).
-    func inspect(secret: String, baseURL: String?, provider: ProviderID) async throws -> ProbeReport {
+    func inspect(secret: String, provider: ProviderID, baseURL: String?) async throws -> ProbeReport {
         try await inspect(secret: secret, provider: provider)
     }
 }

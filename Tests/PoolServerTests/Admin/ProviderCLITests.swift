@@ -20,7 +20,10 @@ struct ProviderCLITests {
 
     /// The stored providers and keys, read back through the store itself.
     func snapshot(_ database: URL) async throws -> StoreSnapshot {
-        let store = try SQLiteStore(path: database.path, cipher: nil, logger: .init(label: "cli-check"))
+        // The first start wrote the database's encryption key beside it (`EncryptionKeyFile`).
+        let passphrase = try EncryptionKeyFile.passphrase(for: .sqlite(path: database.path), logger: .init(label: "cli-check"))
+        let store = try SQLiteStore(
+            path: database.path, cipher: passphrase.map { SecretCipher(passphrase: $0) }, logger: .init(label: "cli-check"))
         let snapshot = try await store.loadSnapshot()
         try await store.close()
         return snapshot

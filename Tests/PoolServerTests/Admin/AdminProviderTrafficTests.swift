@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import NIOHTTP1
 import PoolCore
+import PoolStore
 import Testing
 
 @testable import PoolServer
@@ -15,8 +17,21 @@ struct AdminProviderTrafficTests {
 
     @Test("a provider and keys added through the admin API serve at once; disabling and deleting take its routes away")
     func addedThroughAPI() async throws {
-        try await withMocks(2) { mocks in
-            let (groq, gpu) = (mocks[0], mocks[1])
+        let groq = try await MockUpstream.start()
+        let gpu = try await MockUpstream.start()
+        do {
+            try await addedThroughAPI(groq: groq, gpu: gpu)
+        } catch {
+            await groq.stop()
+            await gpu.stop()
+            throw error
+        }
+        await groq.stop()
+        await gpu.stop()
+    }
+
+    private func addedThroughAPI(groq: MockUpstream, gpu: MockUpstream) async throws {
+        do {
             try await withProxy { gateway, ollama in
                 let token = try await gateway.createToken()
                 let created = try await gateway.admin(
@@ -88,28 +103,40 @@ struct AdminProviderTrafficTests {
         }
     }
 
-    @Test("a provider from PROVIDERS_FILE is listed as the file's and cannot be changed or deleted through the API")
+    @Test("a provider from PROVIDERS_FILE is listed as the file's and cannot be changed, replaced or deleted")
     func fileProvider() async throws {
-        let file = try providersFile([
-            ["name": "acme", "base_url": "http://127.0.0.1:9/", "headers": ["X-Secret-Ish": "file-header-value-0123"]]
-        ])
-        try await withProxy({ $0.upstream.providersFile = file }) { gateway, _ in
-            let shown = try await gateway.admin(.GET, "/admin/providers/acme")
-            #expect(shown.status == 200)
-            #expect((shown.json["provider"] as? [String: Any])?["source"] as? String == "file")
-            #expect(!shown.body.contains("file-header-value-0123"))
-            let patch = try await gateway.admin(.PATCH, "/admin/providers/acme", json: ["enabled": false])
-            #expect(patch.status == 409)
-            #expect((patch.json["error"] as? String)?.contains("PROVIDERS_FILE") == true)
-            let delete = try await gateway.admin(.DELETE, "/admin/providers/acme")
-            #expect(delete.status == 409)
-            let create = try await gateway.admin(
-                .POST, "/admin/providers", json: ["name": "acme", "base_url": "http://127.0.0.1:9"])
-            #expect(create.status == 409)
-            #expect(gateway.gateway.providers.catalog[ProviderID(rawValue: "acme")]?.enabled == true)
-            let key = try await gateway.admin(
-                .POST, "/admin/api-keys", json: ["apiKey": "sk-acme-file-0001", "provider": "acme"])
-            #expect(key.status == 201)
+        let acme = ProviderDefinition(
+            name: ProviderID(rawValue: "acme"), baseURL: "http://127.0.0.1:9", headers: ["X-Secret-Ish": "file-value"])
+        let registry = ProviderRegistry(
+            builtIn: [ProviderPresets.ollama(baseURL: "http://127.0.0.1:9", probe: .models)], fromFile: [acme])
+        let administration = ProviderAdministration(registry: registry, pool: KeyPool(), store: InMemoryStore())
+        let listed = try administration.provider(named: "ACME")
+        #expect(listed.source == "file")
+        var fields: [String: Any] = ["enabled": false]
+        let body = try AdminBody.decode(ProviderFields.self, from: JSONSerialization.data(withJSONObject: fields))
+        do {
+            _ = try await administration.update("acme", with: body)
+            Issue.record("a file's provider was changed")
+        } catch let error as GatewayError {
+            #expect(error.status == .conflict)
+            #expect(error.message.contains("PROVIDERS_FILE"))
         }
+        for deleteKeys in [false, true] {
+            do {
+                _ = try await administration.delete("acme", deleteKeys: deleteKeys)
+                Issue.record("a file's provider was deleted")
+            } catch let error as GatewayError {
+                #expect(error.status == .conflict)
+            }
+        }
+        fields = ["name": "acme", "base_url": "http://127.0.0.1:10"]
+        let again = try AdminBody.decode(ProviderFields.self, from: JSONSerialization.data(withJSONObject: fields))
+        do {
+            _ = try await administration.create(try again.newDefinition())
+            Issue.record("a file's provider was replaced")
+        } catch let error as GatewayError {
+            #expect(error.status == .conflict)
+        }
+        #expect(registry.catalog[acme.name] == acme)
     }
 }

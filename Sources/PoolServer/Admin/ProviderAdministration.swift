@@ -125,13 +125,15 @@ public struct ProviderAdministration: Sendable {
     }
 
     /// What a built-in's stored override starts from: its definition as the catalog has it now (preset plus
-    /// any override). Its `enabled` is the override's own unless the settings turned the preset off, where the
-    /// override's cannot be told apart: then a change that does not name `enabled` leaves the override enabled.
+    /// any override), less what the settings give it. Headers the preset has with the same value are left out,
+    /// so a later change of the setting (e.g. `OPENROUTER_REFERER`) still applies. Its `enabled` is the
+    /// override's own unless the settings turned the preset off, where the override's cannot be told apart: then
+    /// a change that does not name `enabled` leaves the override enabled.
     private func builtInOverride(_ current: ProviderDefinition) -> ProviderDefinition {
         var override = current
-        if let preset = registry.builtIn.first(where: { $0.name == current.name }), !preset.enabled {
-            override.enabled = true
-        }
+        guard let preset = registry.builtIn.first(where: { $0.name == current.name }) else { return override }
+        override.headers = current.headers.filter { name, value in preset.headers[name] != value }
+        if !preset.enabled { override.enabled = true }
         return override
     }
 

@@ -187,6 +187,28 @@ struct AdminProvidersTests {
         }
     }
 
+    @Test("a built-in's stored override keeps only what the admin changed, not what the settings give it")
+    func builtInOverrideLeavesSettings() async throws {
+        try await withRouterGateway({ $0.upstream.openRouterReferer = "https://referer.example/app" }) { gateway in
+            let patched = try await gateway.admin(
+                .PATCH, "/admin/providers/openrouter", json: ["aliases": ["gpt-4o": "openai/gpt-4o"]])
+            #expect(patched.status == 200, "\(patched.body)")
+            let stored = try #require(try await gateway.gateway.store.loadSnapshot().providers.first)
+            #expect(stored.name == .openrouter)
+            // The referer is the setting's: a later OPENROUTER_REFERER applies, the override does not pin it.
+            #expect(stored.headers.isEmpty)
+            #expect(stored.aliases == ["gpt-4o": "openai/gpt-4o"])
+            let live = try #require(gateway.gateway.providers.catalog[.openrouter])
+            #expect(live.headers == ["HTTP-Referer": "https://referer.example/app"])
+            #expect(live.probe == .keyInfo(path: "/v1/key"))
+            let headers = try await gateway.admin(
+                .PATCH, "/admin/providers/openrouter", json: ["headers": ["X-Extra": "extra-value-000"]])
+            #expect(headers.status == 200)
+            #expect(gateway.gateway.providers.catalog[.openrouter]?.headers
+                == ["HTTP-Referer": "https://referer.example/app", "X-Extra": "extra-value-000"])
+        }
+    }
+
     @Test("deleting a provider with keys needs delete_keys=true; then its keys go with it")
     func delete() async throws {
         try await withRouterGateway { gateway in

@@ -29,7 +29,8 @@ extension Keys {
                 parsed = try defaults.singleKey(secret: secret, username: username)
             } catch let error as GatewayError {
                 throw ValidationError(
-                    error.message.replacingOccurrences(of: "field 'apiKey' is required", with: "give a key or --base-url"))
+                    error.message.replacingOccurrences(
+                        of: "field 'apiKey' is required", with: "give a key or --base-url"))
             }
             let summary = try await settings.withGateway { gateway in
                 let provider = try ProviderOption.parse(provider, in: gateway)

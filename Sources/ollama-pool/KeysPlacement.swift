@@ -21,7 +21,8 @@ extension Keys {
             let placement = try await settings.withGateway { gateway -> KeyPlacement? in
                 guard let view = gateway.pool.view(id: id) else { return nil }
                 let placement: KeyPlacement
-                switch KeyPlacement.checked(weight: weight ?? view.placement.weight, tier: tier ?? view.placement.tier) {
+                switch KeyPlacement.checked(weight: weight ?? view.placement.weight, tier: tier ?? view.placement.tier)
+                {
                 case .success(let checked): placement = checked
                 case .failure(let error): throw ValidationError(error.message)
                 }

@@ -19,7 +19,8 @@ struct Providers: AsyncParsableCommand {
         @OptionGroup var settings: SettingOptions
 
         func run() async throws {
-            let listing = try await settings.withGateway { gateway in ProviderAdministration(gateway: gateway).listing() }
+            let listing = try await settings.withGateway { gateway in ProviderAdministration(gateway: gateway).listing()
+            }
             print(["NAME", "SOURCE", "ENABLED", "BASE_URL", "DIALECTS", "KEYS", "ALIASES"].joined(separator: "\t"))
             for provider in listing {
                 let definition = provider.definition
@@ -140,7 +141,8 @@ struct Providers: AsyncParsableCommand {
                 do {
                     return try await ProviderAdministration(gateway: gateway).delete(name, deleteKeys: deleteKeys)
                 } catch let error as GatewayError {
-                    throw ValidationError(error.message.replacingOccurrences(of: "pass delete_keys=true", with: "pass --delete-keys"))
+                    throw ValidationError(
+                        error.message.replacingOccurrences(of: "pass delete_keys=true", with: "pass --delete-keys"))
                 }
             }
             print("removed \(removed)\(keys > 0 ? " and its \(keys) key(s)" : "")")

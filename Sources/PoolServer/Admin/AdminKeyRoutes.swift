@@ -107,7 +107,9 @@ struct AdminKeyRoutes {
         }
         let weight = try KeyPlacementFields.whole(body.weight, "weight")
         let tier = try KeyPlacementFields.whole(body.tier, "tier")
-        guard weight != nil || tier != nil else { throw GatewayError.badRequest("field 'weight' or 'tier' is required") }
+        guard weight != nil || tier != nil else {
+            throw GatewayError.badRequest("field 'weight' or 'tier' is required")
+        }
         guard let id = pool.resolveID(reference), let current = pool.view(id: id) else {
             throw GatewayError.notFound("no such key")
         }
@@ -175,7 +177,8 @@ struct AdminKeyRoutes {
     ) async throws -> Response {
         let expiresAt = try body.expiry.date(now: clock.now)
         let defaults = try body.placement.importDefaults()
-        let summary = try await importer.importKeys(defaults.apply(to: parsed), provider: provider, expiresAt: expiresAt)
+        let summary = try await importer.importKeys(
+            defaults.apply(to: parsed), provider: provider, expiresAt: expiresAt)
         logger.info(
             "keys imported",
             metadata: [

@@ -52,7 +52,8 @@ struct AdminProviderRoutes {
     }
 
     private func answer(_ listing: ProviderListing, status: HTTPResponse.Status = .ok) throws -> Response {
-        try JSONResponse.make(SingleProviderPayload(provider: ProviderPayload(listing)), status: status, keys: .asDeclared)
+        try JSONResponse.make(
+            SingleProviderPayload(provider: ProviderPayload(listing)), status: status, keys: .asDeclared)
     }
 
     /// A yes/no query parameter: absent or `false`/`0` is no, `true`/`1` is yes, anything else a 400.

@@ -17,7 +17,8 @@ public struct ImportDefaults: Sendable, Equatable {
 
     /// Checks client input: an http(s) URL, weight 1…100, tier 1…9.
     /// - Throws: `ImportDefaultsError` naming the field; never echoes anything but the field's name.
-    public static func checked(baseURL: String?, weight: Int?, tier: Int?) throws(ImportDefaultsError) -> ImportDefaults {
+    public static func checked(baseURL: String?, weight: Int?, tier: Int?) throws(ImportDefaultsError) -> ImportDefaults
+    {
         if let baseURL {
             do {
                 try ProviderRules.validateBaseURL(baseURL, field: "base_url")

@@ -30,7 +30,9 @@ struct ValidatedImport: Sendable {
             try await add(records, tally: tally)
         }
         try await fanOut.run(candidates) { entry in
-            guard let report = try? await prober.inspect(secret: entry.secret, provider: provider, baseURL: entry.baseURL) else { return nil }
+            guard
+                let report = try? await prober.inspect(secret: entry.secret, provider: provider, baseURL: entry.baseURL)
+            else { return nil }
             let outcome = report.outcome
             job.advance(valid: outcome == .valid, invalid: outcome.isInvalid)
             if outcome.isInvalid {

@@ -53,7 +53,9 @@ struct AdminKeyPlacementTests {
         try await withRouterGateway { gateway in
             let added = try await gateway.admin(
                 .POST, "/admin/api-keys",
-                json: ["apiKey": "ollama-aaaaaaaaaaaaaaaa", "base_url": "http://127.0.0.1:11434/", "weight": 3, "tier": 2])
+                json: [
+                    "apiKey": "ollama-aaaaaaaaaaaaaaaa", "base_url": "http://127.0.0.1:11434/", "weight": 3, "tier": 2,
+                ])
             #expect(added.status == 201, "\(added.body)")
             let key = try #require(added.json["key"] as? [String: Any])
             #expect(key["base_url"] as? String == "http://127.0.0.1:11434")
@@ -62,13 +64,16 @@ struct AdminKeyPlacementTests {
 
             // The same secret at another server is another key; at the same server, a duplicate.
             let elsewhere = try await gateway.admin(
-                .POST, "/admin/api-keys", json: ["apiKey": "ollama-aaaaaaaaaaaaaaaa", "base_url": "http://127.0.0.2:11434"])
+                .POST, "/admin/api-keys",
+                json: ["apiKey": "ollama-aaaaaaaaaaaaaaaa", "base_url": "http://127.0.0.2:11434"])
             #expect(elsewhere.status == 201, "\(elsewhere.body)")
             let same = try await gateway.admin(
-                .POST, "/admin/api-keys", json: ["apiKey": "ollama-aaaaaaaaaaaaaaaa", "base_url": "http://127.0.0.1:11434"])
+                .POST, "/admin/api-keys",
+                json: ["apiKey": "ollama-aaaaaaaaaaaaaaaa", "base_url": "http://127.0.0.1:11434"])
             #expect(same.status == 409)
 
-            let keyless = try await gateway.admin(.POST, "/admin/api-keys", json: ["base_url": "http://127.0.0.3:11434"])
+            let keyless = try await gateway.admin(
+                .POST, "/admin/api-keys", json: ["base_url": "http://127.0.0.3:11434"])
             #expect(keyless.status == 201, "\(keyless.body)")
             #expect((keyless.json["key"] as? [String: Any])?["base_url"] as? String == "http://127.0.0.3:11434")
             let keylessAgain = try await gateway.admin(
@@ -76,8 +81,12 @@ struct AdminKeyPlacementTests {
             #expect(keylessAgain.status == 409)
 
             let stored = try await gateway.gateway.store.loadSnapshot().keys
-            #expect(Set(stored.compactMap(\.baseURL)) == ["http://127.0.0.1:11434", "http://127.0.0.2:11434", "http://127.0.0.3:11434"])
-            #expect(stored.first { $0.baseURL == "http://127.0.0.1:11434" }?.placement == KeyPlacement(weight: 3, tier: 2))
+            #expect(
+                Set(stored.compactMap(\.baseURL)) == [
+                    "http://127.0.0.1:11434", "http://127.0.0.2:11434", "http://127.0.0.3:11434",
+                ])
+            #expect(
+                stored.first { $0.baseURL == "http://127.0.0.1:11434" }?.placement == KeyPlacement(weight: 3, tier: 2))
 
             for body: [String: Any] in [
                 [:], ["base_url": "ftp://x.example"], ["base_url": "http://u:p@x.example"],
@@ -136,7 +145,8 @@ struct AdminKeyPlacementTests {
             #expect(reply.json["added"] as? Int == 2)
             let views = gateway.gateway.pool.views(provider: .ollama)
             #expect(views.allSatisfy { $0.baseURL == "http://127.0.0.9:8000" })
-            #expect(Set(views.map(\.placement)) == [KeyPlacement(weight: 2, tier: 3), KeyPlacement(weight: 9, tier: 3)])
+            #expect(
+                Set(views.map(\.placement)) == [KeyPlacement(weight: 2, tier: 3), KeyPlacement(weight: 9, tier: 3)])
 
             for extra: [String: Any] in [["weight": 0], ["tier": 10], ["base_url": "nope"]] {
                 var body: [String: Any] = ["keys": ["sk-self-cccccccccccccccc"]]

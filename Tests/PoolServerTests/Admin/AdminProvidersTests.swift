@@ -110,7 +110,10 @@ struct AdminProvidersTests {
                 (["name": "x", "base_url": "https://x.example", "dialects": "openai"], "dialects"),
                 (["name": "x", "base_url": "https://x.example", "probe": ["kind": "ping"]], "probe"),
                 (["name": "x", "base_url": "https://x.example", "probe": ["kind": "chat"]], "probe"),
-                (["name": "x", "base_url": "https://x.example", "headers": ["Authorization": "Bearer zzzzzzzz"]], "Authorization"),
+                (
+                    ["name": "x", "base_url": "https://x.example", "headers": ["Authorization": "Bearer zzzzzzzz"]],
+                    "Authorization"
+                ),
                 (["name": "x", "base_url": "https://x.example", "headers": ["X-A": 5]], "headers"),
                 (["name": "x", "base_url": "https://x.example", "timeouts": ["connect": -1]], "timeouts.connect"),
                 (["name": "x", "base_url": "https://x.example", "aliases": ["a": ""]], "aliases"),
@@ -204,8 +207,9 @@ struct AdminProvidersTests {
             let headers = try await gateway.admin(
                 .PATCH, "/admin/providers/openrouter", json: ["headers": ["X-Extra": "extra-value-000"]])
             #expect(headers.status == 200)
-            #expect(gateway.gateway.providers.catalog[.openrouter]?.headers
-                == ["HTTP-Referer": "https://referer.example/app", "X-Extra": "extra-value-000"])
+            #expect(
+                gateway.gateway.providers.catalog[.openrouter]?.headers
+                    == ["HTTP-Referer": "https://referer.example/app", "X-Extra": "extra-value-000"])
         }
     }
 
@@ -245,7 +249,8 @@ struct AdminProvidersTests {
     @Test("a provider without keys is deleted plainly")
     func deleteEmpty() async throws {
         try await withRouterGateway { gateway in
-            _ = try await gateway.admin(.POST, "/admin/providers", json: ["name": "groq", "base_url": "https://g.example"])
+            _ = try await gateway.admin(
+                .POST, "/admin/providers", json: ["name": "groq", "base_url": "https://g.example"])
             let deleted = try await gateway.admin(.DELETE, "/admin/providers/groq")
             #expect(deleted.status == 200)
             #expect(deleted.json["deleted"] as? String == "groq")
@@ -259,7 +264,8 @@ struct AdminProvidersTests {
             let before = try await gateway.admin(.GET, "/admin/api-keys?provider=groq")
             #expect(before.status == 400)
             #expect((before.json["error"] as? String)?.contains("ollama, openrouter") == true)
-            _ = try await gateway.admin(.POST, "/admin/providers", json: ["name": "groq", "base_url": "https://g.example"])
+            _ = try await gateway.admin(
+                .POST, "/admin/providers", json: ["name": "groq", "base_url": "https://g.example"])
             let added = try await gateway.admin(
                 .POST, "/admin/api-keys", json: ["apiKey": "gsk-aaaaaaaaaaaaaaaaaaaa", "provider": "groq"])
             #expect(added.status == 201, "\(added.body)")

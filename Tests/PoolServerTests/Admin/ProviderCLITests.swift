@@ -21,9 +21,11 @@ struct ProviderCLITests {
     /// The stored providers and keys, read back through the store itself.
     func snapshot(_ database: URL) async throws -> StoreSnapshot {
         // The first start wrote the database's encryption key beside it (`EncryptionKeyFile`).
-        let passphrase = try EncryptionKeyFile.passphrase(for: .sqlite(path: database.path), logger: .init(label: "cli-check"))
+        let passphrase = try EncryptionKeyFile.passphrase(
+            for: .sqlite(path: database.path), logger: .init(label: "cli-check"))
         let store = try SQLiteStore(
-            path: database.path, cipher: passphrase.map { SecretCipher(passphrase: $0) }, logger: .init(label: "cli-check"))
+            path: database.path, cipher: passphrase.map { SecretCipher(passphrase: $0) },
+            logger: .init(label: "cli-check"))
         let snapshot = try await store.loadSnapshot()
         try await store.close()
         return snapshot
@@ -51,14 +53,19 @@ struct ProviderCLITests {
             #expect(deepseek[3] == "https://api.deepseek.example")
             #expect(!listed.output.contains("org-cli-secret-0123456789"))
 
-            let twice = try cli.run(["providers", "add", "deepseek", "--base-url", "https://x.example"], database: database)
+            let twice = try cli.run(
+                ["providers", "add", "deepseek", "--base-url", "https://x.example"], database: database)
             #expect(twice.status != 0)
             #expect(twice.errors.contains("already exists"))
-            let invalid = try cli.run(["providers", "add", "admin", "--base-url", "https://x.example"], database: database)
+            let invalid = try cli.run(
+                ["providers", "add", "admin", "--base-url", "https://x.example"], database: database)
             #expect(invalid.status != 0)
             #expect(invalid.errors.contains("admin"))
             let badHeader = try cli.run(
-                ["providers", "add", "x", "--base-url", "https://x.example", "--header", "Authorization: Bearer sk-hidden-zzzz"],
+                [
+                    "providers", "add", "x", "--base-url", "https://x.example", "--header",
+                    "Authorization: Bearer sk-hidden-zzzz",
+                ],
                 database: database)
             #expect(badHeader.status != 0)
             #expect(!badHeader.errors.contains("sk-hidden-zzzz"))
@@ -92,11 +99,17 @@ struct ProviderCLITests {
         let database = folder.appendingPathComponent("pool.sqlite")
 
         let provider = try cli.run(
-            ["providers", "add", "local", "--base-url", "http://127.0.0.1:11434", "--dialect", "openai", "--dialect", "ollama"],
+            [
+                "providers", "add", "local", "--base-url", "http://127.0.0.1:11434", "--dialect", "openai", "--dialect",
+                "ollama",
+            ],
             database: database)
         #expect(provider.status == 0, "\(provider.errors)")
         let keyless = try cli.run(
-            ["keys", "add", "--provider", "local", "--base-url", "http://127.0.0.1:11435", "--weight", "3", "--tier", "2"],
+            [
+                "keys", "add", "--provider", "local", "--base-url", "http://127.0.0.1:11435", "--weight", "3", "--tier",
+                "2",
+            ],
             database: database)
         #expect(keyless.status == 0, "\(keyless.errors)")
         let id = keyless.output.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -105,7 +118,8 @@ struct ProviderCLITests {
         let file = folder.appendingPathComponent("servers.txt")
         try "http://127.0.0.1:11436\nhttp://127.0.0.1:11437----sk-local-cli-bbbbbbbb\n".write(
             to: file, atomically: true, encoding: .utf8)
-        let imported = try cli.run(["keys", "import", file.path, "--provider", "local", "--tier", "3"], database: database)
+        let imported = try cli.run(
+            ["keys", "import", file.path, "--provider", "local", "--tier", "3"], database: database)
         #expect(imported.status == 0, "\(imported.errors)")
         #expect(imported.output.contains("added 2"))
 
@@ -118,7 +132,8 @@ struct ProviderCLITests {
         #expect(unknown.status != 0)
         let badURL = try cli.run(["keys", "add", "--base-url", "ftp://x"], database: database)
         #expect(badURL.status != 0)
-        let unknownProvider = try cli.run(["keys", "add", "sk-aaaaaaaaaaaaaaaa", "--provider", "nope"], database: database)
+        let unknownProvider = try cli.run(
+            ["keys", "add", "sk-aaaaaaaaaaaaaaaa", "--provider", "nope"], database: database)
         #expect(unknownProvider.status != 0)
         #expect(unknownProvider.errors.contains("local"))
 

@@ -16,7 +16,8 @@ extension ProviderProbe: BodyValue {
         if case .dataCorrupted(let context) = error, !context.debugDescription.isEmpty,
             context.debugDescription.hasPrefix("unknown probe kind")
         {
-            return "{\"kind\": \"chat\", \"model\": …}, {\"kind\": \"models\"} or {\"kind\": \"key_info\", \"path\": …} ("
+            return
+                "{\"kind\": \"chat\", \"model\": …}, {\"kind\": \"models\"} or {\"kind\": \"key_info\", \"path\": …} ("
                 + context.debugDescription + ")"
         }
         return "{\"kind\": \"chat\", \"model\": …}, {\"kind\": \"models\"} or {\"kind\": \"key_info\", \"path\": …}"

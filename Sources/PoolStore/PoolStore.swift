@@ -28,7 +28,8 @@ public protocol PoolStore: Sendable {
     ) async throws
         -> StoreSnapshot
 
-    /// Inserts keys in one transaction. A key whose provider and secret are already stored is skipped.
+    /// Inserts keys in one transaction. A key whose provider and identity (`KeyIdentity`: its secret, and its base
+    /// URL when it has one) are already stored is skipped.
     /// - Returns: the ids of the keys actually inserted.
     func insertKeys(_ keys: [KeyRecord]) async throws -> Set<String>
 

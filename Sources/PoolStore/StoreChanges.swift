@@ -2,7 +2,8 @@ import Foundation
 import PoolCore
 
 /// What other writers (another gateway instance, a CLI command) changed in the store after a revision: keys
-/// added, deleted or given a new health by an admin action, client tokens created or revoked. A store leaves
+/// added, deleted or given a new health or placement by an admin action, client tokens created or revoked,
+/// provider definitions saved or deleted. A store leaves
 /// out what it wrote itself (its instance already holds those changes in memory).
 public struct StoreChanges: Sendable, Equatable {
     /// The revision these changes bring the reader to.
@@ -50,6 +51,8 @@ enum ChangeKind {
     static let token = "token"
     /// One key's health as traffic or probes decided it (merged, not replaced): the item is its id.
     static let keyHealth = "key_health"
+    /// One provider definition saved or deleted through the admin API: the item is its name.
+    static let provider = "provider"
     /// Key statistics written under this revision (`key_stats.rev`); nothing for the feed to apply.
     static let stats = "stats"
 }

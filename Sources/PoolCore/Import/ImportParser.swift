@@ -13,9 +13,15 @@ import Foundation
 /// | 3      | `username----x----key`                              | last  | first    |
 /// | 4      | `email----password----session----api_key`           | last  | first    |
 /// | 5      | `email----password----session----something----key`  | last  | first    |
+/// | 1      | `https://host:port` (a URL: a keyless endpoint)     | none  | none     |
+/// | 2      | `https://host:port----key` (first field a URL)      | last  | none     |
+///
+/// A line whose first field is an `http://` or `https://` URL names an endpoint: a key with its own base URL
+/// (a self-hosted server), whose key may be left out. JSON objects may carry `base_url` (or `url`), `weight`
+/// (1…100) and `tier` (1…9); with a base URL the key field may be absent.
 ///
 /// Lines are trimmed; blank lines and lines starting with `#` are skipped and not counted. A key must pass
-/// ``KeySecretRules``.
+/// ``KeySecretRules`` (an endpoint's empty key excepted); a base URL must pass `ProviderRules.validateBaseURL`.
 public enum ImportParser {
     /// Most `----`-separated fields a line may have (the 5-field account export).
     public static let maximumFieldCount = 5
@@ -138,6 +144,16 @@ public enum ImportParser {
     }
 
     static func parseObject(_ object: [String: Any], line: Int) -> Outcome {
+        let baseURL: String?
+        switch objectBaseURL(object, line: line) {
+        case .success(let url): baseURL = url
+        case .failure(let problem): return .problem(problem)
+        }
+        let placement: KeyPlacement
+        switch objectPlacement(object, line: line) {
+        case .success(let value): placement = value
+        case .failure(let problem): return .problem(problem)
+        }
         let username: String?
         switch stringField(object, names: usernameFields) {
         case .absent: username = nil
@@ -149,6 +165,10 @@ public enum ImportParser {
 
         switch stringField(object, names: keyFields) {
         case .absent:
+            if baseURL != nil {
+                return .entry(
+                    ImportEntry(secret: "", username: username, line: line, baseURL: baseURL, placement: placement))
+            }
             return .problem(ImportProblem(line: line, reason: "object has no \"api_key\", \"apiKey\" or \"key\" field"))
         case .wrongType(let name, let value):
             return .problem(
@@ -156,10 +176,15 @@ public enum ImportParser {
         case .string(let name, let value):
             // No "----" splitting here: an object's key field is the key, whatever it contains.
             let key = trimmed(Substring(value).unicodeScalars)
-            if let reason = KeySecretRules.problem(in: key, fieldName: "\"\(name)\"") {
+            // An endpoint may have no key (a self-hosted server that needs none); any key given must be valid.
+            let keyless = key.isEmpty && baseURL != nil
+            if !keyless, let reason = KeySecretRules.problem(in: key, fieldName: "\"\(name)\"") {
                 return .problem(ImportProblem(line: line, reason: reason))
             }
-            return .entry(ImportEntry(secret: String(Substring(key)), username: username, line: line))
+            return .entry(
+                ImportEntry(
+                    secret: String(Substring(key)), username: username, line: line, baseURL: baseURL,
+                    placement: placement))
         }
     }
 
@@ -192,6 +217,9 @@ public enum ImportParser {
                     line: line,
                     reason: "too many \"----\"-separated fields: \(fields.count), at most \(maximumFieldCount) allowed"
                 ))
+        }
+        if startsWithURL(trimmed(fields[0])) {
+            return parseEndpointLine(fields, line: line)
         }
         let key = trimmed(fields[fields.count - 1])
         if let reason = KeySecretRules.problem(in: key, fieldName: fields.count == 1 ? nil : "key field") {

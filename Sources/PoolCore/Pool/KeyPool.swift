@@ -6,14 +6,16 @@ import Synchronization
 /// The request path touches only memory: one short per-provider critical section to lease a key, one to report
 /// the outcome, and lock-free counters for statistics. Persistence happens elsewhere, in batches.
 public final class KeyPool: Sendable {
-    private final class Guarded: Sendable {
+    final class Guarded: Sendable {
         let rotation: Mutex<ProviderRotation>
         init(_ provider: ProviderID) { rotation = Mutex(ProviderRotation(provider: provider)) }
     }
 
     public let clock: any PoolClock
     public let policy: CooldownPolicy
-    private let providers: [ProviderID: Guarded]
+    /// Each provider's rotation, made when its first key arrives (or at init for the providers named there) and
+    /// never replaced: a request reads the dictionary once, then works under its provider's lock only.
+    private let providers: Mutex<[ProviderID: Guarded]>
     /// Keys whose counters changed since the last `takeChangedStats`, each queued once by the attempt that
     /// changed them first.
     private let changedKeys = Mutex<[PooledKey]>([])
@@ -24,15 +26,35 @@ public final class KeyPool: Sendable {
     ) {
         self.clock = clock
         self.policy = policy
-        self.providers = Dictionary(uniqueKeysWithValues: providers.map { ($0, Guarded($0)) })
+        self.providers = Mutex(
+            Dictionary(providers.map { ($0, Guarded($0)) }, uniquingKeysWith: { first, _ in first }))
     }
 
-    public var providerIDs: [ProviderID] { ProviderID.builtIn.filter { providers[$0] != nil } }
-
-    private func guarded(_ provider: ProviderID) -> Guarded {
-        guard let guarded = providers[provider] else { preconditionFailure("unknown provider \(provider)") }
-        return guarded
+    /// The providers that have a rotation (keys, now or before, or named at init): the built-ins first, then the
+    /// others by name. Keys of a provider no catalog names stay here; they are just unroutable.
+    public var providerIDs: [ProviderID] {
+        let present = Set(providers.withLock { $0.keys })
+        let builtIn = ProviderID.builtIn.filter(present.contains)
+        return builtIn + present.subtracting(builtIn).sorted { $0.rawValue < $1.rawValue }
     }
+
+    /// The rotation of `provider`, or nil when it has never had one.
+    func guarded(_ provider: ProviderID) -> Guarded? {
+        providers.withLock { $0[provider] }
+    }
+
+    /// The rotation of `provider`, made on first use.
+    private func guardedMaking(_ provider: ProviderID) -> Guarded {
+        providers.withLock { providers in
+            if let existing = providers[provider] { return existing }
+            let made = Guarded(provider)
+            providers[provider] = made
+            return made
+        }
+    }
+
+    /// Every rotation, in no particular order.
+    var everyGuarded: [Guarded] { providers.withLock { Array($0.values) } }
 
     // MARK: Request path
 
@@ -40,13 +62,14 @@ public final class KeyPool: Sendable {
     public func lease(provider: ProviderID, model: String?, excluding tried: [KeyLease] = []) -> LeaseResult {
         let excluded = tried.map { $0.key.handle }
         let now = clock.now
-        return guarded(provider).rotation.withLock { $0.lease(model: model, excluding: excluded, now: now) }
+        guard let guarded = guarded(provider) else { return .empty }
+        return guarded.rotation.withLock { $0.lease(model: model, excluding: excluded, now: now) }
     }
 
     /// The earliest moment a resting key of `provider` returns by itself, if any will; leases nothing.
     public func earliestReturn(provider: ProviderID) -> Date? {
         let now = clock.now
-        return guarded(provider).rotation.withLock { $0.earliestReturn(now: now) }
+        return guarded(provider)?.rotation.withLock { $0.earliestReturn(now: now) }
     }
 
     /// Records how an attempt with a leased key ended: statistics, health and rotation.
@@ -59,21 +82,22 @@ public final class KeyPool: Sendable {
             changedKeys.withLock { $0.append(lease.key) }
         }
         let policy = self.policy
-        return guarded(lease.key.provider).rotation.withLock {
+        return guardedMaking(lease.key.provider).rotation.withLock {
             $0.report(lease, outcome: outcome, now: now, policy: policy)
         }
     }
 
     // MARK: Membership
 
-    /// Adds stored or newly imported keys. Keys whose secret is already in the pool are skipped.
+    /// Adds stored or newly imported keys of any provider. Keys whose identity (see `KeyIdentity`) is already in
+    /// their provider's pool are skipped.
     /// - Returns: the ids actually added.
     @discardableResult
     public func add(_ records: [KeyRecord], stats: [String: KeyStatsRecord] = [:]) -> [String] {
         let now = clock.now
         var added: [String] = []
         for (provider, group) in Dictionary(grouping: records, by: \.provider) {
-            guard let guarded = providers[provider] else { continue }
+            let guarded = guardedMaking(provider)
             guarded.rotation.withLock { $0.reserveCapacity(additional: group.count) }
             // In chunks, so a bulk import never holds the provider's lock long enough to stall leases.
             for start in stride(from: 0, to: group.count, by: 1024) {
@@ -88,16 +112,16 @@ public final class KeyPool: Sendable {
         return added
     }
 
-    /// True when `provider` already holds a key with this secret.
+    /// True when `provider` already holds a key with this secret and no base URL of its own.
     public func contains(secret: String, provider: ProviderID) -> Bool {
-        guarded(provider).rotation.withLock { $0.contains(secret: secret) }
+        contains(identity: KeyIdentity.of(baseURL: nil, secret: secret), provider: provider)
     }
 
     /// Removes keys by id; returns the ids that were present.
     @discardableResult
     public func remove(ids: [String]) -> [String] {
         var removed: [String] = []
-        for guarded in providers.values {
+        for guarded in everyGuarded {
             guarded.rotation.withLock { rotation in
                 for id in ids {
                     if let handle = rotation.handle(forID: id), let gone = rotation.remove(handle: handle) {
@@ -109,13 +133,14 @@ public final class KeyPool: Sendable {
         return removed
     }
 
-    /// Finds a key's id from its id or its full secret, in one provider or in all.
+    /// Finds a key's id from its id or its full secret (of a key without its own base URL), in one provider or in
+    /// all.
     public func resolveID(_ idOrSecret: String, provider: ProviderID? = nil) -> String? {
         let candidates = provider.map { [$0] } ?? providerIDs
         for candidate in candidates {
-            let found = guarded(candidate).rotation.withLock { rotation -> String? in
+            let found = guarded(candidate)?.rotation.withLock { rotation -> String? in
                 if rotation.handle(forID: idOrSecret) != nil { return idOrSecret }
-                if let handle = rotation.handle(forSecret: idOrSecret) { return rotation.slots[handle]?.key.id }
+                if let handle = rotation.handle(forIdentity: idOrSecret) { return rotation.slots[handle]?.key.id }
                 return nil
             }
             if let found { return found }
@@ -129,7 +154,7 @@ public final class KeyPool: Sendable {
     @discardableResult
     public func updateHealth(id: String, _ change: (inout KeyHealth, Date) -> Void) -> KeyHealth? {
         let now = clock.now
-        for guarded in providers.values {
+        for guarded in everyGuarded {
             let result = guarded.rotation.withLock { rotation -> KeyHealth? in
                 guard let handle = rotation.handle(forID: id), var health = rotation.slots[handle]?.health else {
                     return nil
@@ -149,7 +174,7 @@ public final class KeyPool: Sendable {
     public func applyProbe(id: String, outcome: ProbeOutcome) -> (transition: KeyTransition, health: KeyHealth)? {
         let now = clock.now
         let policy = self.policy
-        for guarded in providers.values {
+        for guarded in everyGuarded {
             let result = guarded.rotation.withLock { rotation -> (KeyTransition, KeyHealth)? in
                 guard let handle = rotation.handle(forID: id) else { return nil }
                 let transition = rotation.applyProbe(outcome, handle: handle, now: now, policy: policy)
@@ -165,7 +190,7 @@ public final class KeyPool: Sendable {
     @discardableResult
     public func updateProfile(_ profile: KeyProfileRecord) -> Bool {
         let now = clock.now
-        for guarded in providers.values {
+        for guarded in everyGuarded {
             let found = guarded.rotation.withLock { rotation -> Bool in
                 guard let handle = rotation.handle(forID: profile.keyID) else { return false }
                 rotation.updateProfile(profile, handle: handle, now: now)
@@ -178,7 +203,7 @@ public final class KeyPool: Sendable {
 
     /// The key with this id, secret included, for code that must talk to the upstream about it (probes).
     public func key(id: String) -> PooledKey? {
-        for guarded in providers.values {
+        for guarded in everyGuarded {
             let key = guarded.rotation.withLock { rotation in
                 rotation.handle(forID: id).flatMap { rotation.slots[$0]?.key }
             }
@@ -190,14 +215,14 @@ public final class KeyPool: Sendable {
     /// Health changed by traffic (and by probes, short of lifting a penalty) since the last call, for the next
     /// persistence batch: the store and other instances merge it (`KeyHealth.merge`).
     public func takeChangedHealth() -> [KeyHealthRecord] {
-        providers.values.flatMap { guarded in guarded.rotation.withLock { $0.takeChangedHealth() } }
+        everyGuarded.flatMap { guarded in guarded.rotation.withLock { $0.takeChangedHealth() } }
     }
 
     /// Health a probe restored since the last call (a passing probe, or a 429/402 proving a rejected key
     /// genuine): a deliberate verdict, stored and sent to other instances as a replacement like an admin's
     /// change, since the merge rule would keep the penalty it lifts.
     public func takeLiftedHealth() -> [KeyHealthRecord] {
-        providers.values.flatMap { guarded in guarded.rotation.withLock { $0.takeLiftedHealth() } }
+        everyGuarded.flatMap { guarded in guarded.rotation.withLock { $0.takeLiftedHealth() } }
     }
 
     /// What keys counted since the last call, as increments for the next persistence batch (counters minus what
@@ -255,7 +280,7 @@ public final class KeyPool: Sendable {
     @discardableResult
     public func mergeHealth(id: String, _ incoming: KeyHealth) -> Bool {
         let now = clock.now
-        for guarded in providers.values {
+        for guarded in everyGuarded {
             let result = guarded.rotation.withLock { rotation -> Bool? in
                 guard let handle = rotation.handle(forID: id), var health = rotation.slots[handle]?.health else {
                     return nil
@@ -272,7 +297,8 @@ public final class KeyPool: Sendable {
     /// The keys of `keys` still in the pool.
     private func present(_ keys: [PooledKey]) -> [PooledKey] {
         Dictionary(grouping: keys, by: \.provider).flatMap { provider, group in
-            guarded(provider).rotation.withLock { rotation in group.filter { rotation.slots[$0.handle]?.key === $0 } }
+            guarded(provider)?.rotation.withLock { rotation in group.filter { rotation.slots[$0.handle]?.key === $0 } }
+                ?? []
         }
     }
 
@@ -284,9 +310,10 @@ public final class KeyPool: Sendable {
         let candidates = provider.map { [$0] } ?? providerIDs
         var views: [KeyView] = []
         for candidate in candidates {
-            let slots = guarded(candidate).rotation.withLock { rotation in
-                rotation.slots.values.map { ($0, rotation.details[$0.key.handle]) }
-            }
+            let slots =
+                guarded(candidate)?.rotation.withLock { rotation in
+                    rotation.slots.values.map { ($0, rotation.details[$0.key.handle]) }
+                } ?? []
             views.reserveCapacity(views.count + slots.count)
             for (slot, details) in slots {
                 views.append(Self.view(of: slot, details: details, provider: candidate, now: now))
@@ -300,7 +327,7 @@ public final class KeyPool: Sendable {
     public func view(id: String) -> KeyView? {
         let now = clock.now
         for candidate in providerIDs {
-            let found = guarded(candidate).rotation.withLock { rotation in
+            let found = guarded(candidate)?.rotation.withLock { rotation in
                 rotation.handle(forID: id).flatMap { handle in
                     rotation.slots[handle].map { ($0, rotation.details[handle]) }
                 }
@@ -320,14 +347,16 @@ public final class KeyPool: Sendable {
             username: slot.key.username, createdAt: slot.key.createdAt, expiresAt: slot.expiresAt,
             status: slot.health.status(at: now, expiresAt: slot.expiresAt), health: slot.health,
             models: slot.models, category: details?.category, credit: details?.credit,
-            stats: slot.key.counters.snapshot(keyID: slot.key.id)
+            stats: slot.key.counters.snapshot(keyID: slot.key.id), baseURL: slot.key.baseURL,
+            placement: slot.placement
         )
     }
 
     /// How many keys `provider` holds in each status.
     public func statusCounts(provider: ProviderID) -> [KeyStatus: Int] {
         let now = clock.now
-        return guarded(provider).rotation.withLock { rotation in
+        guard let guarded = guarded(provider) else { return [:] }
+        return guarded.rotation.withLock { rotation in
             var counts: [KeyStatus: Int] = [:]
             for slot in rotation.slots.values {
                 counts[slot.health.status(at: now, expiresAt: slot.expiresAt), default: 0] += 1
@@ -337,6 +366,6 @@ public final class KeyPool: Sendable {
     }
 
     public func count(provider: ProviderID) -> Int {
-        guarded(provider).rotation.withLock { $0.count }
+        guarded(provider)?.rotation.withLock { $0.count } ?? 0
     }
 }

@@ -15,4 +15,8 @@ public struct KeyView: Sendable {
     /// Label, limit and usage as the upstream last reported them.
     public var credit: KeyCredit?
     public var stats: KeyStatsRecord
+    /// The key's own upstream root; nil when it uses the provider's.
+    public var baseURL: String?
+    /// Its weight and tier within the provider's selection.
+    public var placement: KeyPlacement
 }

@@ -6,6 +6,9 @@ public final class PooledKey: Sendable {
     public let provider: ProviderID
     /// The upstream secret in clear; only ever sent upstream, never shown or logged.
     public let secret: String
+    /// The key's own upstream root (a self-hosted server), normalized without a trailing slash; nil uses the
+    /// provider's `base_url`. Part of the key's identity, so it never changes.
+    public let baseURL: String?
     public let username: String?
     public let createdAt: Date
     public let counters: KeyCounters
@@ -14,18 +17,22 @@ public final class PooledKey: Sendable {
     let handle: Int
 
     init(
-        id: String, provider: ProviderID, secret: String, username: String?, createdAt: Date,
+        id: String, provider: ProviderID, secret: String, baseURL: String?, username: String?, createdAt: Date,
         counters: consuming KeyCounters, flushed: consuming FlushedCounts, handle: Int
     ) {
         self.id = id
         self.provider = provider
         self.secret = secret
+        self.baseURL = baseURL
         self.username = username
         self.createdAt = createdAt
         self.counters = counters
         self.flushed = flushed
         self.handle = handle
     }
+
+    /// See `KeyIdentity`: the secret alone unless the key has its own base URL.
+    public var identity: String { KeyIdentity.of(baseURL: baseURL, secret: secret) }
 
     /// The secret as it may be shown: `abcd…wxyz`.
     public var maskedSecret: String { SecretMask.mask(secret) }

@@ -14,14 +14,30 @@ struct ProviderRotation {
         var inRotation = false
         /// A trial request is under way; nobody else may use the key until it reports.
         var trialInFlight = false
-    }
+        /// The key's weight and tier, a byte each (both are small) so a slot stays as small as before.
+        private var weight: UInt8
+        private var tier: UInt8
 
-    /// Which keys a lease may choose from.
-    private enum Candidates {
-        /// Any usable key: the request names no model.
-        case every
-        /// Usable keys that list the model, then usable keys without a model list.
-        case serving(String)
+        init(key: PooledKey, expiresAt: Date?, health: KeyHealth, models: [String], placement: KeyPlacement) {
+            self.key = key
+            self.expiresAt = expiresAt
+            self.health = health
+            self.models = models
+            weight = UInt8(clamping: placement.weight)
+            tier = UInt8(clamping: placement.tier)
+        }
+
+        var placement: KeyPlacement {
+            get { KeyPlacement(weight: Int(weight), tier: Int(tier)) }
+            set {
+                weight = UInt8(clamping: newValue.weight)
+                tier = UInt8(clamping: newValue.tier)
+            }
+        }
+
+        /// Index of the key's tier in `tiers`; an out-of-range tier (never stored) counts as the nearest valid one.
+        var tierIndex: Int { min(max(Int(tier), KeyPlacement.tiers.lowerBound), KeyPlacement.tiers.upperBound) - 1 }
+        var ringWeight: Int { min(max(Int(weight), KeyPlacement.weights.lowerBound), KeyPlacement.weights.upperBound) }
     }
 
     /// What probes learned besides models; most keys never have any.
@@ -34,14 +50,11 @@ struct ProviderRotation {
     private(set) var slots = SlotTable<Slot>()
     private(set) var details: [Int: Details] = [:]
     private var handleByID = HandleIndex()
-    private var handleBySecret = HandleIndex()
-    /// Every key in rotation, for requests that name no model.
-    private var everyKey = RotationRing(dense: true)
-    /// Keys in rotation whose models are not known; they are eligible for every model.
-    private var anyModel = RotationRing(dense: true)
-    /// Keys in rotation that list a model, by the model's routing name. A request for a model walks this ring
-    /// together with `anyModel`, so a lease never scans keys that cannot serve it.
-    private var byModel: [String: RotationRing] = [:]
+    /// Keys by `KeyIdentity` (the secret, plus the key's own base URL when it has one): the duplicate rule.
+    private var handleByIdentity = HandleIndex()
+    /// The rings of each tier, tier 1 first: a lease takes the lowest tier with a usable candidate. Empty tiers
+    /// cost a few empty arrays; their dense tables grow only when a key lands there.
+    private var tiers = [TierRings](repeating: TierRings(), count: KeyPlacement.tiers.upperBound)
     /// Keys in any state that list a model, by routing name: tells "nobody serves it" from "nobody can right now".
     private var servingCounts: [String: Int] = [:]
     /// Keys in any state without a model list.
@@ -68,30 +81,42 @@ struct ProviderRotation {
         if needed > handleByID.capacity {
             let slots = slots
             handleByID.reserveCapacity(max(needed, handleByID.capacity * 2)) { slots[$0]!.key.id }
-            handleBySecret.reserveCapacity(max(needed, handleBySecret.capacity * 2)) { slots[$0]!.key.secret }
+            handleByIdentity.reserveCapacity(max(needed, handleByIdentity.capacity * 2)) { slots[$0]!.key.identity }
         }
     }
 
-    func contains(secret: String) -> Bool { handle(forSecret: secret) != nil }
+    /// True when a key of this identity (see `KeyIdentity`) is present.
+    func contains(identity: String) -> Bool { handle(forIdentity: identity) != nil }
 
     func handle(forID id: String) -> Int? { handleByID.find(id) { slots[$0]?.key.id == id } }
 
-    func handle(forSecret secret: String) -> Int? { handleBySecret.find(secret) { slots[$0]?.key.secret == secret } }
+    /// The key of this identity; for a key without its own base URL, the identity is its secret.
+    func handle(forIdentity identity: String) -> Int? {
+        handleByIdentity.find(identity) { slots[$0]?.key.identity == identity }
+    }
+
+    /// True when some key, in any state, lists `model` (by routing name).
+    func serves(model: String) -> Bool { servingCounts[Self.routingName(model)] != nil }
 
     // MARK: Membership
 
-    /// Adds a key; a key whose secret is already present is ignored. Returns whether it was added.
+    /// Adds a key; a key whose identity (see `KeyIdentity`) or id is already present is ignored. Returns whether
+    /// it was added.
     @discardableResult
     mutating func add(_ record: KeyRecord, stats: KeyStatsRecord?, now: Date) -> Bool {
-        guard handle(forSecret: record.secret) == nil, handle(forID: record.id) == nil else { return false }
+        let baseURL = record.baseURL.map(ProviderRules.normalizedBaseURL)
+        let identity = KeyIdentity.of(baseURL: baseURL, secret: record.secret)
+        guard handle(forIdentity: identity) == nil, handle(forID: record.id) == nil else { return false }
         let handle = nextHandle
         nextHandle += 1
         let key = PooledKey(
-            id: record.id, provider: provider, secret: record.secret, username: record.username,
+            id: record.id, provider: provider, secret: record.secret, baseURL: baseURL, username: record.username,
             createdAt: record.createdAt, counters: KeyCounters(stats), flushed: FlushedCounts(stats),
             handle: handle
         )
-        slots[handle] = Slot(key: key, expiresAt: record.expiresAt, health: record.health, models: record.models)
+        slots[handle] = Slot(
+            key: key, expiresAt: record.expiresAt, health: record.health, models: record.models,
+            placement: record.placement)
         if record.category != nil || record.credit != nil {
             details[handle] = Details(category: record.category, credit: record.credit)
         }
@@ -99,7 +124,7 @@ struct ProviderRotation {
             // A read-only copy for the regrowth callbacks; it shares storage and dies before `slots` changes again.
             let slots = slots
             handleByID.insert(record.id, handle: handle) { slots[$0]!.key.id }
-            handleBySecret.insert(record.secret, handle: handle) { slots[$0]!.key.secret }
+            handleByIdentity.insert(identity, handle: handle) { slots[$0]!.key.identity }
         }
         countModels(of: handle, by: 1)
         syncMembership(handle, now: now)
@@ -115,7 +140,7 @@ struct ProviderRotation {
         slots[handle] = nil
         details[handle] = nil
         handleByID.remove(slot.key.id, handle: handle)
-        handleBySecret.remove(slot.key.secret, handle: handle)
+        handleByIdentity.remove(slot.key.identity, handle: handle)
         changedHealth[handle] = nil
         liftedHealth[handle] = nil
         return slot.key.id
@@ -123,11 +148,12 @@ struct ProviderRotation {
 
     // MARK: Selection
 
-    /// Picks the next key in round-robin order that is usable, not in `excluded` and serves `model`.
+    /// Picks the next key that is usable, not in `excluded` and serves `model`: from the lowest tier that has
+    /// one, in weighted round-robin order within the tier.
     mutating func lease(model: String?, excluding excluded: [Int], now: Date) -> LeaseResult {
         releaseDueWakeups(now: now)
         guard !slots.isEmpty else { return .empty }
-        let candidates: Candidates
+        let candidates: RotationCandidates
         if let model {
             let name = Self.routingName(model)
             guard anyModelCount > 0 || servingCounts[name] != nil else { return .modelNotServed(model: model) }
@@ -135,13 +161,26 @@ struct ProviderRotation {
         } else {
             candidates = .every
         }
+        for tier in tiers.indices where !tiers[tier].isEmpty {
+            if let lease = lease(in: tier, candidates: candidates, excluding: excluded, now: now) {
+                return .leased(lease)
+            }
+        }
+        return .noneUsable(retryAt: earliestReturn(now: now))
+    }
+
+    /// One tier's walk: at most one lap of its places.
+    private mutating func lease(
+        in tier: Int, candidates: RotationCandidates, excluding excluded: [Int], now: Date
+    ) -> KeyLease? {
         var inspected = 0
-        let budget = count(of: candidates)
+        let budget = tiers[tier].count(of: candidates)
         while inspected < budget {
-            let available = count(of: candidates)
+            let available = tiers[tier].count(of: candidates)
             guard available > 0 else { break }
             inspected += 1
-            let handle = candidate(at: Int(advanceCursor(of: candidates) % UInt(available)), in: candidates)
+            let position = Int(tiers[tier].advanceCursor(of: candidates) % UInt(available))
+            let handle = tiers[tier].candidate(at: position, in: candidates)
             guard let slot = slots[handle] else { continue }
             if let expiresAt = slot.expiresAt, expiresAt <= now {
                 removeFromRings(handle)
@@ -151,11 +190,11 @@ struct ProviderRotation {
             if slot.health.isOnTrial(at: now) {
                 removeFromRings(handle)
                 slots[handle]!.trialInFlight = true
-                return .leased(KeyLease(key: slot.key, isTrial: true))
+                return KeyLease(key: slot.key, isTrial: true)
             }
-            return .leased(KeyLease(key: slot.key, isTrial: false))
+            return KeyLease(key: slot.key, isTrial: false)
         }
-        return .noneUsable(retryAt: earliestReturn(now: now))
+        return nil
     }
 
     /// The name a model is routed by: Ollama treats `name` and `name:latest` as the same model.
@@ -166,41 +205,6 @@ struct ProviderRotation {
     /// The distinct routing names of a key's model list.
     static func routingNames(_ models: [String]) -> Set<String> {
         Set(models.map(routingName))
-    }
-
-    private func count(of candidates: Candidates) -> Int {
-        switch candidates {
-        case .every: return everyKey.count
-        case .serving(let name): return (byModel[name]?.count ?? 0) + anyModel.count
-        }
-    }
-
-    /// The handle at `position` of the candidates, listing keys that name the model before the others.
-    private func candidate(at position: Int, in candidates: Candidates) -> Int {
-        switch candidates {
-        case .every:
-            return everyKey.handles[position]
-        case .serving(let name):
-            let specific = byModel[name]?.handles ?? []
-            return position < specific.count ? specific[position] : anyModel.handles[position - specific.count]
-        }
-    }
-
-    /// Returns the cursor for this walk and moves it on. A model's ring carries the cursor of walks for that
-    /// model; a model no key lists uses the cursor of `anyModel`.
-    private mutating func advanceCursor(of candidates: Candidates) -> UInt {
-        switch candidates {
-        case .every:
-            defer { everyKey.cursor &+= 1 }
-            return everyKey.cursor
-        case .serving(let name):
-            if byModel[name] != nil {
-                defer { byModel[name]!.cursor &+= 1 }
-                return byModel[name]!.cursor
-            }
-            defer { anyModel.cursor &+= 1 }
-            return anyModel.cursor
-        }
     }
 
     /// Applies an attempt's outcome to the key's health and moves it in or out of rotation.
@@ -249,6 +253,16 @@ struct ProviderRotation {
         }
         syncMembership(handle, now: now)
         return transition
+    }
+
+    /// Moves a key to another weight and tier, whatever its state.
+    mutating func setPlacement(_ placement: KeyPlacement, handle: Int) {
+        guard let slot = slots[handle] else { return }
+        // Membership does not depend on the placement: a key in rotation moves rings, any other just keeps it
+        // for when it returns (no new wake-up entry).
+        removeFromRings(handle)
+        slots[handle]!.placement = placement
+        if slot.inRotation { addToRings(handle) }
     }
 
     /// Replaces what is known about a key's models and credit, moving it between the model rings.
@@ -323,29 +337,16 @@ struct ProviderRotation {
     }
 
     private mutating func addToRings(_ handle: Int) {
-        guard slots[handle]?.inRotation == false else { return }
+        guard let slot = slots[handle], !slot.inRotation else { return }
         slots[handle]!.inRotation = true
-        everyKey.insert(handle)
-        let models = slots[handle]!.models
-        if models.isEmpty {
-            anyModel.insert(handle)
-        } else {
-            for name in Self.routingNames(models) { byModel[name, default: RotationRing()].insert(handle) }
-        }
+        let names = slot.models.isEmpty ? [] : Self.routingNames(slot.models)
+        tiers[slot.tierIndex].insert(handle, weight: slot.ringWeight, routingNames: names)
     }
 
     private mutating func removeFromRings(_ handle: Int) {
-        guard slots[handle]?.inRotation == true else { return }
+        guard let slot = slots[handle], slot.inRotation else { return }
         slots[handle]!.inRotation = false
-        everyKey.remove(handle)
-        let models = slots[handle]!.models
-        if models.isEmpty {
-            anyModel.remove(handle)
-        } else {
-            for name in Self.routingNames(models) {
-                byModel[name]?.remove(handle)
-                if byModel[name]?.isEmpty == true { byModel[name] = nil }
-            }
-        }
+        let names = slot.models.isEmpty ? [] : Self.routingNames(slot.models)
+        tiers[slot.tierIndex].remove(handle, routingNames: names)
     }
 }

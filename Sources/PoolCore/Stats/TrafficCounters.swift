@@ -90,7 +90,11 @@ public final class TrafficCounters: Sendable {
     }
 
     private static let stripeCount = 16
-    private let totals: [ProviderID: ProviderTotals]
+    /// Totals by provider: the built-ins made at init, any other provider's on its first request. Read once per
+    /// request; a provider's totals object, once made, is never replaced.
+    private let totals: Mutex<[ProviderID: ProviderTotals]>
+    /// What the store held for providers whose totals are not made yet, so totals made later start from it.
+    private let storedTotals: [ProviderID: GlobalStatsRecord]
     private let stripes: [Stripe]
     /// Hours of model statistics kept in memory (the statistics page shows the last 24).
     private let retainedHours: Int
@@ -100,7 +104,10 @@ public final class TrafficCounters: Sendable {
         modelHours: [ModelHourRecord] = [], retainedHours: Int = 48
     ) {
         let storedByProvider = Dictionary(stored.map { ($0.provider, $0) }, uniquingKeysWith: { first, _ in first })
-        totals = Dictionary(uniqueKeysWithValues: providers.map { ($0, ProviderTotals(storedByProvider[$0])) })
+        totals = Mutex(
+            Dictionary(
+                providers.map { ($0, ProviderTotals(storedByProvider[$0])) }, uniquingKeysWith: { first, _ in first }))
+        storedTotals = storedByProvider
         stripes = (0..<Self.stripeCount).map { _ in Stripe() }
         self.retainedHours = retainedHours
         for record in modelHours {
@@ -111,6 +118,16 @@ public final class TrafficCounters: Sendable {
                     clientErrors: record.clientErrors, upstreamFailures: record.upstreamFailures,
                     refused: record.refused)
             }
+        }
+    }
+
+    /// The totals of `provider`, made on first use (any provider counts, whether or not a catalog names it).
+    private func providerTotals(_ provider: ProviderID) -> ProviderTotals {
+        totals.withLock { totals in
+            if let existing = totals[provider] { return existing }
+            let made = ProviderTotals(storedTotals[provider])
+            totals[provider] = made
+            return made
         }
     }
 
@@ -132,11 +149,13 @@ public final class TrafficCounters: Sendable {
     /// Counts one request in the provider's totals only: for requests refused before the gateway read what model
     /// they were for (a bad client token, an oversized head, a body that is not JSON).
     public func record(provider: ProviderID, result: RequestResult) {
-        totals[provider]?.add(result)
+        providerTotals(provider).add(result)
     }
 
     public func totals(provider: ProviderID) -> GlobalStatsRecord {
-        guard let totals = totals[provider] else { return GlobalStatsRecord(provider: provider) }
+        guard let totals = totals.withLock({ $0[provider] }) else {
+            return storedTotals[provider] ?? GlobalStatsRecord(provider: provider)
+        }
         var refusals: [RefusalReason: Int] = [:]
         for (reason, counter) in totals.refusals {
             let count = counter.value.load(ordering: .relaxed)
@@ -169,7 +188,8 @@ public final class TrafficCounters: Sendable {
     /// Counters changed since the last call; also forgets hours older than the retention window.
     public func takeChanged(now: Date) -> (totals: [GlobalStatsRecord], modelHours: [ModelHourRecord]) {
         var changedTotals: [GlobalStatsRecord] = []
-        for (provider, totals) in self.totals where totals.dirty.exchange(false, ordering: .acquiringAndReleasing) {
+        let everyTotals = totals.withLock { $0 }
+        for (provider, totals) in everyTotals where totals.dirty.exchange(false, ordering: .acquiringAndReleasing) {
             changedTotals.append(self.totals(provider: provider))
         }
         let oldest = Int(now.timeIntervalSince1970) / 3600 * 3600 - retainedHours * 3600

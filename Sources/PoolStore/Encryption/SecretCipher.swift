@@ -84,6 +84,17 @@ public struct SecretCipher: Sendable {
         SHA256.hash(data: hashInput(provider: provider, secret: secret)).hexString
     }
 
+    /// The duplicate-detection hash of a key: `secretHash` over its provider and `KeyIdentity` (the secret alone
+    /// for a key without its own base URL, so such keys hash exactly as they did before keys had one).
+    public func keyHash(provider: ProviderID, baseURL: String?, secret: String) -> String {
+        secretHash(provider: provider, secret: KeyIdentity.of(baseURL: baseURL, secret: secret))
+    }
+
+    /// `keyHash` without a cipher: `plainSecretHash` over the provider and `KeyIdentity`.
+    public static func plainKeyHash(provider: ProviderID, baseURL: String?, secret: String) -> String {
+        plainSecretHash(provider: provider, secret: KeyIdentity.of(baseURL: baseURL, secret: secret))
+    }
+
     /// Identifies the hashing key without revealing it, so the store can tell whether its stored hashes were
     /// computed under the current passphrase.
     public var fingerprint: String {

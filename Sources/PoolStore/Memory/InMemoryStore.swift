@@ -5,9 +5,9 @@ import Synchronization
 /// A store that keeps everything in memory and forgets it with the process: for tests and throwaway gateways.
 ///
 /// It keeps the contract the SQLite store keeps, so code tested against one behaves the same on the other:
-/// a provider and secret is stored once, keys load in insertion order, rows about deleted keys or tokens are
-/// skipped rather than failing a batch, and a closed store refuses work. Every call runs under one lock and
-/// applies entirely or (when it throws) not at all, as a transaction would.
+/// a provider and key identity (`KeyIdentity`) is stored once, keys load in insertion order, rows about deleted
+/// keys or tokens are skipped rather than failing a batch, and a closed store refuses work. Every call runs under
+/// one lock and applies entirely or (when it throws) not at all, as a transaction would.
 public final class InMemoryStore: PoolStore {
     /// Model hours older than this are not loaded, as with SQLite.
     static let modelHourRetention = SQLiteStore.modelHourRetention
@@ -25,6 +25,8 @@ public final class InMemoryStore: PoolStore {
     let jobTable = InMemoryJobs()
     /// The request log (`InMemoryStore+RequestLog`).
     let requestTable = Mutex<[RequestRecord]>([])
+    /// Stored provider definitions (`InMemoryStore+Providers`).
+    let providerTable = Mutex(InMemoryProviders())
 
     /// An empty, open store.
     public init() {}
@@ -40,6 +42,7 @@ public final class InMemoryStore: PoolStore {
             try state.checkOpen()
             return state.snapshot(modelHoursSince: since)
         }
+        snapshot.providers = providerTable.withLock { $0.ordered }
         if let keyBatches {
             // Handed over outside the lock: the receiver may take its time (the pool indexes every key).
             let statsByKey = Dictionary(
@@ -58,7 +61,7 @@ public final class InMemoryStore: PoolStore {
 
     // MARK: - Keys
 
-    /// Inserts the keys whose provider and secret are not stored yet (nor earlier in the same batch).
+    /// Inserts the keys whose provider and identity (`KeyIdentity`) are not stored yet (nor earlier in the same batch).
     /// - Returns: the ids of the keys actually inserted.
     /// - Throws: `StoreError`, inserting nothing, when a key's id is already taken.
     public func insertKeys(_ keys: [KeyRecord]) async throws -> Set<String> {
@@ -93,6 +96,14 @@ public final class InMemoryStore: PoolStore {
                 state.keys[record.keyID]?.category = record.category
                 state.keys[record.keyID]?.credit = record.credit
             }
+        }
+    }
+
+    /// Replaces existing keys' weight and tier; unknown ids are ignored.
+    public func updateKeyPlacements(_ records: [KeyPlacementRecord]) async throws {
+        try state.withLock { state in
+            try state.checkOpen()
+            for record in records { state.keys[record.keyID]?.placement = record.placement }
         }
     }
 
@@ -225,16 +236,27 @@ public final class InMemoryStore: PoolStore {
 
     // MARK: - Lifecycle
 
+    /// Throws `StoreError` once the store is closed.
+    func checkOpen() throws {
+        try state.withLock { try $0.checkOpen() }
+    }
+
     /// Drops everything; later calls throw `StoreError`. Closing twice is harmless.
     public func close() async throws {
         state.withLock { state in state = State(closed: true) }
+        providerTable.withLock { $0 = InMemoryProviders() }
     }
 }
 
-/// What identifies a stored secret: the same secret may be stored once per provider.
+/// What identifies a stored key: the same identity (`KeyIdentity`) may be stored once per provider.
 private struct SecretIdentity: Hashable {
     var provider: ProviderID
-    var secret: String
+    var identity: String
+
+    init(_ key: KeyRecord) {
+        provider = key.provider
+        identity = key.identity
+    }
 }
 
 /// What identifies a model hour row.
@@ -281,7 +303,7 @@ private struct State {
             throw StoreError("a key with id \(key.id) already exists")
         }
         var inserted = Set<String>()
-        for key in batch where secrets.insert(SecretIdentity(provider: key.provider, secret: key.secret)).inserted {
+        for key in batch where secrets.insert(SecretIdentity(key)).inserted {
             inserted.insert(key.id)
             keys[key.id] = key
             keyOrder.append(key.id)
@@ -294,7 +316,7 @@ private struct State {
         guard !doomed.isEmpty else { return }
         for id in doomed {
             if let key = keys.removeValue(forKey: id) {
-                secrets.remove(SecretIdentity(provider: key.provider, secret: key.secret))
+                secrets.remove(SecretIdentity(key))
             }
             keyStats.removeValue(forKey: id)
             healthReplacedAt.removeValue(forKey: id)

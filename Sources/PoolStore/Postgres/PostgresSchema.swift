@@ -20,6 +20,7 @@ enum PostgresSchema {
         ("v4-token-policies", v4TokenPolicies),
         ("v5-health-replaced-at", v5HealthReplacedAt),
         ("v6-request-log", v6RequestLog),
+        ("v7-providers", v7Providers),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction, holding the advisory lock.
@@ -109,6 +110,21 @@ enum PostgresSchema {
         "CREATE INDEX request_log_started_at ON request_log (started_us, id)",
         "CREATE INDEX request_log_token ON request_log (token_id, started_us)",
         "CREATE INDEX request_log_model ON request_log (model, started_us)",
+    ]
+
+    /// Providers as configuration, as SQLite's `v11-providers`: a key's own base URL and its placement, and the
+    /// provider definitions the admin API stored. Existing keys' hashes stay valid (see there).
+    private static let v7Providers = [
+        "ALTER TABLE keys ADD COLUMN base_url text",
+        "ALTER TABLE keys ADD COLUMN weight bigint NOT NULL DEFAULT 1",
+        "ALTER TABLE keys ADD COLUMN tier bigint NOT NULL DEFAULT 1",
+        """
+        CREATE TABLE providers (
+            name text PRIMARY KEY,
+            definition text NOT NULL,
+            created_at double precision NOT NULL,
+            updated_at double precision NOT NULL)
+        """,
     ]
 
     private static let v1Initial = [

@@ -67,6 +67,7 @@ extension PostgresStore {
             var ranges: [(Int64, Int64)] = []
             var tokenIDs = Set<String>()
             var healthIDs = Set<String>()
+            var providerNames = Set<String>()
             let rows = try await connection.query(
                 """
                 SELECT kind, item FROM change_log WHERE rev > \(revision) AND origin <> \(self.origin) ORDER BY rev
@@ -79,6 +80,7 @@ extension PostgresStore {
                 case ChangeKind.key: keyIDs.insert(item)
                 case ChangeKind.token: tokenIDs.insert(item)
                 case ChangeKind.keyHealth: healthIDs.insert(item)
+                case ChangeKind.provider: providerNames.insert(item)
                 default: continue
                 }
             }
@@ -139,6 +141,19 @@ extension PostgresStore {
                 }
                 changes.removedTokenIDs = tokens.filter { !present.contains($0) }.sorted()
             }
+            let names = providerNames.sorted()
+            if !names.isEmpty {
+                let rows = try await connection.query(
+                    "SELECT name, definition FROM providers WHERE name = ANY(\(names)::text[]) ORDER BY name",
+                    logger: self.logger)
+                var present = Set<String>()
+                for try await (name, text) in rows.decode((String, String).self) {
+                    present.insert(name)
+                    // A definition this version cannot read is left out, as at load.
+                    if let definition = StoreColumns.decodeProvider(text) { changes.providers.append(definition) }
+                }
+                changes.removedProviders = names.filter { !present.contains($0) }.map(ProviderID.init(rawValue:))
+            }
             return changes
         }
     }
@@ -146,7 +161,8 @@ extension PostgresStore {
     /// The columns `keyRecord(_:)` reads, in its order (without statistics: a changed key keeps its counters).
     static let keyColumns = """
         SELECT id, provider, secret, username, created_at, expires_at, status, status_until, status_reason,
-               consecutive_failures, consecutive_rate_limits, failure_disables, models, category, credit
+               consecutive_failures, consecutive_rate_limits, failure_disables, models, category, credit,
+               base_url, weight, tier
         FROM keys
         """
 

@@ -25,7 +25,7 @@ extension PostgresStore {
                 """
                 SELECT k.id, k.provider, k.secret, k.username, k.created_at, k.expires_at, k.status, k.status_until,
                        k.status_reason, k.consecutive_failures, k.consecutive_rate_limits, k.failure_disables,
-                       k.models, k.category, k.credit,
+                       k.models, k.category, k.credit, k.base_url, k.weight, k.tier,
                        s.key_id, s.requests, s.successes, s.failures, s.latency_ms_sum, s.prompt_tokens,
                        s.completion_tokens, s.last_used, s.last_success, s.last_failure
                 FROM keys k LEFT JOIN key_stats s ON s.key_id = k.id ORDER BY k.seq
@@ -33,18 +33,18 @@ extension PostgresStore {
             for try await row in keyRows {
                 let row = row.makeRandomAccess()
                 keys.append(try self.keyRecord(row))
-                if let keyID = try row[15].decode(String?.self) {
+                if let keyID = try row[18].decode(String?.self) {
                     stats.append(
                         KeyStatsRecord(
-                            keyID: keyID, requests: try Int(row[16].decode(Int64.self)),
-                            successes: try Int(row[17].decode(Int64.self)),
-                            failures: try Int(row[18].decode(Int64.self)),
-                            latencyMillisSum: try Int(row[19].decode(Int64.self)),
-                            promptTokens: try Int(row[20].decode(Int64.self)),
-                            completionTokens: try Int(row[21].decode(Int64.self)),
-                            lastUsed: StoreColumns.date(try row[22].decode(Double?.self)),
-                            lastSuccess: StoreColumns.date(try row[23].decode(Double?.self)),
-                            lastFailure: StoreColumns.date(try row[24].decode(Double?.self))))
+                            keyID: keyID, requests: try Int(row[19].decode(Int64.self)),
+                            successes: try Int(row[20].decode(Int64.self)),
+                            failures: try Int(row[21].decode(Int64.self)),
+                            latencyMillisSum: try Int(row[22].decode(Int64.self)),
+                            promptTokens: try Int(row[23].decode(Int64.self)),
+                            completionTokens: try Int(row[24].decode(Int64.self)),
+                            lastUsed: StoreColumns.date(try row[25].decode(Double?.self)),
+                            lastSuccess: StoreColumns.date(try row[26].decode(Double?.self)),
+                            lastFailure: StoreColumns.date(try row[27].decode(Double?.self))))
                 }
                 if let keyBatches, keys.count == Self.loadBatchSize {
                     keyBatches(keys, stats)
@@ -68,6 +68,7 @@ extension PostgresStore {
 
             snapshot.globalStats = try await self.loadGlobalStats(connection)
             snapshot.modelHours = try await self.loadModelHours(since: since, connection)
+            snapshot.providers = try await self.loadProviders(connection)
             return snapshot
         }
     }
@@ -89,7 +90,10 @@ extension PostgresStore {
                 failureDisables: Int(try row[11].decode(Int64.self))),
             models: StoreColumns.decodeModels(try row[12].decode(String.self)),
             category: try row[13].decode(String?.self),
-            credit: StoreColumns.decodeCredit(try row[14].decode(String?.self)))
+            credit: StoreColumns.decodeCredit(try row[14].decode(String?.self)),
+            baseURL: try row[15].decode(String?.self),
+            placement: StoreColumns.placement(
+                weight: Int(try row[16].decode(Int64.self)), tier: Int(try row[17].decode(Int64.self))))
     }
 
     /// The model hours from `since` (seconds since 1970) on, by hour, provider and model: for loading and for

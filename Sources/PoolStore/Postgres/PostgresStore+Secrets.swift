@@ -26,8 +26,11 @@ extension PostgresStore {
                 _ = try self.cipher.open(stored)
             }
             // A plain row's hash is whatever its writer computed: recompute it under this key too.
-            let sealed = try await self.rewriteKeys(connection, onlyPlain: true) { provider, stored in
-                (secret: try self.cipher.seal(stored), hash: self.cipher.secretHash(provider: provider, secret: stored))
+            let sealed = try await self.rewriteKeys(connection, onlyPlain: true) { provider, stored, baseURL in
+                (
+                    secret: try self.cipher.seal(stored),
+                    hash: self.cipher.keyHash(provider: provider, baseURL: baseURL, secret: stored)
+                )
             }
             let stored = try await connection.query(
                 "SELECT value FROM settings WHERE name = \(SQLiteStore.hashFingerprintSetting)", logger: self.logger)
@@ -35,9 +38,11 @@ extension PostgresStore {
             for try await value in stored.decode(String.self) { storedScheme = value }
             var rehashed = 0
             if storedScheme != self.cipher.fingerprint {
-                rehashed = try await self.rewriteKeys(connection, onlyPlain: false) { provider, storedSecret in
+                rehashed = try await self.rewriteKeys(connection, onlyPlain: false) { provider, storedSecret, baseURL in
                     let secret = try SQLiteStore.openSecret(storedSecret, cipher: self.cipher)
-                    return (secret: nil, hash: self.cipher.secretHash(provider: provider, secret: secret))
+                    return (
+                        secret: nil, hash: self.cipher.keyHash(provider: provider, baseURL: baseURL, secret: secret)
+                    )
                 }
                 try await Self.storeSetting(
                     SQLiteStore.hashFingerprintSetting, value: self.cipher.fingerprint, connection, self.logger)
@@ -55,10 +60,11 @@ extension PostgresStore {
     public func rotateSecrets(to newCipher: SecretCipher) async throws -> Int {
         try checkOpen()
         let rewritten = try await transaction { connection -> Int in
-            let count = try await self.rewriteKeys(connection, onlyPlain: false) { provider, stored in
+            let count = try await self.rewriteKeys(connection, onlyPlain: false) { provider, stored, baseURL in
                 let secret = try SQLiteStore.openSecret(stored, cipher: self.cipher)
                 return (
-                    secret: try newCipher.seal(secret), hash: newCipher.secretHash(provider: provider, secret: secret)
+                    secret: try newCipher.seal(secret),
+                    hash: newCipher.keyHash(provider: provider, baseURL: baseURL, secret: secret)
                 )
             }
             try await Self.storeSetting(
@@ -69,11 +75,12 @@ extension PostgresStore {
         return rewritten
     }
 
-    /// Walks the keys by `seq` in pages and rewrites the columns `change` returns (nil keeps a column).
+    /// Walks the keys by `seq` in pages and rewrites the columns `change` returns (nil keeps a column); `change`
+    /// gets each row's provider, stored secret and base URL (the hash is over the key's `KeyIdentity`).
     /// - Returns: the number of rows rewritten.
     private func rewriteKeys(
         _ connection: PostgresConnection, onlyPlain: Bool,
-        change: (ProviderID, String) throws -> (secret: String?, hash: String?)
+        change: (ProviderID, String, String?) throws -> (secret: String?, hash: String?)
     ) async throws -> Int {
         let filter = onlyPlain ? "AND NOT \(Self.sealedCondition)" : ""
         var last: Int64 = 0
@@ -81,14 +88,14 @@ extension PostgresStore {
         while true {
             let rows = try await connection.query(
                 """
-                SELECT seq, provider, secret FROM keys WHERE seq > \(last) \(unescaped: filter)
+                SELECT seq, provider, secret, base_url FROM keys WHERE seq > \(last) \(unescaped: filter)
                 ORDER BY seq LIMIT \(Int64(Self.rewritePageSize))
                 """, logger: logger)
             var seqs: [Int64] = []
             var secrets: [String] = []
             var hashes: [String] = []
-            for try await (seq, provider, stored) in rows.decode((Int64, String, String).self) {
-                let (secret, hash) = try change(ProviderID(rawValue: provider), stored)
+            for try await (seq, provider, stored, baseURL) in rows.decode((Int64, String, String, String?).self) {
+                let (secret, hash) = try change(ProviderID(rawValue: provider), stored, baseURL)
                 seqs.append(seq)
                 secrets.append(secret ?? "")
                 hashes.append(hash ?? "")

@@ -80,8 +80,8 @@ public final class PostgresStore: PoolStore, Sendable {
     // MARK: - Keys
 
     /// Inserts the keys in one transaction, `PostgresArrays.chunkSize` rows per statement, sealing every secret.
-    /// A key whose provider and secret are already stored (or earlier in the batch) is skipped; a taken id
-    /// fails the whole batch.
+    /// A key whose provider and identity (`KeyIdentity`) are already stored (or earlier in the batch) is skipped;
+    /// a taken id fails the whole batch.
     public func insertKeys(_ keys: [KeyRecord]) async throws -> Set<String> {
         try checkOpen()
         guard !keys.isEmpty else { return [] }
@@ -89,7 +89,10 @@ public final class PostgresStore: PoolStore, Sendable {
         sealed.reserveCapacity(keys.count)
         for key in keys {
             sealed.append(
-                (key, try cipher.seal(key.secret), cipher.secretHash(provider: key.provider, secret: key.secret)))
+                (
+                    key, try cipher.seal(key.secret),
+                    cipher.keyHash(provider: key.provider, baseURL: key.baseURL, secret: key.secret)
+                ))
         }
         let rows = sealed
         return try await transaction { connection in
@@ -118,23 +121,29 @@ public final class PostgresStore: PoolStore, Sendable {
                 let models = chunk.map { StoreColumns.encodeModels($0.key.models) }
                 let categories = chunk.map { PostgresArrays.text($0.key.category) }
                 let credits = chunk.map { PostgresArrays.text(StoreColumns.encodeCredit($0.key.credit)) }
+                let baseURLs = chunk.map { PostgresArrays.text($0.key.baseURL) }
+                let weights = chunk.map { Int64($0.key.placement.weight) }
+                let tiers = chunk.map { Int64($0.key.placement.tier) }
                 let insertedRows = try await connection.query(
                     """
                     INSERT INTO keys (id, provider, secret, secret_hash, username, created_at, expires_at, status,
                                       status_until, status_reason, consecutive_failures, consecutive_rate_limits,
-                                      failure_disables, models, category, credit)
+                                      failure_disables, models, category, credit, base_url, weight, tier)
                     SELECT id, provider, secret, hash, \(unescaped: PostgresArrays.nullableText("username")),
                            created, \(unescaped: PostgresArrays.nullableNumber("expires")), status,
                            \(unescaped: PostgresArrays.nullableNumber("until")),
                            \(unescaped: PostgresArrays.nullableText("reason")), failures, rate_limits, disables,
                            models, \(unescaped: PostgresArrays.nullableText("category")),
-                           \(unescaped: PostgresArrays.nullableText("credit"))
+                           \(unescaped: PostgresArrays.nullableText("credit")),
+                           \(unescaped: PostgresArrays.nullableText("base_url")), weight, tier
                     FROM unnest(\(ids)::text[], \(providers)::text[], \(secrets)::text[], \(hashes)::text[],
                                 \(usernames)::text[], \(created)::float8[], \(expires)::float8[], \(statuses)::text[],
                                 \(untils)::float8[], \(reasons)::text[], \(failures)::int8[], \(rateLimits)::int8[],
-                                \(disables)::int8[], \(models)::text[], \(categories)::text[], \(credits)::text[])
+                                \(disables)::int8[], \(models)::text[], \(categories)::text[], \(credits)::text[],
+                                \(baseURLs)::text[], \(weights)::int8[], \(tiers)::int8[])
                          WITH ORDINALITY AS t(id, provider, secret, hash, username, created, expires, status, until,
-                                              reason, failures, rate_limits, disables, models, category, credit, ord)
+                                              reason, failures, rate_limits, disables, models, category, credit,
+                                              base_url, weight, tier, ord)
                     ORDER BY ord
                     ON CONFLICT (provider, secret_hash) DO NOTHING
                     RETURNING id, seq

@@ -44,6 +44,7 @@ extension SQLiteStore {
             var ranges: [(Int64, Int64)] = []
             var tokenIDs: [String] = []
             var healthIDs: [String] = []
+            var providerNames: [String] = []
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT rev, origin, kind, item FROM change_log WHERE rev > ? ORDER BY rev",
                 arguments: [revision])
@@ -58,6 +59,7 @@ extension SQLiteStore {
                 case ChangeKind.key: keyIDs.append(item)
                 case ChangeKind.token: tokenIDs.append(item)
                 case ChangeKind.keyHealth: healthIDs.append(item)
+                case ChangeKind.provider: providerNames.append(item)
                 default: continue
                 }
             }
@@ -103,6 +105,16 @@ extension SQLiteStore {
                     changes.removedTokenIDs.append(id)
                 }
             }
+            for name in Set(providerNames).sorted() {
+                if let text = try String.fetchOne(
+                    db, sql: "SELECT definition FROM providers WHERE name = ?", arguments: [name])
+                {
+                    // A definition this version cannot read is left out, as at load.
+                    if let definition = StoreColumns.decodeProvider(text) { changes.providers.append(definition) }
+                } else {
+                    changes.removedProviders.append(ProviderID(rawValue: name))
+                }
+            }
             changes.removedKeyIDs.sort()
             changes.removedTokenIDs.sort()
             return changes
@@ -112,7 +124,8 @@ extension SQLiteStore {
     /// The columns `keyRecord(_:cipher:)` reads, in its order.
     static let keyColumns = """
         SELECT id, provider, secret, username, created_at, expires_at, status, status_until, status_reason,
-               consecutive_failures, consecutive_rate_limits, failure_disables, models, category, credit
+               consecutive_failures, consecutive_rate_limits, failure_disables, models, category, credit,
+               base_url, weight, tier
         FROM keys
         """
 

@@ -35,7 +35,7 @@ extension SQLiteStore {
 
             var sealed = 0
             if let cipher, plainCount > 0 {
-                sealed = try Self.rewriteKeys(db, onlyPlain: true) { _, stored in
+                sealed = try Self.rewriteKeys(db, onlyPlain: true) { _, stored, _ in
                     (secret: try cipher.seal(stored), hash: nil)
                 }
             }
@@ -45,14 +45,14 @@ extension SQLiteStore {
                 db, sql: "SELECT value FROM settings WHERE name = ?", arguments: [Self.hashFingerprintSetting])
             var rehashed = 0
             if stored != scheme {
-                rehashed = try Self.rewriteKeys(db, onlyPlain: false) { provider, storedSecret in
+                rehashed = try Self.rewriteKeys(db, onlyPlain: false) { provider, storedSecret, baseURL in
                     let secret =
                         SecretCipher.isSealed(storedSecret)
                         ? try cipher?.open(storedSecret) ?? storedSecret
                         : storedSecret
                     let hash =
-                        cipher?.secretHash(provider: provider, secret: secret)
-                        ?? SecretCipher.plainSecretHash(provider: provider, secret: secret)
+                        cipher?.keyHash(provider: provider, baseURL: baseURL, secret: secret)
+                        ?? SecretCipher.plainKeyHash(provider: provider, baseURL: baseURL, secret: secret)
                     return (secret: nil, hash: hash)
                 }
                 try Self.storeSetting(Self.hashFingerprintSetting, value: scheme, db)
@@ -78,10 +78,11 @@ extension SQLiteStore {
 
     public func rotateSecrets(to newCipher: SecretCipher) async throws -> Int {
         let rewritten = try await pool.write { [cipher] db -> Int in
-            let count = try Self.rewriteKeys(db, onlyPlain: false) { provider, stored in
+            let count = try Self.rewriteKeys(db, onlyPlain: false) { provider, stored, baseURL in
                 let secret = try Self.openSecret(stored, cipher: cipher)
                 return (
-                    secret: try newCipher.seal(secret), hash: newCipher.secretHash(provider: provider, secret: secret)
+                    secret: try newCipher.seal(secret),
+                    hash: newCipher.keyHash(provider: provider, baseURL: baseURL, secret: secret)
                 )
             }
             try Self.storeSetting(Self.hashFingerprintSetting, value: newCipher.fingerprint, db)
@@ -93,16 +94,18 @@ extension SQLiteStore {
         return rewritten
     }
 
-    /// Walks the keys table by rowid in pages and rewrites the columns `change` returns.
+    /// Walks the keys table by rowid in pages and rewrites the columns `change` returns; `change` gets each row's
+    /// provider, stored secret and base URL (the hash is over the key's identity, `KeyIdentity`).
     /// - Returns: the number of rows rewritten.
     private static func rewriteKeys(
         _ db: Database, onlyPlain: Bool,
-        change: (ProviderID, String) throws -> (secret: String?, hash: String?)
+        change: (ProviderID, String, String?) throws -> (secret: String?, hash: String?)
     ) throws -> Int {
         let filter = onlyPlain ? "AND NOT \(sealedCondition)" : ""
         let page = try db.makeStatement(
             sql: """
-                SELECT rowid, provider, secret FROM keys WHERE rowid > ? \(filter) ORDER BY rowid LIMIT \(reconcilePageSize)
+                SELECT rowid, provider, secret, base_url FROM keys WHERE rowid > ? \(filter)
+                ORDER BY rowid LIMIT \(reconcilePageSize)
                 """)
         let update = try db.makeStatement(
             sql: """
@@ -115,7 +118,7 @@ extension SQLiteStore {
             let rows = try Row.fetchAll(page, arguments: [lastRowID])
             guard let last = rows.last else { break }
             for row in rows {
-                let (secret, hash) = try change(ProviderID(rawValue: row[1]), row[2])
+                let (secret, hash) = try change(ProviderID(rawValue: row[1]), row[2], row[3])
                 try update.execute(arguments: [secret, hash, row[0] as Int64])
                 rewritten += 1
             }

@@ -89,7 +89,7 @@ public final class SQLiteStore: PoolStore, Sendable {
                 sql: """
                     SELECT k.id, k.provider, k.secret, k.username, k.created_at, k.expires_at, k.status, k.status_until,
                            k.status_reason, k.consecutive_failures, k.consecutive_rate_limits, k.failure_disables,
-                           k.models, k.category, k.credit,
+                           k.models, k.category, k.credit, k.base_url, k.weight, k.tier,
                            s.key_id, s.requests, s.successes, s.failures, s.latency_ms_sum, s.prompt_tokens,
                            s.completion_tokens, s.last_used, s.last_success, s.last_failure
                     FROM keys k LEFT JOIN key_stats s ON s.key_id = k.id ORDER BY k.rowid
@@ -100,13 +100,13 @@ public final class SQLiteStore: PoolStore, Sendable {
             keys.reserveCapacity(batchSize)
             while let row = try keyRows.next() {
                 keys.append(try Self.keyRecord(row, cipher: cipher))
-                if let keyID: String = row[15] {
+                if let keyID: String = row[18] {
                     stats.append(
                         KeyStatsRecord(
-                            keyID: keyID, requests: row[16], successes: row[17], failures: row[18],
-                            latencyMillisSum: row[19], promptTokens: row[20], completionTokens: row[21],
-                            lastUsed: StoreColumns.date(row[22]), lastSuccess: StoreColumns.date(row[23]),
-                            lastFailure: StoreColumns.date(row[24])))
+                            keyID: keyID, requests: row[19], successes: row[20], failures: row[21],
+                            latencyMillisSum: row[22], promptTokens: row[23], completionTokens: row[24],
+                            lastUsed: StoreColumns.date(row[25]), lastSuccess: StoreColumns.date(row[26]),
+                            lastFailure: StoreColumns.date(row[27])))
                 }
                 if let keyBatches, keys.count == batchSize {
                     keyBatches(keys, stats)
@@ -127,6 +127,7 @@ public final class SQLiteStore: PoolStore, Sendable {
 
             snapshot.globalStats = try Self.loadGlobalStats(db)
             snapshot.modelHours = try Self.loadModelHours(since: since, db)
+            snapshot.providers = try Self.loadProviders(db)
             return snapshot
         }
     }
@@ -148,13 +149,15 @@ public final class SQLiteStore: PoolStore, Sendable {
             health: KeyHealth(
                 condition: condition, consecutiveFailures: row[9], consecutiveRateLimits: row[10],
                 failureDisables: row[11]),
-            models: StoreColumns.decodeModels(row[12]), category: row[13], credit: StoreColumns.decodeCredit(row[14]))
+            models: StoreColumns.decodeModels(row[12]), category: row[13], credit: StoreColumns.decodeCredit(row[14]),
+            baseURL: row[15], placement: StoreColumns.placement(weight: row[16], tier: row[17]))
     }
 
     // MARK: - Keys
 
     /// Inserts the batch in one transaction, sealing secrets when a cipher is set. A key whose provider and
-    /// secret are already stored (or appear earlier in the same batch) is skipped.
+    /// identity (`KeyIdentity`: the secret, and the base URL when it has one) are already stored (or appear
+    /// earlier in the same batch) is skipped.
     /// - Returns: the ids of the keys actually inserted.
     public func insertKeys(_ keys: [KeyRecord]) async throws -> Set<String> {
         try checkOpen()
@@ -166,16 +169,16 @@ public final class SQLiteStore: PoolStore, Sendable {
                 sql: """
                     INSERT INTO keys (id, provider, secret, secret_hash, username, created_at, expires_at, status,
                                       status_until, status_reason, consecutive_failures, consecutive_rate_limits,
-                                      failure_disables, models, category, credit)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      failure_disables, models, category, credit, base_url, weight, tier)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(provider, secret_hash) DO NOTHING
                     """)
             var inserted = Set<String>()
             for key in keys {
                 let storedSecret = try cipher?.seal(key.secret) ?? key.secret
                 let hash =
-                    cipher?.secretHash(provider: key.provider, secret: key.secret)
-                    ?? SecretCipher.plainSecretHash(provider: key.provider, secret: key.secret)
+                    cipher?.keyHash(provider: key.provider, baseURL: key.baseURL, secret: key.secret)
+                    ?? SecretCipher.plainKeyHash(provider: key.provider, baseURL: key.baseURL, secret: key.secret)
                 let condition = StoredCondition(key.health.condition)
                 try statement.execute(arguments: [
                     key.id, key.provider.rawValue, storedSecret, hash, key.username,
@@ -183,6 +186,7 @@ public final class SQLiteStore: PoolStore, Sendable {
                     condition.until, condition.reason, key.health.consecutiveFailures,
                     key.health.consecutiveRateLimits, key.health.failureDisables,
                     StoreColumns.encodeModels(key.models), key.category, StoreColumns.encodeCredit(key.credit),
+                    key.baseURL, key.placement.weight, key.placement.tier,
                 ])
                 if db.changesCount > 0 { inserted.insert(key.id) }
             }

@@ -38,6 +38,9 @@ enum StoreSchema {
         migrator.registerMigration("v10-request-log") { db in
             try db.execute(sql: v10RequestLog)
         }
+        migrator.registerMigration("v11-providers") { db in
+            try db.execute(sql: v11Providers)
+        }
         return migrator
     }
 
@@ -267,5 +270,24 @@ enum StoreSchema {
         CREATE INDEX request_log_started_at ON request_log (started_us, id);
         CREATE INDEX request_log_token ON request_log (token_id, started_us);
         CREATE INDEX request_log_model ON request_log (model, started_us);
+        """
+
+    /// Providers as configuration (issue #17): a key's own base URL (a self-hosted server; NULL uses the
+    /// provider's) and its placement, and the provider definitions the admin API stored. `secret_hash` is now over
+    /// the provider and the key's identity (`KeyIdentity`), which for a key without a base URL is its secret: the
+    /// hashes of existing rows stay valid, so nothing is rehashed.
+    private static let v11Providers = """
+        ALTER TABLE keys ADD COLUMN base_url TEXT;
+        ALTER TABLE keys ADD COLUMN weight INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE keys ADD COLUMN tier INTEGER NOT NULL DEFAULT 1;
+
+        CREATE TABLE providers (
+            name TEXT PRIMARY KEY NOT NULL,
+            -- the ProviderDefinition as JSON with sorted keys (snake_case field names, as in PROVIDERS_FILE)
+            definition TEXT NOT NULL,
+            -- the catalog lists stored providers in the order they were created
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        ) WITHOUT ROWID;
         """
 }

@@ -3,12 +3,13 @@ import PoolCore
 import PoolStore
 import Synchronization
 
-// TEMPORARY (issue #17): stand-ins for the pool, store and proxy branches' API, so the admin branch compiles
-// before they land. The lead deletes this file when merging; nothing else refers to it by name.
+// TEMPORARY (issue #17): stand-ins for the proxy branch's API (`gateway.providers`, probes at a key's own base
+// URL), so the admin branch compiles before it lands. The lead deletes this file when merging; nothing else
+// refers to it by name.
 
 extension Gateway {
-    /// Stand-in for the proxy branch's `gateway.providers`: one registry per gateway, from the presets and the
-    /// loaded snapshot's stored definitions.
+    /// Stand-in for the proxy branch's `gateway.providers`: one registry per gateway, from the presets only
+    /// (the proxy's also holds `PROVIDERS_FILE` and the store's definitions).
     var providers: ProviderRegistry {
         Temporary17Registries.shared.withLock { registries in
             let id = ObjectIdentifier(self)
@@ -31,33 +32,6 @@ extension Gateway {
 
 enum Temporary17Registries {
     static let shared = Mutex<[ObjectIdentifier: ProviderRegistry]>([:])
-}
-
-extension KeyPool {
-    /// Stand-in for the pool branch's placement change: true when the key exists (nothing moves yet).
-    func setPlacement(keyID: String, _ placement: KeyPlacement) -> Bool {
-        key(id: keyID) != nil
-    }
-}
-
-extension KeyView {
-    /// Stand-in for the pool branch's stored field.
-    public var baseURL: String? { nil }
-    /// Stand-in for the pool branch's stored field.
-    public var placement: KeyPlacement { KeyPlacement() }
-}
-
-extension ImportEntry {
-    /// Stand-in for the pool branch's stored field.
-    public var baseURL: String? {
-        get { nil }
-        set {}
-    }
-    /// Stand-in for the pool branch's stored field.
-    public var placement: KeyPlacement {
-        get { KeyPlacement() }
-        set {}
-    }
 }
 
 extension KeyProber {

@@ -82,7 +82,7 @@ func buildApplication(
         pool: gateway.pool, tokens: gateway.tokens, traffic: gateway.traffic, clock: gateway.clock,
         shared: gateway.sharedStats, startedAt: gateway.startedAt, providers: gateway.providers
     ).register(on: admin)
-    AdminRequestRoutes(log: gateway.requestLog, clock: gateway.clock).register(on: admin)
+    AdminRequestRoutes(log: gateway.requestLog, clock: gateway.clock, providers: gateway.providers).register(on: admin)
     AdminCacheRoutes(
         modelCache: gateway.modelCache, responseCache: gateway.guards.responseCache,
         responseCacheTTL: gateway.guards.responseCacheTTL, clock: gateway.clock,

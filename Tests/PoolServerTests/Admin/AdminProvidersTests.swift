@@ -274,6 +274,13 @@ struct AdminProvidersTests {
             #expect(listed.json["total"] as? Int == 1)
             let stats = try await gateway.admin(.GET, "/admin/keys/stats?provider=groq")
             #expect(stats.status == 200)
+            for path in ["/admin/requests?provider=groq", "/admin/usage?provider=GROQ", "/admin/stats?provider=groq"] {
+                let reply = try await gateway.admin(.GET, path)
+                #expect(reply.status == 200, "\(path): \(reply.body)")
+            }
+            let unknownLog = try await gateway.admin(.GET, "/admin/requests?provider=mistral")
+            #expect(unknownLog.status == 400)
+            #expect((unknownLog.json["error"] as? String)?.contains("groq") == true)
             let token = try await gateway.admin(.POST, "/admin/tokens", json: ["name": "t", "provider": "groq"])
             #expect(token.status == 201, "\(token.body)")
             let unknown = try await gateway.admin(

@@ -48,19 +48,29 @@ struct AdminKeyCheckRoutes {
     private func verify(_ request: Request) async throws -> Response {
         let body = try await AdminBody.decode(VerifyKeyRequest.self, from: request, limit: limit)
         let provider = try AdminRequest.providerIfGiven(query: request, body: body, catalog: providers.catalog)
+        let baseURL: String?
+        do {
+            baseURL = try ImportDefaults.checked(baseURL: body.baseURL, weight: nil, tier: nil).baseURL
+        } catch {
+            throw GatewayError.badRequest(error.message)
+        }
         let reference = (body.id ?? body.apiKey)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard !reference.isEmpty else { throw GatewayError.badRequest("field 'id' or 'apiKey' is required") }
-        if let poolID = pool.resolveID(reference, provider: provider) {
+        guard !reference.isEmpty || baseURL != nil else {
+            throw GatewayError.badRequest("field 'id' or 'apiKey' is required")
+        }
+        if baseURL == nil, let poolID = pool.resolveID(reference, provider: provider) {
             guard let result = try await checker.check(id: poolID), let view = pool.view(id: poolID) else {
                 throw GatewayError.notFound("no such key")
             }
             return try JSONResponse.make(VerifyKeyPayload(report: result.report, key: KeyPayload(view)))
         }
-        guard let secret = body.apiKey?.trimmingCharacters(in: .whitespacesAndNewlines), !secret.isEmpty else {
-            throw GatewayError.notFound("no such key")
+        // A key not in the pool, or a server (`base_url`, with or without a secret): asked now, nothing stored.
+        let secret = body.apiKey?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !secret.isEmpty || baseURL != nil else { throw GatewayError.notFound("no such key") }
+        if !secret.isEmpty, let problem = KeySecretRules.problem(in: secret) {
+            throw GatewayError.badRequest("invalid key: \(problem)")
         }
-        if let problem = KeySecretRules.problem(in: secret) { throw GatewayError.badRequest("invalid key: \(problem)") }
-        let report = try await checker.prober.inspect(secret: secret, provider: provider ?? .ollama)
+        let report = try await checker.prober.inspect(secret: secret, provider: provider ?? .ollama, baseURL: baseURL)
         return try JSONResponse.make(VerifyKeyPayload(report: report, key: nil))
     }
 

@@ -86,6 +86,33 @@ struct AdminProviderTrafficTests {
         }
     }
 
+    @Test("verify-key asks a server at its own base URL, with or without a secret, and stores nothing")
+    func verifyServer() async throws {
+        let gpu = try await MockUpstream.start()
+        do {
+            try await withProxy { gateway, ollama in
+                let keyless = try await gateway.admin(.POST, "/admin/verify-key", json: ["base_url": gpu.baseURL])
+                #expect(keyless.status == 200, "\(keyless.body)")
+                #expect(keyless.json["valid"] as? Bool == true)
+                #expect(gpu.received.first?.key == nil)
+                let withSecret = try await gateway.admin(
+                    .POST, "/admin/verify-key", json: ["base_url": gpu.baseURL + "/", "apiKey": "sk-gpu-verify-0001"])
+                #expect(withSecret.status == 200, "\(withSecret.body)")
+                #expect(gpu.received.last?.key == "sk-gpu-verify-0001")
+                #expect(!withSecret.body.contains("sk-gpu-verify-0001"))
+                #expect(ollama.received.isEmpty)
+                #expect(gateway.gateway.pool.count(provider: .ollama) == 0)
+                let bad = try await gateway.admin(.POST, "/admin/verify-key", json: ["base_url": "file:///etc/passwd"])
+                #expect(bad.status == 400)
+                #expect((bad.json["error"] as? String)?.contains("base_url") == true)
+            }
+        } catch {
+            await gpu.stop()
+            throw error
+        }
+        await gpu.stop()
+    }
+
     @Test("a weight set through PATCH gives the key its share of the picks")
     func weightShares() async throws {
         try await withProxy { gateway, ollama in

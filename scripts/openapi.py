@@ -394,7 +394,9 @@ BODIES = {
                             "accounts": arr({"oneOf": [s(), {"type": "object"}]}),
                             "ttl": n(), "expiresAt": DATE, "provider": s(PROVIDER_NAME), **IMPORT_PLACEMENT_FIELDS}),
     "VerifyKey": obj({"id": s("A pool key's id or key."), "apiKey": s("A key, in the pool or not."),
-                      "provider": s(PROVIDER_NAME)}),
+                      "provider": s(PROVIDER_NAME),
+                      "base_url": s("Ask this server (a self-hosted one) instead of the provider's; with or without "
+                                    "apiKey. Nothing is stored.", format="uri")}),
     "KeySelection": obj({"ids": arr(s(), "Ids or keys; absent: every key (or those with status)."),
                          "status": s(enum=["all"] + STATUS_ENUM), "provider": s(PROVIDER_NAME)}),
     "BulkAction": obj({"action": s(enum=["enable", "disable", "delete", "verify"]), "ids": arr(s()),

@@ -13,7 +13,8 @@ extension Gateway {
     var providers: ProviderRegistry {
         Temporary17Registries.shared.withLock { registries in
             let id = ObjectIdentifier(self)
-            if let registry = registries[id] { return registry }
+            // An identifier can come back for a later gateway at the same address: only this one's registry counts.
+            if let entry = registries[id], entry.gateway === self { return entry.registry }
             let upstream = configuration.upstream
             var ollama = ProviderPresets.ollama(
                 baseURL: upstream.ollamaURL,
@@ -24,14 +25,19 @@ extension Gateway {
                 baseURL: upstream.openRouterURL, referer: upstream.openRouterReferer, title: upstream.openRouterTitle)
             openRouter.enabled = upstream.isEnabled(.openrouter)
             let registry = ProviderRegistry(builtIn: [ollama, openRouter])
-            registries[id] = registry
+            registries[id] = Temporary17Registries.Entry(gateway: self, registry: registry)
             return registry
         }
     }
 }
 
 enum Temporary17Registries {
-    static let shared = Mutex<[ObjectIdentifier: ProviderRegistry]>([:])
+    struct Entry: @unchecked Sendable {
+        weak var gateway: Gateway?
+        let registry: ProviderRegistry
+    }
+
+    static let shared = Mutex<[ObjectIdentifier: Entry]>([:])
 }
 
 extension KeyProber {

@@ -52,7 +52,7 @@ func buildApplication(
     if configuration.publicStats {
         PublicStatsRoutes(
             pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, storage: gateway.store.kind,
-            shared: gateway.sharedStats
+            shared: gateway.sharedStats, providers: gateway.providers
         ).register(on: router)
     }
     WebRoutes(assets: .bundled, publicStats: configuration.publicStats).register(on: router)

@@ -274,7 +274,10 @@ struct AdminProvidersTests {
             #expect(listed.json["total"] as? Int == 1)
             let stats = try await gateway.admin(.GET, "/admin/keys/stats?provider=groq")
             #expect(stats.status == 200)
-            for path in ["/admin/requests?provider=groq", "/admin/usage?provider=GROQ", "/admin/stats?provider=groq"] {
+            for path in [
+                "/admin/requests?provider=groq", "/admin/usage?provider=GROQ", "/admin/stats?provider=groq",
+                "/admin/public-stats?provider=groq",
+            ] {
                 let reply = try await gateway.admin(.GET, path)
                 #expect(reply.status == 200, "\(path): \(reply.body)")
             }

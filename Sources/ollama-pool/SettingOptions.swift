@@ -63,14 +63,6 @@ enum LoggingBootstrap {
 
 /// Reads a `--provider` value, failing with the list of known providers.
 enum ProviderOption {
-    static func parse(_ name: String) throws -> ProviderID {
-        do {
-            return try ProviderID.parse(name)
-        } catch {
-            throw ValidationError(error.description)
-        }
-    }
-
     /// A `--provider` value checked against the gateway's live catalog (built-ins, `PROVIDERS_FILE`, the store).
     static func parse(_ name: String, in gateway: Gateway) throws -> ProviderID {
         do {

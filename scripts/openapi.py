@@ -30,6 +30,12 @@ def registered(route):
     return any(literal in path.read_text() for path in (ROOT / "Sources" / "PoolServer").rglob("*.swift"))
 
 
+def mentions(literal, folder="."):
+    """Whether a literal appears in the server's sources under folder: routes another branch adds (the proxy's
+    new endpoints) are documented only where the server has them."""
+    return any(literal in path.read_text() for path in (ROOT / "Sources" / "PoolServer" / folder).rglob("*.swift"))
+
+
 def ref(name):
     return {"$ref": "#/components/schemas/" + name}
 
@@ -102,7 +108,10 @@ MODEL_RESULT_FIELDS = {"clientErrors": i(), "upstreamFailures": i(), "refused": 
 
 DATE = {"type": "string", "format": "date-time"}
 NDATE = {"type": ["string", "null"], "format": "date-time"}
-PROVIDER_ENUM = ["ollama", "openrouter"]
+# Providers are data (issue #17): ollama and openrouter are built in, others come from PROVIDERS_FILE or
+# POST /admin/providers, so a provider field is any name the catalog knows (an unknown one is a 400).
+PROVIDER_NAME = "A provider: ollama, openrouter, or one defined in PROVIDERS_FILE or through /admin/providers."
+DIALECT_ENUM = ["openai", "ollama", "anthropic"]
 STATUS_ENUM = ["active", "cooling", "disabled", "invalid", "expired"]
 
 # A client token's policy (issue #15), as POST /admin/tokens takes it and the token lists show it.
@@ -122,6 +131,39 @@ TOKEN_POLICY_FIELDS = {
     "note": nullable("string", description="Free text for the operator.", maxLength=1000),
 }
 
+# A key's own server and its place in the selection (issue #17), as keys show them and adds and imports take them.
+KEY_PLACEMENT_FIELDS = {
+    "base_url": s("The key's own server (a self-hosted one), replacing the provider's base URL; absent: the "
+                  "provider's.", format="uri"),
+    "weight": i("Share of the picks within its tier (default 1).", minimum=1, maximum=100),
+    "tier": i("Tier 1 serves while any of its keys is usable; tier 2 only when none is (default 1).", minimum=1,
+              maximum=9),
+}
+IMPORT_PLACEMENT_FIELDS = {
+    "base_url": s("The server every key is for, unless an entry names its own.", format="uri"),
+    "weight": i("Weight of every key whose entry keeps the default 1.", minimum=1, maximum=100),
+    "tier": i("Tier of every key whose entry keeps the default 1.", minimum=1, maximum=9),
+}
+PROVIDER_FIELDS = {
+    "name": s("Lower-case letters, digits, - and _, starting with a letter; also the path prefix (/{name}/v1/…).",
+              maxLength=32),
+    "base_url": s("The upstream's root, e.g. https://api.deepseek.com.", format="uri"),
+    "openai_path": s("Where the OpenAI-compatible API sits under base_url (default /v1)."),
+    "dialects": arr(s(enum=DIALECT_ENUM), "Client dialects it serves (default [openai])."),
+    "probe": obj({"kind": s(enum=["chat", "models", "key_info"]), "model": s("chat: the model asked."),
+                  "path": s("key_info: the path asked (default /v1/key).")}, ["kind"],
+                 "How keys are checked (default models)."),
+    "headers": {"type": "object", "additionalProperties": s(),
+                "description": "Added to every upstream request; answers show the values masked."},
+    "timeouts": obj({"connect": n(exclusiveMinimum=0, maximum=86400),
+                     "first_byte": n(exclusiveMinimum=0, maximum=86400),
+                     "idle": n(exclusiveMinimum=0, maximum=86400)},
+                    description="Seconds; a field left out uses the gateway's setting."),
+    "aliases": {"type": "object", "additionalProperties": s(),
+                "description": "Client model name → upstream model name (only the body's top-level model changes)."},
+    "enabled": b("A disabled provider's routes answer 404 (default true)."),
+}
+
 SCHEMAS = {
     "Error": obj({"error": s("What went wrong, for people.")}, ["error"],
                  "Error answer of admin, native Ollama and gateway routes."),
@@ -138,19 +180,30 @@ SCHEMAS = {
         "prompt_tokens": i(), "completion_tokens": i(), "last_used": NDATE, "last_success": NDATE, "last_failure": NDATE,
     }, ["total_requests", "success_count", "failure_count", "success_rate", "avg_latency_ms"]),
     "Key": obj({
-        "id": s("Stable key id (k_…); never the secret."), "provider": s(enum=PROVIDER_ENUM),
+        "id": s("Stable key id (k_…); never the secret."), "provider": s(PROVIDER_NAME),
         "api_key": s("The secret, masked (abcd…wxyz)."), "username": nullable("string"),
         "status": s(enum=STATUS_ENUM), "status_reason": nullable("string", description="Why the key is not active."),
         "status_until": {**NDATE, "description": "When a cooling or disabled key returns by itself."},
         "disabled_until": NDATE, "cooling_until": NDATE, "created_at": DATE, "expires_at": NDATE,
         "consecutive_failures": i(), "models": arr(s()), "category": nullable("string"), "stats": ref("KeyStats"),
-    }, ["id", "provider", "api_key", "status", "created_at", "consecutive_failures", "models", "stats"],
+        **KEY_PLACEMENT_FIELDS,
+    }, ["id", "provider", "api_key", "status", "created_at", "consecutive_failures", "models", "stats", "weight",
+        "tier"],
         "A pool key as admin answers show it."),
     "StatusCounts": obj({name: i() for name in ["total"] + STATUS_ENUM}, ["total"] + STATUS_ENUM),
     "KeyList": obj({"provider": s(), "keys": arr(ref("Key")), "total": i("Keys matching the filter."), "page": i(),
                     "page_size": i(), "total_pages": i(), "counts": ref("StatusCounts")},
                    ["keys", "total", "page", "page_size", "total_pages", "counts"]),
     "KeyAnswer": obj({"success": b(), "key": ref("Key")}, ["success", "key"]),
+    "Provider": obj({**PROVIDER_FIELDS, "source": s("built_in (settings), file (PROVIDERS_FILE) or store (the admin "
+                                                    "API).", enum=["built_in", "file", "store"]),
+                     "keys": ref("StatusCounts")},
+                    ["name", "base_url", "openai_path", "dialects", "probe", "headers", "timeouts", "aliases",
+                     "enabled", "source", "keys"], "A provider definition with its source and key counts."),
+    "ProviderList": obj({"providers": arr(ref("Provider"), "Built-ins first, then by name.")}, ["providers"]),
+    "ProviderAnswer": obj({"success": b(), "provider": ref("Provider")}, ["success", "provider"]),
+    "ProviderDeleted": obj({"success": b(), "deleted": s(), "keys_deleted": i()},
+                           ["success", "deleted", "keys_deleted"]),
     "DeleteAnswer": obj({"success": b(), "deleted": i(), "not_found": i(), "ids": arr(s())},
                         ["success", "deleted", "not_found", "ids"]),
     "ImportProblem": obj({"line": i("1-based line (or array index)."), "reason": s("Why, without the secret.")},
@@ -206,7 +259,7 @@ SCHEMAS = {
                           ["key_id", "result", "status", "duration_ms", "error"]),
     "RequestRecord": obj({"id": s("The request's x-request-id."), "started_at": DATE,
                           "token_id": nullable("string"), "token_name": nullable("string"),
-                          "provider": s(enum=PROVIDER_ENUM), "route": s("The upstream path, e.g. /v1/chat/completions."),
+                          "provider": s(PROVIDER_NAME), "route": s("The upstream path, e.g. /v1/chat/completions."),
                           "model": nullable("string"), "stream": b(),
                           "status": i("The status the client got; 499 when it left before any answer byte."),
                           "duration_ms": n(), "ttfb_ms": nullable("number"), "upstream_ms": n(),
@@ -256,7 +309,7 @@ SCHEMAS = {
                       **MODEL_RESULT_FIELDS},
                      ["hour", "time", "requests", "success", "failure"]),
     "PublicStats": obj({
-        "provider": s(enum=PROVIDER_ENUM),
+        "provider": s(PROVIDER_NAME),
         "global": obj({"totalRequests": i(), "successCount": i(),
                        "failureCount": i("Every request that did not succeed."),
                        **{camel(name): schema for name, schema in REQUEST_RESULT_FIELDS.items()},
@@ -303,24 +356,32 @@ SCHEMAS = {
 }
 
 BODIES = {
-    "AddKey": obj({"apiKey": s("The upstream key (also api_key or key)."), "username": s(),
+    "AddKey": obj({"apiKey": s("The upstream key (also api_key or key); absent with base_url: a server without a "
+                               "secret."), "username": s(),
                    "ttl": n("Seconds until the key expires; 0 or absent: never."), "expiresAt": {**DATE},
-                   "provider": s(enum=PROVIDER_ENUM)}, ["apiKey"]),
+                   "provider": s(PROVIDER_NAME), **KEY_PLACEMENT_FIELDS},
+                  description="apiKey, base_url or both."),
+    "UpdateKey": obj({"weight": KEY_PLACEMENT_FIELDS["weight"], "tier": KEY_PLACEMENT_FIELDS["tier"]},
+                     description="weight, tier or both; the base URL cannot change."),
+    "CreateProvider": obj(PROVIDER_FIELDS, ["name", "base_url"]),
+    "UpdateProvider": obj(PROVIDER_FIELDS, description="Only the fields given change. A built-in takes probe, "
+                                                       "headers, timeouts, aliases and enabled only."),
     "DeleteKeys": obj({"id": s(), "apiKey": s(), "ids": arr(s(), "Ids or full keys."),
-                       "provider": s(enum=PROVIDER_ENUM)}),
-    "ImportKeys": obj({"keys": arr({"oneOf": [s(), {"type": "object"}]}, "Lines or {api_key, username} objects."),
+                       "provider": s(PROVIDER_NAME)}),
+    "ImportKeys": obj({"keys": arr({"oneOf": [s(), {"type": "object"}]},
+                                   "Lines or {api_key, username, base_url, weight, tier} objects."),
                        "content": s("Text, one entry per line."), "ttl": n(), "expiresAt": DATE,
-                       "provider": s(enum=PROVIDER_ENUM)}),
+                       "provider": s(PROVIDER_NAME), **IMPORT_PLACEMENT_FIELDS}),
     "ImportText": obj({"content": s("Text, one entry per line (email----password----session----key, "
-                                    "username----key or key)."), "ttl": n(), "expiresAt": DATE,
-                       "provider": s(enum=PROVIDER_ENUM)}, ["content"]),
+                                    "username----key, key, a server URL, or URL----key)."), "ttl": n(), "expiresAt": DATE,
+                       "provider": s(PROVIDER_NAME), **IMPORT_PLACEMENT_FIELDS}, ["content"]),
     "ImportAccounts": obj({"accounts": arr({"oneOf": [s(), {"type": "object"}]}), "content": s(), "ttl": n(),
-                           "provider": s(enum=PROVIDER_ENUM)}),
-    "EnableKey": obj({"id": s(), "apiKey": s(), "provider": s(enum=PROVIDER_ENUM)}),
+                           "provider": s(PROVIDER_NAME), **IMPORT_PLACEMENT_FIELDS}),
+    "EnableKey": obj({"id": s(), "apiKey": s(), "provider": s(PROVIDER_NAME)}),
     "DisableKey": obj({"id": s(), "apiKey": s(), "duration": n("Seconds; 0 or absent: until enabled."),
-                       "provider": s(enum=PROVIDER_ENUM)}),
+                       "provider": s(PROVIDER_NAME)}),
     "CreateToken": obj({"name": s(maxLength=200), "ttl": n("Seconds until it expires; 0 or absent: never."),
-                        "expiresAt": DATE, "provider": s("Limit the token to one pool.", enum=PROVIDER_ENUM),
+                        "expiresAt": DATE, "provider": s("Limit the token to one pool (a provider's name)."),
                         **TOKEN_POLICY_FIELDS},
                        ["name"], "Absent policy fields take the DEFAULT_TOKEN_* settings; null: unlimited."),
     "UpdateToken": obj({"name": s(maxLength=200), "ttl": n("Seconds until it expires; 0 or absent: never."),
@@ -331,20 +392,22 @@ BODIES = {
     "RevokeToken": obj({"id": s()}, ["id"]),
     "ImportValidated": obj({"content": s("Text, one entry per line."), "keys": arr({"oneOf": [s(), {"type": "object"}]}),
                             "accounts": arr({"oneOf": [s(), {"type": "object"}]}),
-                            "ttl": n(), "expiresAt": DATE, "provider": s(enum=PROVIDER_ENUM)}),
+                            "ttl": n(), "expiresAt": DATE, "provider": s(PROVIDER_NAME), **IMPORT_PLACEMENT_FIELDS}),
     "VerifyKey": obj({"id": s("A pool key's id or key."), "apiKey": s("A key, in the pool or not."),
-                      "provider": s(enum=PROVIDER_ENUM)}),
+                      "provider": s(PROVIDER_NAME),
+                      "base_url": s("Ask this server (a self-hosted one) instead of the provider's; with or without "
+                                    "apiKey. Nothing is stored.", format="uri")}),
     "KeySelection": obj({"ids": arr(s(), "Ids or keys; absent: every key (or those with status)."),
-                         "status": s(enum=["all"] + STATUS_ENUM), "provider": s(enum=PROVIDER_ENUM)}),
+                         "status": s(enum=["all"] + STATUS_ENUM), "provider": s(PROVIDER_NAME)}),
     "BulkAction": obj({"action": s(enum=["enable", "disable", "delete", "verify"]), "ids": arr(s()),
                        "status": s("Instead of ids: every key with this status.", enum=["all"] + STATUS_ENUM), "duration": n("disable: seconds; 0 or absent: until enabled."),
-                       "provider": s(enum=PROVIDER_ENUM)}, ["action"]),
-    "ClearCache": obj({"provider": s("Only this provider's entries; absent: all.", enum=PROVIDER_ENUM),
+                       "provider": s(PROVIDER_NAME)}, ["action"]),
+    "ClearCache": obj({"provider": s("Only this provider's entries; absent: all."),
                        "token": s("Only this client token's (id) cached answers; also ?token=.")}),
 }
 
 PROVIDER_PARAM = {"name": "provider", "in": "query", "required": False,
-                  "description": "Pool to act on (default ollama).", "schema": s(enum=PROVIDER_ENUM)}
+                  "description": "Pool to act on (default ollama).", "schema": s()}
 ADMIN = [{"adminToken": []}]
 CLIENT = [{"clientToken": []}, {"clientApiKey": []}]
 PUBLIC = []
@@ -387,9 +450,22 @@ def add(paths, path, method, operation):
 def build():
     paths = {}
     # ---- web and public ----
+    banner = mentions("Ollama is running", "Web")
+    if banner:
+        # GET / decides by Accept: a browser gets the login page, an Ollama client the banner it probes for.
+        root_answer = {"200": {"description": "The login page for a browser (Accept: text/html); otherwise the text "
+                                              "Ollama is running.",
+                               "content": {"text/html": {"schema": s()}, "text/plain": {"schema": s()}}},
+                       "304": {"description": "Not modified (If-None-Match matched the ETag)."}}
+        add(paths, "/", "get", op("Web", "Login page, or Ollama's banner", PUBLIC, root_answer,
+                                  operation_id="loginPage"))
+        add(paths, "/", "head", op("Web", "Ollama's banner, headers only", PUBLIC,
+                                   {"200": {"description": "As GET /, without a body."}}, operation_id="rootHead"))
     for path, name, summary in [("/", "loginPage", "Login page"), ("/dashboard", "dashboardPage", "Admin dashboard"),
                                 ("/stats", "statsPage", "Public statistics page"),
                                 ("/api-docs", "apiDocsPage", "This documentation, with a live tester")]:
+        if path == "/" and banner:
+            continue
         add(paths, path, "get", op("Web", summary, PUBLIC, {
             "200": {"description": "HTML page (ETag, Cache-Control: no-cache, Content-Security-Policy).",
                     "content": {"text/html": {"schema": s()}}},
@@ -444,12 +520,19 @@ def build():
     prefixes = [("/v1", "ollama", "Proxy · Ollama (OpenAI-compatible)"),
                 ("/ollama/v1", "ollama", "Proxy · Ollama (OpenAI-compatible)"),
                 ("/openrouter/v1", "openrouter", "Proxy · OpenRouter (OpenAI-compatible)")]
+    # Issue #17's endpoints, where the proxy serves them: the Responses API, one model, Anthropic's token count.
+    has_responses = mentions('"responses"', "Proxy")
+    has_model = mentions('"v1/models/"', "Proxy")
+    has_count_tokens = mentions('"v1/messages/count_tokens"', "Proxy")
+    post_endpoints = [("chat/completions", "Chat completion (stream with \"stream\": true)",
+                       ref("ChatCompletionRequest")),
+                      ("completions", "Text completion", ref("UpstreamBody")),
+                      ("embeddings", "Embeddings", ref("UpstreamBody"))]
+    if has_responses:
+        post_endpoints.append(("responses", "Responses API (stream with \"stream\": true)", ref("UpstreamBody")))
     for prefix, provider, tag in prefixes:
         slug = prefix.strip("/").replace("/", "_")
-        for endpoint, summary, schema in [("chat/completions", "Chat completion (stream with \"stream\": true)",
-                                           ref("ChatCompletionRequest")),
-                                          ("completions", "Text completion", ref("UpstreamBody")),
-                                          ("embeddings", "Embeddings", ref("UpstreamBody"))]:
+        for endpoint, summary, schema in post_endpoints:
             add(paths, prefix + "/" + endpoint, "post", op(
                 tag, summary, CLIENT,
                 {"200": {"description": "The upstream's answer; text/event-stream when streaming.",
@@ -460,6 +543,15 @@ def build():
         add(paths, prefix + "/models", "get", op(
             tag, "Model list (cached)", CLIENT, {"200": json_response("OpenAI model list.", ref("UpstreamBody")),
                                                  **openai_errors}, operation_id=slug + "_models"))
+        if has_model:
+            add(paths, prefix + "/models/{id}", "get", op(
+                tag, "One model", CLIENT,
+                {"200": json_response("The OpenAI model object.", ref("UpstreamBody")),
+                 "404": error("The upstream does not know the model (its answer, relayed).", "OpenAIError"),
+                 **openai_errors},
+                description="Answered from the cached model list when it holds the model; otherwise relayed.",
+                parameters=[{"name": "id", "in": "path", "required": True, "schema": s(), "description": "Model id."}],
+                operation_id=slug + "_model"))
         if provider == "ollama":
             add(paths, prefix + "/messages", "post", op(
                 "Proxy · Anthropic-compatible", "Anthropic Messages API", CLIENT,
@@ -468,6 +560,12 @@ def build():
                                      "text/event-stream": {"schema": s()}}},
                  "401": error("Missing or invalid client token.", "AnthropicError")},
                 body=ref("UpstreamBody"), operation_id=slug + "_messages"))
+            if has_count_tokens:
+                add(paths, prefix + "/messages/count_tokens", "post", op(
+                    "Proxy · Anthropic-compatible", "Count a message's input tokens", CLIENT,
+                    {"200": json_response("{input_tokens}.", ref("UpstreamBody")),
+                     "401": error("Missing or invalid client token.", "AnthropicError")},
+                    body=ref("UpstreamBody"), operation_id=slug + "_count_tokens"))
     native = [("chat", "post", "Chat (streams NDJSON unless \"stream\": false)"),
               ("generate", "post", "Generate (streams NDJSON unless \"stream\": false)"),
               ("embed", "post", "Embeddings"), ("embeddings", "post", "Embeddings (legacy)"),
@@ -478,8 +576,11 @@ def build():
                              "content": {"application/json": {"schema": ref("UpstreamBody")},
                                          "application/x-ndjson": {"schema": s()}}},
                      "401": error("Missing or invalid client token.")}
+        # GET /api/version needs no token where the proxy says so, as on an Ollama server.
+        open_version = name == "version" and mentions('"/api/version"', "Proxy")
         add(paths, "/api/" + name, method, op(
-            "Proxy · Ollama native", summary, CLIENT, responses,
+            "Proxy · Ollama native", summary, PUBLIC if open_version else CLIENT, responses,
+            description="No token needed, as on an Ollama server." if open_version else None,
             body=ref("UpstreamBody") if method == "post" else None, operation_id="native_" + name))
 
     # ---- admin: keys ----
@@ -507,6 +608,11 @@ def build():
                                                   **admin_errors({"404": error("No such key.")})},
         parameters=[{"name": "id", "in": "path", "required": True, "schema": s(), "description": "Key id or key."}],
         operation_id="deleteKey"))
+    add(paths, "/admin/api-keys/{id}", "patch", op(
+        "Admin · Keys", "Change a key's weight or tier", ADMIN,
+        {"200": json_response("The key now.", ref("KeyAnswer")), **admin_errors({"404": error("No such key.")})},
+        parameters=[{"name": "id", "in": "path", "required": True, "schema": s(), "description": "Key id or key."}],
+        body=BODIES["UpdateKey"], operation_id="updateKeyPlacement"))
     for path, body, summary, name in [
             ("/admin/api-keys/import", "ImportKeys", "Import keys ({keys} or {content})", "importKeys"),
             ("/admin/api-keys/import-from-txt", "ImportText", "Import an ollama.txt-style text", "importText"),
@@ -565,6 +671,39 @@ def build():
             "Admin · Jobs", "One job's progress and result", ADMIN,
             {"200": json_response("The job.", ref("Job")), **admin_errors({"404": error("No such job.")})},
             parameters=[{"name": "id", "in": "path", "required": True, "schema": s()}], operation_id="job"))
+
+    # ---- admin: providers ----
+    if registered("providers"):
+        name_param = [{"name": "name", "in": "path", "required": True, "schema": s(), "description": "Provider name."}]
+        add(paths, "/admin/providers", "get", op(
+            "Admin · Providers", "List providers", ADMIN,
+            {"200": json_response("Every provider, header values masked.", ref("ProviderList")), **admin_errors()},
+            operation_id="listProviders"))
+        add(paths, "/admin/providers", "post", op(
+            "Admin · Providers", "Add a provider", ADMIN,
+            {"201": json_response("Added; effective at once.", ref("ProviderAnswer")),
+             **admin_errors({"409": error("A provider of that name exists.")})},
+            body=BODIES["CreateProvider"], operation_id="createProvider"))
+        add(paths, "/admin/providers/{name}", "get", op(
+            "Admin · Providers", "One provider", ADMIN,
+            {"200": json_response("The provider.", ref("ProviderAnswer")),
+             **admin_errors({"404": error("No such provider.")})}, parameters=name_param, operation_id="getProvider"))
+        add(paths, "/admin/providers/{name}", "patch", op(
+            "Admin · Providers", "Change a provider", ADMIN,
+            {"200": json_response("The provider now.", ref("ProviderAnswer")),
+             **admin_errors({"404": error("No such provider."),
+                             "409": error("Defined in PROVIDERS_FILE: change it there.")})},
+            parameters=name_param, body=BODIES["UpdateProvider"], operation_id="updateProvider"))
+        add(paths, "/admin/providers/{name}", "delete", op(
+            "Admin · Providers", "Delete a provider", ADMIN,
+            {"200": json_response("Deleted.", ref("ProviderDeleted")),
+             **admin_errors({"404": error("No such provider."),
+                             "409": error("Defined in PROVIDERS_FILE, or it has keys and delete_keys is not true.")})},
+            description="Built-in providers cannot be deleted (400); disable them instead.",
+            parameters=name_param + [{"name": "delete_keys", "in": "query", "required": False,
+                                      "schema": s(enum=["true", "false"]),
+                                      "description": "true: delete its keys too."}],
+            operation_id="deleteProvider"))
 
     # ---- admin: tokens ----
     for base, suffix in [("/admin/tokens", ""), ("/admin/client-tokens", " (alias)")]:
@@ -641,6 +780,7 @@ def build():
         ("Proxy · Anthropic-compatible", "Anthropic's Messages API, served by the Ollama pool."),
         ("Proxy · Ollama native", "Ollama's own /api routes, served by the Ollama pool."),
         ("Admin · Keys", "Add, import, list, enable, disable and delete upstream keys."),
+        ("Admin · Providers", "Upstream providers: the built-ins, PROVIDERS_FILE's and those added here."),
         ("Admin · Client tokens", "Tokens clients use to call the proxy routes."),
         ("Admin · Jobs", "Background jobs (validated imports, key checks) and their progress."),
         ("Admin · Statistics", "Counters for the dashboard."),

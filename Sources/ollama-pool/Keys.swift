@@ -7,7 +7,7 @@ import PoolServer
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage upstream API keys.",
-        subcommands: [Import.self, List.self]
+        subcommands: [Add.self, Import.self, List.self, SetPlacement.self]
     )
 
     struct Import: AsyncParsableCommand {
@@ -17,12 +17,13 @@ struct Keys: AsyncParsableCommand {
         )
 
         @Argument(help: "The file to import ('-' reads standard input).") var file: String
-        @Option(help: "Provider the keys belong to: ollama or openrouter.") var provider = "ollama"
+        @Option(help: "Provider the keys belong to (default: ollama).") var provider = "ollama"
         @Option(help: "Time to live of the imported keys, in seconds (default: no expiry).") var ttl: Double?
+        @OptionGroup var placement: KeyPlacementOptions
         @OptionGroup var settings: SettingOptions
 
         func run() async throws {
-            let provider = try ProviderOption.parse(provider)
+            let defaults = try placement.defaults()
             let text: String
             if file == "-" {
                 text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
@@ -33,9 +34,10 @@ struct Keys: AsyncParsableCommand {
                 text = String(decoding: data, as: UTF8.self)
             }
             let summary = try await settings.withGateway { gateway in
+                let provider = try ProviderOption.parse(provider, in: gateway)
                 let expiresAt = ttl.map { gateway.clock.now.addingTimeInterval($0) }
                 return try await KeyImporter(pool: gateway.pool, store: gateway.store, clock: gateway.clock).importKeys(
-                    ImportParser.parse(text: text), provider: provider, expiresAt: expiresAt)
+                    defaults.apply(to: ImportParser.parse(text: text)), provider: provider, expiresAt: expiresAt)
             }
             print(
                 "total \(summary.total), added \(summary.added), duplicates \(summary.duplicates), invalid \(summary.invalid.count)"
@@ -52,18 +54,22 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var settings: SettingOptions
 
         func run() async throws {
-            let provider = try provider.map(ProviderOption.parse)
             let status = try status.map { word -> KeyStatus in
                 guard let status = KeyStatus(rawValue: word) else { throw ValidationError("unknown status '\(word)'") }
                 return status
             }
-            let views = try await settings.withGateway { gateway in gateway.pool.views(provider: provider) }
-            print(["ID", "PROVIDER", "KEY", "STATUS", "USERNAME", "REQUESTS"].joined(separator: "\t"))
+            let views = try await settings.withGateway { gateway in
+                try gateway.pool.views(provider: provider.map { try ProviderOption.parse($0, in: gateway) })
+            }
+            print(
+                ["ID", "PROVIDER", "KEY", "STATUS", "USERNAME", "REQUESTS", "BASE_URL", "WEIGHT", "TIER"]
+                    .joined(separator: "\t"))
             for view in views where status == nil || view.status == status {
                 print(
                     [
                         view.id, view.provider.rawValue, view.maskedSecret, view.status.rawValue, view.username ?? "-",
-                        String(view.stats.requests),
+                        String(view.stats.requests), view.baseURL ?? "-", String(view.placement.weight),
+                        String(view.placement.tier),
                     ]
                     .joined(separator: "\t"))
             }

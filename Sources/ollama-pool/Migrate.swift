@@ -12,8 +12,9 @@ struct Migrate: AsyncParsableCommand {
         commandName: "migrate",
         abstract: "Copy keys, tokens, statistics and settings from one store into an empty one (servers stopped).",
         discussion: """
-            Copies keys (with health, statistics, models, category and credit), client tokens (hashes only, \
-            with their counts), the totals and model hours, and the admin token's hash, then verifies the counts. \
+            Copies keys (with health, statistics, models, category, credit, base URL, weight and tier), client \
+            tokens (hashes only, with their counts), the providers added through the admin API, the totals and \
+            model hours, and the admin token's hash, then verifies the counts. \
             Secrets are opened with the source's key (an SQLite source's <database>.key when it exists, else \
             --from-encryption-key or ENCRYPTION_KEY) and sealed with ENCRYPTION_KEY in the target (required for \
             PostgreSQL; an SQLite target without it gets a generated <database>.key).
@@ -71,6 +72,7 @@ struct Migrate: AsyncParsableCommand {
         let snapshot = try await source.loadSnapshot()
         let inserted = try await target.insertKeys(snapshot.keys)
         for token in snapshot.tokens { try await target.insertToken(token) }
+        for provider in snapshot.providers { try await target.saveProvider(provider) }
         // Into an empty store, the source's totals are the increments.
         try await target.write(
             StatsBatch(
@@ -84,6 +86,7 @@ struct Migrate: AsyncParsableCommand {
             ("keys", snapshot.keys.count, copy.keys.count),
             ("key statistics", snapshot.keyStats.count, copy.keyStats.count),
             ("tokens", snapshot.tokens.count, copy.tokens.count),
+            ("providers", snapshot.providers.count, copy.providers.count),
             (
                 "requests", snapshot.globalStats.reduce(0) { $0 + $1.requests },
                 copy.globalStats.reduce(0) { $0 + $1.requests }
@@ -97,8 +100,8 @@ struct Migrate: AsyncParsableCommand {
                     + mismatches.map { "\($0.0) \($0.1) in the source, \($0.2) in the target" }.joined(separator: "; "))
         }
         print(
-            "copied \(copy.keys.count) keys, \(copy.tokens.count) tokens, \(copy.keyStats.count) key statistics, "
-                + "\(copy.modelHours.count) model hours; counts verified")
+            "copied \(copy.keys.count) keys, \(copy.tokens.count) tokens, \(copy.providers.count) providers, "
+                + "\(copy.keyStats.count) key statistics, \(copy.modelHours.count) model hours; counts verified")
     }
 
     /// An SQLite source's own key file when it has one (what `serve` generated), else the given key.

@@ -13,7 +13,8 @@ struct OllamaPool: AsyncParsableCommand {
         abstract: "A self-hosted gateway over a pool of Ollama / OpenRouter API keys.",
         version: GatewayVersion.current,
         subcommands: [
-            Serve.self, Keys.self, Tokens.self, SettingsCommand.self, RotateEncryptionKey.self, Migrate.self,
+            Serve.self, Keys.self, Tokens.self, Providers.self, SettingsCommand.self, RotateEncryptionKey.self,
+            Migrate.self,
             ImportReference.self,
         ],
         defaultSubcommand: Serve.self

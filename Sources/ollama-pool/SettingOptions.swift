@@ -63,11 +63,12 @@ enum LoggingBootstrap {
 
 /// Reads a `--provider` value, failing with the list of known providers.
 enum ProviderOption {
-    static func parse(_ name: String) throws -> ProviderID {
+    /// A `--provider` value checked against the gateway's live catalog (built-ins, `PROVIDERS_FILE`, the store).
+    static func parse(_ name: String, in gateway: Gateway) throws -> ProviderID {
         do {
-            return try ProviderID.parse(name)
-        } catch {
-            throw ValidationError(error.description)
+            return try ProviderAdministration(gateway: gateway).parse(name)
+        } catch let error as GatewayError {
+            throw ValidationError(error.message)
         }
     }
 }

@@ -17,14 +17,14 @@ struct Tokens: AsyncParsableCommand {
 
         @Argument(help: "A name for the token.") var name: String
         @Option(help: "Time to live in seconds (default: no expiry).") var ttl: Double?
-        @Option(help: "Limit the token to one provider: ollama or openrouter.") var provider: String?
+        @Option(help: "Limit the token to one provider (e.g. ollama, openrouter).") var provider: String?
         @OptionGroup var policy: TokensPolicyOptions
         @OptionGroup var settings: SettingOptions
 
         func run() async throws {
-            let scope = try provider.map(ProviderOption.parse)
             if let ttl, ttl <= 0 { throw ValidationError("--ttl must be positive") }
             let token = try await settings.withGateway { gateway in
+                let scope = try provider.map { try ProviderOption.parse($0, in: gateway) }
                 let now = gateway.clock.now
                 // Flags win over the DEFAULT_TOKEN_* settings, as fields do in the admin API.
                 let policy = try policy.applied(to: gateway.configuration.clientLimits.tokenDefaults)

@@ -12,6 +12,8 @@ struct AdminBulkRoutes {
     let limits: GatewayConfiguration.Limits
     let logger: Logger
     let starter: KeyCheckJobs
+    /// The live provider catalog: every provider name a request gives is checked against it.
+    let providers: ProviderRegistry
 
     /// The actions, in the words the API takes.
     static let actions = ["enable", "disable", "delete", "verify"]
@@ -29,7 +31,8 @@ struct AdminBulkRoutes {
         }
         // Validate everything before touching any key.
         let duration = action == "disable" ? try AdminRequest.disableDuration(body.duration) : nil
-        let selection = try KeySelection.read(body.selection, request: request, pool: pool, default: .required)
+        let selection = try KeySelection.read(
+            body.selection, request: request, pool: pool, catalog: providers.catalog, default: .required)
         var answer = BulkActionPayload(
             action: action, matched: selection.ids.count, changed: 0, notFound: selection.notFound
         )

@@ -9,6 +9,8 @@ struct AdminCacheRoutes {
     let responseCacheTTL: Double
     let clock: any PoolClock
     let limits: GatewayConfiguration.Limits
+    /// The live provider catalog: every provider name a request gives is checked against it.
+    let providers: ProviderRegistry
 
     func register(on group: RouterGroup<GatewayRequestContext>) {
         group.get("cache/stats") { _, _ in
@@ -21,7 +23,7 @@ struct AdminCacheRoutes {
             let body = try await AdminBody.decode(
                 ClearCacheRequest.self, from: request, limit: limits.maxBodyBytes, allowEmpty: true
             )
-            let provider = try AdminRequest.providerIfGiven(query: request, body: body)
+            let provider = try AdminRequest.providerIfGiven(query: request, body: body, catalog: providers.catalog)
             let token = request.uri.queryParameters.get("token") ?? body.token
             // Model lists belong to no token: a token's clear leaves them.
             let models = token == nil ? modelCache.clear(provider: provider) : 0

@@ -9,6 +9,8 @@ struct AdminKeyCheckRoutes {
     let clock: any PoolClock
     let limits: GatewayConfiguration.Limits
     let starter: KeyCheckJobs
+    /// The live provider catalog: every provider name a request gives is checked against it.
+    let providers: ProviderRegistry
 
     private var checker: KeyChecker { starter.checker }
     private var jobs: JobRegistry { starter.jobs }
@@ -29,13 +31,15 @@ struct AdminKeyCheckRoutes {
 
     private func importWithValidation(_ request: Request) async throws -> Response {
         let body = try await AdminBody.decode(ImportKeysRequest.self, from: request, limit: importLimit)
-        let provider = try AdminRequest.provider(query: request, body: body)
+        let provider = try AdminRequest.provider(query: request, body: body, catalog: providers.catalog)
         let parsed = try await ImportBody.parse(
             body, preferring: .keys, textFirst: true,
             missing: "field 'content' (text) or 'keys' (an array) is required"
         )
         let expiresAt = try body.expiry.date(now: clock.now)
-        let job = await starter.startValidatedImport(parsed, provider: provider, expiresAt: expiresAt)
+        let defaults = try body.placement.importDefaults()
+        let job = await starter.startValidatedImport(
+            defaults.apply(to: parsed), provider: provider, expiresAt: expiresAt)
         return try accepted(job)
     }
 
@@ -43,20 +47,30 @@ struct AdminKeyCheckRoutes {
 
     private func verify(_ request: Request) async throws -> Response {
         let body = try await AdminBody.decode(VerifyKeyRequest.self, from: request, limit: limit)
-        let provider = try AdminRequest.providerIfGiven(query: request, body: body)
+        let provider = try AdminRequest.providerIfGiven(query: request, body: body, catalog: providers.catalog)
+        let baseURL: String?
+        do {
+            baseURL = try ImportDefaults.checked(baseURL: body.baseURL, weight: nil, tier: nil).baseURL
+        } catch {
+            throw GatewayError.badRequest(error.message)
+        }
         let reference = (body.id ?? body.apiKey)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard !reference.isEmpty else { throw GatewayError.badRequest("field 'id' or 'apiKey' is required") }
-        if let poolID = pool.resolveID(reference, provider: provider) {
+        guard !reference.isEmpty || baseURL != nil else {
+            throw GatewayError.badRequest("field 'id' or 'apiKey' is required")
+        }
+        if baseURL == nil, let poolID = pool.resolveID(reference, provider: provider) {
             guard let result = try await checker.check(id: poolID), let view = pool.view(id: poolID) else {
                 throw GatewayError.notFound("no such key")
             }
             return try JSONResponse.make(VerifyKeyPayload(report: result.report, key: KeyPayload(view)))
         }
-        guard let secret = body.apiKey?.trimmingCharacters(in: .whitespacesAndNewlines), !secret.isEmpty else {
-            throw GatewayError.notFound("no such key")
+        // A key not in the pool, or a server (`base_url`, with or without a secret): asked now, nothing stored.
+        let secret = body.apiKey?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !secret.isEmpty || baseURL != nil else { throw GatewayError.notFound("no such key") }
+        if !secret.isEmpty, let problem = KeySecretRules.problem(in: secret) {
+            throw GatewayError.badRequest("invalid key: \(problem)")
         }
-        if let problem = KeySecretRules.problem(in: secret) { throw GatewayError.badRequest("invalid key: \(problem)") }
-        let report = try await checker.prober.inspect(secret: secret, provider: provider ?? .ollama)
+        let report = try await checker.prober.inspect(secret: secret, provider: provider ?? .ollama, baseURL: baseURL)
         return try JSONResponse.make(VerifyKeyPayload(report: report, key: nil))
     }
 
@@ -64,7 +78,8 @@ struct AdminKeyCheckRoutes {
 
     private func healthCheck(_ request: Request) async throws -> Response {
         let body = try await AdminBody.decode(KeySelectionRequest.self, from: request, limit: limit, allowEmpty: true)
-        let selection = try KeySelection.read(body, request: request, pool: pool, default: .everyKey)
+        let selection = try KeySelection.read(
+            body, request: request, pool: pool, catalog: providers.catalog, default: .everyKey)
         let job = await starter.startCheck(kind: "health_check", ids: selection.ids)
         return try accepted(job, notFound: selection.notFound)
     }

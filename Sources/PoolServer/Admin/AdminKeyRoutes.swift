@@ -4,7 +4,8 @@ import Logging
 import PoolCore
 import PoolStore
 
-/// `/admin/api-keys`, `/admin/import` and `/admin/keys/enable|disable`.
+/// `/admin/api-keys` (and a key's placement, `PATCH /admin/api-keys/{id}`), `/admin/import` and
+/// `/admin/keys/enable|disable`.
 struct AdminKeyRoutes {
     let pool: KeyPool
     let store: any PoolStore
@@ -12,6 +13,8 @@ struct AdminKeyRoutes {
     let limits: GatewayConfiguration.Limits
     let importer: KeyImporter
     let logger: Logger
+    /// The live provider catalog: every provider name a request gives is checked against it.
+    let providers: ProviderRegistry
 
     var limit: Int { limits.maxBodyBytes }
     /// Imports carry whole key files, so they get their own, larger limit.
@@ -23,6 +26,9 @@ struct AdminKeyRoutes {
         group.delete("api-keys") { request, _ in try await deleteFromBody(request) }
         group.delete("api-keys/:id") { request, context in
             try await delete(ids: [context.parameters.require("id")], provider: nil)
+        }
+        group.patch("api-keys/:id") { request, context in
+            try await updatePlacement(id: context.parameters.require("id"), request)
         }
         group.post("api-keys/import") { request, _ in try await importKeys(request, preferring: .keys) }
         group.post("api-keys/import-from-txt") { request, _ in try await importText(request) }
@@ -39,7 +45,7 @@ struct AdminKeyRoutes {
 
     private func listNow(_ request: Request) throws -> Response {
         let query = request.uri.queryParameters
-        let provider = try AdminRequest.provider(query: request, body: nil)
+        let provider = try AdminRequest.provider(query: request, body: nil, catalog: providers.catalog)
         let page = try AdminRequest.integer(query.get("page"), name: "page", range: 1...Int.max) ?? 1
         let pageSize =
             try AdminRequest.integer(
@@ -79,28 +85,51 @@ struct AdminKeyRoutes {
 
     private func add(_ request: Request) async throws -> Response {
         let body = try await AdminBody.decode(AddKeyRequest.self, from: request, limit: limit)
-        let provider = try AdminRequest.provider(query: request, body: body)
-        let secret = try AdminRequest.required(body.apiKey, "apiKey")
-        var line = secret.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let username = body.username, !username.isEmpty, !line.contains("----") { line = username + "----" + line }
-        let parsed = ImportParser.parse(text: line)
-        if let problem = parsed.invalid.first { throw GatewayError.badRequest("invalid key: \(problem.reason)") }
-        guard parsed.entries.count == 1 else { throw GatewayError.badRequest("invalid key: expected exactly one key") }
+        let provider = try AdminRequest.provider(query: request, body: body, catalog: providers.catalog)
+        let defaults = try body.placement.importDefaults()
+        let parsed = try defaults.singleKey(secret: body.apiKey, username: body.username)
         let expiresAt = try body.expiry.date(now: clock.now)
         let summary = try await importer.importKeys(parsed, provider: provider, expiresAt: expiresAt)
-        guard summary.added == 1, let entry = parsed.entries.first,
-            let id = pool.resolveID(entry.secret, provider: provider), let view = pool.view(id: id)
-        else {
+        guard summary.added == 1, let id = summary.addedIDs.first, let view = pool.view(id: id) else {
             throw GatewayError(.conflict, "this key is already in the \(provider) pool")
         }
         return try JSONResponse.make(SingleKeyPayload(key: KeyPayload(view)), status: .created)
+    }
+
+    // MARK: Placement
+
+    /// `PATCH /admin/api-keys/{id}`: a new weight and/or tier, stored first, then applied to the pool.
+    private func updatePlacement(id reference: String, _ request: Request) async throws -> Response {
+        let body = try await AdminBody.decode(UpdateKeyRequest.self, from: request, limit: limit)
+        guard body.baseURL == nil else {
+            throw GatewayError.badRequest(
+                "field 'base_url' cannot change: it is part of the key's identity; delete the key and add it again")
+        }
+        let weight = try KeyPlacementFields.whole(body.weight, "weight")
+        let tier = try KeyPlacementFields.whole(body.tier, "tier")
+        guard weight != nil || tier != nil else {
+            throw GatewayError.badRequest("field 'weight' or 'tier' is required")
+        }
+        guard let id = pool.resolveID(reference), let current = pool.view(id: id) else {
+            throw GatewayError.notFound("no such key")
+        }
+        let placement: KeyPlacement
+        switch KeyPlacement.checked(weight: weight ?? current.placement.weight, tier: tier ?? current.placement.tier) {
+        case .success(let checked): placement = checked
+        case .failure(let error): throw GatewayError.badRequest(error.message)
+        }
+        try await store.updateKeyPlacements([KeyPlacementRecord(keyID: id, placement: placement)])
+        guard pool.setPlacement(keyID: id, placement), let view = pool.view(id: id) else {
+            throw GatewayError.notFound("no such key")
+        }
+        return try JSONResponse.make(SingleKeyPayload(key: KeyPayload(view)))
     }
 
     // MARK: Delete
 
     private func deleteFromBody(_ request: Request) async throws -> Response {
         let body = try await AdminBody.decode(DeleteKeysRequest.self, from: request, limit: limit, allowEmpty: true)
-        let provider = try AdminRequest.providerIfGiven(query: request, body: body)
+        let provider = try AdminRequest.providerIfGiven(query: request, body: body, catalog: providers.catalog)
         var references = body.ids ?? []
         if let single = body.reference { references.append(single) }
         if let fromQuery = request.uri.queryParameters.get("id") { references.append(fromQuery) }
@@ -126,7 +155,7 @@ struct AdminKeyRoutes {
         _ request: Request, preferring field: ImportKeysRequest.ArrayField
     ) async throws -> Response {
         let body = try await AdminBody.decode(ImportKeysRequest.self, from: request, limit: importLimit)
-        let provider = try AdminRequest.provider(query: request, body: body)
+        let provider = try AdminRequest.provider(query: request, body: body, catalog: providers.catalog)
         let parsed = try await ImportBody.parse(
             body, preferring: field, textFirst: false,
             missing: "field '\(field.rawValue)' (an array) or 'content' (text) is required"
@@ -136,7 +165,7 @@ struct AdminKeyRoutes {
 
     private func importText(_ request: Request) async throws -> Response {
         let body = try await AdminBody.decode(ImportKeysRequest.self, from: request, limit: importLimit)
-        let provider = try AdminRequest.provider(query: request, body: body)
+        let provider = try AdminRequest.provider(query: request, body: body, catalog: providers.catalog)
         let parsed = try await ImportBody.parse(
             body, preferring: .keys, textFirst: true, missing: "field 'content' is required"
         )
@@ -147,7 +176,9 @@ struct AdminKeyRoutes {
         _ parsed: ImportParseResult, provider: ProviderID, body: ImportKeysRequest
     ) async throws -> Response {
         let expiresAt = try body.expiry.date(now: clock.now)
-        let summary = try await importer.importKeys(parsed, provider: provider, expiresAt: expiresAt)
+        let defaults = try body.placement.importDefaults()
+        let summary = try await importer.importKeys(
+            defaults.apply(to: parsed), provider: provider, expiresAt: expiresAt)
         logger.info(
             "keys imported",
             metadata: [
@@ -173,7 +204,7 @@ struct AdminKeyRoutes {
         _ request: Request, _ change: @escaping (inout KeyHealth, Date, ChangeKeyHealthRequest) throws -> Void
     ) async throws -> Response {
         let body = try await AdminBody.decode(ChangeKeyHealthRequest.self, from: request, limit: limit)
-        let provider = try AdminRequest.providerIfGiven(query: request, body: body)
+        let provider = try AdminRequest.providerIfGiven(query: request, body: body, catalog: providers.catalog)
         guard let reference = body.reference else {
             throw GatewayError.badRequest("field 'id' or 'apiKey' is required")
         }

@@ -4,18 +4,24 @@ import PoolCore
 
 /// Parameters every admin route reads the same way.
 enum AdminRequest {
-    /// `?provider=` or `body.provider`, default `ollama`; an unknown name is a 400.
-    static func provider(query request: Request, body: (any ProviderNaming)?) throws -> ProviderID {
-        try providerIfGiven(query: request, body: body) ?? .ollama
+    /// `?provider=` or `body.provider`, default `ollama`; a name not in `catalog` (the live one; nil: the
+    /// built-ins) is a 400 listing the known ones.
+    static func provider(
+        query request: Request, body: (any ProviderNaming)?, catalog: ProviderCatalog? = nil
+    ) throws -> ProviderID {
+        try providerIfGiven(query: request, body: body, catalog: catalog) ?? .ollama
     }
 
-    static func providerIfGiven(query request: Request, body: (any ProviderNaming)?) throws -> ProviderID? {
+    static func providerIfGiven(
+        query request: Request, body: (any ProviderNaming)?, catalog: ProviderCatalog? = nil
+    ) throws -> ProviderID? {
         guard let raw = request.uri.queryParameters.get("provider") ?? body?.provider else { return nil }
-        return try parseProvider(raw)
+        return try parseProvider(raw, catalog: catalog)
     }
 
-    static func parseProvider(_ raw: String) throws -> ProviderID {
+    static func parseProvider(_ raw: String, catalog: ProviderCatalog? = nil) throws -> ProviderID {
         do {
+            if let catalog { return try catalog.parse(raw) }
             return try ProviderID.parse(raw)
         } catch {
             throw GatewayError.badRequest(error.description)

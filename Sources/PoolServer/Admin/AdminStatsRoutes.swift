@@ -12,6 +12,8 @@ struct AdminStatsRoutes {
     let shared: StatsShared
     /// When the gateway started, for the uptime.
     let startedAt: Date
+    /// The live provider catalog: every provider name a request gives is checked against it.
+    let providers: ProviderRegistry
 
     func register(on group: RouterGroup<GatewayRequestContext>) {
         group.get("stats") { request, _ in try overview(request) }
@@ -19,7 +21,7 @@ struct AdminStatsRoutes {
     }
 
     private func overview(_ request: Request) throws -> Response {
-        let provider = try AdminRequest.provider(query: request, body: nil)
+        let provider = try AdminRequest.provider(query: request, body: nil, catalog: providers.catalog)
         let now = clock.now
         // The cluster's totals: this instance's counters plus what the others flushed (`StatsShared`).
         let totals = shared.totals(provider: provider, local: traffic.totals(provider: provider))
@@ -35,7 +37,7 @@ struct AdminStatsRoutes {
     }
 
     private func keyStats(_ request: Request) throws -> Response {
-        let provider = try AdminRequest.provider(query: request, body: nil)
+        let provider = try AdminRequest.provider(query: request, body: nil, catalog: providers.catalog)
         let keys = pool.views(provider: provider).map(KeyPayload.init)
         return try JSONResponse.make(KeyStatsListPayload(provider: provider.rawValue, keys: keys, total: keys.count))
     }

@@ -14,6 +14,8 @@ struct AdminTokenRoutes {
     let defaults: TokenPolicy
     /// The response cache, cleared of a token's answers when the token goes.
     let guards: ClientGuards
+    /// The live provider catalog: every provider name a request gives is checked against it.
+    let providers: ProviderRegistry
 
     func register(on group: RouterGroup<GatewayRequestContext>) {
         for path in ["tokens", "client-tokens"] {
@@ -46,7 +48,7 @@ struct AdminTokenRoutes {
             CreateTokenRequest.self, from: request, limit: limits.maxBodyBytes, allowEmpty: true
         )
         let name = try Self.checkedName(body.name)
-        let scope = try body.provider.map(AdminRequest.parseProvider)
+        let scope = try body.provider.map { try AdminRequest.parseProvider($0, catalog: providers.catalog) }
         let policy = try body.policy.applied(to: defaults)
         let now = clock.now
         let expiresAt = try body.expiry.date(now: now)
@@ -67,7 +69,7 @@ struct AdminTokenRoutes {
         switch body.provider {
         case .absent: break
         case .cleared: record.provider = nil
-        case .set(let raw): record.provider = try AdminRequest.parseProvider(raw)
+        case .set(let raw): record.provider = try AdminRequest.parseProvider(raw, catalog: providers.catalog)
         }
         if body.expiry.ttl != nil || body.expiry.expiresAt != nil {
             record.expiresAt = try body.expiry.date(now: clock.now)

@@ -18,10 +18,11 @@ struct KeySelection {
     }
 
     static func read(
-        _ body: KeySelectionRequest, request: Request, pool: KeyPool, default fallback: Default
+        _ body: KeySelectionRequest, request: Request, pool: KeyPool, catalog: ProviderCatalog,
+        default fallback: Default
     ) throws -> KeySelection {
         if let references = body.ids {
-            let provider = try AdminRequest.providerIfGiven(query: request, body: body)
+            let provider = try AdminRequest.providerIfGiven(query: request, body: body, catalog: catalog)
             var seen = Set<String>()
             var ids: [String] = []
             var notFound = 0
@@ -34,7 +35,7 @@ struct KeySelection {
             }
             return KeySelection(ids: ids, notFound: notFound)
         }
-        let provider = try AdminRequest.provider(query: request, body: body)
+        let provider = try AdminRequest.provider(query: request, body: body, catalog: catalog)
         let status = body.status ?? request.uri.queryParameters.get("status")
         guard let status else {
             guard case .everyKey = fallback else {

@@ -53,7 +53,7 @@ func buildApplication(
     if configuration.publicStats {
         PublicStatsRoutes(
             pool: gateway.pool, traffic: gateway.traffic, clock: gateway.clock, storage: gateway.store.kind,
-            shared: gateway.sharedStats
+            shared: gateway.sharedStats, providers: gateway.providers
         ).register(on: router)
     }
     WebRoutes(assets: .bundled, publicStats: configuration.publicStats).register(on: router)
@@ -69,21 +69,25 @@ func buildApplication(
         middleware: AdminAuthMiddleware(credential: gateway.admin, guards: gateway.guards, clock: gateway.clock))
     AdminKeyRoutes(
         pool: gateway.pool, store: gateway.store, clock: gateway.clock, limits: configuration.limits,
-        importer: KeyImporter(pool: gateway.pool, store: gateway.store, clock: gateway.clock), logger: gateway.logger
+        importer: KeyImporter(pool: gateway.pool, store: gateway.store, clock: gateway.clock), logger: gateway.logger,
+        providers: gateway.providers
+    ).register(on: admin)
+    AdminProviderRoutes(
+        administration: ProviderAdministration(gateway: gateway), limits: configuration.limits, logger: gateway.logger
     ).register(on: admin)
     AdminTokenRoutes(
         store: gateway.store, tokens: gateway.tokens, clock: gateway.clock, limits: configuration.limits,
-        defaults: configuration.clientLimits.tokenDefaults, guards: gateway.guards
+        defaults: configuration.clientLimits.tokenDefaults, guards: gateway.guards, providers: gateway.providers
     ).register(on: admin)
     AdminStatsRoutes(
         pool: gateway.pool, tokens: gateway.tokens, traffic: gateway.traffic, clock: gateway.clock,
-        shared: gateway.sharedStats, startedAt: gateway.startedAt
+        shared: gateway.sharedStats, startedAt: gateway.startedAt, providers: gateway.providers
     ).register(on: admin)
-    AdminRequestRoutes(log: gateway.requestLog, clock: gateway.clock).register(on: admin)
+    AdminRequestRoutes(log: gateway.requestLog, clock: gateway.clock, providers: gateway.providers).register(on: admin)
     AdminCacheRoutes(
         modelCache: gateway.modelCache, responseCache: gateway.guards.responseCache,
         responseCacheTTL: gateway.guards.responseCacheTTL, clock: gateway.clock,
-        limits: configuration.limits
+        limits: configuration.limits, providers: gateway.providers
     ).register(on: admin)
     let prober = KeyProber(
         client: upstream, upstream: configuration.upstream, checks: configuration.keyChecks, clock: gateway.clock,
@@ -97,10 +101,13 @@ func buildApplication(
         importer: ValidatedImport(pool: gateway.pool, store: gateway.store, clock: gateway.clock, prober: prober),
         jobs: jobs, logger: gateway.logger
     )
-    AdminKeyCheckRoutes(pool: gateway.pool, clock: gateway.clock, limits: configuration.limits, starter: starter)
-        .register(on: admin)
+    AdminKeyCheckRoutes(
+        pool: gateway.pool, clock: gateway.clock, limits: configuration.limits, starter: starter,
+        providers: gateway.providers
+    ).register(on: admin)
     AdminBulkRoutes(
-        pool: gateway.pool, store: gateway.store, limits: configuration.limits, logger: gateway.logger, starter: starter
+        pool: gateway.pool, store: gateway.store, limits: configuration.limits, logger: gateway.logger, starter: starter,
+        providers: gateway.providers
     ).register(on: admin)
 
     // The proxied routes are served in front of the router (`Proxy/Front/ProxyFrontHandler`), not registered on it.

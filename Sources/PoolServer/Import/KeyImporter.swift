@@ -29,7 +29,8 @@ public struct KeyImporter: Sendable {
         let added = records.filter { inserted.contains($0.id) }
         try await OffLoop.run { pool.add(added) }
         return ImportSummary(
-            total: parsed.total, added: inserted.count, duplicates: duplicates, invalid: parsed.invalid
+            total: parsed.total, added: inserted.count, duplicates: duplicates, invalid: parsed.invalid,
+            addedIDs: added.map(\.id)
         )
     }
 
@@ -40,7 +41,9 @@ public struct KeyImporter: Sendable {
         let (entries, duplicates) = pool.newEntries(parsed.entries, provider: provider)
         let records = entries.map { entry in
             KeyRecord(
-                provider: provider, secret: entry.secret, username: entry.username, createdAt: now, expiresAt: expiresAt
+                provider: provider, secret: entry.secret, username: entry.username, createdAt: now,
+                expiresAt: expiresAt, baseURL: entry.baseURL.map(ProviderRules.normalizedBaseURL),
+                placement: entry.placement
             )
         }
         return (records, duplicates)

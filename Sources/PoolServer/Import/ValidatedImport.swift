@@ -6,7 +6,8 @@ import PoolStore
 ///
 /// Valid keys join `active` with the models they serve; rate-limited and out-of-credit keys are genuine and
 /// join `cooling`; rejected keys are reported, never added. A key the upstream could not judge (5xx, timeout,
-/// an unexpected answer) is not invalid: it joins, and traffic or recovery will tell. Probed keys are stored
+/// an unexpected answer) is not invalid: it joins, and traffic or recovery will tell. A key with its own base URL
+/// (a self-hosted server) is probed there. Probed keys are stored
 /// in batches while the import runs, so the first good keys serve long before the last is probed.
 struct ValidatedImport: Sendable {
     let pool: KeyPool
@@ -29,7 +30,9 @@ struct ValidatedImport: Sendable {
             try await add(records, tally: tally)
         }
         try await fanOut.run(candidates) { entry in
-            guard let report = try? await prober.inspect(secret: entry.secret, provider: provider) else { return nil }
+            guard
+                let report = try? await prober.inspect(secret: entry.secret, provider: provider, baseURL: entry.baseURL)
+            else { return nil }
             let outcome = report.outcome
             job.advance(valid: outcome == .valid, invalid: outcome.isInvalid)
             if outcome.isInvalid {
@@ -62,7 +65,8 @@ struct ValidatedImport: Sendable {
         return KeyRecord(
             provider: provider, secret: entry.secret, username: entry.username, createdAt: now,
             expiresAt: expiresAt, health: health, models: report.models ?? [],
-            category: report.models.map { ModelCategory.classify(models: $0) }, credit: report.credit
+            category: report.models.map { ModelCategory.classify(models: $0) }, credit: report.credit,
+            baseURL: entry.baseURL.map(ProviderRules.normalizedBaseURL), placement: entry.placement
         )
     }
 

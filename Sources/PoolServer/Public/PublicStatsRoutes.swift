@@ -15,6 +15,8 @@ struct PublicStatsRoutes {
     let storage: String
     /// Other instances' share of the totals (zero with one instance).
     var shared = StatsShared()
+    /// The live provider catalog `provider=` is read against (nil: the built-ins only).
+    var providers: ProviderRegistry? = nil
 
     /// Models in `topModels` (over every retained hour) and in `recentTopModels` (last 24 hours).
     static let topCount = 10
@@ -26,7 +28,7 @@ struct PublicStatsRoutes {
     }
 
     private func publicStats(_ request: Request) throws -> Response {
-        let provider = try AdminRequest.provider(query: request, body: nil)
+        let provider = try AdminRequest.provider(query: request, body: nil, catalog: providers?.catalog)
         return try Self.camelCaseJSON(answer(provider: provider, now: clock.now))
     }
 

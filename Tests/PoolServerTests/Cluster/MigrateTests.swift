@@ -13,7 +13,7 @@ import Testing
 struct MigrateTests {
     private static let created = Date(timeIntervalSince1970: 1_800_000_000.123)
 
-    @Test("keys with health, statistics and models, tokens, totals and the admin hash arrive; a second run is refused")
+    @Test("keys with health, statistics, models, base URLs and placements, tokens, providers, totals and the admin hash arrive; a second run is refused")
     func sqliteToPostgres() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -30,7 +30,16 @@ struct MigrateTests {
         }
         keys[3].health = KeyHealth(condition: .invalid(reason: "upstream answered 401"), consecutiveFailures: 2)
         keys[4].models = ["qwen3:8b"]
+        keys[5].placement = KeyPlacement(weight: 7, tier: 2)
+        keys.append(
+            KeyRecord(
+                provider: ProviderID(rawValue: "local"), secret: "", createdAt: Self.created,
+                baseURL: "http://127.0.0.1:11434", placement: KeyPlacement(weight: 3, tier: 1)))
         _ = try await source.insertKeys(keys)
+        try await source.saveProvider(
+            ProviderDefinition(
+                name: ProviderID(rawValue: "local"), baseURL: "http://127.0.0.1:11434", dialects: [.openai, .ollama],
+                aliases: ["gpt-4o-mini": "qwen3:8b"]))
         let token = ClientTokenRecord(
             id: "tok_moved", name: "moved", tokenHash: "hash-moved", prefix: "sk-move", createdAt: Self.created,
             expiresAt: nil, provider: .ollama, requestCount: 0)
@@ -57,7 +66,7 @@ struct MigrateTests {
                 ["migrate", "--from", "sqlite:\(path)", "--to", url], database: database,
                 environment: ["ENCRYPTION_KEY": key])
             #expect(first.status == 0, "\(first.errors)")
-            #expect(first.output.contains("copied 50 keys, 1 tokens"))
+            #expect(first.output.contains("copied 51 keys, 1 tokens, 1 providers"))
 
             let target = try await PostgresStore(
                 settings: try PostgresConnectionSettings(url: url), cipher: SecretCipher(passphrase: key),
@@ -66,6 +75,8 @@ struct MigrateTests {
             #expect(copy.keys == expected.keys)
             #expect(copy.keyStats == expected.keyStats)
             #expect(copy.tokens == expected.tokens)
+            #expect(copy.providers == expected.providers)
+            #expect(copy.providers.count == 1)
             #expect(copy.globalStats == expected.globalStats)
             #expect(copy.modelHours == expected.modelHours)
             #expect(try await target.setting("admin_token_sha256") == "abc123")

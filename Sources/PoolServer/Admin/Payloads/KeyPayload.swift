@@ -21,6 +21,12 @@ struct KeyPayload: Encodable {
     /// Label, limit and usage as the upstream last reported them (OpenRouter).
     var credit: KeyCredit?
     var stats: KeyStatsPayload
+    /// The key's own server (a self-hosted one); absent for a key of the provider's `base_url`.
+    var baseURL: String?
+    /// Its share of the picks within its tier (1…100).
+    var weight: Int
+    /// Tier 1 serves while any of its keys is usable; tier 2 only when none is (1…9).
+    var tier: Int
 
     init(_ view: KeyView) {
         id = view.id
@@ -47,5 +53,8 @@ struct KeyPayload: Encodable {
         category = view.category
         credit = view.credit
         stats = KeyStatsPayload(view.stats)
+        baseURL = view.baseURL
+        weight = view.placement.weight
+        tier = view.placement.tier
     }
 }

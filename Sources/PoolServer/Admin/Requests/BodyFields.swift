@@ -70,6 +70,8 @@ struct FieldName: ExpressibleByStringLiteral, Sendable {
     static let quotaPeriod = FieldName("quota_period", "quotaPeriod")
     static let cacheScope = FieldName("cache_scope", "cacheScope")
     static let cacheTTL = FieldName("cache_ttl", "cacheTTL")
+    /// A key's own upstream root (a self-hosted server), or a provider's (issue #17).
+    static let baseURL = FieldName("base_url", "baseUrl", "baseURL")
     /// A client token's id (`POST /admin/cache/clear`).
     static let token = FieldName("token", "token_id", "tokenId")
 }

@@ -1,5 +1,6 @@
 /// Every import route's body: keys as a text in `content` or as an array in `keys` or `accounts` (see
-/// `ImportBody` for which wins), and the pool and expiry they join with.
+/// `ImportBody` for which wins), and the pool, expiry, server (`base_url`) and placement (`weight`, `tier`) they
+/// join with.
 struct ImportKeysRequest: AdminRequestBody, ProviderNaming {
     /// The two names an import array goes by; each route prefers one.
     enum ArrayField: String, Sendable {
@@ -11,6 +12,7 @@ struct ImportKeysRequest: AdminRequestBody, ProviderNaming {
     var accounts: ImportItems?
     var provider: String?
     var expiry: ExpiryFields
+    var placement: KeyPlacementFields
 
     init(_ fields: BodyFields) throws {
         content = try fields.value("content")
@@ -18,6 +20,7 @@ struct ImportKeysRequest: AdminRequestBody, ProviderNaming {
         accounts = try fields.value("accounts")
         provider = try fields.value("provider")
         expiry = try ExpiryFields(fields)
+        placement = try KeyPlacementFields(fields)
     }
 
     /// The array under `preferred`, else under the other name.

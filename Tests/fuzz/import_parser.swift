@@ -4,13 +4,16 @@
 /// Asserts, besides "no crash, no ASan report":
 /// - `total == entries.count + invalid.count` (documented on `ImportParseResult`), lines are ≥ 1 and increase
 ///   within `entries` and within `invalid`;
-/// - every entry's secret passes `KeySecretRules.problem(in:)`;
+/// - every entry's secret passes `KeySecretRules.problem(in:)`, except an endpoint's empty one (a self-hosted
+///   server without a key); every entry's base URL passes `ProviderRules.validateBaseURL` and is normalized;
+///   every placement is in `KeyPlacement`'s ranges;
 /// - the result equals a straightforward reference model written from `ImportParser`'s documentation: lines
 ///   split on `\n`, `\r\n` or `\r` after an optional BOM, trimmed, blank and `#` lines skipped, at most 5
-///   `----`-separated fields with the key last and the username first; or, when the first non-whitespace
-///   character is `[`, the JSON array read by `JSONSerialization` element by element (string ⇒ one line,
-///   object ⇒ `api_key`/`apiKey`/`key` and `username`/`email`/`label`, anything else ⇒ a problem), and broken
-///   JSON ⇒ exactly one problem on line 1;
+///   `----`-separated fields with the key last and the username first, a first field that is an `http(s)://`
+///   URL making the line an endpoint (`URL` or `URL----key`); or, when the first non-whitespace character is
+///   `[`, the JSON array read by `JSONSerialization` element by element (string ⇒ one line, object ⇒
+///   `base_url`/`url`, `weight`, `tier`, `api_key`/`apiKey`/`key` (optional with a base URL) and
+///   `username`/`email`/`label`, anything else ⇒ a problem), and broken JSON ⇒ exactly one problem on line 1;
 /// - no problem's reason contains the offending key when the key has ≥ 8 scalars (reasons never echo a key).
 ///   Keys made only of characters the parser's own wording uses (lowercase ASCII, digits, `U`, space and
 ///   `:,()"+-._`) are exempt, so a key that happens to spell part of a message is not taken for an echo.
@@ -25,9 +28,16 @@ public func fuzzImportParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     checkIncreasing(result.entries.map(\.line), "entries")
     checkIncreasing(result.invalid.map(\.line), "invalid")
     for entry in result.entries {
-        if let reason = KeySecretRules.problem(in: entry.secret) {
+        if !(entry.secret.isEmpty && entry.baseURL != nil), let reason = KeySecretRules.problem(in: entry.secret) {
             fatalError("entry on line \(entry.line) has a secret the rules refuse: \(reason)")
         }
+        if let url = entry.baseURL {
+            guard (try? ProviderRules.validateBaseURL(url, field: "base_url")) != nil,
+                ProviderRules.normalizedBaseURL(url) == url
+            else { fatalError("entry on line \(entry.line) has a base URL the rules refuse") }
+        }
+        guard KeyPlacement.weights.contains(entry.placement.weight), KeyPlacement.tiers.contains(entry.placement.tier)
+        else { fatalError("entry on line \(entry.line) has a placement out of range") }
     }
 
     let expected = ReferenceImport.parse(text)
@@ -145,12 +155,31 @@ enum ReferenceImport {
             }
         }
         fields.append(field)
+        if fields.count <= 5, isURL(trim(fields[0])) { return endpoint(fields, number: number) }
         let key = string(trim(fields[fields.count - 1]))
         guard fields.count <= 5, KeySecretRules.problem(in: key) == nil else {
             return .problem(Problem(line: number, key: key))
         }
         let username = fields.count == 1 ? nil : nonEmpty(trim(fields[0]))
         return .entry(ImportEntry(secret: key, username: username, line: number))
+    }
+
+    /// A first field that starts with `http://` or `https://`, in any case.
+    static func isURL(_ field: [Unicode.Scalar]) -> Bool {
+        let head = string(Array(field.prefix(8))).lowercased()
+        return head.hasPrefix("http://") || head == "https://"
+    }
+
+    /// `URL` (no key) or `URL----key`; more fields, a URL the rules refuse or a key they refuse is a problem.
+    static func endpoint(_ fields: [[Unicode.Scalar]], number: Int) -> Outcome {
+        let key = fields.count == 2 ? string(trim(fields[1])) : ""
+        guard fields.count <= 2 else { return .problem(Problem(line: number, key: string(trim(fields[fields.count - 1])))) }
+        let url = string(trim(fields[0]))
+        guard (try? ProviderRules.validateBaseURL(url, field: "url")) != nil else {
+            return .problem(Problem(line: number, key: key.isEmpty ? nil : key))
+        }
+        guard key.isEmpty || KeySecretRules.problem(in: key) == nil else { return .problem(Problem(line: number, key: key)) }
+        return .entry(ImportEntry(secret: key, line: number, baseURL: ProviderRules.normalizedBaseURL(url)))
     }
 
     static func object(_ object: [String: Any], number: Int) -> Outcome {
@@ -161,14 +190,34 @@ enum ReferenceImport {
             }
             return (false, nil)
         }
+        let keyField = field(["api_key", "apiKey", "key"])
+        let offered = keyField.value.map { string(trim(Array($0.unicodeScalars))) }
+        let problem = Outcome.problem(Problem(line: number, key: offered))
+        let urlField = field(["base_url", "url"])
+        if urlField.found, urlField.value == nil { return problem }
+        let baseURL = urlField.value.map { string(trim(Array($0.unicodeScalars))) }
+        if let baseURL, (try? ProviderRules.validateBaseURL(baseURL, field: "base_url")) == nil { return problem }
+        var placement = KeyPlacement()
+        for name in ["weight", "tier"] {
+            guard let value = object[name], !(value is NSNull) else { continue }
+            // A whole JSON number; JSONSerialization gives booleans as NSNumber too (objCType "c").
+            guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
+                number.doubleValue.rounded() == number.doubleValue, abs(number.doubleValue) < 1e15
+            else { return problem }
+            if name == "weight" { placement.weight = Int(number.doubleValue) } else { placement.tier = Int(number.doubleValue) }
+        }
+        guard KeyPlacement.weights.contains(placement.weight), KeyPlacement.tiers.contains(placement.tier) else {
+            return problem
+        }
         let username = field(["username", "email", "label"])
-        if username.found, username.value == nil { return .problem(Problem(line: number, key: nil)) }
-        let key = field(["api_key", "apiKey", "key"])
-        guard let value = key.value else { return .problem(Problem(line: number, key: nil)) }
-        let secret = string(trim(Array(value.unicodeScalars)))
-        guard KeySecretRules.problem(in: secret) == nil else { return .problem(Problem(line: number, key: secret)) }
+        if username.found, username.value == nil { return problem }
+        if keyField.found, keyField.value == nil { return problem }
+        let secret = offered ?? ""
+        let keyless = secret.isEmpty && baseURL != nil
+        guard keyless || (keyField.found && KeySecretRules.problem(in: secret) == nil) else { return problem }
         return .entry(ImportEntry(
-            secret: secret, username: username.value.flatMap { nonEmpty(trim(Array($0.unicodeScalars))) }, line: number
+            secret: secret, username: username.value.flatMap { nonEmpty(trim(Array($0.unicodeScalars))) }, line: number,
+            baseURL: baseURL.map(ProviderRules.normalizedBaseURL), placement: placement
         ))
     }
 

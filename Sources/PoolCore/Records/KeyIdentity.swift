@@ -9,8 +9,3 @@ public enum KeyIdentity {
         return ProviderRules.normalizedBaseURL(baseURL) + "\n" + secret
     }
 }
-
-extension KeyRecord {
-    /// See `KeyIdentity`.
-    public var identity: String { KeyIdentity.of(baseURL: baseURL, secret: secret) }
-}

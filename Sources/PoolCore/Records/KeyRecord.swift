@@ -56,3 +56,8 @@ public struct KeyRecord: Sendable, Equatable {
         "k_" + RandomText.hex(count: 13)
     }
 }
+
+extension KeyRecord {
+    /// See `KeyIdentity`.
+    public var identity: String { KeyIdentity.of(baseURL: baseURL, secret: secret) }
+}

@@ -115,8 +115,8 @@ extension GatewayConfiguration {
         .url("OPENROUTER_UPSTREAM_URL", \.upstream.openRouterURL, "OpenRouter base; requests go to `{base}/v1/...`"),
         .providerOff("DISABLE_OLLAMA", .ollama, "turn the Ollama provider off (its routes answer 503)"),
         .providerOff("DISABLE_OPENROUTER", .openrouter, "turn the OpenRouter provider off"),
-        .optionalText("OPENROUTER_REFERER", \.upstream.openRouterReferer, "sent as `HTTP-Referer` to OpenRouter"),
-        .optionalText("OPENROUTER_TITLE", \.upstream.openRouterTitle, "sent as `X-Title` to OpenRouter"),
+        .headerValue("OPENROUTER_REFERER", \.upstream.openRouterReferer, "sent as `HTTP-Referer` to OpenRouter"),
+        .headerValue("OPENROUTER_TITLE", \.upstream.openRouterTitle, "sent as `X-Title` to OpenRouter"),
         .optionalText(
             "PROVIDERS_FILE", \.upstream.providersFile,
             "a file of provider definitions (`{\"providers\":[...]}` in JSON, or `[[providers]]` tables in TOML when the "

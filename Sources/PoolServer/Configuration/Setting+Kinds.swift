@@ -25,6 +25,21 @@ extension Setting {
         )
     }
 
+    /// Text sent as an upstream header field's value: a control character (CR, LF, …) would split the request head,
+    /// so it stops the start instead.
+    static func headerValue(_ name: String, _ field: Field<String?>, _ summary: String) -> Setting {
+        Setting(
+            name: name, form: .value, summary: summary, isSecret: false, defaultNote: nil,
+            read: { text, configuration in
+                guard text.utf8.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }) else {
+                    throw ConfigurationError("\(name) must not contain control characters (it is sent as a header)")
+                }
+                configuration[keyPath: field] = text
+            },
+            show: { $0[keyPath: field] }
+        )
+    }
+
     static func integer(_ name: String, _ field: Field<Int>, range: ClosedRange<Int>, _ summary: String) -> Setting {
         Setting(
             name: name, form: .value, summary: summary, isSecret: false, defaultNote: nil,

@@ -68,6 +68,11 @@ struct SettingsTests {
             (["--port", "--host", "x"], "--port needs a value"), (["8080"], "unexpected argument '8080'"),
             (["--port", "70000"], "PORT must be at most 65535"), (["--disable-ollama=maybe"], "DISABLE_OLLAMA"),
             (["--health-check-interval", "0.5"], "HEALTH_CHECK_INTERVAL must be 0 (off) or at least 1 second"),
+            (
+                ["--openrouter-referer", "https://a.example\r\nX-Injected: 1"],
+                "OPENROUTER_REFERER must not contain control"
+            ),
+            (["--openrouter-title", "pool\n"], "OPENROUTER_TITLE must not contain control"),
         ]
     )
     func badFlags(arguments: [String], message: String) {

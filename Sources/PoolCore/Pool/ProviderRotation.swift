@@ -257,7 +257,8 @@ struct ProviderRotation {
 
     /// Moves a key to another weight and tier, whatever its state.
     mutating func setPlacement(_ placement: KeyPlacement, handle: Int) {
-        guard let slot = slots[handle] else { return }
+        // The change feed hands back every changed key; one whose placement stays keeps its places and order.
+        guard let slot = slots[handle], slot.placement != placement else { return }
         // Membership does not depend on the placement: a key in rotation moves rings, any other just keeps it
         // for when it returns (no new wake-up entry).
         removeFromRings(handle)

@@ -11,6 +11,8 @@ public enum ProviderRules {
     public static let reservedHeaders: Set<String> = [
         "host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer",
         "authorization", "x-api-key", "proxy-authorization", "proxy-connection", "expect",
+        // The gateway sets a POST body's type and the request id the logs correlate on.
+        "content-type", "x-request-id",
     ]
 
     /// Longest name: it is a path segment and a label in metrics.
@@ -85,7 +87,22 @@ public enum ProviderRules {
         } else {
             throw ProviderDefinitionError("\(field) must be an http:// or https:// URL")
         }
-        let host = rest.prefix { $0 != "/" && $0 != ":" }
+        let authority = rest.prefix { $0 != "/" }
+        // An IPv6 literal is bracketed (`[::1]:11434`); its colons are not the port's.
+        let host =
+            authority.hasPrefix("[")
+            ? authority.prefix(through: authority.firstIndex(of: "]") ?? authority.index(before: authority.endIndex))
+            : authority.prefix { $0 != ":" }
+        if host.count < authority.count {
+            // A port, when given, is what a connection can use: 1 to 65535.
+            let port = authority.dropFirst(host.count + 1)
+            guard authority.dropFirst(host.count).first == ":", !port.isEmpty, port.count <= 5,
+                port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber),
+                let number = Int(port), (1...65_535).contains(number)
+            else {
+                throw ProviderDefinitionError("\(field) has a port that is not a number from 1 to 65535")
+            }
+        }
         guard !host.isEmpty, !url.contains("?"), !url.contains("#"), !url.contains("@"),
             !url.utf8.contains(where: isControlOrSpace), url.utf8.count <= 2048
         else {
@@ -93,10 +110,14 @@ public enum ProviderRules {
         }
     }
 
-    /// The URL without trailing slashes, as requests append paths to it.
+    /// The URL without trailing slashes, as requests append paths to it, with its scheme in lower case (`HTTP://h`
+    /// and `http://h` are one server, and the upstream client reads only lower-case schemes).
     public static func normalizedBaseURL(_ url: String) -> String {
         var url = Substring(url)
         while url.hasSuffix("/") { url = url.dropLast() }
+        for scheme in ["https://", "http://"] where url.prefix(8).lowercased().hasPrefix(scheme) {
+            return scheme + url.dropFirst(scheme.count)
+        }
         return String(url)
     }
 

@@ -58,8 +58,9 @@ final class ProviderRegistry: Sendable {
 
     /// Where `name`'s definition comes from, or nil for an unknown provider.
     func source(of name: ProviderID) -> Source? {
-        if builtIn.contains(where: { $0.name == name }) { return .builtIn }
+        // The file first: it may override a built-in, and then it is the file the admin API may not change.
         if fromFile.contains(where: { $0.name == name }) { return .file }
+        if builtIn.contains(where: { $0.name == name }) { return .builtIn }
         return state.withLock { $0.stored[name] == nil ? nil : .store }
     }
 

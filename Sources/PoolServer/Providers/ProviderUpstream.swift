@@ -26,9 +26,16 @@ final class ProviderUpstream: Sendable {
         origin = split?.origin
         basePath = split?.basePath ?? ""
         headers = definition.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
-        firstByteTimeout = definition.timeouts.firstByte.map { .milliseconds(Int64($0 * 1000)) }
-        connectTimeout = definition.timeouts.connect.map { .milliseconds(Int64($0 * 1000)) }
-        streamIdleTimeout = definition.timeouts.idle.map { .milliseconds(Int64($0 * 1000)) }
+        firstByteTimeout = definition.timeouts.firstByte.map(Self.timeAmount)
+        connectTimeout = definition.timeouts.connect.map(Self.timeAmount)
+        streamIdleTimeout = definition.timeouts.idle.map(Self.timeAmount)
+    }
+
+    /// Seconds as NIO's time amount, held to `ProviderRules`' range: a definition read back from the store is not
+    /// validated again, and a hand-edited row must not trap here.
+    static func timeAmount(_ seconds: Double) -> TimeAmount {
+        guard seconds.isFinite, seconds > 0 else { return .milliseconds(1) }
+        return .milliseconds(Int64(min(seconds, 86_400) * 1000))
     }
 
     var name: ProviderID { definition.name }

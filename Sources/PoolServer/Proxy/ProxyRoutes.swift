@@ -134,9 +134,21 @@ enum ProxyRoutes {
         else { return nil }
         // Only `v1` directly below the provider's name (or at the root) counts.
         guard !key[..<marker.lowerBound].dropLast().contains("/") else { return nil }
-        route.modelID = String(key[marker.upperBound...])
+        let id = key[marker.upperBound...]
+        guard isPlainModelID(id) else { return nil }
+        route.modelID = String(id)
         if let upstream = route.upstream { route.target = upstream.basePath + route.providerPath }
         return route
+    }
+
+    /// A model id that stays below `models/` upstream: no `.` or `..` segment and no encoded slash, backslash or
+    /// dot (`%2f`, `%5c`, `%2e`), which an upstream's front might resolve into another endpoint called with the
+    /// pool's key (`/v1/models/../key`).
+    static func isPlainModelID(_ id: Substring) -> Bool {
+        let segments = id.split(separator: "/", omittingEmptySubsequences: false)
+        guard !segments.contains(where: { $0 == "." || $0 == ".." }) else { return false }
+        let lowered = id.lowercased()
+        return !lowered.contains("%2f") && !lowered.contains("%5c") && !lowered.contains("%2e") && !id.contains("\\")
     }
 
     /// The provider whose proxied route `path` is, or nil when it is no proxied route (for the statistics).

@@ -18,7 +18,7 @@ struct ImportParserEndpointTests {
         #expect(
             result.entries == [
                 ImportEntry(secret: "", line: 1, baseURL: "http://127.0.0.1:11434"),
-                ImportEntry(secret: secret, line: 2, baseURL: "HTTPS://gpu.example:8443/base"),
+                ImportEntry(secret: secret, line: 2, baseURL: "https://gpu.example:8443/base"),
                 ImportEntry(secret: secret, username: "alice", line: 3),
                 ImportEntry(secret: secret, line: 4),
             ])

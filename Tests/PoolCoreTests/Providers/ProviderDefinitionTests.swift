@@ -79,6 +79,12 @@ struct ProviderDefinitionTests {
             ("empty alias", { $0.aliases = ["": "b"] }),
         ]
         changes.append(("reserved header any case", { $0.headers = ["x-api-KEY": "v"] }))
+        changes.append(("content type header", { $0.headers = ["Content-Type": "text/plain"] }))
+        changes.append(("request id header", { $0.headers = ["X-Request-Id": "fixed"] }))
+        changes.append(("port zero", { $0.baseURL = "http://host:0" }))
+        changes.append(("port too large", { $0.baseURL = "http://host:99999" }))
+        changes.append(("port not a number", { $0.baseURL = "http://host:80a/v1" }))
+        changes.append(("empty port", { $0.baseURL = "http://host:/v1" }))
         for (label, change) in changes {
             var definition = good
             change(&definition)
@@ -162,6 +168,13 @@ struct ProviderDefinitionTests {
         #expect(KeyIdentity.of(baseURL: "https://a/", secret: "s") == KeyIdentity.of(baseURL: "https://a", secret: "s"))
         #expect(KeyIdentity.of(baseURL: "https://a", secret: "s") != KeyIdentity.of(baseURL: "https://b", secret: "s"))
         #expect(KeyIdentity.of(baseURL: "https://a", secret: "s") != KeyIdentity.of(baseURL: nil, secret: "s"))
+        #expect(
+            KeyIdentity.of(baseURL: "HTTP://gpu1:11434", secret: "")
+                == KeyIdentity.of(baseURL: "http://gpu1:11434", secret: ""))
+        #expect(ProviderRules.normalizedBaseURL("HTTPS://Host:443/v1/") == "https://Host:443/v1")
+        #expect((try? ProviderRules.validateBaseURL("HTTP://10.0.0.5:11434", field: "base_url")) != nil)
+        #expect((try? ProviderRules.validateBaseURL("http://[::1]:11434/v1", field: "base_url")) != nil)
+        #expect((try? ProviderRules.validateBaseURL("http://[::1]:0", field: "base_url")) == nil)
         let record = KeyRecord(provider: .ollama, secret: "s", createdAt: Date(), baseURL: "https://a//")
         #expect(record.identity == KeyIdentity.of(baseURL: "https://a", secret: "s"))
     }

@@ -166,4 +166,23 @@ struct AdminProviderTrafficTests {
         }
         #expect(registry.catalog[acme.name] == acme)
     }
+
+    @Test("a built-in the file overrides is the file's: a PATCH is a 409, not a 200 that changes nothing")
+    func fileOverridesBuiltIn() async throws {
+        let preset = ProviderPresets.ollama(baseURL: "http://127.0.0.1:9", probe: .models)
+        var override = preset
+        override.aliases = ["gpt-4o-mini": "qwen3:8b"]
+        let registry = ProviderRegistry(builtIn: [preset], fromFile: [override])
+        let administration = ProviderAdministration(registry: registry, pool: KeyPool(), store: InMemoryStore())
+        #expect(try administration.provider(named: "ollama").source == "file")
+        let body = try AdminBody.decode(
+            ProviderFields.self, from: JSONSerialization.data(withJSONObject: ["aliases": ["a": "b"]]))
+        do {
+            _ = try await administration.update("ollama", with: body)
+            Issue.record("a built-in the file overrides was changed through the API")
+        } catch let error as GatewayError {
+            #expect(error.status == .conflict)
+        }
+        #expect(registry.catalog[.ollama]?.aliases == ["gpt-4o-mini": "qwen3:8b"])
+    }
 }

@@ -45,6 +45,23 @@ struct NewRoutesTests {
         }
     }
 
+    @Test(
+        "an id that would leave models/ upstream is a 404 that spends no key",
+        arguments: [
+            "/openrouter/v1/models/../key", "/openrouter/v1/models/a/../../key", "/v1/models/..%2Fkey",
+            "/v1/models/%2e%2e/key", "/v1/models/./x", "/v1/models/a\\..\\key",
+        ])
+    func escapingModelID(path: String) async throws {
+        try await withProxy { gateway, mock in
+            try await gateway.addKeys(["sk-or-escape-0001"], provider: "openrouter")
+            try await gateway.addKeys(["sk-ol-escape-0001"])
+            let token = try await gateway.createToken()
+            let reply = try await gateway.request(.GET, path, token: token)
+            #expect(reply.status == 404)
+            #expect(mock.received.isEmpty)
+        }
+    }
+
     @Test("POST /v1/messages/count_tokens is forwarded in the Anthropic dialect, the answer relayed")
     func countTokens() async throws {
         try await withProxy { gateway, mock in

@@ -9,7 +9,7 @@ import PoolCore
 /// through the loop's upstream pool, classify, report, another key while the key was at fault) and the answer,
 /// whole or streamed (`ProxiedRequest+Stream`). It receives the upstream answer's parts itself
 /// (``UpstreamResponseReceiver``) and writes the client's through its ``ProxyFrontHandler``.
-final class ProxiedRequest: UpstreamResponseReceiver {
+final class ProxiedRequest {
     /// Where the current attempt's answer stands.
     enum Attempt {
         /// No attempt under way.
@@ -70,7 +70,7 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     var exchange: UpstreamExchange?
     var attempt = Attempt.none
     /// The body of an answer relayed whole, as it arrives.
-    private var collected = ByteBuffer()
+    var collected = ByteBuffer()
     var framer: StreamFramer
     var tail = StreamTail()
     var wantsMore = true
@@ -287,7 +287,7 @@ final class ProxiedRequest: UpstreamResponseReceiver {
     }
 
     /// The key was at fault: reported, and another key's turn.
-    private func retry(after outcome: AttemptOutcome) {
+    func retry(after outcome: AttemptOutcome) {
         guard let lease else { return }
         engine.reporter.report(lease, outcome, started: started, provider: route.provider)
         traceAttempt(outcome)
@@ -323,93 +323,5 @@ final class ProxiedRequest: UpstreamResponseReceiver {
         let running = exchange
         exchange = nil
         running?.cancel()
-    }
-
-    // MARK: UpstreamResponseReceiver
-
-    func receiveHead(_ head: HTTPResponseHead, exchange: UpstreamExchange) {
-        guard case .awaitingHead = attempt else { return }
-        trace?.attemptStatus = Int(head.status.code)
-        let outcome = engine.classify(head.status, head.headers)
-        if outcome.shouldRetryOnAnotherKey {
-            attempt = .discarding(outcome, bytes: 0)
-        } else if wantsStream, outcome == .success {
-            attempt = .awaitingFirstChunk(head)
-        } else {
-            collected = ByteBuffer()
-            attempt = .collecting(head, outcome)
-        }
-    }
-
-    func receiveBody(_ part: ByteBuffer) {
-        switch attempt {
-        case .discarding(let outcome, let bytes):
-            guard bytes + part.readableBytes <= Self.discardLimit else {
-                dropExchange()
-                retry(after: outcome)
-                return
-            }
-            attempt = .discarding(outcome, bytes: bytes + part.readableBytes)
-        case .collecting:
-            guard collected.readableBytes + part.readableBytes <= engine.limits.maxUpstreamResponseBytes else {
-                dropExchange()
-                collected = ByteBuffer()
-                attemptFailed(UpstreamError.bodyTooLarge(limit: engine.limits.maxUpstreamResponseBytes))
-                return
-            }
-            if collected.readableBytes == 0 {
-                collected = part
-            } else {
-                var part = part
-                collected.writeBuffer(&part)
-            }
-        case .awaitingFirstChunk(let head):
-            startStream(head)
-            relay(part)
-        case .streaming:
-            relay(part)
-        case .none, .awaitingHead:
-            break
-        }
-    }
-
-    func receiveEnd() {
-        switch attempt {
-        case .discarding(let outcome, _):
-            attempt = .none
-            exchange = nil
-            retry(after: outcome)
-        case .collecting(let head, let outcome):
-            attempt = .none
-            exchange = nil
-            let answer = collected
-            collected = ByteBuffer()
-            relayWhole(head, outcome: outcome, body: answer)
-        case .awaitingFirstChunk(let head):
-            startStream(head)
-            finishStream()
-        case .streaming:
-            finishStream()
-        case .none, .awaitingHead:
-            break
-        }
-    }
-
-    func receiveFailure(_ error: any Error) {
-        switch attempt {
-        case .awaitingHead, .collecting, .awaitingFirstChunk:
-            attempt = .none
-            exchange = nil
-            collected = ByteBuffer()
-            attemptFailed(error)
-        case .discarding(let outcome, _):
-            attempt = .none
-            exchange = nil
-            retry(after: outcome)
-        case .streaming:
-            streamBroke(error)
-        case .none:
-            break
-        }
     }
 }

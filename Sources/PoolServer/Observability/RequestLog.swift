@@ -14,12 +14,12 @@ import Synchronization
 final class RequestLog: RequestObserver {
     private struct State {
         var ring: RequestRing
-        /// Records not yet written to the store, oldest first.
+        /// Records not yet handed to the writer, oldest first.
         var pending: [RequestRecord] = []
-        /// Records dropped from `pending` while the store could not take them (said in the log once it can).
+        /// The batch the writer is writing: queries still see it, and a failed write puts it back.
+        var writing: [RequestRecord] = []
+        /// Records dropped because the queue was full (said in the log at the next flush).
         var dropped = 0
-        /// Records dropped from the front of `pending` since the writer took its batch.
-        var droppedDuringWrite = 0
     }
 
     let settings: RequestLogSettings
@@ -27,16 +27,21 @@ final class RequestLog: RequestObserver {
     private let clock: any PoolClock
     private let logger: Logger
     private let state: Mutex<State>
-    /// Most records waiting for the store: while it is away the oldest go (the ring still has them).
-    private let pendingLimit: Int
+    /// Most records waiting for the store: while it is away the oldest go. A second of full load must fit (a
+    /// flush takes the queue every second; one core proxies ~30,000 requests a second), or records are lost
+    /// while the store is well.
+    let pendingLimit: Int
 
-    init(settings: RequestLogSettings, store: any PoolStore, clock: any PoolClock, logger: Logger) {
+    init(
+        settings: RequestLogSettings, store: any PoolStore, clock: any PoolClock, logger: Logger,
+        pendingLimit: Int? = nil
+    ) {
         self.settings = settings
         self.store = store
         self.clock = clock
         self.logger = logger
         state = Mutex(State(ring: RequestRing(capacity: settings.size)))
-        pendingLimit = max(settings.size, 10_000)
+        self.pendingLimit = pendingLimit ?? max(settings.size, 100_000)
     }
 
     /// Whether it keeps anything at all (memory or store).
@@ -50,9 +55,10 @@ final class RequestLog: RequestObserver {
             state.ring.append(record)
             guard persists else { return }
             if state.pending.count >= pendingLimit {
-                state.pending.removeFirst()
-                state.dropped += 1
-                state.droppedDuringWrite += 1
+                // The oldest tenth goes at once: one move of the queue per tenth of the limit, not one a record.
+                let excess = Swift.max(1, pendingLimit / 10)
+                state.pending.removeFirst(excess)
+                state.dropped += excess
             }
             state.pending.append(record)
         }
@@ -60,16 +66,18 @@ final class RequestLog: RequestObserver {
 
     // MARK: Writing (off the request path)
 
-    /// Writes the records waiting for the store; on failure they stay queued for the next call.
+    /// Writes the records waiting for the store; on failure they go back to the queue's front for the next call.
+    /// The queue is handed over whole (no copy, nothing moved on the request path).
     /// - Returns: how many were written.
     @discardableResult
     func flush() async -> Int {
         let (batch, dropped) = state.withLock { state in
-            defer {
-                state.dropped = 0
-                state.droppedDuringWrite = 0
-            }
-            return (state.pending, state.dropped)
+            defer { state.dropped = 0 }
+            let batch = state.pending
+            state.pending = []
+            state.pending.reserveCapacity(batch.count)
+            state.writing = batch
+            return (batch, state.dropped)
         }
         if dropped > 0 {
             logger.warning(
@@ -82,13 +90,20 @@ final class RequestLog: RequestObserver {
             logger.warning(
                 "request log: writing to the store failed; retrying next time",
                 metadata: ["records": "\(batch.count)", "error": "\(error)"])
+            state.withLock { state in
+                state.writing = []
+                var queue = batch
+                queue.append(contentsOf: state.pending)
+                let excess = queue.count - pendingLimit
+                if excess > 0 {
+                    queue.removeFirst(excess)
+                    state.dropped += excess
+                }
+                state.pending = queue
+            }
             return 0
         }
-        state.withLock { state in
-            // Only the writer and overflow remove, both from the front: the batch is still the queue's start, less
-            // what overflow dropped meanwhile.
-            state.pending.removeFirst(max(0, min(batch.count - state.droppedDuringWrite, state.pending.count)))
-        }
+        state.withLock { $0.writing = [] }
         return batch.count
     }
 
@@ -113,7 +128,9 @@ final class RequestLog: RequestObserver {
         if settings.persists {
             do {
                 let stored = try await store.requestLog(query.filter, limit: query.limit + 1, before: query.cursor)
-                let waiting = state.withLock { $0.pending.filter(query.filter.matches) }
+                let waiting = state.withLock {
+                    $0.writing.filter(query.filter.matches) + $0.pending.filter(query.filter.matches)
+                }
                 let candidates = RequestPage.newest(
                     Self.withoutRepeats(stored + waiting), before: query.cursor, limit: query.limit)
                 return RequestPage(candidates: candidates, limit: query.limit)
@@ -132,7 +149,9 @@ final class RequestLog: RequestObserver {
             do {
                 let stored = try await store.requestUsage(query)
                 for row in stored { aggregator.add(row) }
-                for record in state.withLock({ $0.pending }) { aggregator.add(record) }
+                let (writing, pending) = state.withLock { ($0.writing, $0.pending) }
+                for record in writing { aggregator.add(record) }
+                for record in pending { aggregator.add(record) }
                 return aggregator.result
             } catch {
                 logger.warning(
@@ -144,7 +163,7 @@ final class RequestLog: RequestObserver {
     }
 
     /// Records waiting for the store (tests, and the last flush at shutdown).
-    var pendingCount: Int { state.withLock { $0.pending.count } }
+    var pendingCount: Int { state.withLock { $0.writing.count + $0.pending.count } }
 
     /// A record written while a query read the queue can show twice: once is enough.
     private static func withoutRepeats(_ records: [RequestRecord]) -> [RequestRecord] {

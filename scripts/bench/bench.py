@@ -742,6 +742,10 @@ def callgrind_bin(args):
     return args.callgrind_bin or str(Path(args.gateway_bin).parent / "pool-callgrind-server")
 
 
+# Longer than the request log's and the statistics' write interval (1 s), under callgrind's slower clock.
+FLUSH_WAIT_S = 3
+
+
 def measure_instructions(binary, run_dir, admin, mock_port, requests, cpus, keep):
     """Instructions the gateway process executes per proxied non-stream request: the gateway (10 keys, on the
     nginx mock) runs under `valgrind --tool=callgrind` twice, counting from the start, once serving 200 warm-up
@@ -782,6 +786,9 @@ def measure_instructions(binary, run_dir, admin, mock_port, requests, cpus, keep
                 response.read()
                 if response.status != 200:
                     raise RuntimeError("callgrind run: %s answered %d" % (Run.CHAT, response.status))
+            # The server stops without draining: let the once-a-second writers (request log, statistics) write
+            # every request first, or each run leaves out a random part of its last second of store writes.
+            time.sleep(FLUSH_WAIT_S)
         finally:
             if conn is not None:
                 conn.close()

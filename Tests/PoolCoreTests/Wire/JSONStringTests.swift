@@ -14,6 +14,9 @@ struct JSONStringTests {
         #expect(!json.unicodeScalars.contains { $0.value < 0x20 })
         let decoded = try JSONDecoder().decode(String.self, from: Data(json.utf8))
         #expect(decoded == text)
+        var bytes: [UInt8] = []
+        JSONString.appendQuoted(text, to: &bytes)
+        #expect(bytes == Array(json.utf8))
     }
 
     @Test("short escapes where JSON has them, \\u00XX for other control characters")

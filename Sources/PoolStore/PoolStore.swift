@@ -109,9 +109,14 @@ public protocol PoolStore: Sendable {
     // `active` undoes nothing) and logs what it changed for the change feed (`StoreChanges.health`); it stamps
     // the key statistics it writes with the store's revision, so `sharedTotals` can read back what changed.
 
-    /// The store's counters now: per key only those changed after `revision` (absolute), every token's count,
-    /// the totals, and model hours from `hoursSince` (seconds since 1970) on.
-    func sharedTotals(keysChangedAfter revision: Int64, hoursSince: Int) async throws -> SharedTotals
+    /// The store's counters now: per key only those changed after `revision` (absolute), handed to `keyStats` in
+    /// pages of at most `SharedTotals.keyStatsPageSize` as they are read (the answer's `keyStats` stays empty), so
+    /// reading back every key of a large pool never holds them all at once; every token's count, the totals, and
+    /// model hours from `hoursSince` (seconds since 1970) on. A read that fails part way may have handed out some
+    /// pages: they are absolute counters, so taking them in again when the read is repeated changes nothing.
+    func sharedTotals(
+        keysChangedAfter revision: Int64, hoursSince: Int, keyStats: @escaping @Sendable ([KeyStatsRecord]) -> Void
+    ) async throws -> SharedTotals
 
     /// Whether the LISTEN connection behind `changeSignals()` is up; nil for a store without one.
     var listenConnectionUp: Bool? { get }

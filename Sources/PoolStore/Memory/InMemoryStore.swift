@@ -212,18 +212,23 @@ public final class InMemoryStore: PoolStore {
     }
 
     /// The stored counters; one writer, so they are its own (what the other stores return for one writer).
-    public func sharedTotals(keysChangedAfter revision: Int64, hoursSince: Int) async throws -> SharedTotals {
-        try state.withLock { state in
+    public func sharedTotals(
+        keysChangedAfter revision: Int64, hoursSince: Int, keyStats: @escaping @Sendable ([KeyStatsRecord]) -> Void
+    ) async throws -> SharedTotals {
+        let (totals, changed) = try state.withLock { state in
             try state.checkOpen()
-            let current = state.revision
             let snapshot = state.snapshot(modelHoursSince: hoursSince)
-            return SharedTotals(
-                revision: current,
-                keyStats: snapshot.keyStats.filter { (state.keyStatsRevision[$0.keyID] ?? 0) > revision },
+            let totals = SharedTotals(
+                revision: state.revision,
                 tokenCounts: Dictionary(
                     snapshot.tokens.map { ($0.id, $0.requestCount) }, uniquingKeysWith: { first, _ in first }),
                 globalStats: snapshot.globalStats, modelHours: snapshot.modelHours)
+            return (totals, snapshot.keyStats.filter { (state.keyStatsRevision[$0.keyID] ?? 0) > revision })
         }
+        for start in stride(from: 0, to: changed.count, by: SharedTotals.keyStatsPageSize) {
+            keyStats(Array(changed[start..<min(start + SharedTotals.keyStatsPageSize, changed.count)]))
+        }
+        return totals
     }
 
     /// Secrets in memory are never encrypted: nothing to rewrite beyond counting them.

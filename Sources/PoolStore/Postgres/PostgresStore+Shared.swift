@@ -5,7 +5,9 @@ import PostgresNIO
 /// Reading back the shared totals (see `PoolStore.sharedTotals`): every instance's flushed traffic, read in one
 /// repeatable-read transaction so the revision and the rows agree.
 extension PostgresStore {
-    public func sharedTotals(keysChangedAfter revision: Int64, hoursSince: Int) async throws -> SharedTotals {
+    public func sharedTotals(
+        keysChangedAfter revision: Int64, hoursSince: Int, keyStats: @escaping @Sendable ([KeyStatsRecord]) -> Void
+    ) async throws -> SharedTotals {
         try checkOpen()
         return try await transaction { connection in
             try await connection.query(
@@ -20,17 +22,23 @@ extension PostgresStore {
                        last_used, last_success, last_failure
                 FROM key_stats WHERE rev > \(revision) AND rev <= \(totals.revision)
                 """, logger: self.logger)
+            var page: [KeyStatsRecord] = []
             for try await row in keyRows {
+                if page.count == SharedTotals.keyStatsPageSize {
+                    keyStats(page)
+                    page.removeAll(keepingCapacity: true)
+                }
                 let (id, requests, successes, failures, latency, prompt, completion, used, succeeded, failed) =
                     try row.decode(
                         (String, Int64, Int64, Int64, Int64, Int64, Int64, Double?, Double?, Double?).self)
-                totals.keyStats.append(
+                page.append(
                     KeyStatsRecord(
                         keyID: id, requests: Int(requests), successes: Int(successes), failures: Int(failures),
                         latencyMillisSum: Int(latency), promptTokens: Int(prompt), completionTokens: Int(completion),
                         lastUsed: StoreColumns.date(used), lastSuccess: StoreColumns.date(succeeded),
                         lastFailure: StoreColumns.date(failed)))
             }
+            if !page.isEmpty { keyStats(page) }
             let tokenRows = try await connection.query(
                 "SELECT id, request_count FROM client_tokens", logger: self.logger)
             for try await (id, count) in tokenRows.decode((String, Int64).self) { totals.tokenCounts[id] = Int(count) }

@@ -5,7 +5,9 @@ import PoolCore
 /// Reading back the shared totals (see `PoolStore.sharedTotals`): with one process they equal what it counted;
 /// with several on one file (or a CLI run) they add the others' flushed traffic.
 extension SQLiteStore {
-    public func sharedTotals(keysChangedAfter revision: Int64, hoursSince: Int) async throws -> SharedTotals {
+    public func sharedTotals(
+        keysChangedAfter revision: Int64, hoursSince: Int, keyStats: @escaping @Sendable ([KeyStatsRecord]) -> Void
+    ) async throws -> SharedTotals {
         try checkOpen()
         return try await pool.read { db in
             var totals = SharedTotals(
@@ -17,14 +19,20 @@ extension SQLiteStore {
                                last_used, last_success, last_failure
                         FROM key_stats WHERE rev > ? AND rev <= ?
                         """), arguments: [revision, totals.revision])
+            var page: [KeyStatsRecord] = []
             while let row = try keyRows.next() {
-                totals.keyStats.append(
+                if page.count == SharedTotals.keyStatsPageSize {
+                    keyStats(page)
+                    page.removeAll(keepingCapacity: true)
+                }
+                page.append(
                     KeyStatsRecord(
                         keyID: row[0], requests: row[1], successes: row[2], failures: row[3],
                         latencyMillisSum: row[4], promptTokens: row[5], completionTokens: row[6],
                         lastUsed: StoreColumns.date(row[7]), lastSuccess: StoreColumns.date(row[8]),
                         lastFailure: StoreColumns.date(row[9])))
             }
+            if !page.isEmpty { keyStats(page) }
             let tokenRows = try Row.fetchCursor(
                 db.cachedStatement(sql: "SELECT id, request_count FROM client_tokens"))
             while let row = try tokenRows.next() { totals.tokenCounts[row[0]] = row[1] }

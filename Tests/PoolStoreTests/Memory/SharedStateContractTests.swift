@@ -1,6 +1,7 @@
 import Foundation
 import PoolCore
 import PoolStore
+import Synchronization
 import Testing
 
 /// What several instances on one store rely on: published health merged by `KeyHealth.merge`'s rule in SQL as in
@@ -149,6 +150,28 @@ struct SharedStateContractTests {
             #expect(next.keyStats.first?.requests == 5)
             #expect(next.revision > totals.revision)
             #expect(try await a.sharedTotals(keysChangedAfter: next.revision, hoursSince: 0).keyStats.isEmpty)
+        }
+    }
+
+    @Test(
+        "shared totals hand the key statistics out in pages, every changed key once",
+        arguments: SharedStore.allCases.filter(\.isTested))
+    func sharedTotalsInPages(kind: SharedStore) async throws {
+        try await kind.withTwoWriters { a, b in
+            let count = SharedTotals.keyStatsPageSize + 1_000
+            let keys = (0..<count).map { makeKey("sk-paged-\($0)") }
+            _ = try await a.insertKeys(keys)
+            let start = try await b.revision()
+            try await a.write(StatsBatch(keyStats: keys.map { KeyStatsRecord(keyID: $0.id, requests: 2) }))
+            let pages = Mutex<[[KeyStatsRecord]]>([])
+            let totals = try await b.sharedTotals(keysChangedAfter: start, hoursSince: 0) { page in
+                pages.withLock { $0.append(page) }
+            }
+            let read = pages.withLock { $0 }
+            #expect(read.map(\.count).sorted() == [1_000, SharedTotals.keyStatsPageSize])
+            #expect(Set(read.joined().map(\.keyID)) == Set(keys.map(\.id)))
+            #expect(read.joined().allSatisfy { $0.requests == 2 })
+            #expect(totals.keyStats.isEmpty)
         }
     }
 }

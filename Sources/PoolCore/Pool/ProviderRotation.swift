@@ -176,11 +176,8 @@ struct ProviderRotation {
         var inspected = 0
         let budget = tiers[tier].count(of: candidates)
         while inspected < budget {
-            let available = tiers[tier].count(of: candidates)
-            guard available > 0 else { break }
+            guard let handle = tiers[tier].next(of: candidates) else { break }
             inspected += 1
-            let position = Int(tiers[tier].advanceCursor(of: candidates) % UInt(available))
-            let handle = tiers[tier].candidate(at: position, in: candidates)
             guard let slot = slots[handle] else { continue }
             if let expiresAt = slot.expiresAt, expiresAt <= now {
                 removeFromRings(handle)

@@ -225,8 +225,8 @@ extension GatewayConfiguration {
         ),
         .integer(
             "REQUEST_LOG_DAYS", \.requestLog.days, range: 0...3_650,
-            "days the store keeps the request log (written in batches every second, pruned hourly); `0` keeps it "
-                + "in memory only"
+            "days the store keeps the request log (written in batches every second, or once 4,096 records wait; "
+                + "pruned hourly); `0` keeps it in memory only"
         ),
         .toggle(
             "LOG_BODIES", \.requestLog.logBodies,

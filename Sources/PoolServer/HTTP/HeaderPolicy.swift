@@ -27,6 +27,14 @@ enum HeaderPolicy {
         return table
     }()
 
+    /// `relayedDownstream` by name length, as bytes with the lower-case name the client gets: every upstream
+    /// header is checked against it without lower-casing or hashing the name.
+    private static let relayedByLength: [[(bytes: [UInt8], name: String)]] = {
+        var table = [[(bytes: [UInt8], name: String)]](repeating: [], count: 32)
+        for name in relayedDownstream { table[name.utf8.count].append((Array(name.utf8), name)) }
+        return table
+    }()
+
     /// Prefixes of names never forwarded: the gateway's own, the browser's fetch metadata, CORS.
     private static let notForwardedPrefixes: [[UInt8]] = [Array("x-pool-".utf8), Array("sec-".utf8), Array("access-control-".utf8)]
 
@@ -84,10 +92,13 @@ enum HeaderPolicy {
     static func downstreamHeaders(from upstream: HTTPHeaders) -> ResponseHeaderList {
         var fields = ResponseHeaderList()
         for (name, value) in upstream {
-            let lowered = name.lowercased()
-            if relayedDownstream.contains(lowered) {
-                fields.add(lowered, value)
-            } else if lowered == "x-request-id" {
+            let bytes = name.utf8
+            let count = bytes.count
+            if count < relayedByLength.count,
+                let relayed = relayedByLength[count].first(where: { equalsIgnoringCase(bytes, $0.bytes) })
+            {
+                fields.add(relayed.name, value)
+            } else if equalsIgnoringCase(bytes, "x-request-id".utf8) {
                 fields.add("x-upstream-request-id", value)
             }
         }

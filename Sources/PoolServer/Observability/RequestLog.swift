@@ -5,8 +5,8 @@ import PoolStore
 import Synchronization
 
 /// The request log (issue #16): every proxied request's record, kept in a memory ring (`REQUEST_LOG_SIZE`) and —
-/// with `REQUEST_LOG_DAYS` > 0 — queued for the store, which ``RequestLogWriter`` writes every second and prunes
-/// hourly. On the request path it only appends under a short lock.
+/// with `REQUEST_LOG_DAYS` > 0 — queued for the store, which ``RequestLogWriter`` writes every second (sooner once
+/// a batch waits) and prunes hourly. On the request path it only appends under a short lock.
 ///
 /// Queries (`/admin/requests`, `/admin/usage`) read the store when it keeps the log — so they survive a restart
 /// and see other instances' requests — merged with the records not yet written; with the log in memory only, or
@@ -27,9 +27,8 @@ final class RequestLog: RequestObserver {
     private let clock: any PoolClock
     private let logger: Logger
     private let state: Mutex<State>
-    /// Most records waiting for the store: while it is away the oldest go. A second of full load must fit (a
-    /// flush takes the queue every second; one core proxies ~30,000 requests a second), or records are lost
-    /// while the store is well.
+    /// Most records waiting for the store: while it is away the oldest go. Far more than a write's batch and more
+    /// than a second of full load (one core proxies ~30,000 requests a second), so a slow write loses nothing.
     let pendingLimit: Int
 
     init(

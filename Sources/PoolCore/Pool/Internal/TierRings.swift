@@ -27,31 +27,28 @@ struct TierRings {
         }
     }
 
-    /// The handle at `position` of the candidates, listing keys that name the model before the others.
-    func candidate(at position: Int, in candidates: RotationCandidates) -> Int {
+    /// One step of a lease's walk over the candidates, keys that list the model before those without a list: the
+    /// handle at the walk's cursor, which moves on by one, or nil when the tier holds none. A model's ring carries
+    /// the cursor of walks for that model; a model no key of the tier lists uses the cursor of `anyModel`.
+    mutating func next(of candidates: RotationCandidates) -> Int? {
         switch candidates {
         case .every:
-            return everyKey.handles[position]
-        case .serving(let name):
-            let specific = byModel[name]?.handles ?? []
-            return position < specific.count ? specific[position] : anyModel.handles[position - specific.count]
-        }
-    }
-
-    /// Returns the cursor for this walk and moves it on. A model's ring carries the cursor of walks for that
-    /// model; a model no key of the tier lists uses the cursor of `anyModel`.
-    mutating func advanceCursor(of candidates: RotationCandidates) -> UInt {
-        switch candidates {
-        case .every:
+            let available = everyKey.count
+            guard available > 0 else { return nil }
             defer { everyKey.cursor &+= 1 }
-            return everyKey.cursor
+            return everyKey.handles[Int(everyKey.cursor % UInt(available))]
         case .serving(let name):
-            if byModel[name] != nil {
-                defer { byModel[name]!.cursor &+= 1 }
-                return byModel[name]!.cursor
+            guard let specific = byModel[name] else {
+                let available = anyModel.count
+                guard available > 0 else { return nil }
+                defer { anyModel.cursor &+= 1 }
+                return anyModel.handles[Int(anyModel.cursor % UInt(available))]
             }
-            defer { anyModel.cursor &+= 1 }
-            return anyModel.cursor
+            let available = specific.count + anyModel.count
+            guard available > 0 else { return nil }
+            byModel[name]!.cursor &+= 1
+            let position = Int(specific.cursor % UInt(available))
+            return position < specific.count ? specific.handles[position] : anyModel.handles[position - specific.count]
         }
     }
 

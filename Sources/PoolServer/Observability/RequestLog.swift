@@ -74,7 +74,8 @@ final class RequestLog: RequestObserver {
             defer { state.dropped = 0 }
             let batch = state.pending
             state.pending = []
-            state.pending.reserveCapacity(batch.count)
+            // Room for the next batch without regrowing (a batch after an outage can be far larger: not that).
+            state.pending.reserveCapacity(Swift.min(batch.count, 8_192))
             state.writing = batch
             return (batch, state.dropped)
         }

@@ -52,6 +52,26 @@ struct RequestLogQueueTests {
         #expect(log.pendingCount == 0)
     }
 
+    @Test("the writer writes as soon as a batch waits, long before its interval; fewer records wait for it")
+    func writerWritesFullBatches() async throws {
+        let store = InMemoryStore()
+        let log = RequestLog(
+            settings: RequestLogSettings(), store: store, clock: ManualClock(), logger: Logger(label: "test"))
+        let writer = RequestLogWriter(log: log, interval: .seconds(3600), batchSize: 10, tick: .milliseconds(10))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await writer.run() }
+            for index in 0..<9 { log.requestFinished(record(index)) }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(log.pendingCount == 9)
+            log.requestFinished(record(9))
+            let deadline = ContinuousClock.now + .seconds(20)
+            while log.pendingCount > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(log.pendingCount == 0)
+            #expect(try await store.requestLog(RequestFilter(), limit: 20, before: nil).count == 10)
+            group.cancelAll()
+        }
+    }
+
     @Test("the default limit holds more than a second of full load")
     func defaultLimit() {
         let log = RequestLog(

@@ -162,7 +162,7 @@ final class RequestLog: RequestObserver {
         return aggregator.result
     }
 
-    /// Records waiting for the store (tests, and the last flush at shutdown).
+    /// Records waiting for the store, the batch being written included (the writer's batch check, tests).
     var pendingCount: Int { state.withLock { $0.writing.count + $0.pending.count } }
 
     /// A record written while a query read the queue can show twice: once is enough.

@@ -55,7 +55,11 @@ enum RequestLogColumns {
             append(#","result":""#, to: &json)
             json.append(contentsOf: attempt.result.rawValue.utf8)
             append(#"","status":"#, to: &json)
-            if let status = attempt.status { json.append(contentsOf: String(status).utf8) } else { append("null", to: &json) }
+            if let status = attempt.status {
+                json.append(contentsOf: String(status).utf8)
+            } else {
+                append("null", to: &json)
+            }
             append(#","seconds":"#, to: &json)
             if attempt.seconds.isFinite {
                 json.append(contentsOf: attempt.seconds.description.utf8)
@@ -63,7 +67,11 @@ enum RequestLogColumns {
                 json.append(UInt8(ascii: "0"))
             }
             append(#","error":"#, to: &json)
-            if let error = attempt.error { JSONString.appendQuoted(error, to: &json) } else { append("null", to: &json) }
+            if let error = attempt.error {
+                JSONString.appendQuoted(error, to: &json)
+            } else {
+                append("null", to: &json)
+            }
             json.append(UInt8(ascii: "}"))
         }
         json.append(UInt8(ascii: "]"))

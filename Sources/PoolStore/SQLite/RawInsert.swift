@@ -40,7 +40,8 @@ struct RawInsert {
             }
             guard bytes.count <= arena.count - used, let base = arena.baseAddress else {
                 // Larger than what is left (a long logged body): SQLite copies it.
-                sqlite3_bind_text(statement, index, source.assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.transient)
+                sqlite3_bind_text(
+                    statement, index, source.assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.transient)
                 return
             }
             let target = base + used

@@ -114,6 +114,8 @@ public protocol PoolStore: Sendable {
     /// reading back every key of a large pool never holds them all at once; every token's count, the totals, and
     /// model hours from `hoursSince` (seconds since 1970) on. A read that fails part way may have handed out some
     /// pages: they are absolute counters, so taking them in again when the read is repeated changes nothing.
+    /// A shared store leaves the per-key counters out when only this store object stamped statistics after
+    /// `revision` and its change log still reaches back to it: those rows equal what this instance flushed.
     func sharedTotals(
         keysChangedAfter revision: Int64, hoursSince: Int, keyStats: @escaping @Sendable ([KeyStatsRecord]) -> Void
     ) async throws -> SharedTotals

@@ -35,6 +35,15 @@ extension PostgresStore {
                 batch.keyStats.isEmpty && batch.keyHealth.isEmpty ? 0 : try await self.bumpRevision(connection)
             try await self.writeKeyStats(
                 Self.summed(batch.keyStats, key: \.keyID, add: StatsDeltas.adding), revision: revision, connection)
+            if !batch.keyStats.isEmpty {
+                // Who stamped statistics under this revision: a reader of the shared totals skips rows only it
+                // wrote. No notification: the change feeds have nothing to apply.
+                try await connection.query(
+                    """
+                    INSERT INTO change_log (rev, origin, kind, item, at)
+                    VALUES (\(revision), \(self.origin), \(ChangeKind.stats), '', \(now))
+                    """, logger: self.logger)
+            }
             let merged = try await self.mergeHealth(batch.keyHealth, now: now, connection)
             try await self.logChanges(ChangeKind.keyHealth, items: merged, revision: revision, connection)
             let counts = Self.summedPerID(batch.tokenRequestCounts)

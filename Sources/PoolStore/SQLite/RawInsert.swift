@@ -2,7 +2,8 @@ import GRDB
 import GRDBSQLite
 
 /// One prepared INSERT run row after row through SQLite's C API: values bound in column order, stepped, reset.
-/// For the request log's writer, the one insert done once per proxied request; everything else goes through GRDB.
+/// For the two writes done once per proxied request or per key of the pool (the request log's records, the per-key
+/// counters); everything else goes through GRDB.
 struct RawInsert {
     /// Binds one row's values, in the statement's parameter order.
     struct Binder {

@@ -154,6 +154,29 @@ struct SharedStateContractTests {
     }
 
     @Test(
+        "a writer's own key statistics are not read back; once another writer's are, every changed key is",
+        arguments: SharedStore.allCases.filter(\.isTested))
+    func ownKeyStatsNotReadBack(kind: SharedStore) async throws {
+        try await kind.withTwoWriters { a, b in
+            let keys = [makeKey("sk-own-0001"), makeKey("sk-own-0002")]
+            _ = try await a.insertKeys(keys)
+            let start = try await a.revision()
+            try await a.write(StatsBatch(keyStats: [KeyStatsRecord(keyID: keys[0].id, requests: 2)]))
+            let own = try await a.sharedTotals(keysChangedAfter: start, hoursSince: 0)
+            #expect(own.keyStats.isEmpty)
+            #expect(own.revision > start)
+            let seenByB = try await b.sharedTotals(keysChangedAfter: start, hoursSince: 0)
+            #expect(seenByB.keyStats.map(\.keyID) == [keys[0].id])
+
+            // After B's write, A reads every key changed since `start`, its own too: a row holds both writers' counts.
+            try await b.write(StatsBatch(keyStats: [KeyStatsRecord(keyID: keys[1].id, requests: 1)]))
+            let mixed = try await a.sharedTotals(keysChangedAfter: start, hoursSince: 0)
+            #expect(Set(mixed.keyStats.map(\.keyID)) == Set(keys.map(\.id)))
+            #expect(try await a.sharedTotals(keysChangedAfter: mixed.revision, hoursSince: 0).keyStats.isEmpty)
+        }
+    }
+
+    @Test(
         "shared totals hand the key statistics out in pages, every changed key once",
         arguments: SharedStore.allCases.filter(\.isTested))
     func sharedTotalsInPages(kind: SharedStore) async throws {

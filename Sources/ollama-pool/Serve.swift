@@ -21,6 +21,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = try settings.configuration()
         let logger = settings.logger(configuration)
         let descriptors = FileDescriptorLimit.raiseToHardLimit()
+        AllocatorTuning.fixMmapThreshold()
         logger.notice(
             "open file limit", metadata: ["soft_before": "\(descriptors.before)", "soft_now": "\(descriptors.after)"]
         )

@@ -6,11 +6,24 @@ import Foundation
 public struct KeyHealth: Sendable, Equatable {
     public var condition: KeyCondition
     /// Failures (5xx, connect errors, timeouts) since the last success.
-    public var consecutiveFailures: Int
+    public var consecutiveFailures: Int {
+        get { Int(failuresSinceSuccess) }
+        set { failuresSinceSuccess = Int32(clamping: newValue) }
+    }
     /// 429 answers since the last success; drives the exponential back-off when no Retry-After is given.
-    public var consecutiveRateLimits: Int
+    public var consecutiveRateLimits: Int {
+        get { Int(rateLimitsSinceSuccess) }
+        set { rateLimitsSinceSuccess = Int32(clamping: newValue) }
+    }
     /// Automatic disables since the last success; drives the disable back-off after a failed trial.
-    public var failureDisables: Int
+    public var failureDisables: Int {
+        get { Int(disablesSinceSuccess) }
+        set { disablesSinceSuccess = Int32(clamping: newValue) }
+    }
+    // Stored in 32 bits: one health per key of the pool, and a streak never nears two billion.
+    private var failuresSinceSuccess: Int32 = 0
+    private var rateLimitsSinceSuccess: Int32 = 0
+    private var disablesSinceSuccess: Int32 = 0
 
     public init(
         condition: KeyCondition = .active,

@@ -5,18 +5,20 @@ import Foundation
 struct ProviderRotation {
     /// What selection reads and changes; kept small because there is one per key (what only the admin views
     /// read lives in `PooledKey` or, when present at all, in `details`).
+    /// The one-byte fields follow `expiresAt` to fill the bytes its optional leaves before `health` (Swift lays a
+    /// struct out in declaration order): 80 bytes a slot instead of 104 with `KeyHealth`'s narrow counters.
     struct Slot {
         let key: PooledKey
         var expiresAt: Date?
-        var health: KeyHealth
-        var models: [String]
         /// The key is in the rings: usable now and not on an unfinished trial.
         var inRotation = false
         /// A trial request is under way; nobody else may use the key until it reports.
         var trialInFlight = false
-        /// The key's weight and tier, a byte each (both are small) so a slot stays as small as before.
+        /// The key's weight and tier, a byte each (both are small).
         private var weight: UInt8
         private var tier: UInt8
+        var health: KeyHealth
+        var models: [String]
 
         init(key: PooledKey, expiresAt: Date?, health: KeyHealth, models: [String], placement: KeyPlacement) {
             self.key = key

@@ -23,4 +23,10 @@ struct SlotTableTests {
         #expect(!table.update(size * 9) { $0 += "!" })
         #expect(Array(table.values) == ["v0", "again", "v\(size)!", "v\(size * 2 + 5)"])
     }
+
+    @Test("a key's slot stays at 80 bytes: its one-byte fields fill the optional date's padding")
+    func slotSize() {
+        #expect(MemoryLayout<KeyHealth>.size <= 48)
+        #expect(MemoryLayout<ProviderRotation.Slot?>.stride <= 80)
+    }
 }

@@ -16,6 +16,9 @@ public struct RequestRing: Sendable {
     public mutating func append(_ record: RequestRecord) {
         guard capacity > 0 else { return }
         if slots.count < capacity {
+            // Grown by doubling, but never past the capacity: 10,000 records would otherwise end in room for
+            // 16,384, and the last growth would hold both copies at once.
+            if slots.count == slots.capacity { slots.reserveCapacity(min(capacity, slots.capacity * 2)) }
             slots.append(record)
         } else {
             slots[next] = record

@@ -1,8 +1,9 @@
+import PoolServer
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import PoolServer
-import Testing
 
 @Suite("Allocator tuning at start")
 struct AllocatorTuningTests {

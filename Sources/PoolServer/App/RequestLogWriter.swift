@@ -2,7 +2,7 @@ import Foundation
 import ServiceLifecycle
 
 /// Writes the request log's queued records to the store every `interval`, or as soon as `batchSize` of them wait
-/// (looked at every `tick`): under heavy load the queue, and the memory it holds, stays a few thousand records and
+/// (looked at every `tick`): under heavy load the queue, and the memory it holds, stays about a thousand records and
 /// each write short. A failed write is retried next time; the memory ring never loses records. Prunes records older
 /// than `REQUEST_LOG_DAYS` every `pruneInterval`, starting at once. Runs only when the store keeps the log. The last
 /// write at shutdown is `runGateway`'s, after the service group has ended and every request (streams ended by the
@@ -10,8 +10,8 @@ import ServiceLifecycle
 struct RequestLogWriter: Service {
     let log: RequestLog
     var interval: Duration = .seconds(1)
-    var batchSize = 4_096
-    var tick: Duration = .milliseconds(100)
+    var batchSize = 1_024
+    var tick: Duration = .milliseconds(50)
     var pruneInterval: Duration = .seconds(3600)
 
     func run() async throws {

@@ -6,7 +6,7 @@ import Testing
 struct RotationRingTests {
     /// How many places each handle holds.
     func placeCounts(_ ring: RotationRing) -> [Int: Int] {
-        ring.handles.reduce(into: [:]) { $0[$1, default: 0] += 1 }
+        ring.handles.reduce(into: [:]) { $0[Int($1), default: 0] += 1 }
     }
 
     @Test("agrees with a weight table through random weighted inserts and removals", arguments: [true, false])

@@ -7,8 +7,8 @@
 /// into the gap, so order is not stable; round-robin stays fair because every place is still visited once per lap.
 /// Keys of weight 1 are placed exactly as before weights existed (appended, never scattered).
 struct RotationRing {
-    /// The handle at each place.
-    private(set) var handles: [Int] = []
+    /// The handle at each place, in 32 bits like `positions`: the ring of every key holds one place per key.
+    private(set) var handles: [Int32] = []
     /// Where each single-place member sits in `handles`: dense (an array indexed by handle) for rings that hold
     /// most of a provider's keys, sparse (a dictionary) for per-model rings that hold a few.
     private var positions: Positions
@@ -37,20 +37,20 @@ struct RotationRing {
         guard !contains(handle) else { return }
         guard weight > 1 else {
             setPosition(handles.count, of: handle)
-            handles.append(handle)
+            handles.append(Int32(handle))
             return
         }
         var places: [Int] = []
         places.reserveCapacity(weight)
         for _ in 0..<weight {
             let end = handles.count
-            handles.append(handle)
+            handles.append(Int32(handle))
             let swapWith = Int.random(in: 0...end)
-            if swapWith != end, handles[swapWith] != handle {
+            if swapWith != end, Int(handles[swapWith]) != handle {
                 let other = handles[swapWith]
-                handles[swapWith] = handle
+                handles[swapWith] = Int32(handle)
                 handles[end] = other
-                movePlace(of: other, from: swapWith, to: end)
+                movePlace(of: Int(other), from: swapWith, to: end)
                 places.append(swapWith)
             } else {
                 places.append(end)
@@ -75,7 +75,7 @@ struct RotationRing {
         let last = handles.removeLast()
         guard index < handles.count else { return }
         handles[index] = last
-        movePlace(of: last, from: handles.count, to: index)
+        movePlace(of: Int(last), from: handles.count, to: index)
     }
 
     /// Records that a place of `handle` moved from `old` to `new`.

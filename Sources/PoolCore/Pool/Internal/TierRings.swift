@@ -36,19 +36,20 @@ struct TierRings {
             let available = everyKey.count
             guard available > 0 else { return nil }
             defer { everyKey.cursor &+= 1 }
-            return everyKey.handles[Int(everyKey.cursor % UInt(available))]
+            return Int(everyKey.handles[Int(everyKey.cursor % UInt(available))])
         case .serving(let name):
             guard let specific = byModel[name] else {
                 let available = anyModel.count
                 guard available > 0 else { return nil }
                 defer { anyModel.cursor &+= 1 }
-                return anyModel.handles[Int(anyModel.cursor % UInt(available))]
+                return Int(anyModel.handles[Int(anyModel.cursor % UInt(available))])
             }
             let available = specific.count + anyModel.count
             guard available > 0 else { return nil }
             byModel[name]!.cursor &+= 1
             let position = Int(specific.cursor % UInt(available))
-            return position < specific.count ? specific.handles[position] : anyModel.handles[position - specific.count]
+            if position < specific.count { return Int(specific.handles[position]) }
+            return Int(anyModel.handles[position - specific.count])
         }
     }
 

@@ -225,7 +225,7 @@ extension GatewayConfiguration {
         ),
         .integer(
             "REQUEST_LOG_DAYS", \.requestLog.days, range: 0...3_650,
-            "days the store keeps the request log (written in batches every second, or once 4,096 records wait; "
+            "days the store keeps the request log (written in batches every second, or once 1,024 records wait; "
                 + "pruned hourly); `0` keeps it in memory only"
         ),
         .toggle(

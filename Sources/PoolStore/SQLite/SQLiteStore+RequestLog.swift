@@ -14,7 +14,7 @@ extension SQLiteStore {
                 sql: "INSERT INTO request_log (\(RequestLogColumns.written)) VALUES (\(placeholders))")
             // Bound through SQLite's C API: a record a second per request at full load, where GRDB's boxed
             // arguments cost as much as SQLite's own insert (callgrind: ~17 k of ~57 k instructions a record).
-            let insert = RawInsert(statement.sqliteStatement)
+            let insert = RawWrite(statement.sqliteStatement)
             defer { insert.finish() }
             for record in records {
                 try insert.row(db) { bind in

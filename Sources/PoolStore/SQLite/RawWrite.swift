@@ -1,10 +1,10 @@
 import GRDB
 import GRDBSQLite
 
-/// One prepared INSERT run row after row through SQLite's C API: values bound in column order, stepped, reset.
-/// For the two writes done once per proxied request or per key of the pool (the request log's records, the per-key
-/// counters); everything else goes through GRDB.
-struct RawInsert {
+/// One prepared INSERT or UPDATE run row after row through SQLite's C API: values bound in parameter order,
+/// stepped, reset. For the two writes done once per proxied request or per key of the pool (the request log's
+/// records, the per-key counters); everything else goes through GRDB.
+struct RawWrite {
     /// Binds one row's values, in the statement's parameter order.
     struct Binder {
         fileprivate let statement: SQLiteStatement
@@ -76,8 +76,11 @@ struct RawInsert {
         sqlite3_reset(statement)
     }
 
-    /// Binds a row with `bind` and inserts it; a refusal throws SQLite's message, and the statement is reset.
-    func row(_ db: Database, _ bind: (inout Binder) -> Void) throws {
+    /// Binds a row with `bind` and runs the statement; a refusal throws SQLite's message, and the statement is
+    /// reset.
+    /// - Returns: the rows it inserted or changed.
+    @discardableResult
+    func row(_ db: Database, _ bind: (inout Binder) -> Void) throws -> Int {
         var binder = Binder(statement: statement, arena: arena)
         bind(&binder)
         let code = sqlite3_step(statement)
@@ -86,6 +89,7 @@ struct RawInsert {
             throw DatabaseError(
                 resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
+        return Int(sqlite3_changes(db.sqliteConnection))
     }
 
     /// Leaves the statement reset and without bound values, as GRDB expects a cached statement, and frees the

@@ -92,7 +92,8 @@ public final class TokenRegistry: Sendable {
         entriesBySlot.withLock { table in
             let previous = table.first(where: { $0.value.record.id == record.id })
             if let previous { table[previous.key] = nil }
-            table[Slot(record)] = previous.map { Entry(replacing: $0.value, with: record) } ?? Entry(record, mode: budgetMode)
+            table[Slot(record)] =
+                previous.map { Entry(replacing: $0.value, with: record) } ?? Entry(record, mode: budgetMode)
         }
     }
 

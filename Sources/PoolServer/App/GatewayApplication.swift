@@ -106,8 +106,8 @@ func buildApplication(
         providers: gateway.providers
     ).register(on: admin)
     AdminBulkRoutes(
-        pool: gateway.pool, store: gateway.store, limits: configuration.limits, logger: gateway.logger, starter: starter,
-        providers: gateway.providers
+        pool: gateway.pool, store: gateway.store, limits: configuration.limits, logger: gateway.logger,
+        starter: starter, providers: gateway.providers
     ).register(on: admin)
 
     // The proxied routes are served in front of the router (`Proxy/Front/ProxyFrontHandler`), not registered on it.

@@ -36,7 +36,9 @@ enum HeaderPolicy {
     }()
 
     /// Prefixes of names never forwarded: the gateway's own, the browser's fetch metadata, CORS.
-    private static let notForwardedPrefixes: [[UInt8]] = [Array("x-pool-".utf8), Array("sec-".utf8), Array("access-control-".utf8)]
+    private static let notForwardedPrefixes: [[UInt8]] = [
+        Array("x-pool-".utf8), Array("sec-".utf8), Array("access-control-".utf8),
+    ]
 
     /// Adds the client's end-to-end headers to `headers`, names as the client wrote them: not the hop-by-hop ones
     /// (those RFC 9110 §7.6.1 names and those the client's `Connection` names), not credentials, not the gateway's

@@ -37,11 +37,16 @@ extension PostgresStore {
                 Self.summed(batch.keyStats, key: \.keyID, add: StatsDeltas.adding), revision: revision, connection)
             if !batch.keyStats.isEmpty {
                 // Who stamped statistics under this revision: a reader of the shared totals skips rows only it
-                // wrote. No notification: the change feeds have nothing to apply.
+                // wrote (see `SQLiteStore.logStatsStamp`). No notification: the change feeds have nothing to apply.
                 try await connection.query(
                     """
                     INSERT INTO change_log (rev, origin, kind, item, at)
                     VALUES (\(revision), \(self.origin), \(ChangeKind.stats), '', \(now))
+                    """, logger: self.logger)
+                try await connection.query(
+                    """
+                    DELETE FROM change_log
+                    WHERE rev < \(revision) AND kind = \(ChangeKind.stats) AND origin = \(self.origin)
                     """, logger: self.logger)
             }
             let merged = try await self.mergeHealth(batch.keyHealth, now: now, connection)

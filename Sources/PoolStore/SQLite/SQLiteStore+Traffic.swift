@@ -24,9 +24,7 @@ extension SQLiteStore {
             try db.execute(
                 sql: "DELETE FROM applied_batches WHERE applied_at < ?", arguments: [now - Self.appliedBatchRetention])
             if !batch.keyStats.isEmpty {
-                // The revision the statistics are stamped with: other instances read back rows after theirs.
-                try Self.logChange(ChangeKind.stats, item: "", origin: origin, db)
-                let revision = db.lastInsertedRowID
+                let revision = try Self.logStatsStamp(origin: origin, db)
                 try Self.writeKeyStats(batch.keyStats, revision: revision, db)
             }
             let merged = try Self.mergeHealth(batch.keyHealth, now: now, db)
@@ -60,6 +58,20 @@ extension SQLiteStore {
                 }
             }
         }
+    }
+
+    /// Logs that `origin` stamps statistics under a new revision, which it returns: other instances read back the
+    /// rows stamped after their last read, and only when another writer stamped some (`sharedTotals`). A writer's
+    /// older entries go: its latest one answers that question for any reader's window (a reader whose window held an
+    /// older one either still sees it in its snapshot, or sees the newer one), and with statistics written every
+    /// second (PostgreSQL) the change log, pruned by age only at start, would grow by one row a second.
+    static func logStatsStamp(origin: String, _ db: Database) throws -> Int64 {
+        try logChange(ChangeKind.stats, item: "", origin: origin, db)
+        let revision = db.lastInsertedRowID
+        try db.execute(
+            sql: "DELETE FROM change_log WHERE rev < ? AND kind = ? AND origin = ?",
+            arguments: [revision, ChangeKind.stats, origin])
+        return revision
     }
 
     /// Adds per-key counters to the stored ones and stamps the rows with `revision`. With a large pool this runs for

@@ -28,4 +28,28 @@ struct SQLiteSharedTotalsTests {
             try await store.close()
         }
     }
+
+    @Test("a writer keeps only its latest statistics entry in the change log; another writer's stays")
+    func latestStatsEntryOnly() async throws {
+        try await withTemporaryDirectory { folder in
+            let a = try openTestStore(in: folder)
+            let b = try openTestStore(in: folder)
+            let key = makeKey("sk-stamp-0001")
+            _ = try await a.insertKeys([key])
+            let start = try await a.revision()
+            try await b.write(StatsBatch(keyStats: [KeyStatsRecord(keyID: key.id, requests: 1)]))
+            for _ in 0..<5 { try await a.write(StatsBatch(keyStats: [KeyStatsRecord(keyID: key.id, requests: 1)])) }
+            let queue = try DatabaseQueue(path: databasePath(in: folder))
+            let stamps = try await queue.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM change_log WHERE kind = 'stats'")
+            }
+            try queue.close()
+            #expect(stamps == 2)
+            // B's entry, older than A's latest, still tells A that someone else wrote after `start`.
+            let read = try await a.sharedTotals(keysChangedAfter: start, hoursSince: 0)
+            #expect(read.keyStats.first?.requests == 6)
+            try await a.close()
+            try await b.close()
+        }
+    }
 }

@@ -18,7 +18,8 @@ extension ProxiedRequest {
         recordTokens(usage)
         if route.isModelList, outcome == .success {
             engine.modelCache.store(
-                modelListKey, .init(status: head.status, headers: headers.httpHeaders, body: body, fetchedAt: engine.clock.now))
+                modelListKey,
+                .init(status: head.status, headers: headers.httpHeaders, body: body, fetchedAt: engine.clock.now))
         }
         engine.reporter.recordRequest(
             provider: route.provider, model: model, result: .relayed(status: Int(head.status.code)))

@@ -1,6 +1,7 @@
 import Foundation
 import PoolCore
 import PostgresNIO
+import Synchronization
 
 /// Traffic batches: what the flusher writes every second, each in one transaction with rows in id order, so
 /// that instances writing at the same time lock rows in the same order and cannot deadlock.
@@ -18,7 +19,8 @@ extension PostgresStore {
     }
 
     private func writeOnce(_ batch: StatsBatch) async throws {
-        try await transaction { connection in
+        let previousStamp = statsStamp.withLock { $0 }
+        let stamp: Int64? = try await transaction { connection in
             let now = Date().timeIntervalSince1970
             let recorded = try await connection.query(
                 """
@@ -27,7 +29,7 @@ extension PostgresStore {
                 """, logger: self.logger)
             var isNew = false
             for try await _ in recorded { isNew = true }
-            guard isNew else { return }  // applied before: its commit outcome was unknown
+            guard isNew else { return nil }  // applied before: its commit outcome was unknown
             let cutoff = now - SQLiteStore.appliedBatchRetention
             try await connection.query("DELETE FROM applied_batches WHERE applied_at < \(cutoff)", logger: self.logger)
             // Statistics are stamped with a revision for readers of the shared totals; health is logged under it.
@@ -43,11 +45,13 @@ extension PostgresStore {
                     INSERT INTO change_log (rev, origin, kind, item, at)
                     VALUES (\(revision), \(self.origin), \(ChangeKind.stats), '', \(now))
                     """, logger: self.logger)
-                try await connection.query(
-                    """
-                    DELETE FROM change_log
-                    WHERE rev < \(revision) AND kind = \(ChangeKind.stats) AND origin = \(self.origin)
-                    """, logger: self.logger)
+                if let previousStamp {
+                    try await connection.query(
+                        """
+                        DELETE FROM change_log
+                        WHERE rev = \(previousStamp) AND kind = \(ChangeKind.stats) AND origin = \(self.origin)
+                        """, logger: self.logger)
+                }
             }
             let merged = try await self.mergeHealth(batch.keyHealth, now: now, connection)
             try await self.logChanges(ChangeKind.keyHealth, items: merged, revision: revision, connection)
@@ -63,7 +67,10 @@ extension PostgresStore {
             }
             try await self.writeGlobalStats(batch.globalStats, connection)
             try await self.writeModelHours(batch.modelHours, connection)
+            return batch.keyStats.isEmpty ? nil : revision
         }
+        // Only once committed: a batch that failed left the previous stamp in the log.
+        if let stamp { statsStamp.withLock { $0 = stamp } }
     }
 
     private func writeKeyStats(

@@ -15,17 +15,20 @@ extension SQLiteStore {
     public func write(_ batch: StatsBatch) async throws {
         try checkOpen()
         guard !batch.isEmpty else { return }
-        try await pool.write { [origin] db in
+        let previousStamp = statsStamp.withLock { $0 }
+        let stamp: Int64? = try await pool.write { [origin] db in
             let now = Date().timeIntervalSince1970
             try db.execute(
                 sql: "INSERT INTO applied_batches (id, applied_at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING",
                 arguments: [batch.id, now])
-            guard db.changesCount > 0 else { return }  // applied before: its commit outcome was unknown
+            guard db.changesCount > 0 else { return nil }  // applied before: its commit outcome was unknown
             try db.execute(
                 sql: "DELETE FROM applied_batches WHERE applied_at < ?", arguments: [now - Self.appliedBatchRetention])
+            var stamp: Int64?
             if !batch.keyStats.isEmpty {
-                let revision = try Self.logStatsStamp(origin: origin, db)
+                let revision = try Self.logStatsStamp(origin: origin, replacing: previousStamp, db)
                 try Self.writeKeyStats(batch.keyStats, revision: revision, db)
+                stamp = revision
             }
             let merged = try Self.mergeHealth(batch.keyHealth, now: now, db)
             try Self.logChanges(ChangeKind.keyHealth, items: merged, origin: origin, db)
@@ -57,20 +60,26 @@ extension SQLiteStore {
                     ])
                 }
             }
+            return stamp
         }
+        // Only once committed: a batch that failed left the previous stamp in the log.
+        if let stamp { statsStamp.withLock { $0 = stamp } }
     }
 
     /// Logs that `origin` stamps statistics under a new revision, which it returns: other instances read back the
-    /// rows stamped after their last read, and only when another writer stamped some (`sharedTotals`). A writer's
-    /// older entries go: its latest one answers that question for any reader's window (a reader whose window held an
-    /// older one either still sees it in its snapshot, or sees the newer one), and with statistics written every
-    /// second (PostgreSQL) the change log, pruned by age only at start, would grow by one row a second.
-    static func logStatsStamp(origin: String, _ db: Database) throws -> Int64 {
+    /// rows stamped after their last read, and only when another writer stamped some (`sharedTotals`). The writer's
+    /// `previous` stamp goes: its latest one answers that question for any reader's window (a reader whose window
+    /// held an older one either still sees it in its snapshot, or sees the newer one), and with statistics written
+    /// every second (PostgreSQL) the change log, pruned by age only at start, would grow by one row a second. By its
+    /// revision, so the delete is one lookup rather than a scan of the log.
+    static func logStatsStamp(origin: String, replacing previous: Int64?, _ db: Database) throws -> Int64 {
         try logChange(ChangeKind.stats, item: "", origin: origin, db)
         let revision = db.lastInsertedRowID
-        try db.execute(
-            sql: "DELETE FROM change_log WHERE rev < ? AND kind = ? AND origin = ?",
-            arguments: [revision, ChangeKind.stats, origin])
+        if let previous {
+            try db.execute(
+                sql: "DELETE FROM change_log WHERE rev = ? AND kind = ? AND origin = ?",
+                arguments: [previous, ChangeKind.stats, origin])
+        }
         return revision
     }
 

@@ -25,6 +25,8 @@ public final class SQLiteStore: PoolStore, Sendable {
     let cipher: SecretCipher?
     /// Marks this object's rows in the change log, which `changes(after:)` leaves out.
     let origin = UUID().uuidString
+    /// This object's latest statistics stamp in the change log (`logStatsStamp`), replaced by the next one.
+    let statsStamp = Mutex<Int64?>(nil)
     let logger: Logger
     private let closed = Mutex(false)
 

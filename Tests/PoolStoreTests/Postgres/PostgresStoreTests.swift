@@ -150,4 +150,25 @@ struct PostgresStoreTests {
             #expect(!message.contains("hunter2"))
         }
     }
+
+    @Test("a writer keeps only its latest statistics stamp in the change log; another writer's stays")
+    func latestStatsStampOnly() async throws {
+        try await PostgresTestServer.withDatabase { settings in
+            let a = try await open(settings)
+            let b = try await open(settings)
+            let key = makeKey("sk-stamp-0001")
+            _ = try await a.insertKeys([key])
+            let start = try await a.revision()
+            try await b.write(StatsBatch(keyStats: [KeyStatsRecord(keyID: key.id, requests: 1)]))
+            for _ in 0..<5 { try await a.write(StatsBatch(keyStats: [KeyStatsRecord(keyID: key.id, requests: 1)])) }
+            let stamps = try await PostgresTestServer.rows(
+                settings, "SELECT count(*)::text FROM change_log WHERE kind = 'stats'")
+            #expect(stamps == [["2"]])
+            // B's stamp, older than A's latest, still tells A that someone else wrote after `start`.
+            let read = try await a.sharedTotals(keysChangedAfter: start, hoursSince: 0)
+            #expect(read.keyStats.first?.requests == 6)
+            try await a.close()
+            try await b.close()
+        }
+    }
 }

@@ -112,21 +112,24 @@ extension SQLiteStore {
             ).sqliteStatement)
         defer { insert.finish() }
         for stats in records {
-            let bind = { (row: inout RawWrite.Binder) in
-                row.text(stats.keyID)
-                row.integer(Int64(stats.requests))
-                row.integer(Int64(stats.successes))
-                row.integer(Int64(stats.failures))
-                row.integer(Int64(stats.latencyMillisSum))
-                row.integer(Int64(stats.promptTokens))
-                row.integer(Int64(stats.completionTokens))
-                row.real(StoreColumns.seconds(stats.lastUsed))
-                row.real(StoreColumns.seconds(stats.lastSuccess))
-                row.real(StoreColumns.seconds(stats.lastFailure))
-                row.integer(revision)
+            if try update.row(db, { bindKeyStatsRow(stats, revision, &$0) }) == 0 {
+                try insert.row(db) { bindKeyStatsRow(stats, revision, &$0) }
             }
-            if try update.row(db, bind) == 0 { try insert.row(db, bind) }
         }
+    }
+
+    private static func bindKeyStatsRow(_ stats: KeyStatsRecord, _ revision: Int64, _ row: inout RawWrite.Binder) {
+        row.text(stats.keyID)
+        row.integer(Int64(stats.requests))
+        row.integer(Int64(stats.successes))
+        row.integer(Int64(stats.failures))
+        row.integer(Int64(stats.latencyMillisSum))
+        row.integer(Int64(stats.promptTokens))
+        row.integer(Int64(stats.completionTokens))
+        row.real(StoreColumns.seconds(stats.lastUsed))
+        row.real(StoreColumns.seconds(stats.lastSuccess))
+        row.real(StoreColumns.seconds(stats.lastFailure))
+        row.integer(revision)
     }
 
     /// Writes health decided by traffic or probes where it supersedes the stored health (`KeyHealthMergeSQL`;

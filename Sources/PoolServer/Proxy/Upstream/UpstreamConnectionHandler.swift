@@ -2,7 +2,8 @@ import NIOCore
 import NIOHTTP1
 
 /// One keep-alive connection to an upstream origin, the last handler of its pipeline (after TLS and NIO's HTTP/1
-/// client codec). It carries one exchange at a time: writes the request's head, body and end with one flush,
+/// response decoder). It carries one exchange at a time: writes the request as bytes (``UpstreamWire``) with one
+/// flush,
 /// reads the answer only as fast as the exchange's receiver takes it (the channel's `autoRead` is off), and
 /// hands itself back to its ``UpstreamConnectionPool`` when the answer is complete.
 ///
@@ -11,8 +12,8 @@ import NIOHTTP1
 /// A connection whose answer broke off, was abandoned half-read or said `Connection: close` is never reused.
 final class UpstreamConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private enum State {
         case idle
@@ -21,6 +22,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     }
 
     let origin: UpstreamOrigin
+    /// Told each request's method as it leaves, to know which answers have no body.
+    private let decoder: UpstreamWire.ResponseDecoder
     private let streamIdleTimeout: TimeAmount
     private let idleTimeout: TimeAmount
     /// The pool that owns it; set once the connection is established.
@@ -42,7 +45,11 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     /// Counted out of the pool once.
     private var releasedFromPool = false
 
-    init(origin: UpstreamOrigin, streamIdleTimeout: TimeAmount, idleTimeout: TimeAmount) {
+    init(
+        decoder: UpstreamWire.ResponseDecoder, origin: UpstreamOrigin, streamIdleTimeout: TimeAmount,
+        idleTimeout: TimeAmount
+    ) {
+        self.decoder = decoder
         self.origin = origin
         self.streamIdleTimeout = streamIdleTimeout
         self.idleTimeout = idleTimeout
@@ -67,11 +74,14 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         bytesReceived = false
         headReceived = false
         keepAlive = exchange.head.isKeepAlive
-        context.write(wrapOutboundOut(.head(exchange.head)), promise: nil)
-        if let body = exchange.body, body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        decoder.noteRequest(exchange.head)
+        let bytes = UpstreamWire.encode(exchange.head, body: exchange.body, allocator: context.channel.allocator)
+        if let body = bytes.separateBody {
+            context.write(wrapOutboundOut(bytes.head), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(body), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(bytes.head), promise: nil)
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         arm(exchange.firstByteTimeout, failing: .firstByteTimeout)
         read()
     }

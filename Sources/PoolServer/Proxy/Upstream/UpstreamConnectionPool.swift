@@ -148,18 +148,17 @@ final class UpstreamConnectionPool {
                         try pipeline.addHandler(
                             NIOSSLClientHandler(context: sslContext, serverHostname: origin.serverName))
                     }
-                    // No outbound header validation (about 10k instructions a request): every request header is
-                    // either a client's, which NIO's parser already refused with CR, LF or NUL in it, or ours, built
-                    // from keys that `KeySecretRules` keeps free of whitespace and control characters.
-                    // No framing headers set by the encoder either: it would copy every head's header list to
-                    // look for them, and every head sent here already says its framing (`UpstreamRequest.head`,
-                    // `ProxyEngine.upstreamHead`: a `Content-Length` on each request with a body, none without).
-                    var encoder = HTTPRequestEncoder.Configuration()
-                    encoder.automaticallySetFramingHeaders = false
-                    try pipeline.addHTTPClientHandlers(
-                        enableOutboundHeaderValidation: false, encoderConfiguration: encoder)
+                    // The request leaves as bytes (`UpstreamWire`): no request encoder, and no outbound header
+                    // validation (about 10k instructions a request): every request header is either a client's,
+                    // which NIO's parser already refused with CR, LF or NUL in it, or ours, built from keys that
+                    // `KeySecretRules` keeps free of control characters. Every head says its own framing
+                    // (`UpstreamRequest.head`, `ProxyEngine.upstreamHead`: a `Content-Length` on each request with a
+                    // body, none without).
+                    let decoder = UpstreamWire.ResponseDecoder(http: HTTPResponseDecoder())
+                    try pipeline.addHandler(ByteToMessageHandler(decoder))
                     try pipeline.addHandler(
                         UpstreamConnectionHandler(
+                            decoder: decoder,
                             origin: origin, streamIdleTimeout: streamIdleTimeout, idleTimeout: idleTimeout))
                 }
             }

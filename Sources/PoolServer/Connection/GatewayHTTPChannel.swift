@@ -54,13 +54,12 @@ struct GatewayHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             }
             let (headWatch, byteWatcher) = RequestHeadWatch.make(timeout: settings.headerTimeout)
             try pipeline.addHandler(byteWatcher)
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false,  // Hummingbird's handler reads one request at a time itself
-                withErrorHandling: false,  // a parse error reaches handleHTTP, which answers 400 and closes
-                withOutboundHeaderValidation: false,  // HTTP types validate fields already
-                withEncoderConfiguration: .init(),
-                withDecoderLimitConfiguration: settings.decoderLimits
-            )
+            // NIO's request decoder without its response encoder: the proxy front encodes every answer itself
+            // (`HTTPAnswerEncoder`). Hummingbird's handler reads one request at a time itself (no pipelining
+            // assistance); a parse error reaches the head watch or the route, which answer 400 and close.
+            try pipeline.addHandler(
+                ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
+                    limitConfiguration: settings.decoderLimits)))
             // The proxy front owns IDLE_TIMEOUT and the shutdown's close: Hummingbird's state handler behind it
             // never sees proxied requests, and would cut a connection busy with one.
             try pipeline.addHandler(

@@ -17,6 +17,17 @@ struct HTTPVersionPolicy {
     private struct Pending {
         let version: HTTPVersion
         let keepAlive: Bool
+        let method: HTTPMethod
+    }
+
+    /// What the request an answer is for asks of it.
+    struct Answer {
+        var version = HTTPVersion.http1_1
+        /// The `Connection` value the answer must carry, if any.
+        var connection: String?
+        var strictTransportSecurity: Bool
+        /// The request's method: the answer to a `HEAD` or `CONNECT` has no body (``HTTPAnswerEncoder``).
+        var requestMethod: HTTPMethod?
     }
 
     private let addsStrictTransportSecurity: Bool
@@ -33,34 +44,44 @@ struct HTTPVersionPolicy {
     /// connection with `Connection: close`.
     mutating func requestArrived(_ head: inout HTTPRequestHead) {
         let keepAlive = head.isKeepAlive
-        pending.append(Pending(version: head.version, keepAlive: keepAlive))
+        pending.append(Pending(version: head.version, keepAlive: keepAlive, method: head.method))
         if !keepAlive, !head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
             head.headers.replaceOrAdd(name: "connection", value: "close")
         }
     }
 
-    /// An answer head leaves: made what the oldest unanswered request's HTTP version and keep-alive call for.
-    mutating func answerLeaves(_ head: inout HTTPResponseHead) {
+    /// An answer head leaves: what the oldest unanswered request's HTTP version and keep-alive call for.
+    mutating func answerLeaves(status: HTTPResponseStatus, hasContentLength: Bool) -> Answer {
+        var answer = Answer(strictTransportSecurity: addsStrictTransportSecurity)
         // An informational answer (100 Continue) precedes the real one for the same request.
-        let request = head.status.code < 200 ? pending.first : pending.popFirst()
-        if let request {
-            if !request.keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
-            if request.version == .http1_0 {
-                head.version = .http1_0
-                if head.headers["content-length"].isEmpty {
-                    // HTTP/1.0 has no chunked framing: the body ends when the connection does, which the server
-                    // does not know to do for a request that asked to keep it.
-                    head.headers.remove(name: "transfer-encoding")
-                    head.headers.replaceOrAdd(name: "connection", value: "close")
-                    closeAfterEnd = request.keepAlive && head.status.code >= 200
-                } else if request.keepAlive {
-                    head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
-                }
+        guard let request = status.code < 200 ? pending.first : pending.popFirst() else { return answer }
+        answer.requestMethod = request.method
+        if !request.keepAlive { answer.connection = "close" }
+        if request.version == .http1_0 {
+            answer.version = .http1_0
+            if !hasContentLength {
+                // HTTP/1.0 has no chunked framing: the body ends when the connection does, which the server
+                // does not know to do for a request that asked to keep it.
+                answer.connection = "close"
+                closeAfterEnd = request.keepAlive && status.code >= 200
+            } else if request.keepAlive {
+                answer.connection = "keep-alive"
             }
         }
-        if addsStrictTransportSecurity {
+        return answer
+    }
+
+    /// A head of Hummingbird's leaves: made what ``answerLeaves(status:hasContentLength:)`` says.
+    mutating func answerLeaves(_ head: inout HTTPResponseHead) -> Answer {
+        let hasContentLength = head.headers.contains(name: "content-length")
+        let answer = answerLeaves(status: head.status, hasContentLength: hasContentLength)
+        head.version = answer.version
+        if let connection = answer.connection { head.headers.replaceOrAdd(name: "connection", value: connection) }
+        if answer.version == .http1_0, !hasContentLength { head.headers.remove(name: "transfer-encoding") }
+        if answer.strictTransportSecurity {
             head.headers.replaceOrAdd(name: "strict-transport-security", value: Self.strictTransportSecurity)
         }
+        return answer
     }
 
     /// An answer's end leaves: true when the connection must close once it is written (and the mark is cleared).

@@ -102,12 +102,10 @@ extension ProxiedRequest {
 
     func writeWhole(_ status: HTTPResponseStatus, _ headers: ResponseHeaderList, body: ByteBuffer) {
         guard !responseStarted, !responseEnded else { return }
-        var headers = headers
-        // Neither relayed nor error headers hold a length.
-        headers.add("content-length", String(body.readableBytes))
         responseStarted = true
         trace?.answerStarted(status: Int(status.code), now: .now)
-        front?.writeResponseHead(status, headers, cors: hasOrigin)
+        // Neither relayed nor error headers hold a length: the front adds it.
+        front?.writeResponseHead(status, headers, contentLength: body.readableBytes, cors: hasOrigin)
         if body.readableBytes > 0 { front?.writeResponseBody(body, flush: false) }
         endResponse()
     }

@@ -27,7 +27,7 @@ extension ProxiedRequest {
             trace.answerStarted(status: Int(head.status.code), now: .now)
             engine.observers.streamStarted(provider: route.provider)
         }
-        front?.writeResponseHead(head.status, headers, cors: hasOrigin)
+        front?.writeResponseHead(head.status, headers, contentLength: nil, cors: hasOrigin)
     }
 
     /// Relays what of `chunk` completes events; holds the upstream back while the client's socket is full.

@@ -17,7 +17,7 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = IOData
 
     /// What arrived while an earlier request was still being answered.
     private enum Held {
@@ -31,6 +31,8 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     /// `HEADER_TIMEOUT` and malformed heads; nil when the pipeline has no head watch.
     private let headWatch: RequestHeadWatch?
     private var versionPolicy: HTTPVersionPolicy
+    /// Every answer leaves here as bytes (the pipeline has no HTTP encoder).
+    private var answers = HTTPAnswerEncoder()
     private let idleTimeout: TimeAmount?
     private var context: ChannelHandlerContext?
     /// The proxied request being read or answered.
@@ -254,34 +256,54 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
         context.read()
     }
 
-    /// Hummingbird's answers pass here; the end of one may let a held request go.
+    /// Hummingbird's answers pass here, to be encoded; the end of one may let a held request go.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let trailers: HTTPHeaders?
         switch unwrapOutboundIn(data) {
         case .head(var head):
-            versionPolicy.answerLeaves(&head)
-            context.write(wrapOutboundOut(.head(head)), promise: promise)
+            let answer = versionPolicy.answerLeaves(&head)
+            let bytes = answers.head(head, answer: answer, allocator: context.channel.allocator)
+            context.write(wrapOutboundOut(.byteBuffer(bytes)), promise: promise)
             return
-        case .body:
-            context.write(data, promise: promise)
+        case .body(let part):
+            writeBody(part, context: context, flush: false, promise: promise)
             return
-        case .end:
-            break
+        case .end(let end):
+            trailers = end
         }
         hummingbirdUnanswered = max(0, hummingbirdUnanswered - 1)
         lastActivity = .now()
         if quiescing, isIdle {
             closing = true
-            writeEnd(data, context: context, flush: true, promise: promise, thenClose: true)
+            writeEnd(trailers, context: context, flush: true, promise: promise, thenClose: true)
             return
         }
-        writeEnd(data, context: context, flush: false, promise: promise)
+        writeEnd(trailers, context: context, flush: false, promise: promise)
         if hummingbirdUnanswered == 0, !held.isEmpty { drainHeld(context: context) }
+    }
+
+    /// Writes a part of an answer's body, framed as the answer's head said.
+    private func writeBody(_ part: IOData, context: ChannelHandlerContext, flush: Bool, promise: EventLoopPromise<Void>?) {
+        let framed = answers.body(part)
+        if let prefix = framed.prefix { context.write(wrapOutboundOut(.byteBuffer(prefix)), promise: nil) }
+        if let data = framed.data {
+            if framed.chunked {
+                context.write(wrapOutboundOut(data), promise: nil)
+                context.write(wrapOutboundOut(.byteBuffer(HTTPAnswerEncoder.chunkEnd)), promise: promise)
+            } else {
+                context.write(wrapOutboundOut(data), promise: promise)
+            }
+        } else {
+            // A body for a HEAD answer (or an empty part) is dropped, as NIO's encoder drops it.
+            promise?.succeed(())
+        }
+        if flush { context.flush() }
     }
 
     /// Writes an answer's end; the connection closes once it is written when `thenClose` says so or the
     /// ``HTTPVersionPolicy`` does (an HTTP/1.0 answer without a length ends with the connection).
     private func writeEnd(
-        _ data: NIOAny, context: ChannelHandlerContext, flush: Bool, promise: EventLoopPromise<Void>?,
+        _ trailers: HTTPHeaders?, context: ChannelHandlerContext, flush: Bool, promise: EventLoopPromise<Void>?,
         thenClose: Bool = false
     ) {
         var promise = promise
@@ -291,11 +313,13 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
             written.futureResult.assumeIsolated().whenComplete { _ in loopBound.value.close(promise: nil) }
             promise = written
         }
-        if flush {
-            context.writeAndFlush(data, promise: promise)
-        } else {
-            context.write(data, promise: promise)
+        if let end = answers.end(trailers: trailers) {
+            context.write(wrapOutboundOut(.byteBuffer(end)), promise: promise)
+        } else if let promise {
+            // Nothing to write, but the promise completes in order with what was written before.
+            context.write(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: promise)
         }
+        if flush { context.flush() }
     }
 
     /// Hummingbird closes the input of its connections when the server's shutdown grace has run out: a proxied
@@ -308,7 +332,7 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
         current = nil
         closing = true
         if request.abandon(.shutdown) {
-            writeEnd(wrapOutboundOut(.end(nil)), context: context, flush: true, promise: nil, thenClose: true)
+            writeEnd(nil, context: context, flush: true, promise: nil, thenClose: true)
         } else {
             context.close(promise: nil)
         }
@@ -317,26 +341,22 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
 
     // MARK: Written by the proxied request
 
-    /// A proxied answer's head, with the headers every answer of the server carries.
-    func writeResponseHead(_ status: HTTPResponseStatus, _ headers: ResponseHeaderList, cors: Bool) {
+    /// A proxied answer's head, with the headers every answer of the server carries; `contentLength` nil for an
+    /// answer whose length is not known yet (a stream).
+    func writeResponseHead(
+        _ status: HTTPResponseStatus, _ headers: ResponseHeaderList, contentLength: Int?, cors: Bool
+    ) {
         guard let context else { return }
-        var headers = headers
-        // As Hummingbird's CORS middleware (any origin) and application add them on the other routes.
-        if cors { headers.add("access-control-allow-origin", "*") }
-        headers.add("date", HTTPDateHeader.now)
-        if let server = engine.serverName { headers.add("server", server) }
-        var head = HTTPResponseHead(version: .http1_1, status: status, headers: headers.httpHeaders)
-        versionPolicy.answerLeaves(&head)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        let answer = versionPolicy.answerLeaves(status: status, hasContentLength: contentLength != nil)
+        let bytes = answers.proxiedHead(
+            status: status, fields: headers, contentLength: contentLength, cors: cors, server: engine.serverName,
+            answer: answer, allocator: context.channel.allocator)
+        context.write(wrapOutboundOut(.byteBuffer(bytes)), promise: nil)
     }
 
     func writeResponseBody(_ buffer: ByteBuffer, flush: Bool) {
         guard let context else { return }
-        if flush {
-            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        } else {
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        }
+        writeBody(.byteBuffer(buffer), context: context, flush: flush, promise: nil)
     }
 
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
@@ -350,22 +370,22 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
             // State first: nothing more is started on a connection that closes.
             current = nil
             closing = true
-            writeEnd(wrapOutboundOut(.end(nil)), context: context, flush: true, promise: nil, thenClose: true)
+            writeEnd(nil, context: context, flush: true, promise: nil, thenClose: true)
             return
         }
         guard request.requestEnded else {
             // Answered before its body ended: the request finishes when its end arrives.
-            writeEnd(wrapOutboundOut(.end(nil)), context: context, flush: true, promise: nil)
+            writeEnd(nil, context: context, flush: true, promise: nil)
             return
         }
         // State first: writing the end can deliver the next pipelined request.
         current = nil
         if quiescing, isIdle {
             closing = true
-            writeEnd(wrapOutboundOut(.end(nil)), context: context, flush: true, promise: nil, thenClose: true)
+            writeEnd(nil, context: context, flush: true, promise: nil, thenClose: true)
             return
         }
-        writeEnd(wrapOutboundOut(.end(nil)), context: context, flush: true, promise: nil)
+        writeEnd(nil, context: context, flush: true, promise: nil)
         drainHeld(context: context)
     }
 

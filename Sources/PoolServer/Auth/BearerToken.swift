@@ -10,17 +10,21 @@ enum BearerToken {
 
     /// The token an `Authorization` header's value carries as `Bearer …` (scheme case-insensitive).
     static func from(authorization value: String?) -> String? {
-        guard let value else { return nil }
-        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        var text = Substring(value).utf8
-        while let first = text.first, isBlank(first) { text.removeFirst() }
-        while let last = text.last, isBlank(last) { text.removeLast() }
-        let scheme = "bearer ".utf8
-        guard text.count > scheme.count,
-            zip(text, scheme).allSatisfy({ $0 | 0x20 == $1 })
-        else { return nil }
-        text.removeFirst(scheme.count)
-        while let first = text.first, isBlank(first) { text.removeFirst() }
-        return text.isEmpty ? nil : String(Substring(text))
+        guard var value else { return nil }
+        return value.withUTF8 { bytes -> String? in
+            let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            var start = 0
+            var end = bytes.count
+            while start < end, isBlank(bytes[start]) { start += 1 }
+            while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+            let scheme: StaticString = "bearer "
+            let schemeCount = scheme.utf8CodeUnitCount
+            guard end - start > schemeCount else { return nil }
+            for index in 0..<schemeCount where bytes[start + index] | 0x20 != scheme.utf8Start[index] { return nil }
+            start += schemeCount
+            while start < end, isBlank(bytes[start]) { start += 1 }
+            guard start < end else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
     }
 }

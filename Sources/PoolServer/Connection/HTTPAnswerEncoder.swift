@@ -28,9 +28,11 @@ struct HTTPAnswerEncoder {
     ) -> ByteBuffer {
         let framing = frame(status: status, version: answer.version, method: answer.requestMethod,
             hasContentLength: contentLength != nil)
+        let statusLine = Self.statusLine(status, version: answer.version)
         var buffer = allocator.buffer(capacity: 512)
         HTTPHeadText.write(into: &buffer) { text in
-            Self.statusLine(status, version: answer.version, &text)
+            text.put(statusLine)
+            text.put("\r\n")
             for (name, value) in fields.fields { text.field(name, value) }
             if cors { text.put("access-control-allow-origin: *\r\n") }
             text.field("date", HTTPDateHeader.now)
@@ -68,9 +70,11 @@ struct HTTPAnswerEncoder {
         case .none:
             break
         }
+        let statusLine = Self.statusLine(head.status, version: head.version)
         var buffer = allocator.buffer(capacity: 512)
         HTTPHeadText.write(into: &buffer) { text in
-            Self.statusLine(head.status, version: head.version, &text)
+            text.put(statusLine)
+            text.put("\r\n")
             for (name, value) in headers { text.field(name, value) }
             text.put("\r\n")
         }
@@ -145,11 +149,8 @@ struct HTTPAnswerEncoder {
         return framing
     }
 
-    private static func statusLine(_ status: HTTPResponseStatus, version: HTTPVersion, _ text: inout HTTPHeadText.Sink) {
-        text.put(version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        text.put(String(status.code))
-        text.put(" ")
-        text.put(status.reasonPhrase)
-        text.put("\r\n")
+    /// `HTTP/1.1 200 OK` without its line end, made once for both passes of the head's text.
+    private static func statusLine(_ status: HTTPResponseStatus, version: HTTPVersion) -> String {
+        (version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ") + String(status.code) + " " + status.reasonPhrase
     }
 }

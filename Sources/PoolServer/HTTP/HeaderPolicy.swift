@@ -46,7 +46,7 @@ enum HeaderPolicy {
     /// headers it sends again). Returns whether the client sent a content type.
     static func addUpstreamHeaders(from client: HTTPHeaders, to headers: inout HTTPHeaders) -> Bool {
         var namedInConnection: [String] = []
-        for value in client["connection"] {
+        for (name, value) in client where equalsIgnoringCase(name, "connection") {
             for token in value.split(separator: ",") {
                 let trimmed = token.trimmingCharacters(in: .whitespaces).lowercased()
                 if !trimmed.isEmpty { namedInConnection.append(trimmed) }
@@ -54,37 +54,53 @@ enum HeaderPolicy {
         }
         var hasContentType = false
         for (name, value) in client {
-            let bytes = name.utf8
-            if isNotForwarded(bytes) { continue }
-            if !namedInConnection.isEmpty, namedInConnection.contains(where: { equalsIgnoringCase(bytes, $0.utf8) }) {
+            if isNotForwarded(name) { continue }
+            if !namedInConnection.isEmpty, namedInConnection.contains(where: { equalsIgnoringCase(name, $0) }) {
                 continue
             }
             if value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7f }) { continue }
-            if !hasContentType, equalsIgnoringCase(bytes, "content-type".utf8) { hasContentType = true }
+            if !hasContentType, equalsIgnoringCase(name, "content-type") { hasContentType = true }
             headers.add(name: name, value: value)
         }
         return hasContentType
     }
 
-    private static func isNotForwarded(_ name: String.UTF8View) -> Bool {
-        let count = name.count
-        if count < notForwardedByLength.count {
-            for candidate in notForwardedByLength[count] where equalsIgnoringCase(name, candidate) { return true }
+    private static func isNotForwarded(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { bytes in
+            if bytes.count < notForwardedByLength.count {
+                for candidate in notForwardedByLength[bytes.count] where equalsIgnoringCase(bytes, candidate) {
+                    return true
+                }
+            }
+            for prefix in notForwardedPrefixes where bytes.count >= prefix.count {
+                if equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[..<prefix.count]), prefix) { return true }
+            }
+            return false
         }
-        for prefix in notForwardedPrefixes where count >= prefix.count {
-            if equalsIgnoringCase(name.prefix(prefix.count), prefix) { return true }
-        }
-        return false
     }
 
-    /// ASCII case-insensitive equality against lower-case `lowercase`.
-    private static func equalsIgnoringCase<Name: Collection<UInt8>, Lower: Collection<UInt8>>(
-        _ name: Name, _ lowercase: Lower
+    /// ASCII case-insensitive equality of `name` and the lower-case `lowercase`.
+    private static func equalsIgnoringCase(_ name: String, _ lowercase: String) -> Bool {
+        guard name.utf8.count == lowercase.utf8.count else { return false }
+        var name = name
+        var lowercase = lowercase
+        return name.withUTF8 { bytes in lowercase.withUTF8 { equalsIgnoringCase(bytes, $0) } }
+    }
+
+    private static func equalsIgnoringCase(_ name: UnsafeBufferPointer<UInt8>, _ lowercase: [UInt8]) -> Bool {
+        lowercase.withUnsafeBufferPointer { equalsIgnoringCase(name, $0) }
+    }
+
+    /// Compares byte by byte, folding `A`-`Z` of `name` only: `lowercase` is lower-case already.
+    private static func equalsIgnoringCase(
+        _ name: UnsafeBufferPointer<UInt8>, _ lowercase: UnsafeBufferPointer<UInt8>
     ) -> Bool {
         guard name.count == lowercase.count else { return false }
-        for (byte, expected) in zip(name, lowercase) {
-            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-            if folded != expected { return false }
+        for index in 0..<name.count {
+            let byte = name[index]
+            let folded = byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+            if folded != lowercase[index] { return false }
         }
         return true
     }
@@ -94,13 +110,14 @@ enum HeaderPolicy {
     static func downstreamHeaders(from upstream: HTTPHeaders) -> ResponseHeaderList {
         var fields = ResponseHeaderList()
         for (name, value) in upstream {
-            let bytes = name.utf8
-            let count = bytes.count
-            if count < relayedByLength.count,
-                let relayed = relayedByLength[count].first(where: { equalsIgnoringCase(bytes, $0.bytes) })
-            {
-                fields.add(relayed.name, value)
-            } else if equalsIgnoringCase(bytes, "x-request-id".utf8) {
+            var bytes = name
+            let relayed: String? = bytes.withUTF8 { bytes in
+                guard bytes.count < relayedByLength.count else { return nil }
+                return relayedByLength[bytes.count].first(where: { equalsIgnoringCase(bytes, $0.bytes) })?.name
+            }
+            if let relayed {
+                fields.add(relayed, value)
+            } else if equalsIgnoringCase(name, "x-request-id") {
                 fields.add("x-upstream-request-id", value)
             }
         }

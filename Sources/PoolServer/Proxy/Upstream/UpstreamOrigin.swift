@@ -2,14 +2,18 @@ import NIOCore
 
 /// Where upstream requests go: scheme, host and port. Connections are pooled per origin (and per event loop).
 struct UpstreamOrigin: Hashable, Sendable {
-    var secure: Bool
-    var host: String
-    var port: Int
+    let secure: Bool
+    let host: String
+    let port: Int
+    /// The `Host` header for requests to this origin, made once rather than per request.
+    let hostHeader: String
 
-    /// The `Host` header for requests to this origin.
-    var hostHeader: String {
+    init(secure: Bool, host: String, port: Int) {
+        self.secure = secure
+        self.host = host
+        self.port = port
         let name = host.contains(":") ? "[\(host)]" : host
-        return port == (secure ? 443 : 80) ? name : "\(name):\(port)"
+        self.hostHeader = port == (secure ? 443 : 80) ? name : "\(name):\(port)"
     }
 
     /// The name sent in TLS's SNI extension: the host, unless it is an IP address (SNI carries names only; the

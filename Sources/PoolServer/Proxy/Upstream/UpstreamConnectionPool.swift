@@ -20,7 +20,9 @@ final class UpstreamConnectionPool {
         var tls: TLSConfiguration = .makeClientConfiguration()
     }
 
-    private struct OriginConnections {
+    /// A class, looked up once per call and changed in place: a struct taken out of the dictionary would copy
+    /// its `idle` array on the first change while the dictionary still holds it.
+    private final class OriginConnections {
         /// Parked connections, the most recently used last.
         var idle: [UpstreamConnectionHandler] = []
         /// Connections open or being opened.
@@ -53,20 +55,17 @@ final class UpstreamConnectionPool {
             return
         }
         exchange.pool = self
-        var connections = origins[exchange.origin, default: OriginConnections()]
+        let connections = self.connections(to: exchange.origin)
         while let connection = connections.idle.popLast() {
             guard connection.isUsable else { continue }
-            origins[exchange.origin] = connections
             connection.start(exchange)
             return
         }
         if connections.open < settings.maxConnectionsPerOrigin {
             connections.open += 1
-            origins[exchange.origin] = connections
             connect(for: exchange)
         } else {
             connections.waiting.append(exchange)
-            origins[exchange.origin] = connections
         }
     }
 
@@ -76,30 +75,29 @@ final class UpstreamConnectionPool {
             connection.close()
             return
         }
-        if let next = nextWaiting(connection.origin) {
+        let connections = self.connections(to: connection.origin)
+        if let next = connections.waiting.popFirst() {
             connection.start(next)
             return
         }
-        origins[connection.origin, default: OriginConnections()].idle.append(connection)
+        connections.idle.append(connection)
         connection.becomeIdle()
     }
 
     /// A connection closed (or will not be used again): its place goes to the next waiting request.
     func connectionClosed(_ connection: UpstreamConnectionHandler) {
-        guard var connections = origins[connection.origin] else { return }
+        guard let connections = origins[connection.origin] else { return }
         connections.open -= 1
         connections.idle.removeAll { $0 === connection }
-        origins[connection.origin] = connections
-        openForNextWaiting(connection.origin)
+        openForNextWaiting(connections)
     }
 
     /// A waiting exchange gave up.
     func withdraw(_ exchange: UpstreamExchange) {
-        guard var connections = origins[exchange.origin],
+        guard let connections = origins[exchange.origin],
             let index = connections.waiting.firstIndex(where: { $0 === exchange })
         else { return }
         connections.waiting.remove(at: index)
-        origins[exchange.origin] = connections
     }
 
     /// Closes parked connections and refuses new requests; running answers finish, then their connections close.
@@ -113,18 +111,18 @@ final class UpstreamConnectionPool {
 
     // MARK: Internals
 
-    private func nextWaiting(_ origin: UpstreamOrigin) -> UpstreamExchange? {
-        guard var connections = origins[origin], !connections.waiting.isEmpty else { return nil }
-        let next = connections.waiting.removeFirst()
+    private func connections(to origin: UpstreamOrigin) -> OriginConnections {
+        if let known = origins[origin] { return known }
+        let connections = OriginConnections()
         origins[origin] = connections
-        return next
+        return connections
     }
 
-    private func openForNextWaiting(_ origin: UpstreamOrigin) {
-        guard let connections = origins[origin], connections.open < settings.maxConnectionsPerOrigin,
-            let next = nextWaiting(origin)
-        else { return }
-        origins[origin, default: OriginConnections()].open += 1
+    private func openForNextWaiting(_ connections: OriginConnections) {
+        guard connections.open < settings.maxConnectionsPerOrigin, let next = connections.waiting.popFirst() else {
+            return
+        }
+        connections.open += 1
         connect(for: next)
     }
 
@@ -192,10 +190,11 @@ final class UpstreamConnectionPool {
     }
 
     private func connectFailed(_ origin: UpstreamOrigin, exchange: UpstreamExchange, error: any Error) {
-        origins[origin, default: OriginConnections()].open -= 1
+        let connections = self.connections(to: origin)
+        connections.open -= 1
         exchange.fail(error)
         // The next waiting request tries for itself: each failure is its own request's outcome.
-        openForNextWaiting(origin)
+        openForNextWaiting(connections)
     }
 
     private func makeTLSContext() throws -> NIOSSLContext {

@@ -16,6 +16,17 @@ struct UpstreamOrigin: Hashable, Sendable {
         self.hostHeader = port == (secure ? 443 : 80) ? name : "\(name):\(port)"
     }
 
+    /// `hostHeader` follows from the rest: left out of equality and hashing (the pool looks origins up per request).
+    static func == (lhs: UpstreamOrigin, rhs: UpstreamOrigin) -> Bool {
+        lhs.port == rhs.port && lhs.secure == rhs.secure && lhs.host == rhs.host
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(host)
+        hasher.combine(port)
+        hasher.combine(secure)
+    }
+
     /// The name sent in TLS's SNI extension: the host, unless it is an IP address (SNI carries names only; the
     /// certificate is then checked against the address).
     var serverName: String? {

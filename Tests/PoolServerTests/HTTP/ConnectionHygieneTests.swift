@@ -84,6 +84,23 @@ struct ConnectionHygieneTests {
         }
     }
 
+    @Test("the answer to a HEAD has no body: the next answer on the connection follows its head directly")
+    func headThenGet() async throws {
+        try await withGateway { gateway in
+            let connection = try RawConnection(port: gateway.port)
+            connection.send("HEAD /health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            let reply = await connection.read(until: #""status":"ok""#, seconds: 20).text
+            // Whatever the HEAD's status (the router has no HEAD route here: 404 with its length), no body follows.
+            guard let headEnd = reply.range(of: "\r\n\r\n") else {
+                Issue.record("no head: \(reply)")
+                return
+            }
+            #expect(reply.hasPrefix("HTTP/1.1 "))
+            #expect(reply[headEnd.upperBound...].hasPrefix("HTTP/1.1 200 OK\r\n"), "\(reply)")
+            #expect(reply.components(separatedBy: #""status":"ok""#).count == 2, "\(reply)")
+        }
+    }
+
     @Test("beyond MAX_CONNECTIONS a connection gets a 503 with Retry-After; once others close, it is served again")
     func connectionCap() async throws {
         try await withGateway({ $0.limits.maxConnections = 2 }) { gateway in

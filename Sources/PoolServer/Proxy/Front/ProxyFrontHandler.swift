@@ -45,7 +45,9 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     /// A read was asked for while requests were held; it is passed on once they are served.
     private var readHeld = false
     private var draining = false
-    /// Parts went on to Hummingbird while held requests were served.
+    /// Parts went on to Hummingbird that no read-complete has followed yet: Hummingbird's inbound stream passes on
+    /// what it got at a read-complete, and one with nothing for it is not sent its way (it costs every proxied
+    /// request a pass through three handlers).
     private var handedToHummingbird = false
     /// The server is shutting down: close once idle.
     private var quiescing = false
@@ -171,11 +173,10 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     private func drainHeld(context: ChannelHandlerContext) {
         guard !draining else { return }
         draining = true
-        handedToHummingbird = false
         defer {
             draining = false
-            // Hummingbird's inbound stream passes on what it got at the end of a read; these parts came later.
-            if handedToHummingbird { context.fireChannelReadComplete() }
+            // Parts handed on here may have come after the read's own read-complete.
+            passReadComplete(context: context)
         }
         while !closing, let item = held.first {
             switch item {
@@ -195,6 +196,16 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
             readHeld = false
             context.read()
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        passReadComplete(context: context)
+    }
+
+    private func passReadComplete(context: ChannelHandlerContext) {
+        guard handedToHummingbird else { return }
+        handedToHummingbird = false
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

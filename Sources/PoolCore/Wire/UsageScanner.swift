@@ -86,20 +86,21 @@ public enum UsageScanner {
     }
 
     private static func lastIndex(of marker: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, before end: Int) -> Int? {
-        guard marker.count <= end else { return nil }
-        var candidate = end - marker.count
-        while candidate >= 0 {
-            if bytes[candidate] == marker[0] {
-                var matches = true
-                for offset in 1..<marker.count where bytes[candidate + offset] != marker[offset] {
-                    matches = false
-                    break
+        guard !marker.isEmpty, marker.count <= end else { return nil }
+        return marker.withUnsafeBufferPointer { marker in
+            // The marker's last byte is looked for first: a quote, its first, is in every JSON string.
+            let last = marker[marker.count - 1]
+            var candidate = end - marker.count
+            while candidate >= 0 {
+                if bytes[candidate + marker.count - 1] == last,
+                    (0..<marker.count - 1).allSatisfy({ bytes[candidate + $0] == marker[$0] })
+                {
+                    return candidate
                 }
-                if matches { return candidate }
+                candidate -= 1
             }
-            candidate -= 1
+            return nil
         }
-        return nil
     }
 
     /// Index of the brace closing the object that opens at `start`, skipping braces inside strings.

@@ -111,4 +111,30 @@ struct JSONScannerTests {
         #expect(scanned["model"] == .string(try #require(reference["model"] as? String)))
         #expect(scanned["stream"] == .bool(false))
     }
+
+    @Test("a quote, a backslash or a control byte is found at every offset of an eight-byte word")
+    func specialBytesAtEveryOffset() throws {
+        for offset in 0..<20 {
+            for tail in [0, 1, 7, 8, 9, 30] {
+                let before = String(repeating: "é", count: offset / 2) + String(repeating: "a", count: offset % 2)
+                let after = String(repeating: "z", count: tail)
+                for special in [#"\""#, #"\\"#, #"\n"#, #"\u00e9"#, "€"] {
+                    let text = #"{"model":""# + before + special + after + #"","stream":false}"#
+                    let reference = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+                    let scanned = try members(text)
+                    #expect(scanned["model"] == .string(try #require(reference?["model"] as? String)), "\(text)")
+                    #expect(scanned["stream"] == .bool(false))
+                }
+                for control: UInt8 in [0x00, 0x01, 0x0a, 0x1f] {
+                    var bytes = Array(#"{"model":""#.utf8) + Array(before.utf8)
+                    bytes.append(control)
+                    bytes += Array((after + #""}"#).utf8)
+                    let failed = bytes.withUnsafeBytes { raw in
+                        (try? JSONScanner.members(of: raw, named: ["model"])) == nil
+                    }
+                    #expect(failed, "a raw control byte \(control) after \(offset) bytes")
+                }
+            }
+        }
+    }
 }

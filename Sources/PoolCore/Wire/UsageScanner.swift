@@ -88,14 +88,15 @@ public enum UsageScanner {
     private static func lastIndex(of marker: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, before end: Int) -> Int? {
         guard !marker.isEmpty, marker.count <= end else { return nil }
         return marker.withUnsafeBufferPointer { marker in
-            // The marker's last byte is looked for first: a quote, its first, is in every JSON string.
-            let last = marker[marker.count - 1]
+            // The marker's second byte is looked for first: its first and last, quotes, are in every JSON string.
+            let probe = marker.count > 1 ? 1 : 0
+            let wanted = marker[probe]
             var candidate = end - marker.count
             while candidate >= 0 {
-                if bytes[candidate + marker.count - 1] == last,
-                    (0..<marker.count - 1).allSatisfy({ bytes[candidate + $0] == marker[$0] })
-                {
-                    return candidate
+                if bytes[candidate + probe] == wanted {
+                    var offset = 0
+                    while offset < marker.count, bytes[candidate + offset] == marker[offset] { offset += 1 }
+                    if offset == marker.count { return candidate }
                 }
                 candidate -= 1
             }

@@ -930,7 +930,7 @@ def row(report, target, connections, keys=None):
 
 
 def checks(report):
-    """The issue's targets, each with the measured figure and whether it is met (None: not measurable here)."""
+    """Issue #13's targets, each with the measured figure and whether it is met (None: not measurable here)."""
     out = []
 
     def add(name, goal, measured, met):
@@ -941,17 +941,18 @@ def checks(report):
     ng, tz, ll = row(report, "nginx", 32), row(report, "tensorzero", 32), row(report, "litellm", 32)
     if gw and ng:
         ratio = gw["rps"] / ng["rps"]
-        add("throughput_32_vs_nginx", ">= 0.5 x nginx", "%.2f x" % ratio, ratio >= 0.5)
-    for peer in (tz, ll):
+        add("throughput_32_vs_nginx", ">= 0.40 x nginx", "%.2f x" % ratio, ratio >= 0.40)
+    for peer, times in ((tz, 2), (ll, 1)):
         if gw and peer:
-            add("throughput_32_above_%s" % peer["target"], "> %s" % peer["target"],
-                "%.0f vs %.0f rps" % (gw["rps"], peer["rps"]), gw["rps"] > peer["rps"])
+            add("throughput_32_vs_%s" % peer["target"], ">= %d x %s" % (times, peer["target"]),
+                "%.0f vs %.0f rps (%.2f x)" % (gw["rps"], peer["rps"], gw["rps"] / peer["rps"]),
+                gw["rps"] >= times * peer["rps"])
     g1, n1, d1 = row(report, "gateway", 1, 10), row(report, "nginx", 1), row(report, "direct", 1)
     if g1 and n1 and d1:
         added_gw, added_ng = g1["p50_ms"] - d1["p50_ms"], n1["p50_ms"] - d1["p50_ms"]
-        add("added_p50_1conn", "<= 2 x nginx's", "%.3f ms vs nginx %.3f ms (%.1f x)" % (
+        add("added_p50_1conn", "<= 3 x nginx's", "%.3f ms vs nginx %.3f ms (%.1f x)" % (
             added_gw, added_ng, added_gw / added_ng if added_ng > 0 else float("inf")),
-            added_gw <= 2 * max(added_ng, 0))
+            added_gw <= 3 * max(added_ng, 0))
     if gw and gwb:
         ratio = gwb["rps"] / gw["rps"]
         add("throughput_%d_keys" % big, ">= 0.95 x 10 keys", "%.3f x" % ratio, ratio >= 0.95)
@@ -959,8 +960,8 @@ def checks(report):
     streams = {s["target"]: s for s in report["stream"]["targets"] if "error" not in s}
     if "gateway" in streams and "direct" in streams:
         g, d = streams["gateway"], streams["direct"]
-        add("stream_ttfb", "within 1 ms of direct", "+%.3f ms" % (g["ttfb_ms"] - d["ttfb_ms"]),
-            g["ttfb_ms"] - d["ttfb_ms"] <= 1.0)
+        add("stream_ttfb", "within 0.5 ms of direct", "+%.3f ms" % (g["ttfb_ms"] - d["ttfb_ms"]),
+            g["ttfb_ms"] - d["ttfb_ms"] <= 0.5)
         # Reads can merge two events on the client side too (scheduling on a busy core), so the gateway is held
         # to what the same client sees from the upstream directly: all events, as many separate reads.
         add("stream_no_coalescing", "all %d events, in as many reads as direct" % report["stream"]["chunks"],

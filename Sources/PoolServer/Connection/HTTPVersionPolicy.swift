@@ -7,9 +7,10 @@ import NIOHTTP1
 /// and an HTTP/1.0 client gets an HTTP/1.0 answer it can read: no chunked framing (the body then ends with the
 /// connection). With TLS on, every answer carries `Strict-Transport-Security`.
 ///
-/// Applied by ``ProxyFrontHandler`` to every request head as it arrives and to every answer head and end as it
-/// leaves, proxied or Hummingbird's (answers leave in the order requests came). Not a channel handler of its own:
-/// each handler on the client pipeline costs every request part a pass and a cast (issue #13).
+/// Applied by ``ClientAnswers`` (in ``ProxyFrontHandler``) to every request head as it arrives and to every
+/// answer head and end as it leaves, proxied or Hummingbird's (answers leave in the order requests came). Not a
+/// channel handler of its own: each handler on the client pipeline costs every request part a pass and a cast
+/// (issue #13).
 struct HTTPVersionPolicy {
     /// One year, the value HSTS preload lists expect.
     static let strictTransportSecurity = "max-age=31536000"

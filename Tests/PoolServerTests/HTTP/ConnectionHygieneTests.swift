@@ -88,7 +88,8 @@ struct ConnectionHygieneTests {
     func headThenGet() async throws {
         try await withGateway { gateway in
             let connection = try RawConnection(port: gateway.port)
-            connection.send("HEAD /health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            connection.send(
+                "HEAD /health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
             let reply = await connection.read(until: #""status":"ok""#, seconds: 20).text
             // Whatever the HEAD's status (the router has no HEAD route here: 404 with its length), no body follows.
             guard let headEnd = reply.range(of: "\r\n\r\n") else {

@@ -52,7 +52,10 @@ struct HTTPAnswerEncoderTests {
         let stream = encoder.proxiedHead(
             status: .ok, fields: fields([("content-type", "text/event-stream")]), contentLength: nil, cors: false,
             server: nil, answer: answer(), allocator: allocator)
-        #expect(lines(stream) == ["HTTP/1.1 200 OK", "content-type: text/event-stream", "transfer-encoding: chunked", "", ""])
+        #expect(
+            lines(stream) == [
+                "HTTP/1.1 200 OK", "content-type: text/event-stream", "transfer-encoding: chunked", "", "",
+            ])
         #expect(wire(&encoder, body: "data: 0123456789\n\n") == "12\r\ndata: 0123456789\n\n\r\n0\r\n\r\n")
     }
 

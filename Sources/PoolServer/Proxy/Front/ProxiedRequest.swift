@@ -262,22 +262,20 @@ final class ProxiedRequest {
             attemptFailed(UpstreamError.invalidURL)
             return
         }
-        guard let (origin, prepared) = destination(for: leased.key, target.origin, target.head) else {
+        guard let (origin, head) = destination(for: leased.key, target.origin, target.head) else {
             attemptFailed(UpstreamError.invalidURL)
             return
         }
-        var head = prepared
         guard let pool = engine.client.connectionPool(on: eventLoop) else {
             attemptFailed(UpstreamError.shutDown)
             return
         }
-        // The client's own credentials never reach the template (`HeaderPolicy`); a keyless server gets none.
-        if !leased.key.secret.isEmpty {
-            head.headers.add(name: "authorization", value: "Bearer \(leased.key.secret)")
-        }
         let exchange = UpstreamExchange(
             eventLoop: eventLoop, origin: origin, head: head, body: target.body,
             firstByteTimeout: route.upstream?.firstByteTimeout ?? engine.client.firstByteTimeout, receiver: self)
+        // The client's own credentials never reach the template (`HeaderPolicy`); a keyless server gets none. The
+        // key goes on the wire after the template's fields, which stays shared by every attempt (not copied).
+        if !leased.key.secret.isEmpty { exchange.bearerToken = leased.key.secret }
         exchange.connectTimeout = route.upstream?.connectTimeout
         exchange.streamIdleTimeout = route.upstream?.streamIdleTimeout
         self.exchange = exchange

@@ -3,9 +3,10 @@ import NIOHTTP1
 
 /// Takes the proxied routes (``ProxyRoutes``) off a client connection before Hummingbird sees them and serves
 /// them on the connection's event loop (``ProxiedRequest``); every other request passes on to Hummingbird
-/// untouched. It sits right after NIO's HTTP/1 codec, before the conversion to HTTP types, and also does what
-/// would otherwise cost a handler each on every request's way: it tells the ``RequestHeadWatch`` about heads,
-/// ends and broken heads, and applies the ``HTTPVersionPolicy`` to requests and to answers of both kinds.
+/// untouched. It sits right after NIO's HTTP/1 request decoder, before the conversion to HTTP types, and also
+/// does what would otherwise cost a handler each on every request's way: it tells the ``RequestHeadWatch`` about
+/// heads, ends and broken heads, and writes answers of both kinds as bytes (``ClientAnswers``: the
+/// ``HTTPVersionPolicy`` and NIO's framing rules; the pipeline has no encoder handler).
 ///
 /// Answers leave in the order requests came (HTTP/1 pipelining): while Hummingbird has not finished an answer
 /// (its `.end` passes through here on the way out), a proxied request waits; while a proxied request is under
@@ -30,9 +31,8 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     private let secure: Bool
     /// `HEADER_TIMEOUT` and malformed heads; nil when the pipeline has no head watch.
     private let headWatch: RequestHeadWatch?
-    private var versionPolicy: HTTPVersionPolicy
     /// Every answer leaves here as bytes (the pipeline has no HTTP encoder).
-    private var answers = HTTPAnswerEncoder()
+    private var answers: ClientAnswers
     private let idleTimeout: TimeAmount?
     private var context: ChannelHandlerContext?
     /// The proxied request being read or answered.
@@ -63,7 +63,7 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
         self.secure = secure
         self.idleTimeout = idleTimeout
         self.headWatch = headWatch
-        self.versionPolicy = HTTPVersionPolicy(tls: secure)
+        self.answers = ClientAnswers(tls: secure)
     }
 
     /// No request is being read, answered or held.
@@ -108,7 +108,7 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
         switch part {
         case .head(var head):
             headWatch?.headArrived()
-            versionPolicy.requestArrived(&head)
+            answers.requestArrived(&head)
             part = .head(head)
         case .end:
             headWatch?.requestEnded()
@@ -271,13 +271,11 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let trailers: HTTPHeaders?
         switch unwrapOutboundIn(data) {
-        case .head(var head):
-            let answer = versionPolicy.answerLeaves(&head)
-            let bytes = answers.head(head, answer: answer, allocator: context.channel.allocator)
-            context.write(wrapOutboundOut(.byteBuffer(bytes)), promise: promise)
+        case .head(let head):
+            answers.writeHead(head, context: context, promise: promise)
             return
         case .body(let part):
-            writeBody(part, context: context, flush: false, promise: promise)
+            answers.writeBody(part, context: context, flush: false, promise: promise)
             return
         case .end(let end):
             trailers = end
@@ -286,51 +284,11 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
         lastActivity = .now()
         if quiescing, isIdle {
             closing = true
-            writeEnd(trailers, context: context, flush: true, promise: promise, thenClose: true)
+            answers.writeEnd(trailers, context: context, flush: true, promise: promise, thenClose: true)
             return
         }
-        writeEnd(trailers, context: context, flush: false, promise: promise)
+        answers.writeEnd(trailers, context: context, flush: false, promise: promise)
         if hummingbirdUnanswered == 0, !held.isEmpty { drainHeld(context: context) }
-    }
-
-    /// Writes a part of an answer's body, framed as the answer's head said.
-    private func writeBody(_ part: IOData, context: ChannelHandlerContext, flush: Bool, promise: EventLoopPromise<Void>?) {
-        let framed = answers.body(part)
-        if let prefix = framed.prefix { context.write(wrapOutboundOut(.byteBuffer(prefix)), promise: nil) }
-        if let data = framed.data {
-            if framed.chunked {
-                context.write(wrapOutboundOut(data), promise: nil)
-                context.write(wrapOutboundOut(.byteBuffer(HTTPAnswerEncoder.chunkEnd)), promise: promise)
-            } else {
-                context.write(wrapOutboundOut(data), promise: promise)
-            }
-        } else {
-            // A body for a HEAD answer (or an empty part) is dropped, as NIO's encoder drops it.
-            promise?.succeed(())
-        }
-        if flush { context.flush() }
-    }
-
-    /// Writes an answer's end; the connection closes once it is written when `thenClose` says so or the
-    /// ``HTTPVersionPolicy`` does (an HTTP/1.0 answer without a length ends with the connection).
-    private func writeEnd(
-        _ trailers: HTTPHeaders?, context: ChannelHandlerContext, flush: Bool, promise: EventLoopPromise<Void>?,
-        thenClose: Bool = false
-    ) {
-        var promise = promise
-        if versionPolicy.endLeavesClosing() || thenClose {
-            let written = promise ?? context.eventLoop.makePromise()
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            written.futureResult.assumeIsolated().whenComplete { _ in loopBound.value.close(promise: nil) }
-            promise = written
-        }
-        if let end = answers.end(trailers: trailers) {
-            context.write(wrapOutboundOut(.byteBuffer(end)), promise: promise)
-        } else if let promise {
-            // Nothing to write, but the promise completes in order with what was written before.
-            context.write(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: promise)
-        }
-        if flush { context.flush() }
     }
 
     /// Hummingbird closes the input of its connections when the server's shutdown grace has run out: a proxied
@@ -343,7 +301,7 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
         current = nil
         closing = true
         if request.abandon(.shutdown) {
-            writeEnd(nil, context: context, flush: true, promise: nil, thenClose: true)
+            answers.writeEnd(nil, context: context, flush: true, promise: nil, thenClose: true)
         } else {
             context.close(promise: nil)
         }
@@ -358,16 +316,13 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
         _ status: HTTPResponseStatus, _ headers: ResponseHeaderList, contentLength: Int?, cors: Bool
     ) {
         guard let context else { return }
-        let answer = versionPolicy.answerLeaves(status: status, hasContentLength: contentLength != nil)
-        let bytes = answers.proxiedHead(
-            status: status, fields: headers, contentLength: contentLength, cors: cors, server: engine.serverName,
-            answer: answer, allocator: context.channel.allocator)
-        context.write(wrapOutboundOut(.byteBuffer(bytes)), promise: nil)
+        answers.writeProxiedHead(
+            status, headers, contentLength: contentLength, cors: cors, server: engine.serverName, context: context)
     }
 
     func writeResponseBody(_ buffer: ByteBuffer, flush: Bool) {
         guard let context else { return }
-        writeBody(.byteBuffer(buffer), context: context, flush: flush, promise: nil)
+        answers.writeBody(.byteBuffer(buffer), context: context, flush: flush, promise: nil)
     }
 
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
@@ -381,22 +336,22 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
             // State first: nothing more is started on a connection that closes.
             current = nil
             closing = true
-            writeEnd(nil, context: context, flush: true, promise: nil, thenClose: true)
+            answers.writeEnd(nil, context: context, flush: true, promise: nil, thenClose: true)
             return
         }
         guard request.requestEnded else {
             // Answered before its body ended: the request finishes when its end arrives.
-            writeEnd(nil, context: context, flush: true, promise: nil)
+            answers.writeEnd(nil, context: context, flush: true, promise: nil)
             return
         }
         // State first: writing the end can deliver the next pipelined request.
         current = nil
         if quiescing, isIdle {
             closing = true
-            writeEnd(nil, context: context, flush: true, promise: nil, thenClose: true)
+            answers.writeEnd(nil, context: context, flush: true, promise: nil, thenClose: true)
             return
         }
-        writeEnd(nil, context: context, flush: true, promise: nil)
+        answers.writeEnd(nil, context: context, flush: true, promise: nil)
         drainHeld(context: context)
     }
 

@@ -75,7 +75,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         headReceived = false
         keepAlive = exchange.head.isKeepAlive
         decoder.noteRequest(exchange.head)
-        let bytes = UpstreamWire.encode(exchange.head, body: exchange.body, allocator: context.channel.allocator)
+        let bytes = UpstreamWire.encode(
+            exchange.head, bearerToken: exchange.bearerToken, body: exchange.body, allocator: context.channel.allocator)
         if let body = bytes.separateBody {
             context.write(wrapOutboundOut(bytes.head), promise: nil)
             context.writeAndFlush(wrapOutboundOut(body), promise: nil)

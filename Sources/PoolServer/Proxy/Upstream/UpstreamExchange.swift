@@ -22,6 +22,8 @@ final class UpstreamExchange {
     let origin: UpstreamOrigin
     let head: HTTPRequestHead
     let body: ByteBuffer?
+    /// Sent as `Authorization: Bearer …` after the head's own fields (a proxied request's key).
+    var bearerToken: String?
     let firstByteTimeout: TimeAmount
     /// The provider's own connect and stream-idle timeouts, when it sets them; nil uses the pool's.
     var connectTimeout: TimeAmount?

@@ -10,9 +10,10 @@ enum UpstreamWire {
     static let inlineBodyLimit = 16 * 1024
 
     /// The request's bytes: the head (framing headers are the head's own: `UpstreamRequest.head`,
-    /// `ProxyEngine.upstreamHead`), with a small body appended; a larger body comes back to be written after it.
+    /// `ProxyEngine.upstreamHead`) and `Authorization: Bearer` with `bearerToken`, with a small body appended; a
+    /// larger body comes back to be written after it.
     static func encode(
-        _ head: HTTPRequestHead, body: ByteBuffer?, allocator: ByteBufferAllocator
+        _ head: HTTPRequestHead, bearerToken: String? = nil, body: ByteBuffer?, allocator: ByteBufferAllocator
     ) -> (head: ByteBuffer, separateBody: ByteBuffer?) {
         let bodyBytes = body?.readableBytes ?? 0
         let inline = bodyBytes <= inlineBodyLimit
@@ -23,6 +24,11 @@ enum UpstreamWire {
             text.put(head.uri)
             text.put(head.version == .http1_0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n")
             for (name, value) in head.headers { text.field(name, value) }
+            if let bearerToken {
+                text.put("authorization: Bearer ")
+                text.put(bearerToken)
+                text.put("\r\n")
+            }
             text.put("\r\n")
         }
         guard let body, bodyBytes > 0 else { return (buffer, nil) }

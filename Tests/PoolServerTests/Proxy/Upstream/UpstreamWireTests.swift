@@ -16,8 +16,8 @@ struct UpstreamWireTests {
         let small = UpstreamWire.encode(head, body: ByteBuffer(string: "{}"), allocator: ByteBufferAllocator())
         #expect(
             String(buffer: small.head)
-                == "POST /v1/chat/completions?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\nContent-Type: application/json\r\n"
-                + "content-length: 2\r\n\r\n{}")
+                == "POST /v1/chat/completions?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\n"
+                + "Content-Type: application/json\r\ncontent-length: 2\r\n\r\n{}")
         #expect(small.separateBody == nil)
 
         let large = ByteBuffer(repeating: UInt8(ascii: "a"), count: UpstreamWire.inlineBodyLimit + 1)
@@ -28,6 +28,8 @@ struct UpstreamWireTests {
         let get = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/tags")
         let bare = UpstreamWire.encode(get, body: nil, allocator: ByteBufferAllocator())
         #expect(String(buffer: bare.head) == "GET /api/tags HTTP/1.1\r\n\r\n")
+        let keyed = UpstreamWire.encode(get, bearerToken: "sk-1", body: nil, allocator: ByteBufferAllocator())
+        #expect(String(buffer: keyed.head) == "GET /api/tags HTTP/1.1\r\nauthorization: Bearer sk-1\r\n\r\n")
     }
 
     @Test("a HEAD's answer ends at its head (its Content-Length names no body), and the connection serves on")

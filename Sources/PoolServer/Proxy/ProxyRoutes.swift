@@ -85,7 +85,7 @@ enum ProxyRoutes {
     ) -> (route: ProxyRoute, target: String)? {
         let uri = head.uri
         if uri.utf8.first == UInt8(ascii: "/") {
-            let path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { Substring(uri.utf8[..<$0]) } ?? Substring(uri)
+            let path = queryStart(in: uri).map { uri[..<$0] } ?? Substring(uri)
             guard let route = route(method: head.method, path: path, routes: routes) else { return nil }
             return (route, uri)
         }
@@ -106,23 +106,32 @@ enum ProxyRoutes {
         default: return nil
         }
         let slash = UInt8(ascii: "/")
-        let bytes = path.utf8
-        guard bytes.first == slash else { return nil }
-        // Bytes, not characters: this runs for every request.
-        var doubled = bytes.last == slash
-        var previous: UInt8 = 0
-        for byte in bytes {
-            if byte == slash, previous == slash { doubled = true }
-            previous = byte
+        // Over the bytes in place: this runs for every request.
+        var path = path
+        let plain: String?? = path.withUTF8 { bytes in
+            guard bytes.first == slash else { return .some(nil) }
+            if bytes.last == slash { return nil }
+            for index in 1..<bytes.count where bytes[index] == slash && bytes[index - 1] == slash { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[1...]), as: UTF8.self)
         }
-        let key =
-            doubled
-            ? path.split(separator: "/").joined(separator: "/") : String(Substring(bytes.dropFirst()))
+        let key: String
+        switch plain {
+        case .some(.some(let text)): key = text
+        case .some(.none): return nil
+        case .none: key = path.split(separator: "/").joined(separator: "/")
+        }
         if let route = routes[key] {
             return route.method == wanted ? route : nil
         }
         guard wanted == .get else { return nil }
         return modelLookup(key, routes: routes)
+    }
+
+    /// Where a request target's query begins (its `?`), found over the bytes in place.
+    static func queryStart(in target: String) -> String.Index? {
+        var target = target
+        let offset: Int? = target.withUTF8 { bytes in bytes.firstIndex(of: UInt8(ascii: "?")) }
+        return offset.map { target.utf8.index(target.utf8.startIndex, offsetBy: $0) }
     }
 
     /// `GET [/{name}]/v1/models/{id}`: the id is the rest of the path (OpenRouter's ids hold a slash).

@@ -95,9 +95,7 @@ final class ProxiedRequest {
         self.head = head
         self.target = target
         self.dialect = route.dialect
-        self.query = target.utf8.firstIndex(of: UInt8(ascii: "?")).map {
-            Substring(target.utf8[target.utf8.index(after: $0)...])
-        }
+        self.query = ProxyRoutes.queryStart(in: target).map { target[target.utf8.index(after: $0)...] }
         self.closesConnection = !head.isKeepAlive
         self.hasOrigin = head.headers.contains(name: "origin")
         self.front = front

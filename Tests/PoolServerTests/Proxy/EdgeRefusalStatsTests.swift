@@ -54,7 +54,11 @@ struct EdgeRefusalStatsTests {
         ] as [(String, ProviderID?)]
             + [
                 ("/openrouter/v1/messages", nil), ("/v1/nope", nil), ("/api/nope", nil), ("/admin/stats", nil),
-                ("/health", nil), ("/v1", nil),
+                ("/health", nil), ("/v1", nil), ("/", nil), ("", nil), ("//", nil),
+            ]
+            + [
+                ("/v1//chat/completions", ProviderID.ollama), ("//api/tags/", .ollama), ("/api/chat?stream=1", .ollama),
+                ("/openrouter/v1/models/", .openrouter), ("/v1/chat/completions/x", nil),
             ])
     func providerForPath(path: String, provider: ProviderID?) {
         #expect(ProxyRoutes.provider(forPath: path) == provider)

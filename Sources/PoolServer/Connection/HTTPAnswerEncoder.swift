@@ -16,7 +16,7 @@ struct HTTPAnswerEncoder {
     /// The answer being written has no body (a `HEAD`'s, or one whose status allows none).
     private var bodyless = false
 
-    private static let lastChunk: StaticString = "0\r\n\r\n"
+    private static let lastChunk = ByteBuffer(staticString: "0\r\n\r\n")
 
     /// A proxied answer's head: `fields` as given (they hold no framing field), the framing from `contentLength`
     /// (nil: the body's length is not known yet).
@@ -29,7 +29,7 @@ struct HTTPAnswerEncoder {
         let framing = frame(status: status, version: answer.version, method: answer.requestMethod,
             hasContentLength: contentLength != nil)
         let statusLine = Self.statusLine(status, version: answer.version)
-        var buffer = allocator.buffer(capacity: 512)
+        var buffer = allocator.buffer(capacity: HTTPHeadText.usualSize)
         HTTPHeadText.write(into: &buffer) { text in
             text.put(statusLine)
             text.put("\r\n")
@@ -71,7 +71,7 @@ struct HTTPAnswerEncoder {
             break
         }
         let statusLine = Self.statusLine(head.status, version: head.version)
-        var buffer = allocator.buffer(capacity: 512)
+        var buffer = allocator.buffer(capacity: HTTPHeadText.usualSize)
         HTTPHeadText.write(into: &buffer) { text in
             text.put(statusLine)
             text.put("\r\n")
@@ -102,11 +102,8 @@ struct HTTPAnswerEncoder {
             bodyless = false
         }
         guard chunked else { return nil }
+        guard let trailers, !trailers.isEmpty else { return Self.lastChunk }
         var buffer = ByteBuffer()
-        guard let trailers, !trailers.isEmpty else {
-            buffer.writeStaticString(Self.lastChunk)
-            return buffer
-        }
         HTTPHeadText.write(into: &buffer) { text in
             text.put("0\r\n")
             for (name, value) in trailers { text.field(name, value) }

@@ -131,4 +131,25 @@ struct HTTPAnswerEncoderTests {
         #expect(wire(&encoder, body: "hi", trailers: trailers) == "2\r\nhi\r\n0\r\nx-checksum: abc\r\n\r\n")
         #expect(encoder.body(.byteBuffer(ByteBuffer())).data == nil, "an empty part is no chunk")
     }
+
+    @Test("a head longer than the usual room is written whole, once")
+    func longHead() {
+        var encoder = HTTPAnswerEncoder()
+        let long = String(repeating: "v", count: 3 * HTTPHeadText.usualSize)
+        let head = encoder.proxiedHead(
+            status: .ok, fields: fields([("x-long", long), ("content-type", "text/plain")]), contentLength: 0,
+            cors: false, server: nil, answer: answer(), allocator: allocator)
+        #expect(
+            lines(head) == [
+                "HTTP/1.1 200 OK", "x-long: " + long, "content-type: text/plain", "content-length: 0", "", "",
+            ])
+
+        var buffer = ByteBuffer(string: "before|")
+        HTTPHeadText.write(into: &buffer) { text in
+            text.put("a")
+            text.put(long)
+            text.put("z")
+        }
+        #expect(String(buffer: buffer) == "before|a" + long + "z")
+    }
 }

@@ -17,7 +17,7 @@ enum UpstreamWire {
     ) -> (head: ByteBuffer, separateBody: ByteBuffer?) {
         let bodyBytes = body?.readableBytes ?? 0
         let inline = bodyBytes <= inlineBodyLimit
-        var buffer = allocator.buffer(capacity: 256 + (inline ? bodyBytes : 0))
+        var buffer = allocator.buffer(capacity: HTTPHeadText.usualSize + (inline ? bodyBytes : 0))
         HTTPHeadText.write(into: &buffer) { text in
             text.put(head.method.rawValue)
             text.put(" ")

@@ -33,7 +33,7 @@ struct HTTPAnswerEncoder {
         HTTPHeadText.write(into: &buffer) { text in
             text.put(statusLine)
             text.put("\r\n")
-            for (name, value) in fields.fields { text.field(name, value) }
+            for field in fields.fields { text.field(field.name, field.value) }
             if cors { text.put("access-control-allow-origin: *\r\n") }
             text.field("date", HTTPDateHeader.now)
             if let server { text.field("server", server) }

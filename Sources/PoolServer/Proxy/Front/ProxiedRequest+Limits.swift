@@ -62,7 +62,7 @@ extension ProxiedRequest {
     /// Keeps a status-200 answer when this request may be cached.
     func keepInResponseCache(_ headers: ResponseHeaderList, body: ByteBuffer) {
         guard let cacheKey, let token else { return }
-        let fields = headers.fields.map { CachedResponse.HeaderField(name: $0.0, value: $0.1) }
+        let fields = headers.fields.map { CachedResponse.HeaderField(name: $0.name, value: $0.value) }
         engine.admission.store(
             CachedResponse(headers: fields, body: Array(body.readableBytesView)), for: cacheKey, token: token)
     }

@@ -1,16 +1,11 @@
 import HTTPTypes
-import NIOHTTP1
 import PoolCore
 
 /// Who may use a proxied route: a client token that may use the route's provider, sent as
 /// `Authorization: Bearer <token>` or `x-api-key: <token>` (what the OpenAI, Ollama and Anthropic SDKs send).
-/// Refusals are 401s for the route's dialect. `Proxy/Front/ProxiedRequest` asks before it reads a body.
+/// Refusals are 401s for the route's dialect. `Proxy/Front/ProxiedRequest` asks before it reads a body, with the
+/// token `ClientHeadFields` found.
 enum ClientTokenAuthorization {
-    /// The token a request presents: `Authorization: Bearer …`, else `x-api-key`.
-    static func presentedToken(in headers: HTTPHeaders) -> String? {
-        BearerToken.from(authorization: headers.first(name: "authorization")) ?? headers.first(name: "x-api-key")
-    }
-
     /// The token entry for a presented token and `provider`, or the 401 to answer with.
     static func authorize(
         _ presented: String?, tokens: TokenRegistry, provider: ProviderID

@@ -58,11 +58,17 @@ enum HeaderPolicy {
             if !namedInConnection.isEmpty, namedInConnection.contains(where: { equalsIgnoringCase(name, $0) }) {
                 continue
             }
-            if value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7f }) { continue }
+            if holdsControlCharacter(value) { continue }
             if !hasContentType, equalsIgnoringCase(name, "content-type") { hasContentType = true }
             headers.add(name: name, value: value)
         }
         return hasContentType
+    }
+
+    /// A byte below 0x20 other than tab, or DEL.
+    private static func holdsControlCharacter(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { bytes in bytes.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7f } }
     }
 
     private static func isNotForwarded(_ name: String) -> Bool {
@@ -81,7 +87,7 @@ enum HeaderPolicy {
     }
 
     /// ASCII case-insensitive equality of `name` and the lower-case `lowercase`.
-    private static func equalsIgnoringCase(_ name: String, _ lowercase: String) -> Bool {
+    static func equalsIgnoringCase(_ name: String, _ lowercase: String) -> Bool {
         guard name.utf8.count == lowercase.utf8.count else { return false }
         var name = name
         var lowercase = lowercase

@@ -29,24 +29,8 @@ struct RequestLimitsMiddleware: RouterMiddleware {
         return refusal(uri: uri, fieldCount: headers.count, headerBytes: headerBytes, limits: limits)
     }
 
-    /// The same question of a head as NIO decoded it (the proxy front's): counted as its conversion to HTTP types
-    /// would count it, which leaves the first `Host` out (it becomes the authority).
-    static func refusal(uri: String, headers: HTTPHeaders, limits: GatewayConfiguration.Limits) -> GatewayError? {
-        var fieldCount = 0
-        var headerBytes = 0
-        var hostSeen = false
-        for (name, value) in headers {
-            if !hostSeen, name.utf8.count == 4, name.lowercased() == "host" {
-                hostSeen = true
-                continue
-            }
-            fieldCount += 1
-            headerBytes += name.utf8.count + value.utf8.count + 4
-        }
-        return refusal(uri: uri, fieldCount: fieldCount, headerBytes: headerBytes, limits: limits)
-    }
-
-    private static func refusal(
+    /// The same question of a head as NIO decoded it (the proxy front's: ``ClientHeadFields`` counts its fields).
+    static func refusal(
         uri: String, fieldCount: Int, headerBytes: Int, limits: GatewayConfiguration.Limits
     ) -> GatewayError? {
         let uriBytes = uri.utf8.count

@@ -36,6 +36,8 @@ final class ProxiedRequest {
     let eventLoop: any EventLoop
     /// The client's request head as NIO decoded it (never converted to HTTP types on this path).
     let head: HTTPRequestHead
+    /// What the request reads of the head's fields, found in one pass.
+    let fields: ClientHeadFields
     /// The request target: path and query.
     let target: String
     let query: Substring?
@@ -88,8 +90,9 @@ final class ProxiedRequest {
         engine: ProxyEngine, route: ProxyRoute, head: HTTPRequestHead, target: String, front: ProxyFrontHandler,
         eventLoop: any EventLoop, peer: String
     ) {
-        self.clientAddress = engine.admission.guards.clientAddress(
-            peer: peer, forwardedFor: head.headers["x-forwarded-for"])
+        let fields = ClientHeadFields(head.headers)
+        self.fields = fields
+        self.clientAddress = engine.admission.guards.clientAddress(peer: peer, forwardedFor: fields.forwardedFor)
         self.engine = engine
         self.route = route
         self.head = head
@@ -97,7 +100,7 @@ final class ProxiedRequest {
         self.dialect = route.dialect
         self.query = ProxyRoutes.queryStart(in: target).map { target[target.utf8.index(after: $0)...] }
         self.closesConnection = !head.isKeepAlive
-        self.hasOrigin = head.headers.contains(name: "origin")
+        self.hasOrigin = fields.hasOrigin
         self.front = front
         self.eventLoop = eventLoop
         self.framer = StreamFramer(framing: route.framing)
@@ -113,7 +116,9 @@ final class ProxiedRequest {
     /// The head arrived: the checks that need no body, in the order the routes have always made them.
     func begin() {
         let stats = engine.stats
-        if let refusal = RequestLimitsMiddleware.refusal(uri: target, headers: head.headers, limits: engine.limits) {
+        if let refusal = RequestLimitsMiddleware.refusal(
+            uri: target, fieldCount: fields.fieldCount, headerBytes: fields.fieldBytes, limits: engine.limits)
+        {
             stats.refused(provider: route.provider, reason: .limits)
             answerEarly(refusal)
             return
@@ -123,7 +128,7 @@ final class ProxiedRequest {
             answerEarly(refusal)
             return
         }
-        let presented = ClientTokenAuthorization.presentedToken(in: head.headers)
+        let presented = fields.presentedToken
         // `GET /api/version` needs no token, as on an Ollama server (clients ask it before anything else).
         let open = route.upstreamPath == "/api/version" && presented == nil
         let authorized: Result<TokenRegistry.Entry?, GatewayError> =
@@ -139,7 +144,7 @@ final class ProxiedRequest {
         case .success(let entry):
             token = entry
         }
-        requestID = ProxyEngine.requestID(given: head.headers.first(name: "x-request-id"))
+        requestID = ProxyEngine.requestID(given: fields.requestID)
         guard engine.upstream.isEnabled(route.provider), route.isEnabled else {
             stats.refused(provider: route.provider, reason: .providerDisabled)
             answerEarly(

@@ -18,7 +18,20 @@ public enum JSONString {
     /// Appends `text` quoted, as UTF-8 bytes: the escapes above, every other byte as it is.
     public static func appendQuoted(_ text: String, to json: inout [UInt8]) {
         json.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        var text = text
+        text.withUTF8 { bytes in
+            // Ids, names and most messages need no escape: copied whole.
+            if bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                appendEscaped(bytes, to: &json)
+            } else {
+                json.append(contentsOf: bytes)
+            }
+        }
+        json.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to json: inout [UInt8]) {
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "\""): json.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
             case UInt8(ascii: "\\"): json.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
@@ -34,6 +47,5 @@ public enum JSONString {
             default: json.append(byte)
             }
         }
-        json.append(UInt8(ascii: "\""))
     }
 }

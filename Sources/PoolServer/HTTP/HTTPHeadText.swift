@@ -68,12 +68,5 @@ enum HTTPHeadText {
             put(value)
             put("\r\n")
         }
-
-        mutating func field(_ name: StaticString, _ value: String) {
-            put(name)
-            put(": ")
-            put(value)
-            put("\r\n")
-        }
     }
 }

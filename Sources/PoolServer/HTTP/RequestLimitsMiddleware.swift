@@ -29,7 +29,7 @@ struct RequestLimitsMiddleware: RouterMiddleware {
         return refusal(uri: uri, fieldCount: headers.count, headerBytes: headerBytes, limits: limits)
     }
 
-    /// The same question of a head as NIO decoded it (the proxy front's: ``ClientHeadFields`` counts its fields).
+    /// The same question of a head's counted fields: the proxy front's heads are counted by ``ClientHeadFields``.
     static func refusal(
         uri: String, fieldCount: Int, headerBytes: Int, limits: GatewayConfiguration.Limits
     ) -> GatewayError? {

@@ -27,12 +27,12 @@ struct ResponseHeaderList {
 
     /// Whether a field of this lower-case name is present, its name compared without regard to case.
     func contains(_ lowercaseName: String) -> Bool {
-        fields.contains { $0.name.utf8.count == lowercaseName.utf8.count && $0.name.lowercased() == lowercaseName }
+        fields.contains { HeaderPolicy.equalsIgnoringCase($0.name, lowercaseName) }
     }
 
     /// Sets a field of this lower-case name, dropping any other of that name.
     mutating func replaceOrAdd(_ lowercaseName: String, _ value: String) {
-        fields.removeAll { $0.name.utf8.count == lowercaseName.utf8.count && $0.name.lowercased() == lowercaseName }
+        fields.removeAll { HeaderPolicy.equalsIgnoringCase($0.name, lowercaseName) }
         fields.append(Field(name: lowercaseName, value: value))
     }
 

@@ -108,18 +108,14 @@ enum ProxyRoutes {
         let slash = UInt8(ascii: "/")
         // Over the bytes in place: this runs for every request.
         var path = path
-        let plain: String?? = path.withUTF8 { bytes in
-            guard bytes.first == slash else { return .some(nil) }
-            if bytes.last == slash { return nil }
-            for index in 1..<bytes.count where bytes[index] == slash && bytes[index - 1] == slash { return nil }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[1...]), as: UTF8.self)
+        let key: String? = path.withUTF8 { bytes in
+            guard bytes.first == slash else { return nil }
+            let doubled =
+                bytes.last == slash || (1..<bytes.count).contains { bytes[$0] == slash && bytes[$0 - 1] == slash }
+            guard doubled else { return String(decoding: UnsafeBufferPointer(rebasing: bytes[1...]), as: UTF8.self) }
+            return String(decoding: bytes, as: UTF8.self).split(separator: "/").joined(separator: "/")
         }
-        let key: String
-        switch plain {
-        case .some(.some(let text)): key = text
-        case .some(.none): return nil
-        case .none: key = path.split(separator: "/").joined(separator: "/")
-        }
+        guard let key else { return nil }
         if let route = routes[key] {
             return route.method == wanted ? route : nil
         }

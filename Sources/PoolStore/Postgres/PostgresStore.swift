@@ -30,7 +30,8 @@ public final class PostgresStore: PoolStore, Sendable {
     let cipher: SecretCipher
     /// Marks this object's rows in the change log, which `changes(after:)` leaves out.
     let origin = UUID().uuidString
-    /// This object's latest statistics stamp in the change log, replaced by the next one (see `SQLiteStore.logStatsStamp`).
+    /// This object's latest statistics stamp in the change log, replaced by the next one (see
+    /// `SQLiteStore.logStatsStamp`).
     let statsStamp = Mutex<Int64?>(nil)
     /// Whether the LISTEN connection (`changeSignals()`) is up.
     let listening = LeaseFlag()

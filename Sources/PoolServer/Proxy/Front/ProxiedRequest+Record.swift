@@ -32,8 +32,7 @@ extension ProxiedRequest {
         self.trace = nil
         let now = ContinuousClock.now
         // Refused before the token was checked: the id the request would have had.
-        trace.record.id =
-            requestID.isEmpty ? ProxyEngine.requestID(given: head.headers.first(name: "x-request-id")) : requestID
+        trace.record.id = requestID.isEmpty ? ProxyEngine.requestID(given: fields.requestID) : requestID
         if let token {
             trace.record.tokenID = token.record.id
             trace.record.tokenName = token.record.name

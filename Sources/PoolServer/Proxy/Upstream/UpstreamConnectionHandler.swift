@@ -3,9 +3,8 @@ import NIOHTTP1
 
 /// One keep-alive connection to an upstream origin, the last handler of its pipeline (after TLS and NIO's HTTP/1
 /// response decoder). It carries one exchange at a time: writes the request as bytes (``UpstreamWire``) with one
-/// flush,
-/// reads the answer only as fast as the exchange's receiver takes it (the channel's `autoRead` is off), and
-/// hands itself back to its ``UpstreamConnectionPool`` when the answer is complete.
+/// flush, reads the answer only as fast as the exchange's receiver takes it (the channel's `autoRead` is off),
+/// and hands itself back to its ``UpstreamConnectionPool`` when the answer is complete.
 ///
 /// While idle in the pool it keeps one read armed, so an upstream that closes the connection is noticed before
 /// the connection is chosen again; bytes arriving on an idle connection mean it cannot be trusted and close it.

@@ -176,6 +176,35 @@ class Server:
         self.log_file.close()
 
 
+def cpu_seconds(pids):
+    """User plus system CPU time of `pids` (those still running), in seconds."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def settle(servers, quiet_share=0.05, window_s=0.25, limit_s=6.0):
+    """Waits until the servers together use under `quiet_share` of a core over `window_s` (at most `limit_s`), so
+    the work a server does after its round (the gateway's request-log flush of the last second, ~0.2 s of a core
+    at full load) is not charged to the next target on the same core. Returns the seconds waited."""
+    pids = [p for server in servers if server.alive() for p in [server.pid] + children_of(server.pid)]
+    started = time.monotonic()
+    before = cpu_seconds(pids)
+    while time.monotonic() - started < limit_s:
+        time.sleep(window_s)
+        now = cpu_seconds(pids)
+        if now - before < quiet_share * window_s:
+            break
+        before = now
+    return time.monotonic() - started
+
+
 def children_of(pid):
     found, frontier = [], [pid]
     stats = {}
@@ -678,14 +707,17 @@ class Run:
 
     def load(self):
         """wrk at 32 and at 1 connection: a warm-up per target, then rounds with the targets interleaved
-        (A B C A B C ...). Returns the result rows (medians over rounds) and any errors seen."""
+        (A B C A B C ...), each run after the servers went quiet (`settle`). Returns the result rows (medians over
+        rounds) and any errors seen."""
         args, samples = self.args, {}
         for connections in (32, 1):
             duration = args.duration if connections == 32 else args.duration_1
             for target in self.targets:
+                settle(self.servers)
                 run_wrk(target, connections, args.warmup, self.client_cpus)
             for r in range(args.rounds):
                 for target in self.targets:
+                    settle(self.servers)
                     result = run_wrk(target, connections, duration, self.client_cpus)
                     samples.setdefault((target.label, connections), []).append(result)
                     log("c=%-2d round %d/%d %-14s %8.0f rps  p50 %.3f ms  p99 %.3f ms  errors %s" % (
@@ -826,7 +858,8 @@ def main(args):
         "pinning": {"load_generator_cpus": client_cpus or "unpinned", "server_cpus": server_cpus or "unpinned"},
         "method": {"connections": [32, 1], "rounds": args.rounds,
                    "duration_s": {"32": args.duration, "1": args.duration_1}, "warmup_s": args.warmup,
-                   "order": "targets interleaved in each round", "statistic": "median over rounds",
+                   "order": "targets interleaved in each round, each after the servers went quiet",
+                   "statistic": "median over rounds",
                    "wrk_threads": 1, "request_body_bytes": len(chat_body(UPSTREAM_MODEL)),
                    "rss": "VmHWM (peak resident set) of the server process and its children, read after the load"},
         "peer_keys": args.peer_keys,

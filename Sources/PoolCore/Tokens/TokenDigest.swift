@@ -45,3 +45,24 @@ public struct TokenDigest: Hashable, Sendable {
         hasher.combine(words.0)
     }
 }
+
+/// The digest of the token a client connection presented last. Clients send the same token with every request on
+/// a keep-alive connection, so its SHA-256 (~3,300 instructions, 2 % of a proxied request) is made once per
+/// connection and token rather than once per request. The registry is still asked on every request, so a revoked
+/// or expired token is refused at once. It holds the raw token for the connection's life, as the connection's own
+/// buffers do while a request is read, and only the same connection's next token is compared with it.
+public struct TokenDigestMemo: Sendable {
+    private var presented = ""
+    private var digest: TokenDigest?
+
+    public init() {}
+
+    /// The digest of `token`, made only when it differs from the last one's.
+    public mutating func digest(of token: String) -> TokenDigest {
+        if let digest, token == presented { return digest }
+        let made = TokenDigest(presented: token)
+        presented = token
+        digest = made
+        return made
+    }
+}

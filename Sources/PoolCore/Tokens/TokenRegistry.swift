@@ -114,8 +114,16 @@ public final class TokenRegistry: Sendable {
 
     /// Checks a presented token for a route of `provider` and counts the request when it is accepted.
     public func authorize(_ presented: String?, provider: ProviderID) -> Result<Entry, Rejection> {
+        var memo = TokenDigestMemo()
+        return authorize(presented, provider: provider, memo: &memo)
+    }
+
+    /// ``authorize(_:provider:)`` with the digest taken from (and left in) a connection's `memo`.
+    public func authorize(
+        _ presented: String?, provider: ProviderID, memo: inout TokenDigestMemo
+    ) -> Result<Entry, Rejection> {
         guard let presented, !presented.isEmpty else { return .failure(.missing) }
-        let digest = TokenDigest(presented: presented)
+        let digest = memo.digest(of: presented)
         guard let entry = entriesBySlot.withLock({ $0[.digest(digest)] }) else { return .failure(.unknown) }
         if entry.record.expiresAt != nil, entry.record.isExpired(at: clock.now) { return .failure(.expired) }
         if let scope = entry.record.provider, scope != provider { return .failure(.wrongProvider(scope)) }

@@ -8,9 +8,9 @@ import PoolCore
 enum ClientTokenAuthorization {
     /// The token entry for a presented token and `provider`, or the 401 to answer with.
     static func authorize(
-        _ presented: String?, tokens: TokenRegistry, provider: ProviderID
+        _ presented: String?, tokens: TokenRegistry, provider: ProviderID, memo: inout TokenDigestMemo
     ) -> Result<TokenRegistry.Entry, GatewayError> {
-        tokens.authorize(presented, provider: provider).mapError { rejection in
+        tokens.authorize(presented, provider: provider, memo: &memo).mapError { rejection in
             switch rejection {
             case .missing:
                 return GatewayError(

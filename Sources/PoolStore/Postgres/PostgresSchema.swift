@@ -21,6 +21,7 @@ enum PostgresSchema {
         ("v5-health-replaced-at", v5HealthReplacedAt),
         ("v6-request-log", v6RequestLog),
         ("v7-providers", v7Providers),
+        ("v8-request-log-model-index", v8RequestLogModelIndex),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction, holding the advisory lock.
@@ -126,6 +127,10 @@ enum PostgresSchema {
             updated_at double precision NOT NULL)
         """,
     ]
+
+    /// As SQLite's `v12-request-log-model-index`: the `model` index cost each record's insert more than the filter
+    /// it served needs (see there).
+    private static let v8RequestLogModelIndex = ["DROP INDEX IF EXISTS request_log_model"]
 
     private static let v1Initial = [
         """

@@ -41,6 +41,9 @@ enum StoreSchema {
         migrator.registerMigration("v11-providers") { db in
             try db.execute(sql: v11Providers)
         }
+        migrator.registerMigration("v12-request-log-model-index") { db in
+            try db.execute(sql: v12RequestLogModelIndex)
+        }
         return migrator
     }
 
@@ -290,4 +293,10 @@ enum StoreSchema {
             updated_at REAL NOT NULL
         ) WITHOUT ROWID;
         """
+
+    /// The request log's `model` index goes: it cost ~3,300 instructions of each record's insert (as much as the
+    /// table's other indexes each), a tenth of what writing a record costs, at one record per proxied request. A
+    /// `model` filter now reads `request_log_started_at` newest first until its page is full, which is quick for
+    /// the handful of models a gateway serves; `token_id` keeps its index (tokens can be many, and rare).
+    private static let v12RequestLogModelIndex = "DROP INDEX request_log_model;"
 }

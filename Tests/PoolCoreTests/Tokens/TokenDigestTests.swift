@@ -40,4 +40,30 @@ struct TokenDigestTests {
         #expect(registry.count == 1)
         #expect((try? registry.authorize(token, provider: .ollama).get())?.record.id == record.id)
     }
+
+    @Test("a connection's memo gives each presented token its own digest, the same one again or after another")
+    func memoFollowsTheToken() {
+        var memo = TokenDigestMemo()
+        let tokens = ["sk-a", "sk-a", "sk-b", "sk-a", "", "sk-a" + String(repeating: "x", count: 60), "sk-ab", "sk-a"]
+        for token in tokens {
+            #expect(memo.digest(of: token) == TokenDigest(presented: token), "\(token)")
+        }
+    }
+
+    @Test("through a memo, a token removed from the registry is refused on the next request")
+    func memoDoesNotOutliveRevocation() {
+        let clock = ManualClock()
+        let registry = TokenRegistry(clock: clock)
+        let (token, record) = ClientTokenFactory.make(name: "t", createdAt: clock.now, expiresAt: nil, provider: nil)
+        registry.load([record])
+        var memo = TokenDigestMemo()
+        #expect((try? registry.authorize(token, provider: .ollama, memo: &memo).get())?.record.id == record.id)
+        registry.remove(id: record.id)
+        #expect(throws: TokenRegistry.Rejection.unknown) {
+            try registry.authorize(token, provider: .ollama, memo: &memo).get()
+        }
+        #expect(throws: TokenRegistry.Rejection.missing) {
+            try registry.authorize("", provider: .ollama, memo: &memo).get()
+        }
+    }
 }

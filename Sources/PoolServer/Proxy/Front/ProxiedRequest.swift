@@ -131,10 +131,14 @@ final class ProxiedRequest {
         let presented = fields.presentedToken
         // `GET /api/version` needs no token, as on an Ollama server (clients ask it before anything else).
         let open = route.upstreamPath == "/api/version" && presented == nil
+        var digests = front?.tokenDigests ?? TokenDigestMemo()
         let authorized: Result<TokenRegistry.Entry?, GatewayError> =
             open
             ? .success(nil)
-            : ClientTokenAuthorization.authorize(presented, tokens: engine.tokens, provider: route.provider).map { $0 }
+            : ClientTokenAuthorization.authorize(
+                presented, tokens: engine.tokens, provider: route.provider, memo: &digests
+            ).map { $0 }
+        front?.tokenDigests = digests
         switch authorized {
         case .failure(let refusal):
             noteAuthFailure(presented: presented)

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import PoolCore
 
 /// Takes the proxied routes (``ProxyRoutes``) off a client connection before Hummingbird sees them and serves
 /// them on the connection's event loop (``ProxiedRequest``); every other request passes on to Hummingbird
@@ -37,6 +38,8 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     /// The proxied request being read or answered.
     private var current: ProxiedRequest?
+    /// The last presented client token's digest (`TokenDigestMemo`): one SHA-256 per connection and token.
+    var tokenDigests = TokenDigestMemo()
     /// A request for Hummingbird is being read: its body parts go on to Hummingbird.
     private var forwardingToHummingbird = false
     /// Requests handed to Hummingbird whose answer has not ended.

@@ -34,6 +34,37 @@ struct ProxyFrontTests {
         }
     }
 
+    @Test("a token revoked between two requests on one connection is refused on the next; another token serves")
+    func revokedTokenOnAKeptConnection() async throws {
+        try await withProxy { gateway, mock in
+            _ = try await gateway.addKeys(["front-revoke-key-0001"])
+            let created = try await gateway.admin(.POST, "/admin/tokens", json: ["name": "leaving"])
+            let leaving = try #require(created.json["token"] as? String)
+            let id = try #require(created.json["id"] as? String)
+            let staying = try await gateway.createToken(name: "staying")
+            // The connection keeps the last token's digest (`TokenDigestMemo`); the registry still decides.
+            let connection = try RawConnection(port: gateway.port)
+            let rounds: [(token: String, status: String, revokeFirst: Bool)] = [
+                (leaving, "HTTP/1.1 200", false), (leaving, "HTTP/1.1 401", true), (staying, "HTTP/1.1 200", false),
+                (leaving, "HTTP/1.1 401", false), (staying, "HTTP/1.1 200", false),
+            ]
+            for (index, round) in rounds.enumerated() {
+                if round.revokeFirst {
+                    #expect(try await gateway.admin(.DELETE, "/admin/tokens/\(id)").status == 200)
+                }
+                connection.send(
+                    Self.post("/v1/chat/completions", token: round.token, body: chatBody, requestID: "r\(index)"))
+                var answer = await connection.read(until: "x-request-id: r\(index)", seconds: 30).text
+                // Both answers are JSON: the whole one is read before the next request goes out.
+                for _ in 0..<3 where !answer.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("}") {
+                    answer += await connection.read(until: "}", seconds: 5).text
+                }
+                #expect(answer.hasPrefix(round.status), "round \(index): \(answer)")
+            }
+            #expect(mock.received.count == 3)
+        }
+    }
+
     @Test("pipelined proxied and Hummingbird requests are answered in the order they were sent")
     func pipelinedMixInOrder() async throws {
         try await withProxy { gateway, mock in

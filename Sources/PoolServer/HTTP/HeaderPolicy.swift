@@ -43,8 +43,10 @@ enum HeaderPolicy {
     /// Adds the client's end-to-end headers to `headers`, names as the client wrote them: not the hop-by-hop ones
     /// (those RFC 9110 §7.6.1 names and those the client's `Connection` names), not credentials, not the gateway's
     /// own, and not a field whose value holds a control character (the upstream connection does not check the
-    /// headers it sends again). Returns whether the client sent a content type.
-    static func addUpstreamHeaders(from client: HTTPHeaders, to headers: inout HTTPHeaders) -> Bool {
+    /// headers it sends again). Returns whether the client sent a content type. The fields go into a plain list,
+    /// made into `HTTPHeaders` once: `HTTPHeaders.add` walks every name to check it is ASCII (~360 instructions a
+    /// field), and these names are NIO's parser's, which takes only token characters.
+    static func addUpstreamHeaders(from client: HTTPHeaders, to headers: inout [(String, String)]) -> Bool {
         var namedInConnection: [String] = []
         for (name, value) in client where equalsIgnoringCase(name, "connection") {
             for token in value.split(separator: ",") {
@@ -60,7 +62,7 @@ enum HeaderPolicy {
             }
             if holdsControlCharacter(value) { continue }
             if !hasContentType, equalsIgnoringCase(name, "content-type") { hasContentType = true }
-            headers.add(name: name, value: value)
+            headers.append((name, value))
         }
         return hasContentType
     }

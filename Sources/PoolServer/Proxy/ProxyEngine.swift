@@ -156,24 +156,26 @@ final class ProxyEngine: Sendable {
         for client: HTTPHeaders, route: ProxyRoute, origin: UpstreamOrigin, target: String, bodyBytes: Int,
         requestID: String
     ) -> HTTPRequestHead {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(client.count + 6)
-        headers.add(name: "host", value: origin.hostHeader)
-        let hasContentType = HeaderPolicy.addUpstreamHeaders(from: client, to: &headers)
+        // The fields are listed first and made into `HTTPHeaders` once (see `HeaderPolicy.addUpstreamHeaders`).
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(client.count + 6)
+        fields.append(("host", origin.hostHeader))
+        let hasContentType = HeaderPolicy.addUpstreamHeaders(from: client, to: &fields)
         // `HeaderPolicy` drops the client's own of these: added, not searched for.
-        headers.add(name: "x-request-id", value: requestID)
-        if let provider = route.upstream {
-            // A client's field of the same name gives way to the provider's.
-            for field in provider.headers { headers.replaceOrAdd(name: field.name, value: field.value) }
-        }
+        fields.append(("x-request-id", requestID))
         let method: HTTPMethod
         switch route.method {
         case .post:
             method = .POST
-            if !hasContentType { headers.add(name: "content-type", value: "application/json") }
-            headers.add(name: "content-length", value: String(bodyBytes))
+            if !hasContentType { fields.append(("content-type", "application/json")) }
+            fields.append(("content-length", String(bodyBytes)))
         case .get:
             method = .GET
+        }
+        var headers = HTTPHeaders(fields)
+        if let provider = route.upstream {
+            // A client's field of the same name gives way to the provider's.
+            for field in provider.headers { headers.replaceOrAdd(name: field.name, value: field.value) }
         }
         return HTTPRequestHead(version: .http1_1, method: method, uri: target, headers: headers)
     }

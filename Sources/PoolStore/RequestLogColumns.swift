@@ -92,16 +92,18 @@ enum RequestLogColumns {
         text.withUTF8 { json.append(contentsOf: $0) }
     }
 
-    /// `value` in decimal, without going through `String`.
+    /// `value` in decimal, without going through `String`: highest digit first, so nothing is reversed after.
     private static func appendDecimal(_ value: Int, to json: inout [UInt8]) {
         if value < 0 { json.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
-        let start = json.count
+        var divisor: UInt = 1
+        // At most 10^19, which a UInt holds: the loop stops before a tenfold that would not fit.
+        while magnitude / divisor >= 10 { divisor *= 10 }
         repeat {
-            json.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        json[start...].reverse()
+            json.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
+            magnitude %= divisor
+            divisor /= 10
+        } while divisor > 0
     }
 
     /// A stored row as a record (attempts that no longer decode are left out rather than failing the query).

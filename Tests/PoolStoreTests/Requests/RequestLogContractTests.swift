@@ -52,14 +52,12 @@ struct RequestLogContractTests {
         arguments: StoreKind.tested)
     func awkwardText(kind: StoreKind) async throws {
         try await kind.withStore { store in
-            var record = Self.record("odd", second: 0, keys: ["k_1", "k_2", "k_3", "k_4", "k_5"])
+            var record = Self.record("odd", second: 0, keys: (1...7).map { "k_\($0)" })
             record.attempts[0].error = "say \"no\"\\ then\n\t\u{1}end — ok 🙂"
-            record.attempts[0].status = nil
+            // Statuses of every width the JSON writer spells digit by digit, zero, none and the extremes included.
+            let statuses: [Int?] = [Int.min, 0, 7, 40, nil, 503, Int.max]
+            for (index, status) in statuses.enumerated() { record.attempts[index].status = status }
             record.attempts[1].seconds = 0.000_012_5
-            // Statuses of every width the JSON writer spells digit by digit, zero included.
-            record.attempts[1].status = 0
-            record.attempts[2].status = 7
-            record.attempts[3].status = 40
             record.attempts[3].seconds = 1e-300
             record.attempts[4].seconds = 123_456.789
             record.error = "line\nbreak \"quoted\""

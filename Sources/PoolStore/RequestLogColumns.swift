@@ -21,18 +21,20 @@ enum RequestLogColumns {
     )
 
     /// The bar-delimited key list of `record`, e.g. `|k_1|k_2|`.
-    static func keyIDs(_ record: RequestRecord) -> String { String(decoding: keyIDBytes(record), as: UTF8.self) }
-
-    /// ``keyIDs(_:)`` as UTF-8 bytes (the SQLite flush binds them as they are).
-    static func keyIDBytes(_ record: RequestRecord) -> [UInt8] {
+    static func keyIDs(_ record: RequestRecord) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(48 * record.attempts.count + 1)
+        appendKeyIDs(record, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``keyIDs(_:)`` as UTF-8 bytes (the SQLite flush binds them from one reused buffer).
+    static func appendKeyIDs(_ record: RequestRecord, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "|"))
         for attempt in record.attempts {
             appendUTF8(attempt.keyID, to: &bytes)
             bytes.append(UInt8(ascii: "|"))
         }
-        return bytes
     }
 
     /// What a `key` filter looks for in `key_ids`.
@@ -40,17 +42,19 @@ enum RequestLogColumns {
 
     /// The attempts as JSON that `JSONDecoder` reads back into `[RequestRecord.Attempt]`.
     static func attemptsJSON(_ record: RequestRecord) -> String {
-        String(decoding: attemptsJSONBytes(record), as: UTF8.self)
-    }
-
-    /// ``attemptsJSON(_:)`` as UTF-8 bytes, written by hand into one buffer: through `JSONEncoder` it was a third
-    /// of a record's store write (~33 k instructions a record under callgrind), through `String` appends and
-    /// interpolation still ~10 k, and through `Array.append(contentsOf:)` of `String` views 3.3 k; texts are copied
-    /// from their contiguous UTF-8 now, and a status is written digit by digit.
-    static func attemptsJSONBytes(_ record: RequestRecord) -> [UInt8] {
         var json: [UInt8] = []
         // Room for an attempt without an error and with a 40-byte key id, so the buffer is made once.
         json.reserveCapacity(160 * record.attempts.count + 2)
+        appendAttemptsJSON(record, to: &json)
+        return String(decoding: json, as: UTF8.self)
+    }
+
+    /// Appends ``attemptsJSON(_:)`` as UTF-8 bytes, written by hand: through `JSONEncoder` it was a third of a
+    /// record's store write (~33 k instructions a record under callgrind), through `String` appends and
+    /// interpolation still ~10 k, and through `Array.append(contentsOf:)` of `String` views into a fresh array a
+    /// record 3.3 k. Texts are copied from their contiguous UTF-8 now, a status is written digit by digit, and the
+    /// SQLite flush reuses one buffer for every record.
+    static func appendAttemptsJSON(_ record: RequestRecord, to json: inout [UInt8]) {
         json.append(UInt8(ascii: "["))
         for (index, attempt) in record.attempts.enumerated() {
             if index > 0 { json.append(UInt8(ascii: ",")) }
@@ -80,7 +84,6 @@ enum RequestLogColumns {
             json.append(UInt8(ascii: "}"))
         }
         json.append(UInt8(ascii: "]"))
-        return json
     }
 
     private static func append(_ literal: StaticString, to json: inout [UInt8]) {

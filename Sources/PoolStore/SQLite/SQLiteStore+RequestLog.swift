@@ -26,20 +26,25 @@ extension SQLiteStore {
             defer { many.finish() }
             let one = RawWrite(try db.cachedStatement(sql: prefix + row).sqliteStatement)
             defer { one.finish() }
+            // The derived texts are written here, then copied where they are bound: one buffer for every record.
+            var scratch: [UInt8] = []
+            scratch.reserveCapacity(4_096)
             var rest = records[...]
             while rest.count >= rowsPerInsert {
                 try many.row(db) { bind in
-                    for record in rest.prefix(rowsPerInsert) { Self.bindRequestLogRow(record, &bind) }
+                    for record in rest.prefix(rowsPerInsert) { Self.bindRequestLogRow(record, &bind, &scratch) }
                 }
                 rest = rest.dropFirst(rowsPerInsert)
             }
             for record in rest {
-                try one.row(db) { bind in Self.bindRequestLogRow(record, &bind) }
+                try one.row(db) { bind in Self.bindRequestLogRow(record, &bind, &scratch) }
             }
         }
     }
 
-    private static func bindRequestLogRow(_ record: RequestRecord, _ bind: inout RawWrite.Binder) {
+    private static func bindRequestLogRow(
+        _ record: RequestRecord, _ bind: inout RawWrite.Binder, _ scratch: inout [UInt8]
+    ) {
         bind.text(record.id)
         bind.integer(RequestTime.micros(record.startedAt))
         bind.text(record.tokenID)
@@ -52,13 +57,17 @@ extension SQLiteStore {
         bind.real(record.seconds)
         bind.real(record.firstByteSeconds)
         bind.real(record.upstreamSeconds)
-        bind.text(bytes: RequestLogColumns.attemptsJSONBytes(record))
+        scratch.removeAll(keepingCapacity: true)
+        RequestLogColumns.appendAttemptsJSON(record, to: &scratch)
+        bind.text(bytes: scratch)
         bind.integer(record.promptTokens.map(Int64.init))
         bind.integer(record.completionTokens.map(Int64.init))
         bind.bool(record.cached)
         bind.text(record.error)
         bind.text(record.body)
-        bind.text(bytes: RequestLogColumns.keyIDBytes(record))
+        scratch.removeAll(keepingCapacity: true)
+        RequestLogColumns.appendKeyIDs(record, to: &scratch)
+        bind.text(bytes: scratch)
         bind.text(record.answeringKeyID)
         bind.bool(record.isFailure)
     }

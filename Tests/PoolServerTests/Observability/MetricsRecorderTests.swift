@@ -45,6 +45,36 @@ struct MetricsRecorderTests {
             promptTokens: tokens?.0, completionTokens: tokens?.1, cached: cached, error: nil)
     }
 
+    @Test("a request like the one before counts into the same series; any change of label or tokens into its own")
+    func repeatsAndChangesCountApart() {
+        let fixture = Fixture()
+        let recorder = fixture.metrics.recorder
+        // A model is `other` until an upstream answered it with a 2xx, then its own label, also for later errors.
+        let sequence: [RequestRecord] = [
+            Self.record(model: "fresh", status: 404), Self.record(model: "fresh", status: 404),
+            Self.record(model: "fresh", status: 200), Self.record(model: "fresh", status: 200, tokens: (3, 4)),
+            Self.record(model: "fresh", status: 200), Self.record(model: "fresh", status: 404),
+            Self.record(route: "/api/chat", model: "fresh", status: 404),
+            Self.record(route: "/api/chat", model: "fresh", status: 404),
+            Self.record(provider: .openrouter, route: "/api/chat", model: "fresh", status: 404),
+            Self.record(model: nil, status: 200), Self.record(model: "fresh", status: 200, tokens: (5, 6)),
+        ]
+        for record in sequence { recorder.requestFinished(record) }
+        let text = fixture.scrape()
+        let chat = "/v1/chat/completions"
+        #expect(text.sum("pool_requests_total") == 11)
+        #expect(text.sum("pool_requests_total", ["route": chat, "model": "other", "status_class": "4xx"]) == 2)
+        #expect(text.sum("pool_requests_total", ["route": chat, "model": "fresh", "status_class": "2xx"]) == 4)
+        #expect(text.sum("pool_requests_total", ["route": chat, "model": "fresh", "status_class": "4xx"]) == 1)
+        #expect(
+            text.sum("pool_requests_total", ["provider": "ollama", "route": "/api/chat", "model": "fresh"]) == 2)
+        #expect(text.sum("pool_requests_total", ["provider": "openrouter", "route": "/api/chat"]) == 1)
+        #expect(text.sum("pool_requests_total", ["model": "none"]) == 1)
+        #expect(text.sum("pool_tokens_total", ["model": "fresh", "kind": "prompt"]) == 8)
+        #expect(text.sum("pool_tokens_total", ["model": "fresh", "kind": "completion"]) == 10)
+        #expect(text.sum("pool_request_duration_seconds_count", ["route": "/api/chat"]) == 3)
+    }
+
     @Test("requests, attempts, retries and latencies count each finished request once, by its labels")
     func countsByLabels() {
         let fixture = Fixture()

@@ -27,7 +27,7 @@ struct PostgresStoreTests {
             #expect(
                 migrations == [
                     ["v1-initial"], ["v2-key-stats-revision"], ["v3-jobs"], ["v4-token-policies"],
-                    ["v5-health-replaced-at"], ["v6-request-log"], ["v7-providers"],
+                    ["v5-health-replaced-at"], ["v6-request-log"], ["v7-providers"], ["v8-request-log-model-index"],
                 ])
             _ = try await stores[0].insertKeys([makeKey("sk-shared")])
             #expect(try await stores[2].loadSnapshot().keys.map(\.secret) == ["sk-shared"])

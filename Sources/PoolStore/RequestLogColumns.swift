@@ -22,10 +22,7 @@ enum RequestLogColumns {
 
     /// The bar-delimited key list of `record`, e.g. `|k_1|k_2|`.
     static func keyIDs(_ record: RequestRecord) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(48 * record.attempts.count + 1)
-        appendKeyIDs(record, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        text(capacity: 48 * record.attempts.count + 1) { appendKeyIDs(record, to: &$0) }
     }
 
     /// Appends ``keyIDs(_:)`` as UTF-8 bytes (the SQLite flush binds them from one reused buffer).
@@ -42,11 +39,16 @@ enum RequestLogColumns {
 
     /// The attempts as JSON that `JSONDecoder` reads back into `[RequestRecord.Attempt]`.
     static func attemptsJSON(_ record: RequestRecord) -> String {
-        var json: [UInt8] = []
         // Room for an attempt without an error and with a 40-byte key id, so the buffer is made once.
-        json.reserveCapacity(160 * record.attempts.count + 2)
-        appendAttemptsJSON(record, to: &json)
-        return String(decoding: json, as: UTF8.self)
+        text(capacity: 160 * record.attempts.count + 2) { appendAttemptsJSON(record, to: &$0) }
+    }
+
+    /// The UTF-8 text `write` appends to a buffer with room for `capacity` bytes.
+    private static func text(capacity: Int, _ write: (inout [UInt8]) -> Void) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(capacity)
+        write(&bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Appends ``attemptsJSON(_:)`` as UTF-8 bytes, written by hand: through `JSONEncoder` it was a third of a

@@ -354,7 +354,8 @@ final class ProxyFrontHandler: ChannelDuplexHandler {
             answers.writeEnd(nil, context: context, flush: true, promise: nil, thenClose: true)
             return
         }
-        answers.writeEnd(nil, context: context, flush: true, promise: nil)
+        answers.writeEnd(nil, context: context, flush: false, promise: nil)
+        LoopFlushBatch.flush(context)
         drainHeld(context: context)
     }
 

@@ -78,10 +78,11 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
             exchange.head, bearerToken: exchange.bearerToken, body: exchange.body, allocator: context.channel.allocator)
         if let body = bytes.separateBody {
             context.write(wrapOutboundOut(bytes.head), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(body), promise: nil)
+            context.write(wrapOutboundOut(body), promise: nil)
         } else {
-            context.writeAndFlush(wrapOutboundOut(bytes.head), promise: nil)
+            context.write(wrapOutboundOut(bytes.head), promise: nil)
         }
+        LoopFlushBatch.flush(context)
         arm(exchange.firstByteTimeout, failing: .firstByteTimeout)
         read()
     }

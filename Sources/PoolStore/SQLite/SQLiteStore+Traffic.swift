@@ -88,7 +88,9 @@ extension SQLiteStore {
     /// first (a key has one from its first flush on), bound through SQLite's C API (GRDB's boxed arguments were a
     /// third of a row's cost), and only when no row changed the INSERT, which also looks the key up: a key deleted
     /// since the batch was collected is skipped instead of failing the batch on its foreign key. The UPDATE alone
-    /// costs about half the INSERT … ON CONFLICT it replaces for an existing row.
+    /// costs about half the INSERT … ON CONFLICT it replaces for an existing row. Rows go in key order, the
+    /// table's own (`v13-key-stats-without-rowid`): neighbours share pages, so a large flush reads and dirties each
+    /// page once.
     static func writeKeyStats(_ records: [KeyStatsRecord], revision: Int64, _ db: Database) throws {
         let addition = """
             requests = requests + ?2, successes = successes + ?3, failures = failures + ?4,
@@ -111,7 +113,8 @@ extension SQLiteStore {
                     """
             ).sqliteStatement)
         defer { insert.finish() }
-        for stats in records {
+        // Byte order, as SQLite's BINARY collation compares (ids are ASCII).
+        for stats in records.sorted(by: { $0.keyID.utf8.lexicographicallyPrecedes($1.keyID.utf8) }) {
             if try update.row(db, { bindKeyStatsRow(stats, revision, &$0) }) == 0 {
                 try insert.row(db) { bindKeyStatsRow(stats, revision, &$0) }
             }

@@ -44,6 +44,10 @@ enum StoreSchema {
         migrator.registerMigration("v12-request-log-model-index") { db in
             try db.execute(sql: v12RequestLogModelIndex)
         }
+        // Rebuilds a table: GRDB runs it with foreign keys off and checks them before it commits.
+        migrator.registerMigration("v13-key-stats-without-rowid") { db in
+            try db.execute(sql: v13KeyStatsWithoutRowid)
+        }
         return migrator
     }
 
@@ -299,4 +303,31 @@ enum StoreSchema {
     /// `model` filter now reads `request_log_started_at` newest first until its page is full, which is quick for
     /// the handful of models a gateway serves; `token_id` keeps its index (tokens can be many, and rare).
     private static let v12RequestLogModelIndex = "DROP INDEX request_log_model;"
+
+    /// Per-key counters are rewritten for nearly every key every ten seconds with a large pool (the flush updates
+    /// them in key order). Keyed by `key_id` itself, a row is one B-tree descent instead of two (the primary-key
+    /// index, then the rowid table), and rows in key order sit on neighbouring pages: 80,000 updates of 100,000
+    /// rows went from 1.39 to 0.51 s of CPU (1.11 s sorted, with the rowid table).
+    private static let v13KeyStatsWithoutRowid = """
+        CREATE TABLE key_stats_by_key (
+            key_id TEXT PRIMARY KEY NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
+            requests INTEGER NOT NULL DEFAULT 0,
+            successes INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            latency_ms_sum INTEGER NOT NULL DEFAULT 0,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            last_used REAL,
+            last_success REAL,
+            last_failure REAL,
+            rev INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        INSERT INTO key_stats_by_key
+            SELECT key_id, requests, successes, failures, latency_ms_sum, prompt_tokens, completion_tokens,
+                   last_used, last_success, last_failure, rev
+            FROM key_stats ORDER BY key_id;
+        DROP TABLE key_stats;
+        ALTER TABLE key_stats_by_key RENAME TO key_stats;
+        CREATE INDEX key_stats_by_rev ON key_stats(rev);
+        """
 }

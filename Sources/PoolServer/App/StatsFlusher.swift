@@ -6,9 +6,9 @@ import ServiceLifecycle
 /// show every instance's flushed traffic. The last flush at shutdown is `runGateway`'s, after the whole service group has ended:
 /// only then has every request (streams ended by the shutdown grace included) been counted.
 ///
-/// Per-key counters wait longer because with a large pool nearly every request uses a different key: written
-/// every second, 3,000 requests a second rewrite most pages of the statistics table each second; every ten
-/// seconds, each page once.
+/// Per-key counters wait longer because with a large pool nearly every request uses a different key: each write
+/// updates the row of nearly every key used since the last, so the cost is per write rather than per request
+/// (100,000 busy keys: ~80,000 rows, ~0.5 s of a core, every minute by default).
 struct StatsFlusher: Service {
     let writer: StatsWriter
     let interval: TimeInterval

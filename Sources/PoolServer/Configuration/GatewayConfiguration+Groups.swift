@@ -80,8 +80,10 @@ extension GatewayConfiguration {
         public var encryptionKey: String?
         /// How often traffic counters and key health are written to the store.
         public var flushInterval: TimeInterval = 1
-        /// How often per-key counters are written (a crash, unlike a shutdown, can lose this much of them).
-        public var keyStatsFlushInterval: TimeInterval = 10
+        /// How often per-key counters are written (a crash, unlike a shutdown, can lose this much of them). A
+        /// minute: with 100,000 busy keys each write updates ~80,000 rows, ~0.5 s of a core on the bench's machine,
+        /// which every ten seconds took 5 % of the core the requests run on.
+        public var keyStatsFlushInterval: TimeInterval = 60
 
         public init() {}
     }

@@ -26,6 +26,12 @@ extension GatewayConfiguration {
                 + "Unset: a random key is generated once into a file beside the database (mode 0600); back it up with "
                 + "the database (SQLite only: required with PostgreSQL). Existing plain rows are encrypted on the next start"
         ),
+        .seconds(
+            "KEY_STATS_FLUSH_SECONDS", \.persistence.keyStatsFlushInterval, minimum: 1,
+            "seconds between writes of the per-key counters to SQLite (with PostgreSQL they are part of every "
+                + "flush, each second). With many busy keys each write updates nearly every key's row; a crash, unlike "
+                + "a shutdown, can lose this much of them"
+        ),
         .logLevel("LOG_LEVEL", \.logLevel, "`trace` … `critical`; logs go to stderr and never contain a secret"),
         .logFormat(
             "LOG_FORMAT", \.logFormat,

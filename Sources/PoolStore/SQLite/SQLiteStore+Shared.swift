@@ -7,7 +7,7 @@ import PoolCore
 ///
 /// Per-key counters are read back only when another writer stamped statistics after the revision asked about
 /// (or the change log no longer reaches back to it): rows only this store object wrote equal what it flushed, and
-/// with a large pool they are nearly every key every ten seconds.
+/// with a large pool they are nearly every key at every key-counter flush.
 extension SQLiteStore {
     public func sharedTotals(
         keysChangedAfter revision: Int64, hoursSince: Int, keyStats: @escaping @Sendable ([KeyStatsRecord]) -> Void

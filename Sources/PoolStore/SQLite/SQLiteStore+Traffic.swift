@@ -84,7 +84,7 @@ extension SQLiteStore {
     }
 
     /// Adds per-key counters to the stored ones and stamps the rows with `revision`. With a large pool this runs for
-    /// nearly every key every ten seconds, so each row costs as little as it can: an UPDATE of the existing row
+    /// nearly every key at each of its flushes (`KEY_STATS_FLUSH_SECONDS`), so each row costs as little as it can: an UPDATE of the existing row
     /// first (a key has one from its first flush on), bound through SQLite's C API (GRDB's boxed arguments were a
     /// third of a row's cost), and only when no row changed the INSERT, which also looks the key up: a key deleted
     /// since the batch was collected is skipped instead of failing the batch on its foreign key. The UPDATE alone

@@ -68,6 +68,7 @@ struct SettingsTests {
             (["--port", "--host", "x"], "--port needs a value"), (["8080"], "unexpected argument '8080'"),
             (["--port", "70000"], "PORT must be at most 65535"), (["--disable-ollama=maybe"], "DISABLE_OLLAMA"),
             (["--health-check-interval", "0.5"], "HEALTH_CHECK_INTERVAL must be 0 (off) or at least 1 second"),
+            (["--key-stats-flush-seconds", "0.5"], "KEY_STATS_FLUSH_SECONDS must be a number of seconds ≥ 1"),
             (
                 ["--openrouter-referer", "https://a.example\r\nX-Injected: 1"],
                 "OPENROUTER_REFERER must not contain control"

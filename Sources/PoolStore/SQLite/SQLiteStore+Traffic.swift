@@ -84,13 +84,13 @@ extension SQLiteStore {
     }
 
     /// Adds per-key counters to the stored ones and stamps the rows with `revision`. With a large pool this runs for
-    /// nearly every key at each of its flushes (`KEY_STATS_FLUSH_SECONDS`), so each row costs as little as it can: an UPDATE of the existing row
-    /// first (a key has one from its first flush on), bound through SQLite's C API (GRDB's boxed arguments were a
-    /// third of a row's cost), and only when no row changed the INSERT, which also looks the key up: a key deleted
-    /// since the batch was collected is skipped instead of failing the batch on its foreign key. The UPDATE alone
-    /// costs about half the INSERT … ON CONFLICT it replaces for an existing row. Rows go in key order, the
-    /// table's own (`v13-key-stats-without-rowid`): neighbours share pages, so a large flush reads and dirties each
-    /// page once.
+    /// nearly every key at each flush (`KEY_STATS_FLUSH_SECONDS`), so each row costs as little as it can: an UPDATE
+    /// of the existing row first (a key has one from its first flush on), bound through SQLite's C API (GRDB's boxed
+    /// arguments were a third of a row's cost), and only when no row changed the INSERT, which also looks the key
+    /// up: a key deleted since the batch was collected is skipped instead of failing the batch on its foreign key.
+    /// The UPDATE alone costs about half the INSERT … ON CONFLICT it replaces for an existing row. Rows go in key
+    /// order, the table's own (`v13-key-stats-without-rowid`): neighbours share pages, so a large flush reads and
+    /// dirties each page once.
     static func writeKeyStats(_ records: [KeyStatsRecord], revision: Int64, _ db: Database) throws {
         let addition = """
             requests = requests + ?2, successes = successes + ?3, failures = failures + ?4,

@@ -304,10 +304,10 @@ enum StoreSchema {
     /// the handful of models a gateway serves; `token_id` keeps its index (tokens can be many, and rare).
     private static let v12RequestLogModelIndex = "DROP INDEX request_log_model;"
 
-    /// Per-key counters are rewritten for nearly every key at each of their flushes with a large pool (the flush updates
-    /// them in key order). Keyed by `key_id` itself, a row is one B-tree descent instead of two (the primary-key
-    /// index, then the rowid table), and rows in key order sit on neighbouring pages: 80,000 updates of 100,000
-    /// rows went from 1.39 to 0.51 s of CPU (1.11 s sorted, with the rowid table).
+    /// Per-key counters are rewritten for nearly every key at each of their flushes with a large pool (the flush
+    /// updates them in key order). Keyed by `key_id` itself, a row is one B-tree descent instead of two (the
+    /// primary-key index, then the rowid table), and rows in key order sit on neighbouring pages: 80,000 updates of
+    /// 100,000 rows went from 1.39 to 0.51 s of CPU (1.11 s sorted, with the rowid table).
     private static let v13KeyStatsWithoutRowid = """
         CREATE TABLE key_stats_by_key (
             key_id TEXT PRIMARY KEY NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
